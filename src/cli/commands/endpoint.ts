@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import * as C from "../../domain/collection.js";
+import { NetledgerError } from "../../domain/errors.js";
+import { shortId } from "../../domain/ids.js";
+import { resolveEndpoint, resolveNetwork } from "../../domain/resolve.js";
+import { endpointView } from "../../domain/views.js";
+import type { CliContext } from "../context.js";
+import { table } from "../output.js";
+import { collect, portBinding } from "../parse.js";
+
+export function registerEndpoint(program: Command, cli: CliContext): void {
+  const endpoint = program.command("endpoint").description("manage endpoints");
+
+  endpoint
+    .command("create")
+    .description("create an endpoint on a network and print its id")
+    .argument("<network>")
+    .argument("<name>")
+    .option("--ip <ip>", "IPv4 address")
+    .option("--ip6 <ip>", "IPv6 address")
+    .option("--mac <mac>", "MAC address")
+    .option("-p, --publish <spec>", "publish a port: [HOSTIP:]HOSTPORT:PORT[/tcp|udp] (repeatable)", collect, [])
+    .option("--alias <alias>", "a network-scoped alias (repeatable)", collect, [])
+    .addHelpText("after", "\nExample:\n  netledger endpoint create n1 e1\n")
+    .action(async (net: string, name: string, o, cmd: Command) => {
+      await cli.withController(cmd, "write", async (c, g) => {
+        const r = await c.run(
+          {
+            type: "endpoint.create",
+            network: net,
+            name,
+            ...(o.ip ? { ip: o.ip } : {}),
+            ...(o.ip6 ? { ip6: o.ip6 } : {}),
+            ...(o.mac ? { mac: o.mac } : {}),
+            ports: (o.publish as string[]).map(portBinding),
+            aliases: o.alias,
+          },
+          cli.commandOptions(g),
+        );
+        const id = r.entity!.id;
+        cli.print(g, c.endpoint(id)?.view() ?? { id }, () => id + "\n");
+      });
+    });
+
+  endpoint
+    .command("ls")
+    .alias("list")
+    .description("list endpoints")
+    .option("--network <network>", "only this network's")
+    .addHelpText("after", "\nExample:\n  netledger endpoint ls --network n1\n")
+    .action(async (o, cmd: Command) => {
+      await cli.withController(cmd, "read", (c, g) => {
+        const s = c.current();
+        const only = o.network ? resolveNetwork(s, o.network).id : undefined;
+        const views = c.view().endpoints.filter((e) => only === undefined || e.network === only);
+        const netName = (id: string) => C.get(s.networks, id)?.name ?? shortId(id);
+        cli.print(g, views, () =>
+          table(
+            ["ENDPOINT ID", "NAME", "NETWORK", "SANDBOX", "IPV4", "STATE"],
+            views.map((e) => [shortId(e.id), e.name, netName(e.network), e.sandbox ? shortId(e.sandbox) : "", e.ipv4, e.state]),
+          ),
+        );
+      });
+    });
+
+  endpoint
+    .command("inspect")
+    .description("show an endpoint in full, as JSON")
+    .argument("<network>")
+    .argument("<name>", "endpoint name or id")
+    .addHelpText("after", "\nExample:\n  netledger endpoint inspect n1 e1\n")
+    .action(async (net: string, name: string, _o, cmd: Command) => {
+      await cli.withController(cmd, "read", (c, g) => {
+        const s = c.current();
+        const v = endpointView(resolveEndpoint(s, resolveNetwork(s, net), name));
+        cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
+      });
+    });
+
+  endpoint
+    .command("rm")
+    .alias("remove")
+    .description("delete an endpoint; with --force a joined one leaves first")
+    .argument("<network>")
+    .argument("<name>", "endpoint name or id")
+    .option("-f, --force", "leave the sandbox first if joined", false)
+    .addHelpText("after", "\nExample:\n  netledger endpoint rm n1 e1\n")
+    .action(async (net: string, name: string, o, cmd: Command) => {
+      await cli.withController(cmd, "write", async (c, g) => {
+        const r = await c.run({ type: "endpoint.delete", network: net, endpoint: name, force: o.force }, cli.commandOptions(g));
+        cli.print(g, { removed: r.entity?.id ?? null }, () => name + "\n");
+      });
+    });
+
+  for (const verb of ["join", "leave"] as const) {
+    endpoint
+      .command(verb)
+      .description(verb === "join" ? "join an endpoint to a sandbox" : "take an endpoint out of a sandbox")
+      .argument("<network>")
+      .argument("<name>", "endpoint name or id")
+      .argument("<sandbox>", "sandbox id or container id")
+      .addHelpText("after", `\nExample:\n  netledger endpoint ${verb} n1 e1 c1\n`)
+      .action(async (net: string, name: string, sb: string, _o, cmd: Command) => {
+        await cli.withController(cmd, "write", async (c, g) => {
+          const r = await c.run({ type: `endpoint.${verb}`, network: net, endpoint: name, sandbox: sb }, cli.commandOptions(g));
+          const ep = c.endpoint(r.entity!.id);
+          if (!ep) throw new NetledgerError("NotFound", `endpoint ${name} no longer exists`);
+          cli.print(g, ep.view(), () => "");
+        });
+      });
+  }
+}

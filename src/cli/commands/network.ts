@@ -1,0 +1,176 @@
+import { type Command, Option } from "commander";
+import { NetledgerError, isNetledgerError } from "../../domain/errors.js";
+import { shortId } from "../../domain/ids.js";
+import type { CliContext } from "../context.js";
+import { errorText, table } from "../output.js";
+import { collect, keyValues, portBinding } from "../parse.js";
+
+export function registerNetwork(program: Command, cli: CliContext): void {
+  const network = program.command("network").description("manage networks");
+
+  network
+    .command("create")
+    .description("create a network and print its id")
+    .argument("<name>", "the network's name")
+    .option("-d, --driver <driver>", "network driver", "bridge")
+    .option("--subnet <cidr>", "a subnet in CIDR form (repeatable)", collect, [])
+    .option("--gateway <ip>", "the gateway of the subnet that contains it (repeatable)", collect, [])
+    .option("--ip-range <cidr>", "allocate from this sub-range of the subnet that contains it (repeatable)", collect, [])
+    .option("--aux-address <name=ip>", "an address reserved for a name, not handed out (repeatable)", collect, [])
+    .option("--ipam-driver <name>", "IPAM driver")
+    .option("--ipv6", "enable IPv6", false)
+    .option("--internal", "no route out of the network", false)
+    .option("-o, --opt <key=value>", "a driver option (repeatable)", collect, [])
+    .option("--label <key=value>", "a label (repeatable)", collect, [])
+    .addHelpText("after", "\nExample:\n  netledger network create -d null --subnet 10.9.0.0/24 n1\n")
+    .action(async (name: string, o, cmd: Command) => {
+      await cli.withController(cmd, "write", async (c, g) => {
+        const config = ipamConfig(o.subnet, o.gateway, o.ipRange, keyValues("--aux-address", o.auxAddress));
+        const n = await c.newNetwork(o.driver, name, {
+          ...cli.commandOptions(g),
+          ipam: { config, ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
+          ipv6: o.ipv6,
+          internal: o.internal,
+          options: keyValues("--opt", o.opt),
+          labels: keyValues("--label", o.label),
+        });
+        cli.print(g, n.view(), () => n.id + "\n");
+      });
+    });
+
+  network
+    .command("ls")
+    .alias("list")
+    .description("list networks")
+    .addHelpText("after", "\nExample:\n  netledger network ls --json\n")
+    .action(async (_o, cmd: Command) => {
+      await cli.withController(cmd, "read", (c, g) => {
+        const views = c.view().networks;
+        cli.print(g, views, () =>
+          table(
+            ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "STATE"],
+            views.map((n) => [shortId(n.id), n.name, n.driver, n.scope, n.state]),
+          ),
+        );
+      });
+    });
+
+  network
+    .command("inspect")
+    .description("show networks in full, as JSON")
+    .argument("<network...>", "names or ids")
+    .addHelpText("after", "\nExample:\n  netledger network inspect n1\n")
+    .action(async (refs: string[], _o, cmd: Command) => {
+      await cli.withController(cmd, "read", (c, g) => {
+        const views = refs.map((r) => {
+          const n = c.network(r);
+          if (!n) throw new NetledgerError("NotFound", `network "${r}" not found`);
+          return n.view();
+        });
+        cli.print(g, views, () => JSON.stringify(views, null, 2) + "\n");
+      });
+    });
+
+  network
+    .command("rm")
+    .alias("remove")
+    .description("remove networks; with --force their endpoints are removed first")
+    .argument("<network...>", "names or ids")
+    .option("-f, --force", "remove the networks' endpoints first", false)
+    .addHelpText("after", "\nExample:\n  netledger network rm --force n1\n")
+    .action(async (refs: string[], o, cmd: Command) => {
+      // Like `docker network rm a b c`: each is tried; the ones that fail are named, the rest go.
+      await cli.withController(cmd, "write", async (c, g) => {
+        const failures: NetledgerError[] = [];
+        const removed: string[] = [];
+        for (const r of refs) {
+          try {
+            await c.run({ type: "network.delete", network: r, force: o.force }, cli.commandOptions(g));
+            removed.push(r);
+          } catch (e) {
+            if (!isNetledgerError(e)) throw e;
+            failures.push(e);
+          }
+        }
+        if (g.json) cli.io.out(JSON.stringify({ removed }) + "\n");
+        else for (const r of removed) cli.io.out(r + "\n");
+        if (failures.length === 1) throw failures[0];
+        if (failures.length > 1) {
+          for (const f of failures.slice(0, -1)) cli.io.err(errorText(f, Boolean(g.json)));
+          throw failures.at(-1);
+        }
+      });
+    });
+
+  network
+    .command("connect")
+    .description("connect a sandbox to a network: an endpoint named after its container, created and joined")
+    .argument("<network>")
+    .argument("<sandbox>", "sandbox id or container id")
+    .option("--ip <ip>", "IPv4 address for the endpoint")
+    .option("--ip6 <ip>", "IPv6 address for the endpoint")
+    .option("--alias <alias>", "a network-scoped alias (repeatable)", collect, [])
+    .option("-p, --publish <spec>", "publish a port: [HOSTIP:]HOSTPORT:PORT[/tcp|udp] (repeatable)", collect, [])
+    .addHelpText("after", "\nExample:\n  netledger network connect --ip 10.9.0.5 n1 c1\n")
+    .action(async (net: string, sb: string, o, cmd: Command) => {
+      await cli.withController(cmd, "write", async (c, g) => {
+        const r = await c.run(
+          {
+            type: "network.connect",
+            network: net,
+            sandbox: sb,
+            ...(o.ip ? { ip: o.ip } : {}),
+            ...(o.ip6 ? { ip6: o.ip6 } : {}),
+            aliases: o.alias,
+            ports: (o.publish as string[]).map(portBinding),
+          },
+          cli.commandOptions(g),
+        );
+        const ep = c.endpoint(r.entity!.id);
+        cli.print(g, ep?.view() ?? { id: r.entity!.id }, () => "");
+      });
+    });
+
+  network
+    .command("disconnect")
+    .description("disconnect a sandbox from a network: its endpoint there leaves and is deleted")
+    .argument("<network>")
+    .argument("<sandbox>", "sandbox id or container id")
+    .addOption(new Option("-f, --force", "remove the endpoint even if it is joined").default(false))
+    .addHelpText("after", "\nExample:\n  netledger network disconnect n1 c1\n")
+    .action(async (net: string, sb: string, o, cmd: Command) => {
+      await cli.withController(cmd, "write", async (c, g) => {
+        const r = await c.run({ type: "network.disconnect", network: net, sandbox: sb, force: o.force }, cli.commandOptions(g));
+        cli.print(g, { endpoint: r.entity?.id ?? null }, () => "");
+      });
+    });
+}
+
+/**
+ * Docker's IPAM flags: each --gateway, --ip-range and --aux-address belongs to the --subnet that
+ * contains it (checked by the IPAM rules); with one subnet they all belong to it.
+ */
+function ipamConfig(subnets: string[], gateways: string[], ranges: string[], aux: Record<string, string>) {
+  if (subnets.length === 0) {
+    if (gateways.length || ranges.length || Object.keys(aux).length)
+      throw new NetledgerError("InvalidParameter", "--gateway, --ip-range and --aux-address need a --subnet");
+    return [];
+  }
+  if (subnets.length === 1) {
+    if (gateways.length > 1) throw new NetledgerError("InvalidParameter", "one subnet takes at most one --gateway");
+    if (ranges.length > 1) throw new NetledgerError("InvalidParameter", "one subnet takes at most one --ip-range");
+    return [
+      {
+        subnet: subnets[0]!,
+        ...(gateways[0] ? { gateway: gateways[0] } : {}),
+        ...(ranges[0] ? { ipRange: ranges[0] } : {}),
+        ...(Object.keys(aux).length ? { auxAddresses: aux } : {}),
+      },
+    ];
+  }
+  return subnets.map((subnet, i) => ({
+    subnet,
+    ...(gateways[i] ? { gateway: gateways[i] } : {}),
+    ...(ranges[i] ? { ipRange: ranges[i] } : {}),
+  }));
+}

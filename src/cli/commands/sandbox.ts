@@ -1,0 +1,81 @@
+import type { Command } from "commander";
+import { NetledgerError } from "../../domain/errors.js";
+import { shortId } from "../../domain/ids.js";
+import type { CliContext } from "../context.js";
+import { table } from "../output.js";
+import { collect, extraHost } from "../parse.js";
+
+export function registerSandbox(program: Command, cli: CliContext): void {
+  const sandbox = program.command("sandbox").description("manage sandboxes (a container's network namespace)");
+
+  sandbox
+    .command("create")
+    .description("create a sandbox for a container and print its id")
+    .argument("<id>", "the container id the sandbox is for")
+    .option("--hostname <name>", "host name")
+    .option("--domainname <name>", "domain name")
+    .option("--dns <ip>", "a DNS server (repeatable)", collect, [])
+    .option("--add-host <name:ip>", "an extra hosts entry (repeatable)", collect, [])
+    .option("--netns <path>", "use this existing network namespace")
+    .option("--host-netns", "use the host's network namespace", false)
+    .addHelpText("after", "\nExample:\n  netledger sandbox create --host-netns c1\n")
+    .action(async (containerId: string, o, cmd: Command) => {
+      if (o.netns && o.hostNetns) throw new NetledgerError("InvalidParameter", "--netns and --host-netns exclude each other");
+      await cli.withController(cmd, "write", async (c, g) => {
+        const sb = await c.newSandbox(containerId, {
+          ...cli.commandOptions(g),
+          ...(o.hostname ? { hostname: o.hostname } : {}),
+          ...(o.domainname ? { domainname: o.domainname } : {}),
+          dns: o.dns,
+          extraHosts: (o.addHost as string[]).map(extraHost),
+          ...(o.hostNetns ? { netns: null } : o.netns ? { netns: o.netns } : {}),
+        });
+        cli.print(g, sb.view(), () => sb.id + "\n");
+      });
+    });
+
+  sandbox
+    .command("ls")
+    .alias("list")
+    .description("list sandboxes")
+    .addHelpText("after", "\nExample:\n  netledger sandbox ls\n")
+    .action(async (_o, cmd: Command) => {
+      await cli.withController(cmd, "read", (c, g) => {
+        const views = c.view().sandboxes;
+        cli.print(g, views, () =>
+          table(
+            ["SANDBOX ID", "CONTAINER", "KEY", "ENDPOINTS", "STATE"],
+            views.map((s) => [shortId(s.id), s.containerId, s.key ?? "(host)", s.endpoints.length, s.state]),
+          ),
+        );
+      });
+    });
+
+  sandbox
+    .command("inspect")
+    .description("show a sandbox in full, as JSON")
+    .argument("<id>", "sandbox id or container id")
+    .addHelpText("after", "\nExample:\n  netledger sandbox inspect c1\n")
+    .action(async (ref: string, _o, cmd: Command) => {
+      await cli.withController(cmd, "read", (c, g) => {
+        const sb = c.sandbox(ref);
+        if (!sb) throw new NetledgerError("NotFound", `sandbox "${ref}" not found`);
+        const v = sb.view();
+        cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
+      });
+    });
+
+  sandbox
+    .command("rm")
+    .alias("remove")
+    .description("delete a sandbox: its endpoints leave and are deleted, then its namespace goes")
+    .argument("<id>", "sandbox id or container id")
+    .option("-f, --force", "also drop a sandbox whose namespace could not be made", false)
+    .addHelpText("after", "\nExample:\n  netledger sandbox rm c1\n")
+    .action(async (ref: string, o, cmd: Command) => {
+      await cli.withController(cmd, "write", async (c, g) => {
+        const r = await c.run({ type: "sandbox.delete", sandbox: ref, force: o.force }, cli.commandOptions(g));
+        cli.print(g, { removed: r.entity?.id ?? null }, () => ref + "\n");
+      });
+    });
+}

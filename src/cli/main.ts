@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
+import { registerDrivers } from "./commands/drivers.js";
+import { registerEndpoint } from "./commands/endpoint.js";
+import { registerIntegrity } from "./commands/integrity.js";
+import { registerLog } from "./commands/log.js";
+import { registerNetwork } from "./commands/network.js";
+import { registerReplay } from "./commands/replay.js";
+import { registerSandbox } from "./commands/sandbox.js";
+import { CliContext } from "./context.js";
+import { errorText, type Io, processIo } from "./output.js";
+import { collect } from "./parse.js";
+
+const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+export function buildProgram(cli: CliContext): Command {
+  const program = new Command("netledger")
+    .description("An event-sourced container network controller: libnetwork's model on a durable log.")
+    .version(version, "--version")
+    .addOption(new Option("--db <path>", "the database file").env("NETLEDGER_DB"))
+    .option("--json", "machine-readable output (one JSON document; JSON lines for log)", false)
+    .option("--actor <name>", "who is acting, for the audit trail (default: the OS user)")
+    .option("--request-id <id>", "idempotency key: repeating it returns the first result and appends nothing")
+    .option("--plugin-dir <dir>", "a plugin discovery directory (repeatable)", collect)
+    .addOption(new Option("--host <url>", "send commands to a running daemon (unix://PATH or https://HOST:PORT)").env("NETLEDGER_HOST"))
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
+  registerNetwork(program, cli);
+  registerEndpoint(program, cli);
+  registerSandbox(program, cli);
+  registerLog(program, cli);
+  registerReplay(program, cli);
+  registerIntegrity(program, cli);
+  registerDrivers(program, cli);
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
+    for (const sub of c.commands) sub.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
+  }
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit status: 0 success, 1 the operation failed, 2 a usage error. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const cli = new CliContext(io);
+  const program = buildProgram(cli);
+  const asJson = argv.includes("--json");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      // A bare group (`netledger network`) shows its help, as git does.
+      if (e.code === "commander.executeSubCommandAsync" || e.exitCode === 0) return 0;
+      return 2;
+    }
+    const err = isNetledgerError(e) ? e : asNetledgerError(e);
+    io.err(errorText(err, asJson));
+    return 1;
+  }
+}

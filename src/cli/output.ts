@@ -1,0 +1,42 @@
+import Table from "cli-table3";
+import { type NetledgerError } from "../domain/errors.js";
+
+/** Where the CLI writes, so tests and the daemon path can capture it. */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** stdout is a terminal: colour and tables may be fancier. */
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+});
+
+/** A borderless table like docker's: a header row and columns separated by three spaces. */
+export function table(head: string[], rows: (string | number | null)[][]): string {
+  const t = new Table({
+    head,
+    chars: {
+      top: "", "top-mid": "", "top-left": "", "top-right": "",
+      bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+      left: "", "left-mid": "", mid: "", "mid-mid": "",
+      right: "", "right-mid": "", middle: "   ",
+    },
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+  });
+  for (const r of rows) t.push(r.map((c) => (c === null ? "" : String(c))));
+  return t.toString().split("\n").map((l) => l.trimEnd()).join("\n") + "\n";
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}
+
+export function errorText(e: NetledgerError, asJson: boolean): string {
+  return asJson ? JSON.stringify({ error: { code: e.code, message: e.message } }) + "\n" : `netledger: ${e.message}\n`;
+}

@@ -1,0 +1,672 @@
+import { createHash, randomBytes } from "node:crypto";
+import { canonicalJson } from "../domain/canonical.js";
+import * as C from "../domain/collection.js";
+import { type Command, type CommandInput, commandSchemas, type CommandType } from "../domain/commands.js";
+import { decide, type DecideContext, type DriverInfo } from "../domain/decide/index.js";
+import { asNetledgerError, invalid, isNetledgerError, NetledgerError } from "../domain/errors.js";
+import type { EventMeta, StoredEvent } from "../domain/events.js";
+import { evolve } from "../domain/evolve.js";
+import { reducerVersion, type EffectRecord, type State } from "../domain/state.js";
+import { type StateView, stateView } from "../domain/views.js";
+import type { ExtraHost, Ipam, PortBinding } from "../domain/events.js";
+import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
+import { shortId } from "../domain/ids.js";
+import type { Capability, DriverModule, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
+import { hostModule } from "../drivers/host/index.js";
+import { nullModule } from "../drivers/null/index.js";
+import { DriverRegistry } from "../drivers/registry.js";
+import { Dispatcher, type Outcome } from "../effects/dispatcher.js";
+import { currentAttempt, isAlive, isSelf } from "../effects/processIdentity.js";
+import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
+import { serialiseState, Store } from "../store/store.js";
+import { Endpoint, Network, Sandbox } from "./handles.js";
+import { loadState, type Progress } from "./loadState.js";
+import { type VerifyReport, verifyStore } from "./verify.js";
+import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
+
+export interface OpenOptions {
+  /** The database file; default as interface.md §2 (NETLEDGER_DB, /var/lib/netledger/netledger.db for root). */
+  db?: string;
+  /** Runtime directory for namespaces and sockets; default /run/netledger for root. */
+  runDir?: string;
+  /** Who is acting, for the audit trail; default the OS user. */
+  actor?: string;
+  /** Open for reading only: no migrations, no recovery, no writes. */
+  readonly?: boolean;
+  /** Resolve in-doubt effects at open (default true). Opening never waits on a driver either way. */
+  recover?: boolean;
+  /** Driver modules to initialise besides the built-in ones; each registers itself. */
+  drivers?: DriverModule[];
+  /** Write a snapshot at open when more than this many events had to be replayed (default 50,000). */
+  snapshotEvery?: number;
+  /** Back-off for effects whose driver is unavailable. */
+  backoffMs?: { initial: number; max: number };
+}
+
+export interface CommandOptions {
+  /** Idempotency key: a repeat returns the first result and appends nothing. */
+  requestId?: string;
+  /** Who is acting, for the audit trail. */
+  actor?: string;
+}
+
+export interface CommandResult {
+  /** The events this command appended (none when it was a repeat of a request id). */
+  events: StoredEvent[];
+  entity?: { kind: "network" | "endpoint" | "sandbox"; id: string };
+  /** True when a request id had been seen before and nothing was appended. */
+  repeated: boolean;
+}
+
+interface Pending {
+  cmd: Command;
+  root: string;
+  actor: string;
+  requestId: string | undefined;
+  resolve: (r: CommandResult & { root: string }) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Waiter {
+  open: Set<number>;
+  error?: NetledgerError;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+const builtinModules: DriverModule[] = [nullModule, hostModule];
+
+/**
+ * The controller: libnetwork's object, made of a log. Commands are validated, decided inside one
+ * BEGIN IMMEDIATE transaction per batch (group commit: the commands that arrive in one turn of the
+ * event loop share the commit), their effects dispatched after the commit, and their outcomes recorded
+ * the same way. A command returns once every effect it caused is settled.
+ */
+export class Controller {
+  private state: State;
+  private head: Head;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly waiters = new Map<string, Waiter>();
+  /** effect id → the root of a waiter tracking it. */
+  private readonly tracked = new Map<number, string>();
+  private driverInfoCache: Record<string, DriverInfo> | undefined;
+  private readonly dispatcher: Dispatcher;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly netnsDir: string;
+
+  private constructor(
+    readonly store: Store,
+    readonly registry: DriverRegistry,
+    loaded: { state: State; head: Head },
+    readonly actor: string,
+    readonly runDir: string,
+    backoffMs: OpenOptions["backoffMs"],
+  ) {
+    this.state = loaded.state;
+    this.head = loaded.head;
+    this.netnsDir = `${runDir}/netns`;
+    this.dispatcher = new Dispatcher({
+      registry,
+      databaseId: store.databaseId,
+      report: (id, outcome) => this.recordOutcome(id, outcome),
+      ...(backoffMs ? { backoffMs } : {}),
+    });
+  }
+
+  static async open(opts: OpenOptions = {}): Promise<Controller> {
+    const path = opts.db ?? defaultDbPath();
+    const store = Store.open(path, { readonly: opts.readonly ?? false });
+    try {
+      const registry = new DriverRegistry();
+      for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
+      for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
+      const loaded = loadState(store);
+      const c = new Controller(store, registry, loaded, opts.actor ?? defaultActor(), opts.runDir ?? defaultRunDir(), opts.backoffMs);
+      if (!store.readonly) {
+        if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
+        if (opts.recover !== false) await c.resumeEffects();
+      }
+      return c;
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  get databaseId(): string {
+    return this.store.databaseId;
+  }
+
+  get path(): string {
+    return this.store.path;
+  }
+
+  // ---------------------------------------------------------------- drivers
+
+  /** Registers a driver an embedder brings, as libnetwork's RegisterDriver callback would. */
+  registerDriver(name: string, driver: NetworkDriver, capability: Capability): void {
+    this.registry.register(name, driver, capability, "embedder");
+    this.driverInfoCache = undefined;
+  }
+
+  registerSandboxDriver(driver: SandboxDriver): void {
+    this.registry.registerSandboxDriver(driver);
+    this.driverInfoCache = undefined;
+  }
+
+  private driverInfo(): Record<string, DriverInfo> {
+    return (this.driverInfoCache ??= this.registry.info());
+  }
+
+  private async ensureDriver(name: string): Promise<void> {
+    if (this.registry.get(name)) return;
+    await this.registry.ensure(name);
+    this.driverInfoCache = undefined;
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Validates a command with its zod schema; bad input is an InvalidParameter and writes nothing. */
+  parse(input: CommandInput, opts: CommandOptions = {}): Command {
+    const schema = commandSchemas[input.type as CommandType] as (typeof commandSchemas)[CommandType] | undefined;
+    if (!schema) throw invalid(`unknown command type "${String((input as { type?: unknown }).type)}"`);
+    const withId =
+      "id" in (schema as { shape?: object }).shape! && (input as { id?: string }).id === undefined
+        ? { ...input, id: newId(input.type, opts.requestId) }
+        : input;
+    const r = schema.safeParse(withId);
+    if (!r.success) {
+      const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
+      throw invalid(`invalid ${input.type} command: ${issues}`);
+    }
+    return r.data as Command;
+  }
+
+  /**
+   * Runs a command to completion: decided and committed, its effects dispatched and their outcomes
+   * recorded. Rejects with the command's refusal, or with the error of an effect that failed (after
+   * its compensation is recorded).
+   */
+  async run(input: CommandInput, opts: CommandOptions = {}): Promise<CommandResult> {
+    if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
+    const cmd = this.parse(input, opts);
+    if (cmd.type === "network.create") await this.ensureDriver(cmd.driver);
+    const r = await this.submit(cmd, opts);
+    const w = this.waiters.get(r.root);
+    if (w) await w.promise;
+    return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
+  }
+
+  private submit(cmd: Command, opts: CommandOptions): Promise<CommandResult & { root: string }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        cmd,
+        root: opts.requestId ?? randomBytes(16).toString("hex"),
+        actor: opts.actor ?? this.actor,
+        requestId: opts.requestId,
+        resolve,
+        reject,
+      });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private context(p: Pending): DecideContext {
+    return { root: p.root, attempt: currentAttempt(), drivers: this.driverInfo(), netnsDir: this.netnsDir };
+  }
+
+  /** One write transaction for every command queued since the last one. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const results: ((CommandResult & { root: string }) | NetledgerError)[] = [];
+    let appended: StoredEvent[] = [];
+    let next: { state: State; head: Head } | undefined;
+    try {
+      this.store.write(() => {
+        this.catchUp();
+        let state = this.state;
+        let head = this.head;
+        const batchRequests = new Map<string, CommandResult & { root: string; fingerprint: string }>();
+        const out: StoredEvent[] = [];
+        const time = new Date().toISOString();
+        for (const p of batch) {
+          try {
+            const fingerprint = p.requestId !== undefined ? sha256(canonicalJson(p.cmd)) : "";
+            if (p.requestId !== undefined) {
+              const seen = batchRequests.get(p.requestId) ?? this.repeatOf(p.requestId, fingerprint);
+              if (seen) {
+                if (seen.fingerprint !== fingerprint)
+                  throw new NetledgerError("Conflict", `request id ${p.requestId} was already used for a different command`);
+                results.push({ events: [], repeated: true, root: p.requestId, ...(seen.entity ? { entity: seen.entity } : {}) });
+                continue;
+              }
+            }
+            const d = decide(state, p.cmd, this.context(p));
+            const causation = p.cmd.type === "effect.outcome" || p.cmd.type === "effect.retry" ? p.cmd.effect : undefined;
+            const meta: EventMeta = { actor: p.actor, time };
+            if (p.requestId !== undefined) meta.requestId = p.requestId;
+            if (causation !== undefined) meta.causation = causation;
+            const stored = this.store.log.seal(head, d.events, meta);
+            state = evolve(state, stored);
+            if (stored.length > 0) head = { seq: stored.at(-1)!.seq, hash: stored.at(-1)!.hash };
+            out.push(...stored);
+            const r = { events: stored, repeated: false, root: p.root, ...(d.entity ? { entity: d.entity } : {}) };
+            if (p.requestId !== undefined && stored.length > 0) {
+              this.store.recordRequest({
+                request_id: p.requestId,
+                fingerprint,
+                seq: stored[0]!.seq,
+                entity_kind: d.entity?.kind ?? null,
+                entity_id: d.entity?.id ?? null,
+              });
+              batchRequests.set(p.requestId, { ...r, fingerprint });
+            }
+            results.push(r);
+          } catch (e) {
+            results.push(refusal(e));
+          }
+        }
+        this.store.log.insert(out);
+        appended = out;
+        next = { state, head };
+      });
+    } catch (e) {
+      // The transaction failed as a whole (the lock, the disk): nothing of this batch was recorded.
+      const err = asNetledgerError(e);
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    this.state = next!.state;
+    this.head = next!.head;
+    for (const r of results) if (!isNetledgerError(r) && r.repeated) this.watchOpenEffects(r.root);
+    for (const r of results) if (!isNetledgerError(r) && r.events.some((e) => e.type === "effect.requested")) this.waiterFor(r.root);
+    this.afterFold(appended);
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (isNetledgerError(r)) p.reject(r);
+      else p.resolve(r);
+    });
+  }
+
+  private repeatOf(requestId: string, _fingerprint: string): (CommandResult & { root: string; fingerprint: string }) | undefined {
+    const row = this.store.request(requestId);
+    if (!row) return undefined;
+    const entity = row.entity_kind && row.entity_id ? { kind: row.entity_kind as "network", id: row.entity_id } : undefined;
+    return { events: [], repeated: true, root: requestId, fingerprint: row.fingerprint, ...(entity ? { entity } : {}) };
+  }
+
+  /** Folds what other processes appended since our last look. Inside or outside a transaction. */
+  private catchUp(): void {
+    const caught: StoredEvent[] = [];
+    for (const row of this.store.log.rowsAfter(this.state.seq)) caught.push(toEvent(row));
+    if (caught.length === 0) return;
+    for (let i = 0; i < caught.length; i += 4096) this.state = evolve(this.state, caught.slice(i, i + 4096));
+    const last = caught.at(-1)!;
+    this.head = { seq: last.seq, hash: last.hash };
+    this.afterFold(caught);
+  }
+
+  /** Reads see what other processes have committed. */
+  refresh(): void {
+    if (this.store.log.head().seq !== this.state.seq) this.catchUp();
+  }
+
+  private waiterFor(root: string): Waiter {
+    let w = this.waiters.get(root);
+    if (!w) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      promise.catch(() => {}); // rejections are observed by run(); never unhandled here
+      w = { open: new Set(), promise, resolve, reject };
+      this.waiters.set(root, w);
+    }
+    return w;
+  }
+
+  /** A repeated request whose command is still in flight completes instead of returning early. */
+  private watchOpenEffects(root: string): void {
+    const open = [...C.values(this.state.effects)].filter((f) => f.root === root);
+    if (open.length === 0) return;
+    const w = this.waiterFor(root);
+    for (const f of open) {
+      w.open.add(f.id);
+      this.tracked.set(f.id, root);
+    }
+    this.ensurePolling();
+  }
+
+  /** Tracks effects for waiters, starts our own dispatches, and settles waiters whose effects are done. */
+  private afterFold(events: readonly StoredEvent[]): void {
+    const touched = new Set<string>();
+    for (const e of events) {
+      if (e.type === "effect.requested") {
+        const w = this.waiters.get(e.data.root);
+        if (w) {
+          w.open.add(e.seq);
+          this.tracked.set(e.seq, e.data.root);
+          touched.add(e.data.root);
+        }
+        if (isSelf(e.data.attempt)) this.startEffect(e.seq, false);
+      } else if (e.type === "effect.attempted") {
+        if (isSelf(e.data.attempt)) this.startEffect(e.data.effect, true);
+      } else if (e.type === "effect.succeeded" || e.type === "effect.failed") {
+        const root = this.tracked.get(e.data.effect);
+        if (root === undefined) continue;
+        this.tracked.delete(e.data.effect);
+        const w = this.waiters.get(root);
+        if (!w) continue;
+        w.open.delete(e.data.effect);
+        if (e.type === "effect.failed") w.error ??= new NetledgerError(e.data.error.code as never, e.data.error.message);
+        touched.add(root);
+      }
+    }
+    for (const root of touched) {
+      const w = this.waiters.get(root)!;
+      if (w.open.size > 0) continue;
+      this.waiters.delete(root);
+      if (w.error) w.reject(w.error);
+      else w.resolve();
+    }
+  }
+
+  private startEffect(id: number, inDoubt: boolean): void {
+    const fx = C.get(this.state.effects, String(id));
+    if (fx) this.dispatcher.start(fx, inDoubt);
+  }
+
+  private recordOutcome(effect: number, outcome: Outcome): void {
+    const cmd = outcome.ok
+      ? ({ type: "effect.outcome", effect, ok: true, result: outcome.result } as const)
+      : ({ type: "effect.outcome", effect, ok: false, error: outcome.error } as const);
+    this.submit(cmd as Command, {}).catch((e) => {
+      // Another process recorded this outcome first (Conflict): nothing is lost. Anything else leaves
+      // the effect open, to be resolved by recovery.
+      if (!(isNetledgerError(e) && e.code === "Conflict")) process.emitWarning(`netledger: outcome of effect ${effect} not recorded: ${e}`);
+    });
+  }
+
+  /** While a waiter waits on another process's effects, look at the log for their outcomes. */
+  private ensurePolling(): void {
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      if (this.closed) return;
+      try {
+        this.refresh();
+      } catch {
+        /* a busy reader retries on the next tick */
+      }
+      const foreign = [...this.tracked.keys()].some((id) => !this.dispatcher.isRunning(id));
+      if (!foreign && this.pollTimer) {
+        clearInterval(this.pollTimer);
+        this.pollTimer = undefined;
+      }
+    }, 20);
+  }
+
+  // ---------------------------------------------------------------- libnetwork's object flow
+
+  /** libnetwork's ConfigureNetworkDriver: options for a driver, recorded, then handed to it. */
+  async configureNetworkDriver(driver: string, options: Record<string, unknown> = {}, opts: CommandOptions = {}): Promise<void> {
+    await this.ensureDriver(driver);
+    const d = this.registry.require(driver);
+    await this.run({ type: "driver.configure", driver, options }, opts);
+    await d.driver.config?.(options);
+  }
+
+  async newNetwork(driver: string, name: string, options: NewNetworkOptions = {}): Promise<Network> {
+    const { requestId, actor, ipam, ...rest } = options;
+    const r = await this.run(
+      {
+        type: "network.create",
+        driver,
+        name,
+        ...rest,
+        ...(ipam ? { ipam: { config: ipam.config ?? [], options: ipam.options ?? {}, ...(ipam.driver ? { driver: ipam.driver } : {}) } } : {}),
+      } as CommandInput,
+      { requestId, actor },
+    );
+    return new Network(this, r.entity!.id);
+  }
+
+  networks(): Network[] {
+    return this.view().networks.map((n) => new Network(this, n.id));
+  }
+
+  /** A network by name, id or unique id prefix. */
+  network(ref: string): Network | undefined {
+    const n = findNetwork(this.current(), ref);
+    return n ? new Network(this, n.id) : undefined;
+  }
+
+  networkByName(name: string): Network | undefined {
+    const id = C.get(this.current().networkNames, name);
+    return id ? new Network(this, id) : undefined;
+  }
+
+  networkById(id: string): Network | undefined {
+    const n = findNetwork(this.current(), id);
+    return n && n.id.startsWith(id) ? new Network(this, n.id) : undefined;
+  }
+
+  /** libnetwork's NewSandbox: `netns: null` uses the host's namespace, a path an existing one. */
+  async newSandbox(containerId: string, options: NewSandboxOptions = {}): Promise<Sandbox> {
+    const { requestId, actor, ...rest } = options;
+    const r = await this.run({ type: "sandbox.create", containerId, ...rest } as CommandInput, { requestId, actor });
+    return new Sandbox(this, r.entity!.id);
+  }
+
+  sandboxes(): Sandbox[] {
+    return this.view().sandboxes.map((s) => new Sandbox(this, s.id));
+  }
+
+  /** A sandbox by id, container id or unique id prefix. */
+  sandbox(ref: string): Sandbox | undefined {
+    const s = findSandbox(this.current(), ref);
+    return s ? new Sandbox(this, s.id) : undefined;
+  }
+
+  endpoint(id: string): Endpoint | undefined {
+    const e = findEndpointById(this.current(), id);
+    return e ? new Endpoint(this, e.id) : undefined;
+  }
+
+  /** Asks the endpoint's driver for its operational data (EndpointOperInfo); nothing is logged. */
+  async endpointOperInfo(endpointId: string): Promise<Record<string, unknown>> {
+    const s = this.current();
+    const e = C.get(s.endpoints, endpointId);
+    if (!e) throw new NetledgerError("NotFound", `endpoint ${shortId(endpointId)} not found`);
+    const n = C.get(s.networks, e.network)!;
+    await this.ensureDriver(n.driver);
+    const d = this.registry.get(n.driver);
+    if (!d) throw new NetledgerError("PluginUnavailable", `network driver ${n.driver} is not available`);
+    return d.driver.endpointOperInfo({ networkId: n.id, endpointId: e.id });
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /** Open effects whose process is gone: in doubt (DESIGN §2). */
+  inDoubtEffects(): EffectRecord[] {
+    return [...C.values(this.state.effects)].filter((f) => {
+      const last = f.attempts.at(-1)!;
+      if (isSelf(last)) return !this.dispatcher.isRunning(f.id);
+      return !isAlive(last);
+    });
+  }
+
+  /**
+   * Takes over every in-doubt effect: records a new attempt (effect.attempted), which starts the call
+   * under the effect's in-doubt policy. Does not wait for the calls.
+   */
+  private async resumeEffects(): Promise<number[]> {
+    const ids = this.inDoubtEffects().map((f) => f.id);
+    await Promise.all(ids.map((effect) => this.submit({ type: "effect.retry", effect }, {}).catch(() => undefined)));
+    return ids;
+  }
+
+  /** Resolves in-doubt and pending effects now and waits for their outcomes; lists what it did. */
+  async recover(): Promise<RecoveryReport> {
+    this.refresh();
+    const ids = await this.resumeEffects();
+    const waiting = ids.filter((id) => C.has(this.state.effects, String(id)));
+    const root = `recover:${randomBytes(8).toString("hex")}`;
+    const w = this.waiterFor(root);
+    for (const id of waiting) {
+      w.open.add(id);
+      this.tracked.set(id, root);
+    }
+    if (w.open.size === 0) this.waiters.delete(root);
+    else await Promise.race([w.promise.catch(() => undefined), this.quiet()]);
+    this.waiters.delete(root);
+    return { resolved: ids.map((id) => this.effectReport(id)) };
+  }
+
+  /** Resolves once no call is running and nothing is queued (pending back-offs excepted). */
+  private async quiet(): Promise<void> {
+    for (;;) {
+      await this.dispatcher.drain();
+      await new Promise((r) => setImmediate(r));
+      if (this.queue.length === 0 && !this.flushScheduled) {
+        await this.dispatcher.drain();
+        if (this.queue.length === 0 && !this.flushScheduled) return;
+      }
+    }
+  }
+
+  private effectReport(id: number): RecoveredEffect {
+    const open = C.get(this.state.effects, String(id));
+    if (open) return { effect: id, op: open.op, driver: open.driver, resource: open.resource, outcome: "pending" };
+    const rows = [...this.store.log.rows({ since: id, stream: undefined })].filter(
+      (r) => (r.type === "effect.succeeded" || r.type === "effect.failed") && r.causation === id,
+    );
+    const intent = toEvent(this.store.db.prepare("SELECT * FROM events WHERE seq = ?").get(id) as never);
+    const data = intent.data as { op: string; driver: string; resource: string };
+    const last = rows.at(-1);
+    return {
+      effect: id,
+      op: data.op,
+      driver: data.driver,
+      resource: data.resource,
+      outcome: last?.type === "effect.succeeded" ? "succeeded" : last ? "failed" : "pending",
+    };
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** The current state (read-only, frozen). */
+  current(): State {
+    this.refresh();
+    return this.state;
+  }
+
+  view(): StateView {
+    const s = this.current();
+    const doubt = new Set(this.inDoubtEffects().map((f) => f.id));
+    return stateView(s, (f) => doubt.has(f.id));
+  }
+
+  /** The state as of a seq or a time (the last event at or before it). */
+  stateAt(point: number | Date, onProgress?: Progress): StateView {
+    const until = typeof point === "number" ? point : (this.store.log.seqAtOrBefore(point.toISOString()) ?? 0);
+    const { state } = loadState(this.store, { until, ...(onProgress ? { onProgress } : {}) });
+    return stateView(state);
+  }
+
+  /** The log as an async iterable, filtered; bounds inclusive. */
+  async *events(filter: EventFilter = {}): AsyncGenerator<StoredEvent> {
+    for (const row of this.store.log.rows(filter)) yield toEvent(row);
+  }
+
+  headOf(): Head {
+    this.refresh();
+    return this.head;
+  }
+
+  /** Chain, replay and snapshots (verify.ts); with `expectHead`, that a head taken earlier is still in the chain. */
+  verify(opts: { expectHead?: string; onProgress?: Progress } = {}): VerifyReport {
+    return verifyStore(this.store, opts);
+  }
+
+  /** Writes a snapshot of the current state; returns its seq and state hash. */
+  snapshot(): { seq: number; stateHash: string } {
+    this.refresh();
+    const { json, hash } = serialiseState(this.state);
+    this.store.saveSnapshot(this.state.seq, reducerVersion, json, hash);
+    return { seq: this.state.seq, stateHash: hash };
+  }
+
+  stateHash(): string {
+    return serialiseState(this.current()).hash;
+  }
+
+  /** Finishes what is in flight (queued commands, running calls, their outcomes), then closes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.quiet();
+    this.closed = true;
+    this.dispatcher.stop();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const w of this.waiters.values()) w.reject(new NetledgerError("IllegalState", "the controller was closed"));
+    this.waiters.clear();
+    await this.registry.close();
+    this.store.close();
+  }
+}
+
+export interface NewNetworkOptions extends CommandOptions {
+  ipam?: { driver?: string; config?: Ipam["config"]; options?: Record<string, string> };
+  ipv6?: boolean;
+  internal?: boolean;
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface NewSandboxOptions extends CommandOptions {
+  hostname?: string;
+  domainname?: string;
+  dns?: string[];
+  extraHosts?: ExtraHost[];
+  /** An existing namespace path; null for the host's namespace; absent to have one made. */
+  netns?: string | null;
+}
+
+export type { PortBinding };
+
+export interface RecoveredEffect {
+  effect: number;
+  op: string;
+  driver: string;
+  resource: string;
+  outcome: "succeeded" | "failed" | "pending";
+}
+
+export interface RecoveryReport {
+  resolved: RecoveredEffect[];
+}
+
+function sha256(s: string): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+/**
+ * A new entity's id: random, or derived from the request id so that a command sent again after a
+ * crash names the same entity (and so has the same fingerprint).
+ */
+function newId(type: string, requestId: string | undefined): string {
+  return requestId !== undefined ? sha256(`netledger:${type}:${requestId}`) : randomBytes(32).toString("hex");
+}
+
+/** A decide() refusal or a reducer bug, as the error the caller gets. */
+function refusal(e: unknown): NetledgerError {
+  if (isNetledgerError(e)) return e;
+  return new NetledgerError("Internal", `netledger could not apply this command: ${(e as Error).message}`);
+}

@@ -1,0 +1,156 @@
+import * as C from "../domain/collection.js";
+import { notFound } from "../domain/errors.js";
+import type { PortBinding } from "../domain/events.js";
+import { shortId } from "../domain/ids.js";
+import { findEndpoint, findEndpointById } from "../domain/resolve.js";
+import { type EndpointView, endpointView, type NetworkView, networkView, type SandboxView, sandboxView } from "../domain/views.js";
+import type { CommandOptions, Controller } from "./controller.js";
+
+/**
+ * Handles on libnetwork's objects. A handle holds an id and reads the current state on every access,
+ * so it never shows a stale copy; a handle whose entity has been deleted answers NotFound.
+ */
+export class Network {
+  constructor(
+    private readonly c: Controller,
+    readonly id: string,
+  ) {}
+
+  view(): NetworkView {
+    const n = C.get(this.c.current().networks, this.id);
+    if (!n) throw notFound(`network ${shortId(this.id)} no longer exists`);
+    return networkView(n);
+  }
+
+  get name(): string {
+    return this.view().name;
+  }
+
+  get driver(): string {
+    return this.view().driver;
+  }
+
+  toJSON(): NetworkView {
+    return this.view();
+  }
+
+  async createEndpoint(
+    name: string,
+    options: { ip?: string; ip6?: string; mac?: string; ports?: PortBinding[]; aliases?: string[] } & CommandOptions = {},
+  ): Promise<Endpoint> {
+    const { requestId, actor, ...rest } = options;
+    const r = await this.c.run({ type: "endpoint.create", network: this.id, name, ...rest } as never, { requestId, actor });
+    return new Endpoint(this.c, r.entity!.id);
+  }
+
+  endpoints(): Endpoint[] {
+    const s = this.c.current();
+    const n = C.get(s.networks, this.id);
+    if (!n) return [];
+    return C.keys(n.endpoints)
+      .map((id) => C.get(s.endpoints, id)!)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id.localeCompare(b.id)))
+      .map((e) => new Endpoint(this.c, e.id));
+  }
+
+  endpointByName(name: string): Endpoint | undefined {
+    const s = this.c.current();
+    const n = C.get(s.networks, this.id);
+    const e = n && findEndpoint(s, n, name);
+    return e ? new Endpoint(this.c, e.id) : undefined;
+  }
+
+  endpointById(id: string): Endpoint | undefined {
+    const e = findEndpointById(this.c.current(), id);
+    return e && e.network === this.id ? new Endpoint(this.c, e.id) : undefined;
+  }
+
+  /** libnetwork's Network.Delete; refused while endpoints remain unless `force`. */
+  async delete(options: { force?: boolean } & CommandOptions = {}): Promise<void> {
+    const { requestId, actor, force } = options;
+    await this.c.run({ type: "network.delete", network: this.id, force: force ?? false }, { requestId, actor });
+  }
+}
+
+export class Endpoint {
+  constructor(
+    private readonly c: Controller,
+    readonly id: string,
+  ) {}
+
+  view(): EndpointView {
+    const e = C.get(this.c.current().endpoints, this.id);
+    if (!e) throw notFound(`endpoint ${shortId(this.id)} no longer exists`);
+    return endpointView(e);
+  }
+
+  get name(): string {
+    return this.view().name;
+  }
+
+  get network(): string {
+    return this.view().network;
+  }
+
+  toJSON(): EndpointView {
+    return this.view();
+  }
+
+  async join(sandbox: Sandbox | string, options: CommandOptions = {}): Promise<void> {
+    const v = this.view();
+    const sb = typeof sandbox === "string" ? sandbox : sandbox.id;
+    await this.c.run({ type: "endpoint.join", network: v.network, endpoint: v.id, sandbox: sb }, options);
+  }
+
+  async leave(sandbox: Sandbox | string, options: CommandOptions = {}): Promise<void> {
+    const v = this.view();
+    const sb = typeof sandbox === "string" ? sandbox : sandbox.id;
+    await this.c.run({ type: "endpoint.leave", network: v.network, endpoint: v.id, sandbox: sb }, options);
+  }
+
+  /** Operational data from the driver (libnetwork's DriverInfo / EndpointOperInfo); not logged. */
+  async driverInfo(): Promise<Record<string, unknown>> {
+    return this.c.endpointOperInfo(this.id);
+  }
+
+  async delete(options: { force?: boolean } & CommandOptions = {}): Promise<void> {
+    const { requestId, actor, force } = options;
+    const v = this.view();
+    await this.c.run({ type: "endpoint.delete", network: v.network, endpoint: v.id, force: force ?? false }, { requestId, actor });
+  }
+}
+
+export class Sandbox {
+  constructor(
+    private readonly c: Controller,
+    readonly id: string,
+  ) {}
+
+  view(): SandboxView {
+    const s = C.get(this.c.current().sandboxes, this.id);
+    if (!s) throw notFound(`sandbox ${shortId(this.id)} no longer exists`);
+    return sandboxView(s);
+  }
+
+  get containerId(): string {
+    return this.view().containerId;
+  }
+
+  /** The namespace path (libnetwork's sandbox key), or null for the host's namespace. */
+  get key(): string | null {
+    return this.view().key;
+  }
+
+  toJSON(): SandboxView {
+    return this.view();
+  }
+
+  endpoints(): Endpoint[] {
+    return this.view().endpoints.map((id) => new Endpoint(this.c, id));
+  }
+
+  async delete(options: { force?: boolean } & CommandOptions = {}): Promise<void> {
+    const { requestId, actor, force } = options;
+    await this.c.run({ type: "sandbox.delete", sandbox: this.id, force: force ?? false }, { requestId, actor });
+  }
+}

@@ -1,0 +1,125 @@
+import { invalid } from "../domain/errors.js";
+import { apply } from "../domain/evolve.js";
+import { emptyState, reducerVersion } from "../domain/state.js";
+import { type Head, metaText, toEvent } from "../store/eventLog.js";
+import { chainHash, genesisHash } from "../store/hashChain.js";
+import { serialiseState, stateHash, type Store } from "../store/store.js";
+import type { Progress } from "./loadState.js";
+
+export interface VerifyProblem {
+  seq: number;
+  kind: "gap" | "hash" | "replay" | "snapshot" | "head";
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  head: Head;
+  events: number;
+  snapshots: number;
+  /** The hash of the state a full replay reaches (when replay got to the end). */
+  stateHash: string | null;
+  /** The first seq found bad, if any. */
+  firstBad: number | null;
+  problems: VerifyProblem[];
+}
+
+/**
+ * Checks everything the log promises (DESIGN §3, invariant 3): seq gap-free from 1; every link of the
+ * hash chain, each checked against the stored hash of the row before it, so that a changed row is
+ * named by its own seq and not by every row after it; a full replay from nothing, in which any event
+ * the reducers or lifecycles refuse is named; every snapshot against the state replay reaches at its
+ * seq; and, given a head taken earlier, that it is still in the chain.
+ */
+export function verifyStore(store: Store, opts: { expectHead?: string; onProgress?: Progress } = {}): VerifyReport {
+  const problems: VerifyProblem[] = [];
+  const snapshots = new Map(store.snapshots().map((s) => [s.seq, s]));
+  const total = store.log.head().seq;
+  const expected = parseExpectedHead(opts.expectHead);
+  let expectedFound = false;
+  let state = emptyState();
+  let replaying = true;
+  let prevSeq = 0;
+  let prevHash = genesisHash;
+  let n = 0;
+
+  const checkSnapshotAt = (seq: number) => {
+    const snap = snapshots.get(seq);
+    if (!snap || snap.reducer_version !== reducerVersion) return;
+    if (stateHash(snap.state) !== snap.state_hash) {
+      problems.push({ seq, kind: "snapshot", message: `snapshot at seq ${seq} does not match its own state hash: it was changed` });
+      return;
+    }
+    if (!replaying) return;
+    const replayed = serialiseState(state).hash;
+    if (replayed !== snap.state_hash)
+      problems.push({ seq, kind: "snapshot", message: `snapshot at seq ${seq} differs from the state a full replay reaches there` });
+  };
+
+  for (const row of store.log.rowsAfter(0)) {
+    n++;
+    if (row.seq !== prevSeq + 1) {
+      const from = prevSeq + 1;
+      const to = row.seq - 1;
+      problems.push({
+        seq: from,
+        kind: "gap",
+        message: from === to ? `event ${from} is missing from the log` : `events ${from}–${to} are missing from the log`,
+      });
+      replaying = false;
+    }
+    const link = chainHash(prevHash, { ...row, meta: metaText(row) });
+    if (link !== row.hash)
+      problems.push({
+        seq: row.seq,
+        kind: "hash",
+        message: `event ${row.seq} (${row.type}) does not match its hash: the row was changed after it was written`,
+      });
+    if (expected && row.hash === expected.hash && (expected.seq === undefined || expected.seq === row.seq)) expectedFound = true;
+    if (replaying) {
+      try {
+        apply(state, toEvent(row));
+      } catch (e) {
+        problems.push({ seq: row.seq, kind: "replay", message: `event ${row.seq} (${row.type}) cannot be replayed: ${(e as Error).message}` });
+        replaying = false;
+      }
+    }
+    checkSnapshotAt(row.seq);
+    prevSeq = row.seq;
+    prevHash = row.hash;
+    if (opts.onProgress && (n & 0x3fff) === 0) opts.onProgress(n, total);
+  }
+  opts.onProgress?.(n, total);
+
+  for (const [seq] of snapshots)
+    if (seq > prevSeq)
+      problems.push({ seq, kind: "snapshot", message: `snapshot at seq ${seq} is past the end of the log (${prevSeq}): events were removed` });
+
+  if (expected && !expectedFound) {
+    const where = expected.seq !== undefined ? ` (seq ${expected.seq})` : "";
+    const missing =
+      expected.seq !== undefined && expected.seq > prevSeq
+        ? `: the log ends at seq ${prevSeq}, so events ${prevSeq + 1}–${expected.seq} are missing`
+        : ": the log was cut short or rewritten after that head was taken";
+    problems.push({ seq: expected.seq ?? prevSeq + 1, kind: "head", message: `head ${expected.hash}${where} is not in the chain${missing}` });
+  }
+
+  problems.sort((a, b) => a.seq - b.seq);
+  return {
+    ok: problems.length === 0,
+    head: { seq: prevSeq, hash: prevHash },
+    events: n,
+    snapshots: snapshots.size,
+    stateHash: replaying ? serialiseState(state).hash : null,
+    firstBad: problems[0]?.seq ?? null,
+    problems,
+  };
+}
+
+/** A head as `netledger head` prints it: `SEQ:HASH`, or the hash alone. */
+export function parseExpectedHead(text: string | undefined): { seq?: number; hash: string } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(?:(\d+):)?([0-9a-f]{64})$/.exec(text.trim());
+  if (!m) throw invalid(`invalid head "${text}": expected a 64-hex hash, or SEQ:HASH as "netledger head" prints`);
+  return m[1] !== undefined ? { seq: Number(m[1]), hash: m[2]! } : { hash: m[2]! };
+}

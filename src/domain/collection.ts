@@ -1,0 +1,118 @@
+/**
+ * A keyed collection laid out as a fixed three-level trie of 16-way nodes of plain objects.
+ *
+ * Why: immer copies every container an update touches, and copying an object or Map of 10,000 entries
+ * costs milliseconds. Here an update copies three 16-key nodes and one leaf of (keys / 4096) entries, so
+ * the cost of a command stays flat as the state grows to hundreds of thousands of entities. Being plain
+ * objects, the trie is drafted by immer, frozen with the rest of the state, and serialised as it is.
+ *
+ * The path of a key is its first three hex characters when the key is an id (64 hex), so that an id
+ * prefix can be looked up without a scan, and otherwise three characters of an FNV-1a hash of the key.
+ *
+ * All mutators work on an immer draft or on a plain mutable value (the replay path).
+ */
+export interface Collection<V> {
+  size: number;
+  root: Record<string, Record<string, Record<string, Record<string, V>>>>;
+}
+
+export function emptyCollection<V>(): Collection<V> {
+  return { size: 0, root: {} };
+}
+
+const hex = "0123456789abcdef";
+
+function isHexId(key: string): boolean {
+  if (key.length !== 64) return false;
+  for (let i = 0; i < 3; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** The three path characters for a key. */
+export function pathOf(key: string): [string, string, string] {
+  if (isHexId(key)) return [key[0]!, key[1]!, key[2]!];
+  // FNV-1a, 32 bit: cheap, stable, and spreads short names well.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h >>>= 0;
+  return [hex[h & 15]!, hex[(h >>> 4) & 15]!, hex[(h >>> 8) & 15]!];
+}
+
+export function get<V>(c: Collection<V>, key: string): V | undefined {
+  const [a, b, d] = pathOf(key);
+  return c.root[a]?.[b]?.[d]?.[key];
+}
+
+export function has<V>(c: Collection<V>, key: string): boolean {
+  return get(c, key) !== undefined;
+}
+
+export function set<V>(c: Collection<V>, key: string, value: V): void {
+  const [a, b, d] = pathOf(key);
+  const l1 = (c.root[a] ??= {});
+  const l2 = (l1[b] ??= {});
+  const leaf = (l2[d] ??= {});
+  if (!(key in leaf)) c.size++;
+  leaf[key] = value;
+}
+
+/** Removes a key and prunes nodes it leaves empty, so a drained collection is as small as a new one. */
+export function remove<V>(c: Collection<V>, key: string): boolean {
+  const [a, b, d] = pathOf(key);
+  const l1 = c.root[a];
+  const l2 = l1?.[b];
+  const leaf = l2?.[d];
+  if (!leaf || !(key in leaf)) return false;
+  delete leaf[key];
+  c.size--;
+  if (isEmpty(leaf)) {
+    delete l2![d];
+    if (isEmpty(l2!)) {
+      delete l1![b];
+      if (isEmpty(l1!)) delete c.root[a];
+    }
+  }
+  return true;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+export function* entries<V>(c: Collection<V>): Generator<[string, V]> {
+  for (const a in c.root) {
+    const l1 = c.root[a]!;
+    for (const b in l1) {
+      const l2 = l1[b]!;
+      for (const d in l2) {
+        const leaf = l2[d]!;
+        for (const k in leaf) yield [k, leaf[k]!];
+      }
+    }
+  }
+}
+
+export function* values<V>(c: Collection<V>): Generator<V> {
+  for (const [, v] of entries(c)) yield v;
+}
+
+export function keys<V>(c: Collection<V>): string[] {
+  const out: string[] = [];
+  for (const [k] of entries(c)) out.push(k);
+  return out;
+}
+
+/** Keys that start with a hex prefix of at least three characters; reads one leaf. */
+export function keysWithPrefix<V>(c: Collection<V>, prefix: string): string[] {
+  if (prefix.length < 3) return keys(c).filter((k) => k.startsWith(prefix));
+  const leaf = c.root[prefix[0]!]?.[prefix[1]!]?.[prefix[2]!];
+  if (!leaf) return [];
+  return Object.keys(leaf).filter((k) => k.startsWith(prefix));
+}

@@ -1,0 +1,222 @@
+import * as C from "../collection.js";
+import type { CommandOf } from "../commands.js";
+import { conflict, forbidden, illegalState, notFound } from "../errors.js";
+import type { NewEvent } from "../events.js";
+import { shortId } from "../ids.js";
+import { endpointMachine } from "../machines/endpoint.js";
+import { canStep } from "../machines/step.js";
+import { validateName } from "../names.js";
+import { resolveEndpoint, resolveNetwork, resolveSandbox } from "../resolve.js";
+import type { EndpointRecord, NetworkRecord, SandboxRecord, State } from "../state.js";
+import type { DecideContext, Decision } from "./context.js";
+import { requestEffect } from "./effect.js";
+
+export function label(kind: string, name: string, id: string): string {
+  return name === id ? `${kind} ${shortId(id)}` : `${kind} ${name} (${shortId(id)})`;
+}
+
+/** At most one effect per resource is in flight (invariant 5): a second command on it waits its turn. */
+export function assertIdle(s: State, resource: string, what: string, lifecycle: string): void {
+  const open = C.get(s.effectsByResource, resource);
+  if (open !== undefined)
+    throw conflict(
+      `${what} has an operation in progress (${lifecycle}, effect ${open}); retry when it completes, or run "netledger recover"`,
+      { effect: open },
+    );
+}
+
+function sideEffects(ctx: DecideContext, driver: string): boolean {
+  return ctx.drivers[driver]?.sideEffects ?? false;
+}
+
+function endpointArgs(n: NetworkRecord, ep: Pick<EndpointRecord, "id" | "ipv4" | "ipv6" | "mac" | "ports" | "aliases">) {
+  return {
+    networkId: n.id,
+    endpointId: ep.id,
+    interface: { address: ep.ipv4, addressIPv6: ep.ipv6, mac: ep.mac },
+    options: { ports: ep.ports, aliases: ep.aliases },
+  };
+}
+
+export function joinArgs(n: NetworkRecord, ep: EndpointRecord, sb: SandboxRecord) {
+  return { networkId: n.id, endpointId: ep.id, sandboxId: sb.id, sandboxKey: sb.key, options: { ports: ep.ports } };
+}
+
+function activeNetwork(s: State, ref: string): NetworkRecord {
+  const n = resolveNetwork(s, ref);
+  if (n.lifecycle !== "active")
+    throw illegalState(`${label("network", n.name, n.id)} is ${n.lifecycle}; endpoints can only be added to an active network`);
+  return n;
+}
+
+interface NewEndpoint {
+  id: string;
+  name: string;
+  ip?: string | undefined;
+  ip6?: string | undefined;
+  mac?: string | undefined;
+  ports: EndpointRecord["ports"];
+  aliases: string[];
+}
+
+/** libnetwork's Network.CreateEndpoint; the name is unique in its network, checked in the transaction. */
+function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideContext, connect?: string): NewEvent[] {
+  validateName("endpoint", req.name);
+  for (const a of req.aliases) validateName("alias", a);
+  if (C.has(s.endpointNames, `${n.id}/${req.name}`))
+    throw conflict(`endpoint with name ${req.name} already exists in network ${n.name}`);
+  if (C.has(s.endpoints, req.id)) throw conflict(`endpoint with id ${req.id} already exists`);
+  const fx = sideEffects(ctx, n.driver);
+  const ep = {
+    id: req.id,
+    ipv4: null,
+    ipv6: null,
+    mac: req.mac ?? null,
+    ports: req.ports,
+    aliases: req.aliases,
+  };
+  const events: NewEvent[] = [
+    {
+      type: "endpoint.created",
+      stream: req.id,
+      data: {
+        id: req.id,
+        network: n.id,
+        name: req.name,
+        ipv4: ep.ipv4,
+        ipv6: ep.ipv6,
+        mac: ep.mac,
+        gateway: null,
+        gateway6: null,
+        ports: req.ports,
+        aliases: req.aliases,
+        pending: fx,
+        ...(connect !== undefined ? { connect } : {}),
+      },
+    },
+  ];
+  if (fx) events.push(requestEffect(ctx, n.driver, "createEndpoint", req.id, endpointArgs(n, ep)));
+  return events;
+}
+
+export function createEndpoint(s: State, cmd: CommandOf<"endpoint.create">, ctx: DecideContext): Decision {
+  const n = activeNetwork(s, cmd.network);
+  return { events: planCreate(s, n, cmd, ctx), entity: { kind: "endpoint", id: cmd.id } };
+}
+
+/** libnetwork's Endpoint.Join: the endpoint must be created and idle, the sandbox ready. */
+export function planJoin(s: State, n: NetworkRecord, ep: EndpointRecord, sb: SandboxRecord, ctx: DecideContext): NewEvent[] {
+  if (ep.sandbox === sb.id && ep.lifecycle === "joined")
+    throw forbidden(`${label("endpoint", ep.name, ep.id)} is already joined to sandbox ${shortId(sb.id)}`);
+  if (ep.sandbox !== null)
+    throw forbidden(`${label("endpoint", ep.name, ep.id)} is already joined to sandbox ${shortId(ep.sandbox)}; leave it first`);
+  assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
+  if (!canStep(endpointMachine, ep.lifecycle, "JOIN"))
+    throw illegalState(`${label("endpoint", ep.name, ep.id)} is ${ep.lifecycle}; only a created endpoint can join`);
+  if (sb.lifecycle !== "ready")
+    throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be joined`);
+  if (sb.endpoints.some((id) => C.get(s.endpoints, id)?.network === n.id))
+    throw forbidden(`sandbox ${shortId(sb.id)} already has an endpoint on network ${n.name}`);
+  const fx = sideEffects(ctx, n.driver);
+  const events: NewEvent[] = [{ type: "endpoint.joined", stream: ep.id, data: { id: ep.id, sandbox: sb.id, pending: fx } }];
+  if (fx) events.push(requestEffect(ctx, n.driver, "join", ep.id, joinArgs(n, ep, sb)));
+  return events;
+}
+
+export function join(s: State, cmd: CommandOf<"endpoint.join">, ctx: DecideContext): Decision {
+  const n = resolveNetwork(s, cmd.network);
+  const ep = resolveEndpoint(s, n, cmd.endpoint);
+  const sb = resolveSandbox(s, cmd.sandbox);
+  return { events: planJoin(s, n, ep, sb, ctx), entity: { kind: "endpoint", id: ep.id } };
+}
+
+/** libnetwork's Endpoint.Leave; with `remove` the endpoint is deleted once it has left. */
+export function planLeave(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideContext, remove = false): NewEvent[] {
+  if (ep.sandbox === null) throw illegalState(`${label("endpoint", ep.name, ep.id)} is not joined to any sandbox`);
+  assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
+  if (!canStep(endpointMachine, ep.lifecycle, "LEAVE"))
+    throw illegalState(`${label("endpoint", ep.name, ep.id)} is ${ep.lifecycle}; only a joined endpoint can leave`);
+  const fx = sideEffects(ctx, n.driver);
+  const sb = C.get(s.sandboxes, ep.sandbox)!;
+  const events: NewEvent[] = [
+    {
+      type: "endpoint.left",
+      stream: ep.id,
+      data: { id: ep.id, sandbox: ep.sandbox, pending: fx, ...(remove ? { remove: true } : {}) },
+    },
+  ];
+  if (fx) events.push(requestEffect(ctx, n.driver, "leave", ep.id, { ...joinArgs(n, ep, sb), joinInfo: ep.joinInfo }));
+  else if (remove) events.push(...planDelete(s, n, ep, ctx, true));
+  return events;
+}
+
+export function leave(s: State, cmd: CommandOf<"endpoint.leave">, ctx: DecideContext): Decision {
+  const n = resolveNetwork(s, cmd.network);
+  const ep = resolveEndpoint(s, n, cmd.endpoint);
+  const sb = resolveSandbox(s, cmd.sandbox);
+  if (ep.sandbox !== sb.id)
+    throw illegalState(`${label("endpoint", ep.name, ep.id)} is not joined to sandbox ${shortId(sb.id)}`);
+  return { events: planLeave(s, n, ep, ctx), entity: { kind: "endpoint", id: ep.id } };
+}
+
+/** The DeleteEndpoint step; `afterLeave` when the endpoint is known to leave in the same decision. */
+function planDelete(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideContext, afterLeave = false): NewEvent[] {
+  if (!afterLeave) {
+    assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
+    if (!canStep(endpointMachine, ep.lifecycle, "DELETE"))
+      throw illegalState(`${label("endpoint", ep.name, ep.id)} is ${ep.lifecycle}; it cannot be deleted now`);
+  }
+  const fx = sideEffects(ctx, n.driver);
+  const events: NewEvent[] = [{ type: "endpoint.deleted", stream: ep.id, data: { id: ep.id, pending: fx } }];
+  if (fx) events.push(requestEffect(ctx, n.driver, "deleteEndpoint", ep.id, { networkId: n.id, endpointId: ep.id }));
+  return events;
+}
+
+/**
+ * Removes an endpoint whatever it is doing, for forced deletes of its network or sandbox: a joined one
+ * leaves first and is deleted after. An endpoint with a driver call in flight is not touched: its
+ * outcome is owed first, so the force waits (Conflict) rather than forgetting a call the driver may act on.
+ */
+export function planEndpointRemoval(s: State, ep: EndpointRecord, ctx: DecideContext, _force: boolean): NewEvent[] {
+  const n = C.get(s.networks, ep.network)!;
+  assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
+  if (ep.sandbox !== null && ep.lifecycle === "joined") return planLeave(s, n, ep, ctx, true);
+  return planDelete(s, n, ep, ctx);
+}
+
+export function deleteEndpoint(s: State, cmd: CommandOf<"endpoint.delete">, ctx: DecideContext): Decision {
+  const n = resolveNetwork(s, cmd.network);
+  const ep = resolveEndpoint(s, n, cmd.endpoint);
+  if (ep.sandbox !== null && !cmd.force)
+    throw forbidden(
+      `${label("endpoint", ep.name, ep.id)} is joined to sandbox ${shortId(ep.sandbox)}; leave it first or use --force`,
+    );
+  return { events: planEndpointRemoval(s, ep, ctx, cmd.force), entity: { kind: "endpoint", id: ep.id } };
+}
+
+/**
+ * `network connect`: an endpoint named after the sandbox's container id, created and joined. With a
+ * driver that has side effects the join is requested once CreateEndpoint has succeeded (decideOutcome).
+ */
+export function connect(s: State, cmd: CommandOf<"network.connect">, ctx: DecideContext): Decision {
+  const n = activeNetwork(s, cmd.network);
+  const sb = resolveSandbox(s, cmd.sandbox);
+  if (sb.lifecycle !== "ready") throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be connected`);
+  if (sb.endpoints.some((id) => C.get(s.endpoints, id)?.network === n.id))
+    throw forbidden(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is already connected to network ${n.name}`);
+  const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, ports: cmd.ports, aliases: cmd.aliases };
+  const events = planCreate(s, n, req, ctx, sb.id);
+  if (!sideEffects(ctx, n.driver)) {
+    events.push({ type: "endpoint.joined", stream: cmd.id, data: { id: cmd.id, sandbox: sb.id, pending: false } });
+  }
+  return { events, entity: { kind: "endpoint", id: cmd.id } };
+}
+
+/** `network disconnect`: the sandbox's endpoint on that network leaves and is deleted. */
+export function disconnect(s: State, cmd: CommandOf<"network.disconnect">, ctx: DecideContext): Decision {
+  const n = resolveNetwork(s, cmd.network);
+  const sb = resolveSandbox(s, cmd.sandbox);
+  const ep = sb.endpoints.map((id) => C.get(s.endpoints, id)!).find((e) => e.network === n.id);
+  if (!ep) throw notFound(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is not connected to network ${n.name}`);
+  return { events: planEndpointRemoval(s, ep, ctx, cmd.force), entity: { kind: "endpoint", id: ep.id } };
+}

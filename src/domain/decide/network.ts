@@ -1,0 +1,90 @@
+import * as C from "../collection.js";
+import type { CommandOf } from "../commands.js";
+import { conflict, illegalState, invalid, NetledgerError, notFound } from "../errors.js";
+import type { NewEvent } from "../events.js";
+import { shortId } from "../ids.js";
+import { networkMachine } from "../machines/network.js";
+import { canStep } from "../machines/step.js";
+import { validateName } from "../names.js";
+import { resolveNetwork } from "../resolve.js";
+import type { NetworkRecord, State } from "../state.js";
+import type { DecideContext, Decision, DriverInfo } from "./context.js";
+import { requestEffect } from "./effect.js";
+import { planEndpointRemoval } from "./endpoint.js";
+
+export function driverOf(ctx: DecideContext, name: string): DriverInfo {
+  const d = ctx.drivers[name];
+  if (!d) throw notFound(`network driver "${name}" is not registered: no built-in driver or plugin by that name`);
+  return d;
+}
+
+/** libnetwork's NewNetwork: the name is unique among networks, checked inside the write transaction. */
+export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: DecideContext): Decision {
+  validateName("network", cmd.name);
+  const driver = driverOf(ctx, cmd.driver);
+  if (C.has(s.networkNames, cmd.name)) throw conflict(`network with name ${cmd.name} already exists`);
+  if (C.has(s.networks, cmd.id)) throw conflict(`network with id ${cmd.id} already exists`);
+  for (const [k, v] of Object.entries({ ...cmd.options, ...cmd.labels }))
+    if (k.length === 0) throw invalid(`option or label with an empty key (value "${v}")`);
+  const ipamDriver = cmd.ipam.driver ?? (driver.usesIpam || cmd.ipam.config.length > 0 ? "default" : "null");
+  if (ipamDriver === "null" && cmd.ipam.config.length > 0)
+    throw invalid(`the null IPAM driver cannot take subnets; drop --ipam-driver null or the --subnet`);
+  const events: NewEvent[] = [
+    {
+      type: "network.created",
+      stream: cmd.id,
+      data: {
+        id: cmd.id,
+        name: cmd.name,
+        driver: driver.name,
+        scope: driver.scope,
+        ipam: { driver: ipamDriver, config: cmd.ipam.config, options: cmd.ipam.options },
+        ipv6: cmd.ipv6,
+        internal: cmd.internal,
+        options: cmd.options,
+        labels: cmd.labels,
+        pending: driver.sideEffects,
+      },
+    },
+  ];
+  if (driver.sideEffects)
+    events.push(
+      requestEffect(ctx, driver.name, "createNetwork", cmd.id, {
+        networkId: cmd.id,
+        name: cmd.name,
+        options: cmd.options,
+        labels: cmd.labels,
+        ipv6: cmd.ipv6,
+        internal: cmd.internal,
+        ipam: { driver: ipamDriver, config: cmd.ipam.config },
+      }),
+    );
+  return { events, entity: { kind: "network", id: cmd.id } };
+}
+
+export function activeEndpointsError(n: NetworkRecord): NetledgerError {
+  return new NetledgerError("ActiveEndpoints", `network ${n.name} id ${n.id} has active endpoints`, {
+    endpoints: n.endpoints.size,
+  });
+}
+
+/**
+ * libnetwork's Network.Delete: refused while the network has endpoints (ActiveEndpointsError, counted
+ * from the endpoints themselves, never from a stored counter); with force the endpoints are removed
+ * first, each through its own events.
+ */
+export function deleteNetwork(s: State, cmd: CommandOf<"network.delete">, ctx: DecideContext): Decision {
+  const n = resolveNetwork(s, cmd.network);
+  if (!canStep(networkMachine, n.lifecycle, "DELETE"))
+    throw illegalState(`network ${n.name} (${shortId(n.id)}) is ${n.lifecycle}; it cannot be deleted now`);
+  if (n.endpoints.size > 0 && !cmd.force) throw activeEndpointsError(n);
+  const driver = ctx.drivers[n.driver];
+  const events: NewEvent[] = [];
+  // A forced delete may not be blocked by a driver that is gone; with no driver, nothing can be owed.
+  const sideEffects = driver?.sideEffects ?? false;
+  for (const epId of C.keys(n.endpoints)) events.push(...planEndpointRemoval(s, C.get(s.endpoints, epId)!, ctx, true));
+  const endpointsRemain = sideEffects && n.endpoints.size > 0;
+  events.push({ type: "network.deleted", stream: n.id, data: { id: n.id, pending: sideEffects } });
+  if (sideEffects && !endpointsRemain) events.push(requestEffect(ctx, n.driver, "deleteNetwork", n.id, { networkId: n.id }));
+  return { events, entity: { kind: "network", id: n.id } };
+}

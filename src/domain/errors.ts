@@ -1,0 +1,61 @@
+/**
+ * Every failure netledger reports carries a string code a program can branch on and a message a person
+ * can act on. Codes follow libnetwork's error classes (types/types.go: NotFound, Forbidden, BadRequest…)
+ * plus the ones an event log adds (Corrupt, InDoubt).
+ */
+export type ErrorCode =
+  | "NotFound"
+  | "Conflict"
+  | "InvalidParameter"
+  | "Forbidden"
+  | "ActiveEndpoints"
+  | "IllegalState"
+  | "DriverError"
+  | "PluginUnavailable"
+  | "Timeout"
+  | "Corrupt"
+  | "InDoubt"
+  | "Internal";
+
+const marker = Symbol.for("netledger.error");
+
+export class NetledgerError extends Error {
+  readonly [marker] = true;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "NetledgerError";
+  }
+
+  toJSON(): { code: ErrorCode; message: string } & Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+/** Checked by marker, not instanceof, so errors from another copy of the module (a worker, a plugin) still count. */
+export function isNetledgerError(e: unknown): e is NetledgerError {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[marker] === true;
+}
+
+export const notFound = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("NotFound", message, details);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("Conflict", message, details);
+export const invalid = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("InvalidParameter", message, details);
+export const forbidden = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("Forbidden", message, details);
+export const illegalState = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("IllegalState", message, details);
+export const corrupt = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("Corrupt", message, details);
+
+/** Turns anything thrown into a NetledgerError, keeping the code of one that already is. */
+export function asNetledgerError(e: unknown, fallback: ErrorCode = "Internal"): NetledgerError {
+  if (isNetledgerError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new NetledgerError(fallback, message);
+}

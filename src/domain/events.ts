@@ -1,0 +1,162 @@
+import { z } from "zod";
+
+/**
+ * Every event type with its zod schema and current version. Stored events are upcast to the current
+ * version when read (`upcast`); nothing stored is ever rewritten (DESIGN §3).
+ */
+
+export const attemptSchema = z.object({
+  pid: z.number().int(),
+  /** Process start time, in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
+  start: z.string(),
+  /** Kernel boot id: a process from an earlier boot is gone whatever its pid. */
+  boot: z.string(),
+});
+export type Attempt = z.infer<typeof attemptSchema>;
+
+export const ipamConfigSchema = z.object({
+  subnet: z.string(),
+  gateway: z.string().optional(),
+  ipRange: z.string().optional(),
+  auxAddresses: z.record(z.string(), z.string()).optional(),
+});
+export type IpamConfig = z.infer<typeof ipamConfigSchema>;
+
+export const ipamSchema = z.object({
+  driver: z.string(),
+  config: z.array(ipamConfigSchema),
+  options: z.record(z.string(), z.string()),
+});
+export type Ipam = z.infer<typeof ipamSchema>;
+
+export const portBindingSchema = z.object({
+  proto: z.enum(["tcp", "udp", "sctp"]),
+  port: z.number().int().min(1).max(65535),
+  hostIp: z.string(),
+  hostPort: z.number().int().min(0).max(65535),
+});
+export type PortBinding = z.infer<typeof portBindingSchema>;
+
+export const extraHostSchema = z.object({ name: z.string(), ip: z.string() });
+export type ExtraHost = z.infer<typeof extraHostSchema>;
+
+export const errorInfoSchema = z.object({ code: z.string(), message: z.string() });
+
+const strMap = z.record(z.string(), z.string());
+
+export const eventSchemas = {
+  "driver.configured": z.object({ driver: z.string(), options: z.record(z.string(), z.unknown()) }),
+  "network.created": z.object({
+    id: z.string(),
+    name: z.string(),
+    driver: z.string(),
+    scope: z.enum(["local", "global"]),
+    ipam: ipamSchema,
+    ipv6: z.boolean(),
+    internal: z.boolean(),
+    options: strMap,
+    labels: strMap,
+    /** A driver call (CreateNetwork) is owed before the network is active. */
+    pending: z.boolean(),
+  }),
+  "network.deleted": z.object({ id: z.string(), pending: z.boolean() }),
+  "endpoint.created": z.object({
+    id: z.string(),
+    network: z.string(),
+    name: z.string(),
+    ipv4: z.string().nullable(),
+    ipv6: z.string().nullable(),
+    mac: z.string().nullable(),
+    gateway: z.string().nullable(),
+    gateway6: z.string().nullable(),
+    ports: z.array(portBindingSchema),
+    aliases: z.array(z.string()),
+    pending: z.boolean(),
+    /** Set by `network connect`: join this sandbox once the endpoint exists. */
+    connect: z.string().optional(),
+  }),
+  "endpoint.joined": z.object({ id: z.string(), sandbox: z.string(), pending: z.boolean() }),
+  "endpoint.left": z.object({
+    id: z.string(),
+    sandbox: z.string(),
+    pending: z.boolean(),
+    /** Set by disconnect and forced removals: delete the endpoint once it has left. */
+    remove: z.boolean().optional(),
+  }),
+  "endpoint.deleted": z.object({ id: z.string(), pending: z.boolean(), force: z.boolean().optional() }),
+  "sandbox.created": z.object({
+    id: z.string(),
+    containerId: z.string(),
+    key: z.string().nullable(),
+    hostname: z.string(),
+    domainname: z.string(),
+    dns: z.array(z.string()),
+    extraHosts: z.array(extraHostSchema),
+    pending: z.boolean(),
+  }),
+  "sandbox.deleted": z.object({ id: z.string(), pending: z.boolean(), force: z.boolean().optional() }),
+  "effect.requested": z.object({
+    driver: z.string(),
+    op: z.string(),
+    /** The entity the call acts on; at most one effect per resource is open at a time. */
+    resource: z.string(),
+    args: z.record(z.string(), z.unknown()),
+    /** The command (request id, or a generated one) this effect serves, directly or by continuation. */
+    root: z.string(),
+    /** The process that will make the call; the first attempt is recorded with the intent. */
+    attempt: attemptSchema,
+    /** An inverse call owed by a compensation: it moves no lifecycle. */
+    inverse: z.boolean().optional(),
+  }),
+  "effect.attempted": z.object({ effect: z.number().int(), attempt: attemptSchema }),
+  "effect.succeeded": z.object({ effect: z.number().int(), result: z.unknown() }),
+  "effect.failed": z.object({ effect: z.number().int(), error: errorInfoSchema }),
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+
+export const currentVersion: Record<EventType, number> = Object.fromEntries(
+  Object.keys(eventSchemas).map((t) => [t, 1]),
+) as Record<EventType, number>;
+
+export const metaSchema = z.object({
+  actor: z.string(),
+  time: z.string(),
+  requestId: z.string().optional(),
+  /** The seq of the event that caused this one (an effect outcome's intent, say). */
+  causation: z.number().int().optional(),
+});
+export type EventMeta = z.infer<typeof metaSchema>;
+
+/** An event as decide() produces it, before the log gives it a seq and a hash. */
+export type NewEvent = {
+  [T in EventType]: { type: T; stream: string; data: EventData<T> };
+}[EventType];
+
+/** An event as stored in and read from the log. */
+export type StoredEvent = NewEvent & { seq: number; version: number; meta: EventMeta; hash: string };
+
+export function isEventType(t: string): t is EventType {
+  return Object.hasOwn(eventSchemas, t);
+}
+
+/**
+ * Upcasters: pure functions from (type, version) to the next version's data. Empty while every type is
+ * at version 1; a new version of a type adds one entry here and a fixture log under test/fixtures.
+ */
+export const upcasters: Partial<Record<EventType, Record<number, (data: unknown) => unknown>>> = {};
+
+export function upcast(type: EventType, version: number, data: unknown): unknown {
+  const target = currentVersion[type];
+  let v = version;
+  let d = data;
+  while (v < target) {
+    const up = upcasters[type]?.[v];
+    if (!up) throw new Error(`no upcaster for ${type} from version ${v}`);
+    d = up(d);
+    v++;
+  }
+  if (v > target) throw new Error(`${type} version ${version} is newer than this netledger knows (${target})`);
+  return d;
+}

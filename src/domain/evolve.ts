@@ -1,0 +1,314 @@
+import { type Draft, freeze, produce } from "immer";
+import * as C from "./collection.js";
+import { effectOps, isEffectOp } from "./effectOps.js";
+import type { StoredEvent } from "./events.js";
+import { endpointMachine } from "./machines/endpoint.js";
+import { networkMachine } from "./machines/network.js";
+import { sandboxMachine } from "./machines/sandbox.js";
+import { initial, isFinal, step } from "./machines/step.js";
+import type { EndpointRecord, State } from "./state.js";
+
+/**
+ * evolve: fold events into the state. Each event type has a recipe that mutates a draft. The live path
+ * folds one command's events in one immer `produce` (`evolve`); replay applies the same recipes to a
+ * private mutable copy and freezes it once at the end (`replay`), which is what makes replaying a
+ * million events cheap. Both paths run the same code, and invariant 1 holds them equal.
+ */
+export type Mutable = Draft<State> | State;
+
+export class ReplayError extends Error {
+  constructor(
+    readonly seq: number,
+    message: string,
+  ) {
+    super(`event ${seq}: ${message}`);
+  }
+}
+
+/** Fold events into an immutable state with one immer produce. */
+export function evolve(state: State, events: readonly StoredEvent[]): State {
+  if (events.length === 0) return state;
+  return produce(state, (d) => {
+    for (const e of events) apply(d as State, e);
+  });
+}
+
+/**
+ * Fold events into a state this caller owns outright (a fresh emptyState() or a parsed snapshot),
+ * mutating it; call `seal` when done to freeze it for sharing.
+ */
+export function applyInPlace(state: State, events: Iterable<StoredEvent>): State {
+  for (const e of events) apply(state, e);
+  return state;
+}
+
+export function seal(state: State): State {
+  return freeze(state, true);
+}
+
+export function apply(s: State, e: StoredEvent): void {
+  if (e.seq !== s.seq + 1) throw new ReplayError(e.seq, `expected seq ${s.seq + 1}: the log has a gap or is out of order`);
+  try {
+    recipes[e.type](s, e as never);
+  } catch (err) {
+    if (err instanceof ReplayError) throw err;
+    throw new ReplayError(e.seq, `${e.type}: ${(err as Error).message}`);
+  }
+  s.seq = e.seq;
+}
+
+type Recipe<T extends StoredEvent["type"]> = (s: State, e: Extract<StoredEvent, { type: T }>) => void;
+type Recipes = { [T in StoredEvent["type"]]: Recipe<T> };
+
+function need<V>(v: V | undefined, what: string): V {
+  if (v === undefined) throw new Error(`${what} is not in the state`);
+  return v;
+}
+
+function dropNetwork(s: State, id: string): void {
+  const n = need(C.get(s.networks, id), `network ${id}`);
+  if (n.endpoints.size > 0) throw new Error(`network ${id} still has ${n.endpoints.size} endpoints`);
+  C.remove(s.networks, id);
+  C.remove(s.networkNames, n.name);
+}
+
+function detach(s: State, ep: EndpointRecord): void {
+  if (ep.sandbox === null) return;
+  const sb = C.get(s.sandboxes, ep.sandbox);
+  if (sb) sb.endpoints = sb.endpoints.filter((x) => x !== ep.id);
+  ep.sandbox = null;
+  ep.joinInfo = null;
+}
+
+function dropEndpoint(s: State, id: string): void {
+  const ep = need(C.get(s.endpoints, id), `endpoint ${id}`);
+  detach(s, ep);
+  const n = C.get(s.networks, ep.network);
+  if (n) C.remove(n.endpoints, id);
+  C.remove(s.endpoints, id);
+  C.remove(s.endpointNames, `${ep.network}/${ep.name}`);
+}
+
+function dropSandbox(s: State, id: string): void {
+  const sb = need(C.get(s.sandboxes, id), `sandbox ${id}`);
+  if (sb.endpoints.length > 0) throw new Error(`sandbox ${id} still has ${sb.endpoints.length} joined endpoints`);
+  C.remove(s.sandboxes, id);
+  C.remove(s.sandboxContainers, sb.containerId);
+}
+
+/** Moves an entity's lifecycle by a machine event and drops the entity when it reaches a final state. */
+function move(s: State, kind: "network" | "endpoint" | "sandbox", id: string, type: string): void {
+  switch (kind) {
+    case "network": {
+      const n = need(C.get(s.networks, id), `network ${id}`);
+      n.lifecycle = step(networkMachine, n.lifecycle, type);
+      if (isFinal(networkMachine, n.lifecycle)) dropNetwork(s, id);
+      return;
+    }
+    case "endpoint": {
+      const ep = need(C.get(s.endpoints, id), `endpoint ${id}`);
+      ep.lifecycle = step(endpointMachine, ep.lifecycle, type);
+      if (isFinal(endpointMachine, ep.lifecycle)) dropEndpoint(s, id);
+      return;
+    }
+    case "sandbox": {
+      const sb = need(C.get(s.sandboxes, id), `sandbox ${id}`);
+      sb.lifecycle = step(sandboxMachine, sb.lifecycle, type);
+      if (isFinal(sandboxMachine, sb.lifecycle)) dropSandbox(s, id);
+      return;
+    }
+  }
+}
+
+function completesDeletion(lifecycle: string, pending: boolean): boolean {
+  return lifecycle === "deleting" && !pending;
+}
+
+const recipes: Recipes = {
+  "driver.configured": (s, e) => {
+    s.drivers[e.data.driver] = { options: e.data.options };
+  },
+
+  "network.created": (s, e) => {
+    const d = e.data;
+    if (C.has(s.networks, d.id)) throw new Error(`network ${d.id} already exists`);
+    if (C.has(s.networkNames, d.name)) throw new Error(`network name ${d.name} is taken`);
+    let lifecycle = step(networkMachine, initial, "CREATE");
+    if (!d.pending) lifecycle = step(networkMachine, lifecycle, "CREATE_OK");
+    C.set(s.networks, d.id, {
+      id: d.id,
+      name: d.name,
+      driver: d.driver,
+      scope: d.scope,
+      ipam: d.ipam,
+      ipv6: d.ipv6,
+      internal: d.internal,
+      options: d.options,
+      labels: d.labels,
+      lifecycle,
+      createdAt: e.meta.time,
+      endpoints: C.emptyCollection(),
+    });
+    C.set(s.networkNames, d.name, d.id);
+  },
+
+  // A deletion is decided with `pending` while a driver call or the entity's members are still owed;
+  // a second event without `pending` completes it when no driver call is (the host namespace, say).
+  "network.deleted": (s, e) => {
+    if (!completesDeletion(need(C.get(s.networks, e.data.id), `network ${e.data.id}`).lifecycle, e.data.pending))
+      move(s, "network", e.data.id, "DELETE");
+    if (!e.data.pending) move(s, "network", e.data.id, "DELETE_OK");
+  },
+
+  "endpoint.created": (s, e) => {
+    const d = e.data;
+    const n = need(C.get(s.networks, d.network), `network ${d.network}`);
+    const nameKey = `${d.network}/${d.name}`;
+    if (C.has(s.endpoints, d.id)) throw new Error(`endpoint ${d.id} already exists`);
+    if (C.has(s.endpointNames, nameKey)) throw new Error(`endpoint name ${d.name} is taken in network ${d.network}`);
+    let lifecycle = step(endpointMachine, initial, "CREATE");
+    if (!d.pending) lifecycle = step(endpointMachine, lifecycle, "CREATE_OK");
+    C.set(s.endpoints, d.id, {
+      id: d.id,
+      name: d.name,
+      network: d.network,
+      sandbox: null,
+      ipv4: d.ipv4,
+      ipv6: d.ipv6,
+      mac: d.mac,
+      gateway: d.gateway,
+      gateway6: d.gateway6,
+      ports: d.ports,
+      aliases: d.aliases,
+      lifecycle,
+      createdAt: e.meta.time,
+      then: d.connect !== undefined && d.pending ? { join: d.connect } : null,
+      joinInfo: null,
+    });
+    C.set(n.endpoints, d.id, 1);
+    C.set(s.endpointNames, nameKey, d.id);
+  },
+
+  "endpoint.joined": (s, e) => {
+    const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
+    const sb = need(C.get(s.sandboxes, e.data.sandbox), `sandbox ${e.data.sandbox}`);
+    move(s, "endpoint", ep.id, "JOIN");
+    if (!e.data.pending) move(s, "endpoint", ep.id, "JOIN_OK");
+    ep.sandbox = sb.id;
+    ep.then = null;
+    sb.endpoints.push(ep.id);
+  },
+
+  "endpoint.left": (s, e) => {
+    const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
+    if (ep.sandbox !== e.data.sandbox) throw new Error(`endpoint ${ep.id} is not joined to sandbox ${e.data.sandbox}`);
+    move(s, "endpoint", ep.id, "LEAVE");
+    ep.then = e.data.remove ? { remove: true } : null;
+    if (!e.data.pending) {
+      move(s, "endpoint", ep.id, "LEAVE_OK");
+      detach(s, ep);
+    }
+  },
+
+  "endpoint.deleted": (s, e) => {
+    if (e.data.force) return move(s, "endpoint", e.data.id, "FORCE_REMOVE");
+    const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
+    ep.then = null;
+    move(s, "endpoint", ep.id, "DELETE");
+    if (!e.data.pending) move(s, "endpoint", ep.id, "DELETE_OK");
+  },
+
+  "sandbox.created": (s, e) => {
+    const d = e.data;
+    if (C.has(s.sandboxes, d.id)) throw new Error(`sandbox ${d.id} already exists`);
+    if (C.has(s.sandboxContainers, d.containerId)) throw new Error(`container ${d.containerId} already has a sandbox`);
+    let lifecycle = step(sandboxMachine, initial, "CREATE");
+    if (!d.pending) lifecycle = step(sandboxMachine, lifecycle, "CREATE_OK");
+    C.set(s.sandboxes, d.id, {
+      id: d.id,
+      containerId: d.containerId,
+      key: d.key,
+      hostname: d.hostname,
+      domainname: d.domainname,
+      dns: d.dns,
+      extraHosts: d.extraHosts,
+      lifecycle,
+      createdAt: e.meta.time,
+      endpoints: [],
+    });
+    C.set(s.sandboxContainers, d.containerId, d.id);
+  },
+
+  "sandbox.deleted": (s, e) => {
+    if (e.data.force) return move(s, "sandbox", e.data.id, "FORCE_REMOVE");
+    if (!completesDeletion(need(C.get(s.sandboxes, e.data.id), `sandbox ${e.data.id}`).lifecycle, e.data.pending))
+      move(s, "sandbox", e.data.id, "DELETE");
+    if (!e.data.pending) move(s, "sandbox", e.data.id, "DELETE_OK");
+  },
+
+  "effect.requested": (s, e) => {
+    const d = e.data;
+    const open = C.get(s.effectsByResource, d.resource);
+    if (open !== undefined) throw new Error(`resource ${d.resource} already has effect ${open} in flight`);
+    C.set(s.effects, String(e.seq), {
+      id: e.seq,
+      driver: d.driver,
+      op: d.op,
+      resource: d.resource,
+      args: d.args,
+      root: d.root,
+      inverse: d.inverse ?? false,
+      attempts: [d.attempt],
+      requestedAt: e.meta.time,
+    });
+    C.set(s.effectsByResource, d.resource, e.seq);
+  },
+
+  "effect.attempted": (s, e) => {
+    const fx = need(C.get(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
+    fx.attempts.push(e.data.attempt);
+  },
+
+  "effect.succeeded": (s, e) => settle(s, e.data.effect, "OK", e.data.result),
+  "effect.failed": (s, e) => settle(s, e.data.effect, "FAILED", undefined),
+};
+
+/** Closes an effect and moves the entity it served; what a result carries is kept on the entity. */
+function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: unknown): void {
+  const fx = need(C.get(s.effects, String(effectId)), `open effect ${effectId}`);
+  C.remove(s.effects, String(effectId));
+  C.remove(s.effectsByResource, fx.resource);
+  if (fx.inverse || !isEffectOp(fx.op)) return;
+  const { kind, verb } = effectOps[fx.op];
+  if (kind === "endpoint") {
+    const ep = need(C.get(s.endpoints, fx.resource), `endpoint ${fx.resource}`);
+    if (outcome === "OK") keepResult(ep, fx.op, result);
+    if (fx.op === "join" && outcome === "FAILED") {
+      move(s, kind, fx.resource, `${verb}_${outcome}`);
+      detach(s, ep);
+      return;
+    }
+    if (fx.op === "leave" && outcome === "OK") {
+      move(s, kind, fx.resource, `${verb}_${outcome}`);
+      detach(s, ep);
+      return;
+    }
+  }
+  move(s, kind, fx.resource, `${verb}_${outcome}`);
+}
+
+/** CreateEndpoint may assign interface values; Join names interfaces, gateways and routes. */
+function keepResult(ep: EndpointRecord, op: string, result: unknown): void {
+  if (typeof result !== "object" || result === null) return;
+  const r = result as Record<string, unknown>;
+  if (op === "createEndpoint") {
+    const iface = r["interface"] as Record<string, unknown> | undefined;
+    if (iface) {
+      if (typeof iface["mac"] === "string" && iface["mac"]) ep.mac = iface["mac"];
+      if (typeof iface["address"] === "string" && iface["address"]) ep.ipv4 = iface["address"];
+      if (typeof iface["addressIPv6"] === "string" && iface["addressIPv6"]) ep.ipv6 = iface["addressIPv6"];
+    }
+  } else if (op === "join") {
+    ep.joinInfo = r;
+  }
+}

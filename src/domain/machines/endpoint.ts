@@ -1,0 +1,23 @@
+import { setup } from "xstate";
+
+/**
+ * An endpoint's lifecycle, libnetwork's create → join → leave → delete. A failed Join leaves the
+ * endpoint created (as libnetwork's sbJoin rolls back); a failed Leave keeps it joined so the leave
+ * can be retried or forced; a failed create or delete leaves it `failed`, removable with --force.
+ * FORCE_REMOVE ends it from any state without a driver call.
+ */
+export const endpointMachine = setup({}).createMachine({
+  id: "endpoint",
+  initial: "none",
+  states: {
+    none: { on: { CREATE: "creating" } },
+    creating: { on: { CREATE_OK: "created", CREATE_FAILED: "failed", FORCE_REMOVE: "deleted" } },
+    created: { on: { JOIN: "joining", DELETE: "deleting", FORCE_REMOVE: "deleted", REPROGRAM: "creating" } },
+    joining: { on: { JOIN_OK: "joined", JOIN_FAILED: "created", FORCE_REMOVE: "deleted" } },
+    joined: { on: { LEAVE: "leaving", FORCE_REMOVE: "deleted", REPROGRAM: "joining" } },
+    leaving: { on: { LEAVE_OK: "created", LEAVE_FAILED: "joined", FORCE_REMOVE: "deleted" } },
+    deleting: { on: { DELETE_OK: "deleted", DELETE_FAILED: "failed", FORCE_REMOVE: "deleted" } },
+    failed: { on: { DELETE: "deleting", FORCE_REMOVE: "deleted" } },
+    deleted: { type: "final" },
+  },
+});

@@ -1,0 +1,58 @@
+import { type AnyStateMachine, transition } from "xstate";
+
+/**
+ * xstate v5 machines used as pure transition functions (DESIGN §1): the state is stored as a plain
+ * string, never as a live actor. The machines have no context and no guards, so the next state depends
+ * on (state, event type) alone; each pair is computed once with xstate's `transition()` and remembered.
+ * decide() asks `canStep` before it emits an event; evolve() calls `step`, which refuses what the
+ * machine does not accept, so replay reports such an event as a bug instead of folding it.
+ */
+const memo = new WeakMap<AnyStateMachine, Map<string, string | null>>();
+
+/** The initial state of a lifecycle before its first event. */
+export const initial = "none";
+
+function compute(machine: AnyStateMachine, from: string, type: string): string | null {
+  const snapshot = machine.resolveState({ value: from, context: {} });
+  if (snapshot.status === "done" || !snapshot.can({ type })) return null;
+  const [next] = transition(machine, snapshot, { type });
+  return String(next.value);
+}
+
+/** The state after `type`, or null when the machine does not accept it in `from`. */
+export function next(machine: AnyStateMachine, from: string, type: string): string | null {
+  let table = memo.get(machine);
+  if (!table) memo.set(machine, (table = new Map()));
+  const key = from + "\u0000" + type;
+  let to = table.get(key);
+  if (to === undefined) {
+    to = compute(machine, from, type);
+    table.set(key, to);
+  }
+  return to;
+}
+
+export function canStep(machine: AnyStateMachine, from: string, type: string): boolean {
+  return next(machine, from, type) !== null;
+}
+
+export class IllegalTransition extends Error {
+  constructor(
+    readonly machineId: string,
+    readonly from: string,
+    readonly type: string,
+  ) {
+    super(`the ${machineId} lifecycle does not accept ${type} in state "${from}"`);
+  }
+}
+
+export function step(machine: AnyStateMachine, from: string, type: string): string {
+  const to = next(machine, from, type);
+  if (to === null) throw new IllegalTransition(machine.id, from, type);
+  return to;
+}
+
+/** Final states (a deleted entity) are removed from the state by evolve; this says which they are. */
+export function isFinal(machine: AnyStateMachine, value: string): boolean {
+  return machine.resolveState({ value, context: {} }).status === "done";
+}

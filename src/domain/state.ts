@@ -1,0 +1,107 @@
+import type { Collection } from "./collection.js";
+import { emptyCollection } from "./collection.js";
+import type { Attempt, ExtraHost, Ipam, PortBinding } from "./events.js";
+
+/**
+ * The controller state, derived from the log by evolve(). Collections are tries (collection.ts) so that
+ * a command's update copies a handful of small objects whatever the size of the state. Indexes (names,
+ * members) live beside the records and are kept by the same reducer step; counts are their sizes.
+ */
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  driver: string;
+  scope: "local" | "global";
+  ipam: Ipam;
+  ipv6: boolean;
+  internal: boolean;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  lifecycle: string;
+  createdAt: string;
+  /** Ids of the network's endpoints. */
+  endpoints: Collection<1>;
+}
+
+export interface EndpointRecord {
+  id: string;
+  name: string;
+  network: string;
+  sandbox: string | null;
+  ipv4: string | null;
+  ipv6: string | null;
+  mac: string | null;
+  gateway: string | null;
+  gateway6: string | null;
+  ports: PortBinding[];
+  aliases: string[];
+  lifecycle: string;
+  createdAt: string;
+  /** What the endpoint does once the effect in flight succeeds: join a sandbox, or be deleted. */
+  then: { join: string } | { remove: true } | null;
+  /** What the driver's Join answered (interface names, gateways, routes), kept for leave and views. */
+  joinInfo: Record<string, unknown> | null;
+}
+
+export interface SandboxRecord {
+  id: string;
+  containerId: string;
+  key: string | null;
+  hostname: string;
+  domainname: string;
+  dns: string[];
+  extraHosts: ExtraHost[];
+  lifecycle: string;
+  createdAt: string;
+  /** Joined endpoints in join order: the first is eth0. */
+  endpoints: string[];
+}
+
+export interface EffectRecord {
+  id: number;
+  driver: string;
+  op: string;
+  resource: string;
+  args: Record<string, unknown>;
+  root: string;
+  inverse: boolean;
+  attempts: Attempt[];
+  requestedAt: string;
+}
+
+export interface State {
+  /** The last seq folded into this state (0: empty log). */
+  seq: number;
+  drivers: Record<string, { options: Record<string, unknown> }>;
+  networks: Collection<NetworkRecord>;
+  /** network name → id */
+  networkNames: Collection<string>;
+  endpoints: Collection<EndpointRecord>;
+  /** `${networkId}/${name}` → endpoint id */
+  endpointNames: Collection<string>;
+  sandboxes: Collection<SandboxRecord>;
+  /** container id → sandbox id */
+  sandboxContainers: Collection<string>;
+  /** Open effects (requested, no outcome yet) by id = the seq of their intent. */
+  effects: Collection<EffectRecord>;
+  /** resource id → the id of its open effect: at most one per resource (invariant 5). */
+  effectsByResource: Collection<number>;
+}
+
+export function emptyState(): State {
+  return {
+    seq: 0,
+    drivers: {},
+    networks: emptyCollection(),
+    networkNames: emptyCollection(),
+    endpoints: emptyCollection(),
+    endpointNames: emptyCollection(),
+    sandboxes: emptyCollection(),
+    sandboxContainers: emptyCollection(),
+    effects: emptyCollection(),
+    effectsByResource: emptyCollection(),
+  };
+}
+
+/** Bumped whenever the meaning of a stored state changes; snapshots of another version are ignored. */
+export const reducerVersion = 1;

@@ -1,0 +1,118 @@
+import type { PortBinding } from "../domain/events.js";
+
+/**
+ * The network driver contract, mirroring libnetwork's driverapi.Driver, made async. Built-in drivers
+ * are idempotent: a create finds what already exists and succeeds, a delete that finds nothing
+ * succeeds, so the effect layer may repeat any call (DESIGN §2). Each call carries the effect that
+ * asks for it, whose id is stable across retries.
+ */
+export interface Capability {
+  /** libnetwork's DataScope. */
+  dataScope: "local" | "global";
+  connectivityScope?: "local" | "global";
+  /**
+   * Whether calls change anything outside this process. A driver with none (null, host) records no
+   * effect intents: there is nothing a crash could leave half done.
+   */
+  sideEffects: boolean;
+  /** Networks of this driver take addresses from the default IPAM unless told otherwise. */
+  usesIpam: boolean;
+}
+
+export interface EffectCall {
+  /** The seq of the effect's intent: stable across retries and processes. */
+  effectId: number;
+  /** 1 for the first attempt; more after a crash or a back-off. */
+  attempt: number;
+  /** The id of the database the effect belongs to, for names that say whose an object is. */
+  databaseId: string;
+  signal?: AbortSignal;
+}
+
+export interface InterfaceInfo {
+  address: string | null;
+  addressIPv6: string | null;
+  mac: string | null;
+}
+
+export interface CreateNetworkRequest {
+  networkId: string;
+  name: string;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  ipv6: boolean;
+  internal: boolean;
+  ipam: { driver: string; config: { subnet: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }[] };
+  [extra: string]: unknown;
+}
+
+export interface CreateEndpointRequest {
+  networkId: string;
+  endpointId: string;
+  interface: InterfaceInfo;
+  options: { ports: PortBinding[]; aliases: string[] };
+  [extra: string]: unknown;
+}
+
+export interface CreateEndpointResult {
+  /** Values the driver assigned where netledger sent none (a MAC, say). */
+  interface?: Partial<InterfaceInfo>;
+}
+
+export interface JoinRequest {
+  networkId: string;
+  endpointId: string;
+  sandboxId: string;
+  /** The namespace path, or null for the host's. */
+  sandboxKey: string | null;
+  options: Record<string, unknown>;
+}
+
+export interface StaticRoute {
+  destination: string;
+  routeType: number;
+  nextHop: string;
+}
+
+export interface JoinResult {
+  interfaceName?: { srcName: string; dstPrefix: string };
+  gateway?: string;
+  gatewayIPv6?: string;
+  staticRoutes?: StaticRoute[];
+  disableGatewayService?: boolean;
+  [extra: string]: unknown;
+}
+
+export interface LeaveRequest extends JoinRequest {
+  joinInfo: Record<string, unknown> | null;
+}
+
+export interface NetworkDriver {
+  /** libnetwork's ConfigureNetworkDriver → driver.Config. */
+  config?(options: Record<string, unknown>): Promise<void>;
+  createNetwork(req: CreateNetworkRequest, call: EffectCall): Promise<void>;
+  deleteNetwork(req: { networkId: string }, call: EffectCall): Promise<void>;
+  createEndpoint(req: CreateEndpointRequest, call: EffectCall): Promise<CreateEndpointResult>;
+  deleteEndpoint(req: { networkId: string; endpointId: string }, call: EffectCall): Promise<void>;
+  /** Operational data of an endpoint (libnetwork's EndpointOperInfo), read on demand, never logged. */
+  endpointOperInfo(req: { networkId: string; endpointId: string }): Promise<Record<string, unknown>>;
+  join(req: JoinRequest, call: EffectCall): Promise<JoinResult>;
+  leave(req: LeaveRequest, call: EffectCall): Promise<void>;
+  /** Called when the process closes the controller; releases connections and child processes. */
+  close?(): Promise<void>;
+}
+
+/** The sandbox layer (libnetwork's osl): namespaces for sandboxes that are not the host's. */
+export interface SandboxDriver {
+  createSandbox(req: { sandboxId: string; key: string; create: boolean }, call: EffectCall): Promise<void>;
+  deleteSandbox(req: { sandboxId: string; key: string }, call: EffectCall): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** The registration callback handed to every driver module (libnetwork's driverapi.DriverCallback). */
+export type RegisterDriver = (name: string, driver: NetworkDriver, capability: Capability) => void;
+
+/** A driver module: its init registers what it provides (libnetwork's `Init(dc, config)`). */
+export interface DriverModule {
+  init(register: RegisterDriver, config: Record<string, unknown>): void | Promise<void>;
+}

@@ -1,0 +1,98 @@
+import type { DriverInfo } from "../domain/decide/index.js";
+import { sandboxDriver } from "../domain/decide/index.js";
+import { conflict, invalid, notFound } from "../domain/errors.js";
+import { isValidName } from "../domain/names.js";
+import type { Capability, NetworkDriver, RegisterDriver, SandboxDriver } from "./contract.js";
+
+export interface RegisteredDriver {
+  name: string;
+  driver: NetworkDriver;
+  capability: Capability;
+  /** "builtin", "plugin", or "embedder" (registered through Controller.registerDriver). */
+  origin: string;
+}
+
+/** Looks a driver name up somewhere else (plugin discovery) and registers it if found. */
+export type DriverResolver = (name: string) => Promise<void>;
+
+/**
+ * The driver registry (libnetwork's drvregistry). Drivers arrive only through the registration
+ * callback; a name that is not registered is looked up lazily by the resolvers (plugin discovery)
+ * on first use, as libnetwork does.
+ */
+export class DriverRegistry {
+  private readonly drivers = new Map<string, RegisteredDriver>();
+  private readonly resolvers: DriverResolver[] = [];
+  private sandbox: SandboxDriver | undefined;
+
+  /** The callback for driver modules of a given origin. */
+  callback(origin: string): RegisterDriver {
+    return (name, driver, capability) => this.register(name, driver, capability, origin);
+  }
+
+  register(name: string, driver: NetworkDriver, capability: Capability, origin = "embedder"): void {
+    if (!isValidName(name)) throw invalid(`invalid driver name "${name}"`);
+    if (name === sandboxDriver) throw invalid(`"${sandboxDriver}" is reserved for the sandbox layer`);
+    if (this.drivers.has(name)) throw conflict(`a driver named ${name} is already registered`);
+    if (capability.dataScope !== "local" && capability.dataScope !== "global")
+      throw invalid(`driver ${name}: scope must be local or global, not "${String(capability.dataScope)}"`);
+    this.drivers.set(name, { name, driver, capability, origin });
+  }
+
+  registerSandboxDriver(driver: SandboxDriver): void {
+    this.sandbox = driver;
+  }
+
+  sandboxDriver(): SandboxDriver | undefined {
+    return this.sandbox;
+  }
+
+  addResolver(r: DriverResolver): void {
+    this.resolvers.push(r);
+  }
+
+  get(name: string): RegisteredDriver | undefined {
+    return this.drivers.get(name);
+  }
+
+  require(name: string): RegisteredDriver {
+    const d = this.drivers.get(name);
+    if (!d) throw notFound(`network driver "${name}" is not registered: no built-in driver or plugin by that name`);
+    return d;
+  }
+
+  /** Makes sure `name` is registered if any resolver can find it; errors of the resolvers propagate. */
+  async ensure(name: string): Promise<void> {
+    if (this.drivers.has(name) || name === sandboxDriver) return;
+    for (const r of this.resolvers) {
+      await r(name);
+      if (this.drivers.has(name)) return;
+    }
+  }
+
+  list(): RegisteredDriver[] {
+    return [...this.drivers.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What decide() knows of the drivers: plain data. */
+  info(): Record<string, DriverInfo> {
+    const out: Record<string, DriverInfo> = {};
+    for (const d of this.drivers.values()) {
+      out[d.name] = {
+        name: d.name,
+        scope: d.capability.dataScope,
+        connectivityScope: d.capability.connectivityScope ?? d.capability.dataScope,
+        sideEffects: d.capability.sideEffects,
+        usesIpam: d.capability.usesIpam,
+      };
+    }
+    if (this.sandbox)
+      out[sandboxDriver] = { name: sandboxDriver, scope: "local", connectivityScope: "local", sideEffects: true, usesIpam: false };
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.drivers.values()) await d.driver.close?.();
+    await this.sandbox?.close?.();
+  }
+}

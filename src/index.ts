@@ -1,0 +1,29 @@
+/** netledger: libnetwork's Container Network Model on a durable, hash-chained SQLite event log. */
+export {
+  Controller,
+  type CommandOptions,
+  type CommandResult,
+  type NewNetworkOptions,
+  type NewSandboxOptions,
+  type OpenOptions,
+  type RecoveryReport,
+} from "./controller/controller.js";
+export { Endpoint, Network, Sandbox } from "./controller/handles.js";
+export type { VerifyProblem, VerifyReport } from "./controller/verify.js";
+export type {
+  Capability,
+  CreateEndpointRequest,
+  CreateEndpointResult,
+  CreateNetworkRequest,
+  DriverModule,
+  EffectCall,
+  JoinRequest,
+  JoinResult,
+  LeaveRequest,
+  NetworkDriver,
+  RegisterDriver,
+  SandboxDriver,
+} from "./drivers/contract.js";
+export { type ErrorCode, isNetledgerError, NetledgerError } from "./domain/errors.js";
+export type { StoredEvent, EventMeta, EventType } from "./domain/events.js";
+export type { EndpointView, NetworkView, SandboxView, StateView } from "./domain/views.js";

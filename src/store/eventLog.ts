@@ -1,0 +1,167 @@
+import type Database from "better-sqlite3";
+import { canonicalJson } from "../domain/canonical.js";
+import { corrupt } from "../domain/errors.js";
+import {
+  currentVersion,
+  type EventMeta,
+  type EventType,
+  isEventType,
+  type NewEvent,
+  type StoredEvent,
+  upcast,
+} from "../domain/events.js";
+import { chainHash, genesisHash } from "./hashChain.js";
+
+/** An event row as SQLite returns it. */
+export interface EventRow {
+  seq: number;
+  stream: string;
+  type: string;
+  version: number;
+  data: string;
+  actor: string;
+  time: string;
+  request_id: string | null;
+  causation: number | null;
+  hash: string;
+}
+
+/** The canonical data text computed when sealing, kept so that inserting does not encode it twice. */
+const dataText = Symbol("dataText");
+
+export interface Head {
+  seq: number;
+  hash: string;
+}
+
+export function metaOf(r: Pick<EventRow, "actor" | "time" | "request_id" | "causation">): EventMeta {
+  const meta: EventMeta = { actor: r.actor, time: r.time };
+  if (r.request_id !== null) meta.requestId = r.request_id;
+  if (r.causation !== null) meta.causation = r.causation;
+  return meta;
+}
+
+/** The canonical meta text the chain hashes, rebuilt from the meta columns. */
+export function metaText(r: Pick<EventRow, "actor" | "time" | "request_id" | "causation">): string {
+  return canonicalJson(metaOf(r));
+}
+
+/** A stored row as an event of the current schema version (upcast on read, never rewritten). */
+export function toEvent(r: EventRow): StoredEvent {
+  if (!isEventType(r.type)) throw corrupt(`event ${r.seq} has unknown type "${r.type}"`, { seq: r.seq });
+  let data: unknown;
+  try {
+    data = JSON.parse(r.data);
+  } catch {
+    throw corrupt(`event ${r.seq} (${r.type}) has data that is not JSON`, { seq: r.seq });
+  }
+  const type: EventType = r.type;
+  if (r.version !== currentVersion[type]) data = upcast(type, r.version, data);
+  return {
+    seq: r.seq,
+    stream: r.stream,
+    type,
+    version: currentVersion[type],
+    data,
+    meta: metaOf(r),
+    hash: r.hash,
+  } as StoredEvent;
+}
+
+export interface EventFilter {
+  since?: number;
+  until?: number;
+  stream?: string;
+  type?: string;
+  actor?: string;
+}
+
+/**
+ * The append-only log on one connection. Appends happen only inside the caller's IMMEDIATE
+ * transaction (the Store's `write`), which is what makes seq gap-free and the chain unbroken
+ * across processes.
+ */
+export class EventLog {
+  private readonly insertStmt: Database.Statement;
+  private readonly headStmt: Database.Statement;
+  private readonly fromStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(
+      "INSERT INTO events (seq, stream, type, version, data, actor, time, request_id, causation, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    );
+    this.headStmt = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+    this.fromStmt = db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq");
+  }
+
+  head(): Head {
+    return (this.headStmt.get() as Head | undefined) ?? { seq: 0, hash: genesisHash };
+  }
+
+  /**
+   * Gives events their seq and hash after `head`, without writing them: the caller folds them first,
+   * so that an event the reducers refuse is never stored. Call inside a write transaction.
+   */
+  seal(head: Head, events: readonly NewEvent[], meta: EventMeta): StoredEvent[] {
+    let { seq, hash } = head;
+    const metaJson = canonicalJson(meta);
+    const out: StoredEvent[] = [];
+    for (const e of events) {
+      seq++;
+      const version = currentVersion[e.type];
+      const data = canonicalJson(e.data);
+      hash = chainHash(hash, { seq, stream: e.stream, type: e.type, version, data, meta: metaJson });
+      out.push({ ...e, seq, version, meta, hash, [dataText]: data } as unknown as StoredEvent);
+    }
+    return out;
+  }
+
+  /** Writes sealed events. Call inside the same write transaction as `seal`. */
+  insert(events: readonly StoredEvent[]): void {
+    for (const e of events) {
+      const m = e.meta;
+      const data = (e as StoredEvent & { [dataText]?: string })[dataText] ?? canonicalJson(e.data);
+      this.insertStmt.run(e.seq, e.stream, e.type, e.version, data, m.actor, m.time, m.requestId ?? null, m.causation ?? null, e.hash);
+    }
+  }
+
+  /** Rows after `seq`, in order, as an iterator over raw rows (the replay path parses them itself). */
+  rowsAfter(seq: number): IterableIterator<EventRow> {
+    return this.fromStmt.iterate(seq) as IterableIterator<EventRow>;
+  }
+
+  *eventsAfter(seq: number): Generator<StoredEvent> {
+    for (const r of this.rowsAfter(seq)) yield toEvent(r);
+  }
+
+  /** Rows matching a filter, in seq order; bounds are inclusive. */
+  rows(f: EventFilter = {}, limit?: number): IterableIterator<EventRow> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (f.since !== undefined) where.push("seq >= ?"), args.push(f.since);
+    if (f.until !== undefined) where.push("seq <= ?"), args.push(f.until);
+    if (f.stream !== undefined) where.push("stream = ?"), args.push(f.stream);
+    if (f.type !== undefined) {
+      // `network` matches every network.* type; `network.created` matches exactly.
+      if (f.type.includes(".")) where.push("type = ?"), args.push(f.type);
+      else where.push("type LIKE ?"), args.push(`${f.type}.%`);
+    }
+    if (f.actor !== undefined) where.push("actor = ?"), args.push(f.actor);
+    const sql = `SELECT * FROM events${where.length ? " WHERE " + where.join(" AND ") : ""} ORDER BY seq${limit ? ` LIMIT ${limit}` : ""}`;
+    return this.db.prepare(sql).iterate(...args) as IterableIterator<EventRow>;
+  }
+
+  /** The first seq whose time is at or after an ISO time, for time bounds. */
+  seqAtOrAfter(time: string): number | undefined {
+    // Times are appended in non-decreasing order per process; across processes they can interleave by
+    // clock skew, so a time bound is resolved on the first event that reaches it.
+    const r = this.db.prepare("SELECT seq FROM events WHERE time >= ? ORDER BY seq LIMIT 1").get(time) as { seq: number } | undefined;
+    return r?.seq;
+  }
+
+  /** The last seq whose time is at or before an ISO time. */
+  seqAtOrBefore(time: string): number | undefined {
+    const r = this.db.prepare("SELECT seq FROM events WHERE time <= ? ORDER BY seq DESC LIMIT 1").get(time) as { seq: number } | undefined;
+    return r?.seq;
+  }
+}

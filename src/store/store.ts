@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { canonicalJson } from "../domain/canonical.js";
+import { corrupt, NetledgerError } from "../domain/errors.js";
+import type { State } from "../domain/state.js";
+import { EventLog } from "./eventLog.js";
+import { migrate, needsMigration } from "./migrations.js";
+
+export interface StoreOptions {
+  /** Open without writing: no migrations, no database id; for read-only commands. */
+  readonly?: boolean;
+  /** How long a write waits for another process's write lock, in ms. */
+  busyTimeoutMs?: number;
+}
+
+export interface SnapshotRow {
+  seq: number;
+  reducer_version: number;
+  state: string;
+  state_hash: string;
+  created_at: string;
+}
+
+export interface RequestRow {
+  request_id: string;
+  fingerprint: string;
+  seq: number;
+  entity_kind: string | null;
+  entity_id: string | null;
+}
+
+export function stateHash(stateJson: string): string {
+  return createHash("sha256").update(stateJson).digest("hex");
+}
+
+/** The canonical JSON of a state and its hash: what snapshots store and verify compares. */
+export function serialiseState(s: State): { json: string; hash: string } {
+  const json = canonicalJson(s);
+  return { json, hash: stateHash(json) };
+}
+
+/**
+ * One SQLite database: the log and its side tables. WAL, synchronous=FULL (better-sqlite3 builds WAL
+ * with NORMAL, which can lose the last commits on power loss: an intent must be durable before its
+ * call is made), a busy timeout, and every write in BEGIN IMMEDIATE.
+ */
+export class Store {
+  readonly db: Database.Database;
+  readonly log: EventLog;
+  readonly databaseId: string;
+
+  private constructor(
+    readonly path: string,
+    db: Database.Database,
+    readonly readonly: boolean,
+  ) {
+    this.db = db;
+    this.log = new EventLog(db);
+    this.databaseId = this.getMeta("database_id") ?? "";
+  }
+
+  static open(path: string, opts: StoreOptions = {}): Store {
+    const readonly = opts.readonly ?? false;
+    if (readonly && path !== ":memory:" && !existsSync(path))
+      throw new NetledgerError("NotFound", `no netledger database at ${path}`);
+    if (!readonly && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, timeout: opts.busyTimeoutMs ?? 30_000 });
+    } catch (e) {
+      throw new NetledgerError("InvalidParameter", `cannot open database ${path}: ${(e as Error).message}`);
+    }
+    try {
+      if (!readonly) {
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = FULL");
+      }
+      db.pragma("foreign_keys = ON");
+      if (readonly) {
+        if (needsMigration(db)) {
+          db.close();
+          throw new NetledgerError("NotFound", `${path} is not an initialised netledger database`);
+        }
+      } else {
+        migrate(db);
+        db.transaction(() => {
+          if (!db.prepare("SELECT 1 FROM meta WHERE key = 'database_id'").get()) {
+            db.prepare("INSERT INTO meta (key, value) VALUES ('database_id', ?), ('created_at', ?)").run(
+              randomBytes(16).toString("hex"),
+              new Date().toISOString(),
+            );
+          }
+        }).immediate();
+      }
+    } catch (e) {
+      if (db.open) db.close();
+      if (e instanceof NetledgerError) throw e;
+      const msg = (e as Error).message;
+      if (/file is not a database|malformed/i.test(msg)) throw corrupt(`${path} is not a usable SQLite database: ${msg}`);
+      throw e;
+    }
+    return new Store(path, db, readonly);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+  }
+
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction: the cross-process write lock. Never across an await. */
+  write<T>(fn: () => T): T {
+    if (this.readonly) throw new NetledgerError("Forbidden", `the database ${this.path} is open read-only`);
+    return this.db.transaction(fn).immediate();
+  }
+
+  latestSnapshot(reducerVersion: number, atOrBefore?: number): SnapshotRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT * FROM snapshots WHERE reducer_version = ?${atOrBefore !== undefined ? " AND seq <= ?" : ""} ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(...(atOrBefore !== undefined ? [reducerVersion, atOrBefore] : [reducerVersion])) as SnapshotRow | undefined;
+  }
+
+  snapshots(): SnapshotRow[] {
+    return this.db.prepare("SELECT * FROM snapshots ORDER BY seq").all() as SnapshotRow[];
+  }
+
+  saveSnapshot(seq: number, reducerVersion: number, json: string, hash: string): void {
+    this.write(() => {
+      this.db
+        .prepare("INSERT OR REPLACE INTO snapshots (seq, reducer_version, state, state_hash, created_at) VALUES (?,?,?,?,?)")
+        .run(seq, reducerVersion, json, hash, new Date().toISOString());
+    });
+  }
+
+  request(requestId: string): RequestRow | undefined {
+    return this.db.prepare("SELECT * FROM requests WHERE request_id = ?").get(requestId) as RequestRow | undefined;
+  }
+
+  /** Call inside a write transaction, with the command's events. */
+  recordRequest(r: RequestRow): void {
+    this.db
+      .prepare("INSERT INTO requests (request_id, fingerprint, seq, entity_kind, entity_id) VALUES (?,?,?,?,?)")
+      .run(r.request_id, r.fingerprint, r.seq, r.entity_kind, r.entity_id);
+  }
+}

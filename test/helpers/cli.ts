@@ -1,0 +1,42 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/main.js";
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI, as users run it (`npm test` builds first). */
+export const cliPath = fileURLToPath(new URL("../../bin/netledger.js", import.meta.url));
+
+/** Runs `netledger ARGS` in a child process. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, NO_COLOR: "1", ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Runs the CLI in this process (fast; same code path as the binary but for process start-up). */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    out: (s) => void (stdout += s),
+    err: (s) => void (stderr += s),
+    isTTY: false,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  return { code, stdout, stderr };
+}

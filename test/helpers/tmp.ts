@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+
+const made: string[] = [];
+
+/** A fresh directory under the system temp dir, removed after the test (even when it fails). */
+export function tempDir(prefix = "netledger-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** A path for a new database file in a fresh directory. */
+export function tempDb(prefix?: string): string {
+  return join(tempDir(prefix), "netledger.db");
+}
+
+afterEach(() => {
+  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
+});

@@ -6,7 +6,8 @@ import { decide, type DecideContext, type DriverInfo } from "../domain/decide/in
 import { asNetledgerError, invalid, isNetledgerError, NetledgerError } from "../domain/errors.js";
 import type { EventMeta, StoredEvent } from "../domain/events.js";
 import { evolve } from "../domain/evolve.js";
-import { reducerVersion, type EffectRecord, type State } from "../domain/state.js";
+import { emptyState, reducerVersion, type EffectRecord, type State } from "../domain/state.js";
+import { genesisHash } from "../store/hashChain.js";
 import { type StateView, stateView } from "../domain/views.js";
 import type { ExtraHost, Ipam, PortBinding } from "../domain/events.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
@@ -20,7 +21,7 @@ import { currentAttempt, isAlive, isSelf } from "../effects/processIdentity.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { serialiseState, Store } from "../store/store.js";
 import { Endpoint, Network, Sandbox } from "./handles.js";
-import { loadState, type Progress } from "./loadState.js";
+import { type Loaded, loadState, type Progress } from "./loadState.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
 
@@ -96,6 +97,8 @@ export class Controller {
   private readonly dispatcher: Dispatcher;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly netnsDir: string;
+  /** Set when a read-only open could not fold the log: every query about the state rethrows it. */
+  private loadError: NetledgerError | undefined;
 
   private constructor(
     readonly store: Store,
@@ -123,8 +126,20 @@ export class Controller {
       const registry = new DriverRegistry();
       for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
-      const loaded = loadState(store);
+      // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
+      let loaded: Loaded;
+      let loadError: NetledgerError | undefined;
+      try {
+        loaded = loadState(store);
+      } catch (e) {
+        const err = asNetledgerError(e, "Corrupt");
+        if (!store.readonly)
+          throw new NetledgerError(err.code, `${err.message}; run "netledger verify" to see what is wrong`, err.details);
+        loaded = { state: emptyState(), head: { seq: 0, hash: genesisHash }, replayed: 0, fromSnapshot: null };
+        loadError = err;
+      }
       const c = new Controller(store, registry, loaded, opts.actor ?? defaultActor(), opts.runDir ?? defaultRunDir(), opts.backoffMs);
+      c.loadError = loadError;
       if (!store.readonly) {
         if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
         if (opts.recover !== false) await c.resumeEffects();
@@ -317,6 +332,7 @@ export class Controller {
 
   /** Reads see what other processes have committed. */
   refresh(): void {
+    if (this.loadError) throw this.loadError;
     if (this.store.log.head().seq !== this.state.seq) this.catchUp();
   }
 

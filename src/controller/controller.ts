@@ -97,6 +97,8 @@ export class Controller {
   private readonly dispatcher: Dispatcher;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly netnsDir: string;
+  /** Write transactions and the commands they carried, since open: group commit made visible. */
+  private readonly counters = { commits: 0, commands: 0 };
   /** Set when a read-only open could not fold the log: every query about the state rethrows it. */
   private loadError: NetledgerError | undefined;
 
@@ -302,6 +304,8 @@ export class Controller {
     }
     this.state = next!.state;
     this.head = next!.head;
+    this.counters.commits++;
+    this.counters.commands += batch.length;
     for (const r of results) if (!isNetledgerError(r) && r.repeated) this.watchOpenEffects(r.root);
     for (const r of results) if (!isNetledgerError(r) && r.events.some((e) => e.type === "effect.requested")) this.waiterFor(r.root);
     this.afterFold(appended);
@@ -610,6 +614,11 @@ export class Controller {
   /** Chain, replay and snapshots (verify.ts); with `expectHead`, that a head taken earlier is still in the chain. */
   verify(opts: { expectHead?: string; onProgress?: Progress } = {}): VerifyReport {
     return verifyStore(this.store, opts);
+  }
+
+  /** How many write transactions this controller committed, and how many commands they carried. */
+  stats(): { commits: number; commands: number } {
+    return { ...this.counters };
   }
 
   /** Writes a snapshot of the current state; returns its seq and state hash. */

@@ -54,6 +54,8 @@ export function has<V>(c: Collection<V>, key: string): boolean {
 }
 
 export function set<V>(c: Collection<V>, key: string, value: V): void {
+  // Leaves are plain objects: this one key would set a prototype instead of adding an entry.
+  if (key === "__proto__") throw new Error('"__proto__" cannot be a key');
   const [a, b, d] = pathOf(key);
   const l1 = (c.root[a] ??= {});
   const l2 = (l1[b] ??= {});

@@ -1,4 +1,4 @@
-import { contains, formatIp, parseIp, parseSubnet, sizeOf, type Subnet } from "../../src/domain/ipam/address.js";
+import { contains, formatIp, overlaps, parseIp, parseSubnet, sizeOf, type Subnet } from "../../src/domain/ipam/address.js";
 import type {
   AddressSpaces,
   IpamDriver,
@@ -54,6 +54,7 @@ export class TestIpam implements IpamDriver {
     const n = this.nextDefault++;
     const cidr = req.pool || (req.v6 ? `fd99:${n}::/64` : `10.200.${n}.0/24`);
     const subnet = parseSubnet(cidr, "pool");
+    for (const [id, p] of this.pools) if (overlaps(p.subnet, subnet)) throw new Error(`${cidr} overlaps pool ${id}`);
     const poolId = `${req.addressSpace}:${cidr}`;
     this.pools.set(poolId, { subnet, taken: new Set() });
     return { poolId, pool: cidr, data: { ...this.poolData } };

@@ -295,14 +295,15 @@ function poolFor(n: NetworkRecord, family: Family, preferred: string | undefined
   const pool = pools.find((p) => contains(poolSubnet(p), ip));
   if (!pool)
     throw invalid(`${flag} ${ipText(ip)} is not in any IPv${family} subnet of network ${n.name} (${pools.map((p) => p.subnet).join(", ")})`);
+  // Whatever the IPAM driver, the network and broadcast addresses are nobody's (libnetwork's bitmask).
+  const role = reservedRole(poolSubnet(pool), ip);
+  if (role) throw invalid(`${flag} ${ipText(ip)} is the ${role} of subnet ${pool.subnet}; it is never assigned`);
   return { family, pool, ip };
 }
 
 function staticAddress(s: State, n: NetworkRecord, pool: PoolRecord, ip: Ip): { pool: PoolRecord; address: string } {
   const flag = ip.family === 4 ? "--ip" : "--ip6";
   const address = ipText(ip);
-  const role = reservedRole(poolSubnet(pool), ip);
-  if (role) throw invalid(`${flag} ${address} is the ${role} of subnet ${pool.subnet}; it is never assigned`);
   if (pool.gateway === address) throw conflict(`${flag} ${address} is the gateway of network ${n.name}`);
   const aux = Object.keys(pool.aux).find((k) => pool.aux[k] === address);
   if (aux !== undefined) throw conflict(`${flag} ${address} is reserved as auxiliary address ${aux} of network ${n.name}`);

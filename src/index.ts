@@ -24,6 +24,17 @@ export type {
   RegisterDriver,
   SandboxDriver,
 } from "./drivers/contract.js";
+export type {
+  AddressSpaces,
+  IpamCapability,
+  IpamDriver,
+  IpamModule,
+  RegisterIpamDriver,
+  RequestAddressRequest,
+  RequestAddressResult,
+  RequestPoolRequest,
+  RequestPoolResult,
+} from "./drivers/ipamContract.js";
 export { type ErrorCode, isNetledgerError, NetledgerError } from "./domain/errors.js";
 export type { StoredEvent, EventMeta, EventType } from "./domain/events.js";
 export type { EndpointView, NetworkView, SandboxView, StateView } from "./domain/views.js";

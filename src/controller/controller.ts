@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { canonicalJson } from "../domain/canonical.js";
 import * as C from "../domain/collection.js";
 import { type Command, type CommandInput, commandSchemas, type CommandType } from "../domain/commands.js";
-import { decide, type DecideContext, type DriverInfo } from "../domain/decide/index.js";
+import { decide, type DecideContext, type DriverInfo, type IpamDriverInfo } from "../domain/decide/index.js";
 import { asNetledgerError, invalid, isNetledgerError, NetledgerError } from "../domain/errors.js";
 import type { EventMeta, StoredEvent } from "../domain/events.js";
 import { evolve } from "../domain/evolve.js";
@@ -15,6 +15,7 @@ import { shortId } from "../domain/ids.js";
 import type { Capability, DriverModule, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
 import { hostModule } from "../drivers/host/index.js";
 import { nullModule } from "../drivers/null/index.js";
+import type { IpamCapability, IpamDriver, IpamModule } from "../drivers/ipamContract.js";
 import { DriverRegistry } from "../drivers/registry.js";
 import { Dispatcher, type Outcome } from "../effects/dispatcher.js";
 import { currentAttempt, isAlive, isSelf } from "../effects/processIdentity.js";
@@ -38,6 +39,8 @@ export interface OpenOptions {
   recover?: boolean;
   /** Driver modules to initialise besides the built-in ones; each registers itself. */
   drivers?: DriverModule[];
+  /** IPAM driver modules to initialise besides the built-in default and null IPAMs. */
+  ipamDrivers?: IpamModule[];
   /** Write a snapshot at open when more than this many events had to be replayed (default 50,000). */
   snapshotEvery?: number;
   /** Back-off for effects whose driver is unavailable. */
@@ -94,6 +97,7 @@ export class Controller {
   /** effect id → the root of a waiter tracking it. */
   private readonly tracked = new Map<number, string>();
   private driverInfoCache: Record<string, DriverInfo> | undefined;
+  private ipamInfoCache: Record<string, IpamDriverInfo> | undefined;
   private readonly dispatcher: Dispatcher;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly netnsDir: string;
@@ -128,6 +132,7 @@ export class Controller {
       const registry = new DriverRegistry();
       for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
+      for (const m of opts.ipamDrivers ?? []) await m.initIpam(registry.ipam.callback("embedder"), {});
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
       let loadError: NetledgerError | undefined;
@@ -169,6 +174,12 @@ export class Controller {
     this.driverInfoCache = undefined;
   }
 
+  /** Registers an IPAM driver an embedder brings (libnetwork's RegisterIpamDriver); asks its address spaces. */
+  async registerIpamDriver(name: string, driver: IpamDriver, capability: Partial<IpamCapability> = {}): Promise<void> {
+    await this.registry.ipam.register(name, driver, capability, "embedder");
+    this.ipamInfoCache = undefined;
+  }
+
   registerSandboxDriver(driver: SandboxDriver): void {
     this.registry.registerSandboxDriver(driver);
     this.driverInfoCache = undefined;
@@ -182,6 +193,20 @@ export class Controller {
     if (this.registry.get(name)) return;
     await this.registry.ensure(name);
     this.driverInfoCache = undefined;
+  }
+
+  private ipamInfo(): Record<string, IpamDriverInfo> {
+    return (this.ipamInfoCache ??= this.registry.ipam.info());
+  }
+
+  /** The IPAM driver a command will ask, looked up (plugin discovery) before its decision, as libnetwork resolves it lazily. */
+  private async ensureIpamFor(cmd: Command): Promise<void> {
+    let name: string | undefined;
+    if (cmd.type === "network.create") name = cmd.ipam.driver;
+    else if ("network" in cmd && typeof cmd.network === "string") name = findNetwork(this.current(), cmd.network)?.ipam.driver;
+    if (name === undefined || this.registry.ipam.get(name)) return;
+    await this.registry.ipam.ensure(name);
+    this.ipamInfoCache = undefined;
   }
 
   // ---------------------------------------------------------------- commands
@@ -211,6 +236,7 @@ export class Controller {
     if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
     const cmd = this.parse(input, opts);
     if (cmd.type === "network.create") await this.ensureDriver(cmd.driver);
+    await this.ensureIpamFor(cmd);
     const r = await this.submit(cmd, opts);
     const w = this.waiters.get(r.root);
     if (w) await w.promise;
@@ -235,7 +261,7 @@ export class Controller {
   }
 
   private context(p: Pending): DecideContext {
-    return { root: p.root, attempt: currentAttempt(), drivers: this.driverInfo(), netnsDir: this.netnsDir };
+    return { root: p.root, attempt: currentAttempt(), drivers: this.driverInfo(), ipamDrivers: this.ipamInfo(), netnsDir: this.netnsDir };
   }
 
   /** One write transaction for every command queued since the last one. */

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "InvalidParameter"
   | "Forbidden"
   | "ActiveEndpoints"
+  | "Exhausted"
   | "IllegalState"
   | "DriverError"
   | "PluginUnavailable"
@@ -50,6 +51,9 @@ export const forbidden = (message: string, details?: Record<string, unknown>) =>
   new NetledgerError("Forbidden", message, details);
 export const illegalState = (message: string, details?: Record<string, unknown>) =>
   new NetledgerError("IllegalState", message, details);
+/** A pool with no address left, or no default pool left (libnetwork's ErrNoAvailableIPs, a NoService error). */
+export const exhausted = (message: string, details?: Record<string, unknown>) =>
+  new NetledgerError("Exhausted", message, details);
 export const corrupt = (message: string, details?: Record<string, unknown>) =>
   new NetledgerError("Corrupt", message, details);
 

@@ -44,6 +44,10 @@ export const errorInfoSchema = z.object({ code: z.string(), message: z.string() 
 
 const strMap = z.record(z.string(), z.string());
 
+export const ipFamilySchema = z.union([z.literal(4), z.literal(6)]);
+export const ipamRoleSchema = z.enum(["gateway", "aux", "endpoint"]);
+export type IpamRole = z.infer<typeof ipamRoleSchema>;
+
 export const eventSchemas = {
   "driver.configured": z.object({ driver: z.string(), options: z.record(z.string(), z.unknown()) }),
   "network.created": z.object({
@@ -95,6 +99,43 @@ export const eventSchemas = {
     pending: z.boolean(),
   }),
   "sandbox.deleted": z.object({ id: z.string(), pending: z.boolean(), force: z.boolean().optional() }),
+  // IPAM: every pool and address a network or endpoint holds is requested and released by an event
+  // (its driver's answer, for an IPAM driver with effects), so what is in use is what the log says.
+  "ipam.pool.requested": z.object({
+    network: z.string(),
+    driver: z.string(),
+    /** The driver's pool id. */
+    pool: z.string(),
+    addressSpace: z.string(),
+    family: ipFamilySchema,
+    subnet: z.string(),
+    ipRange: z.string().nullable(),
+    data: strMap,
+  }),
+  "ipam.pool.released": z.object({ network: z.string(), driver: z.string(), pool: z.string() }),
+  "ipam.address.requested": z.object({
+    network: z.string(),
+    driver: z.string(),
+    pool: z.string(),
+    /** Plain address, canonical text. */
+    address: z.string(),
+    /** The network (gateway, auxiliary address) or endpoint that holds it. */
+    owner: z.string(),
+    role: ipamRoleSchema,
+    /** An auxiliary address's name. */
+    name: z.string().optional(),
+    /** Chosen by the allocator (it moves the allocator's cursor), not asked for by address. */
+    dynamic: z.boolean(),
+  }),
+  "ipam.address.released": z.object({
+    network: z.string(),
+    driver: z.string(),
+    pool: z.string(),
+    address: z.string(),
+    owner: z.string(),
+    role: ipamRoleSchema,
+    name: z.string().optional(),
+  }),
   "effect.requested": z.object({
     driver: z.string(),
     op: z.string(),

@@ -2,6 +2,8 @@ import { type Draft, freeze, produce } from "immer";
 import * as C from "./collection.js";
 import { effectOps, isEffectOp } from "./effectOps.js";
 import type { StoredEvent } from "./events.js";
+import { isIpamOp } from "./ipam/ops.js";
+import { addressReleased, addressRequested, ipamOutcomeMove, poolReleased, poolRequested } from "./ipam/recipes.js";
 import { endpointMachine } from "./machines/endpoint.js";
 import { networkMachine } from "./machines/network.js";
 import { sandboxMachine } from "./machines/sandbox.js";
@@ -68,6 +70,7 @@ function need<V>(v: V | undefined, what: string): V {
 function dropNetwork(s: State, id: string): void {
   const n = need(C.get(s.networks, id), `network ${id}`);
   if (n.endpoints.size > 0) throw new Error(`network ${id} still has ${n.endpoints.size} endpoints`);
+  if (n.pools.length > 0) throw new Error(`network ${id} still holds ${n.pools.length} IPAM pools`);
   C.remove(s.networks, id);
   C.remove(s.networkNames, n.name);
 }
@@ -147,7 +150,8 @@ const recipes: Recipes = {
       labels: d.labels,
       lifecycle,
       createdAt: e.meta.time,
-      endpoints: C.emptyCollection(),
+      endpoints: C.emptyCollection<1>(),
+      pools: [],
     });
     C.set(s.networkNames, d.name, d.id);
   },
@@ -246,6 +250,11 @@ const recipes: Recipes = {
     if (!e.data.pending) move(s, "sandbox", e.data.id, "DELETE_OK");
   },
 
+  "ipam.pool.requested": (s, e) => poolRequested(s, e.data),
+  "ipam.pool.released": (s, e) => poolReleased(s, e.data),
+  "ipam.address.requested": (s, e) => addressRequested(s, e.data),
+  "ipam.address.released": (s, e) => addressReleased(s, e.data),
+
   "effect.requested": (s, e) => {
     const d = e.data;
     const open = C.get(s.effectsByResource, d.resource);
@@ -278,7 +287,13 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
   const fx = need(C.get(s.effects, String(effectId)), `open effect ${effectId}`);
   C.remove(s.effects, String(effectId));
   C.remove(s.effectsByResource, fx.resource);
-  if (fx.inverse || !isEffectOp(fx.op)) return;
+  if (fx.inverse) return;
+  if (isIpamOp(fx.op)) {
+    const m = ipamOutcomeMove(s, fx, outcome);
+    if (m) move(s, m.kind, m.id, m.type);
+    return;
+  }
+  if (!isEffectOp(fx.op)) return;
   const { kind, verb } = effectOps[fx.op];
   if (kind === "endpoint") {
     const ep = need(C.get(s.endpoints, fx.resource), `endpoint ${fx.resource}`);
@@ -297,16 +312,19 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
   move(s, kind, fx.resource, `${verb}_${outcome}`);
 }
 
-/** CreateEndpoint may assign interface values; Join names interfaces, gateways and routes. */
+/**
+ * CreateEndpoint may assign interface values where netledger sent none (libnetwork fills only empty
+ * slots): an address IPAM gave is never replaced. Join names interfaces, gateways and routes.
+ */
 function keepResult(ep: EndpointRecord, op: string, result: unknown): void {
   if (typeof result !== "object" || result === null) return;
   const r = result as Record<string, unknown>;
   if (op === "createEndpoint") {
     const iface = r["interface"] as Record<string, unknown> | undefined;
     if (iface) {
-      if (typeof iface["mac"] === "string" && iface["mac"]) ep.mac = iface["mac"];
-      if (typeof iface["address"] === "string" && iface["address"]) ep.ipv4 = iface["address"];
-      if (typeof iface["addressIPv6"] === "string" && iface["addressIPv6"]) ep.ipv6 = iface["addressIPv6"];
+      if (typeof iface["mac"] === "string" && iface["mac"] && ep.mac === null) ep.mac = iface["mac"];
+      if (typeof iface["address"] === "string" && iface["address"] && ep.ipv4 === null) ep.ipv4 = iface["address"];
+      if (typeof iface["addressIPv6"] === "string" && iface["addressIPv6"] && ep.ipv6 === null) ep.ipv6 = iface["addressIPv6"];
     }
   } else if (op === "join") {
     ep.joinInfo = r;

@@ -1,6 +1,8 @@
 import type { Collection } from "./collection.js";
 import { emptyCollection } from "./collection.js";
 import type { Attempt, ExtraHost, Ipam, PortBinding } from "./events.js";
+import type { PoolRecord } from "./ipam/pool.js";
+import type { SubnetIndex } from "./ipam/subnets.js";
 
 /**
  * The controller state, derived from the log by evolve(). Collections are tries (collection.ts) so that
@@ -21,6 +23,8 @@ export interface NetworkRecord {
   createdAt: string;
   /** Ids of the network's endpoints. */
   endpoints: Collection<1>;
+  /** The IPAM pools the network holds, in the order they were requested (IPv4 first). */
+  pools: PoolRecord[];
 }
 
 export interface EndpointRecord {
@@ -86,6 +90,8 @@ export interface State {
   effects: Collection<EffectRecord>;
   /** resource id → the id of its open effect: at most one per resource (invariant 5). */
   effectsByResource: Collection<number>;
+  /** The subnets the default IPAM has handed out, per address space, for overlap checks. */
+  ipamSubnets: SubnetIndex;
 }
 
 export function emptyState(): State {
@@ -100,8 +106,9 @@ export function emptyState(): State {
     sandboxContainers: emptyCollection(),
     effects: emptyCollection(),
     effectsByResource: emptyCollection(),
+    ipamSubnets: emptyCollection(),
   };
 }
 
 /** Bumped whenever the meaning of a stored state changes; snapshots of another version are ignored. */
-export const reducerVersion = 1;
+export const reducerVersion = 2;

@@ -1,4 +1,5 @@
 import * as C from "./collection.js";
+import { type PoolUsage, poolUsage } from "./ipam/pool.js";
 import type { EffectRecord, EndpointRecord, NetworkRecord, SandboxRecord, State } from "./state.js";
 
 /**
@@ -10,7 +11,14 @@ export interface NetworkView {
   name: string;
   driver: string;
   scope: "local" | "global";
-  ipam: { driver: string; config: NetworkRecord["ipam"]["config"]; options: Record<string, string> };
+  ipam: {
+    driver: string;
+    /** What the network holds (the chosen default pool, the default gateway), or what was asked while it has nothing. */
+    config: NetworkRecord["ipam"]["config"];
+    options: Record<string, string>;
+    /** The default IPAM's pools with their usage, from the allocators' counts. */
+    pools: PoolUsage[];
+  };
   ipv6: boolean;
   internal: boolean;
   options: Record<string, string>;
@@ -73,7 +81,12 @@ export function networkView(n: NetworkRecord): NetworkView {
     name: n.name,
     driver: n.driver,
     scope: n.scope,
-    ipam: { driver: n.ipam.driver, config: n.ipam.config, options: n.ipam.options },
+    ipam: {
+      driver: n.ipam.driver,
+      config: n.pools.length > 0 ? n.pools.map(poolConfig) : n.ipam.config,
+      options: n.ipam.options,
+      pools: n.pools.map(poolUsage).filter((u) => u !== null),
+    },
     ipv6: n.ipv6,
     internal: n.internal,
     options: n.options,
@@ -81,6 +94,15 @@ export function networkView(n: NetworkRecord): NetworkView {
     endpoints: C.keys(n.endpoints).sort(),
     state: n.lifecycle,
     createdAt: n.createdAt,
+  };
+}
+
+function poolConfig(p: NetworkRecord["pools"][number]): NetworkRecord["ipam"]["config"][number] {
+  return {
+    subnet: p.subnet,
+    ...(p.gateway !== null ? { gateway: p.gateway } : {}),
+    ...(p.ipRange !== null ? { ipRange: p.ipRange } : {}),
+    ...(Object.keys(p.aux).length > 0 ? { auxAddresses: { ...p.aux } } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { sandboxDriver } from "../domain/decide/index.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";
 import { isValidName } from "../domain/names.js";
 import type { Capability, NetworkDriver, RegisterDriver, SandboxDriver } from "./contract.js";
+import { IpamRegistry } from "./ipamRegistry.js";
 
 export interface RegisteredDriver {
   name: string;
@@ -24,6 +25,8 @@ export class DriverRegistry {
   private readonly drivers = new Map<string, RegisteredDriver>();
   private readonly resolvers: DriverResolver[] = [];
   private sandbox: SandboxDriver | undefined;
+  /** The IPAM drivers, kept beside the network drivers (libnetwork's drvregistry holds both). */
+  readonly ipam = new IpamRegistry();
 
   /** The callback for driver modules of a given origin. */
   callback(origin: string): RegisterDriver {
@@ -94,5 +97,6 @@ export class DriverRegistry {
   async close(): Promise<void> {
     for (const d of this.drivers.values()) await d.driver.close?.();
     await this.sandbox?.close?.();
+    await this.ipam.close();
   }
 }

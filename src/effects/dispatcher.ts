@@ -1,9 +1,8 @@
-import { type EffectOp, isEffectOp } from "../domain/effectOps.js";
 import { asNetledgerError, type NetledgerError } from "../domain/errors.js";
 import type { EffectRecord } from "../domain/state.js";
 import type { DriverRegistry } from "../drivers/registry.js";
 import { execute } from "./executor.js";
-import { inDoubtPolicies } from "./policies.js";
+import { policyFor } from "./policies.js";
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -46,7 +45,7 @@ export class Dispatcher {
 
   private async attempt(fx: EffectRecord, inDoubt: boolean, failures: number): Promise<void> {
     const call = { effectId: fx.id, attempt: fx.attempts.length, databaseId: this.opts.databaseId };
-    const policy = isEffectOp(fx.op) ? inDoubtPolicies[fx.op as EffectOp] : undefined;
+    const policy = policyFor(fx.op);
     let outcome: Outcome;
     try {
       if (inDoubt && policy?.inverse) {

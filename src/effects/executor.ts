@@ -4,6 +4,8 @@ import type { EffectRecord } from "../domain/state.js";
 import type { EffectCall, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
 import type { DriverRegistry } from "../drivers/registry.js";
 import { sandboxDriver } from "../domain/decide/index.js";
+import { isIpamOp } from "../domain/ipam/ops.js";
+import { executeIpam } from "./ipamExecutor.js";
 
 /**
  * Makes the driver call an effect stands for. Returns the driver's result (kept in the outcome event);
@@ -11,6 +13,7 @@ import { sandboxDriver } from "../domain/decide/index.js";
  * be reached (the effect stays pending), anything else is a definitive failure.
  */
 export async function execute(registry: DriverRegistry, fx: EffectRecord, call: EffectCall): Promise<unknown> {
+  if (isIpamOp(fx.op)) return executeIpam(registry.ipam, fx.op, fx, call);
   if (!isEffectOp(fx.op)) throw new NetledgerError("Internal", `unknown effect operation ${fx.op}`);
   const op: EffectOp = fx.op;
   const a = fx.args as never;

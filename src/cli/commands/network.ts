@@ -1,5 +1,7 @@
 import { type Command, Option } from "commander";
-import { NetledgerError, isNetledgerError } from "../../domain/errors.js";
+import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.js";
+import type { IpamConfig } from "../../domain/events.js";
+import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
 import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { errorText, table } from "../output.js";
@@ -148,29 +150,38 @@ export function registerNetwork(program: Command, cli: CliContext): void {
 
 /**
  * Docker's IPAM flags: each --gateway, --ip-range and --aux-address belongs to the --subnet that
- * contains it (checked by the IPAM rules); with one subnet they all belong to it.
+ * contains it, however many subnets there are and in whatever order the flags come. One that fits no
+ * subnet, or a second gateway or range for the same subnet, is an error naming it.
  */
-function ipamConfig(subnets: string[], gateways: string[], ranges: string[], aux: Record<string, string>) {
+export function ipamConfig(subnets: string[], gateways: string[], ranges: string[], aux: Record<string, string>): IpamConfig[] {
   if (subnets.length === 0) {
     if (gateways.length || ranges.length || Object.keys(aux).length)
-      throw new NetledgerError("InvalidParameter", "--gateway, --ip-range and --aux-address need a --subnet");
+      throw invalid("--gateway, --ip-range and --aux-address need a --subnet");
     return [];
   }
-  if (subnets.length === 1) {
-    if (gateways.length > 1) throw new NetledgerError("InvalidParameter", "one subnet takes at most one --gateway");
-    if (ranges.length > 1) throw new NetledgerError("InvalidParameter", "one subnet takes at most one --ip-range");
-    return [
-      {
-        subnet: subnets[0]!,
-        ...(gateways[0] ? { gateway: gateways[0] } : {}),
-        ...(ranges[0] ? { ipRange: ranges[0] } : {}),
-        ...(Object.keys(aux).length ? { auxAddresses: aux } : {}),
-      },
-    ];
+  const parsed = subnets.map((s) => parseSubnet(s, "--subnet"));
+  const config: IpamConfig[] = subnets.map((subnet) => ({ subnet }));
+  const owner = (given: string, fits: (s: Subnet) => boolean): IpamConfig => {
+    const i = parsed.findIndex(fits);
+    if (i < 0) throw invalid(`${given} is not in any --subnet (${subnets.join(", ")})`);
+    return config[i]!;
+  };
+  for (const g of gateways) {
+    const ip = parseIp(g, "--gateway");
+    const c = owner(`--gateway ${g}`, (s) => contains(s, ip));
+    if (c.gateway !== undefined) throw invalid(`subnet ${c.subnet} has two --gateway values, ${c.gateway} and ${g}; give one`);
+    c.gateway = g;
   }
-  return subnets.map((subnet, i) => ({
-    subnet,
-    ...(gateways[i] ? { gateway: gateways[i] } : {}),
-    ...(ranges[i] ? { ipRange: ranges[i] } : {}),
-  }));
+  for (const r of ranges) {
+    const range = parseSubnet(r, "--ip-range");
+    const c = owner(`--ip-range ${r}`, (s) => inside(range, s));
+    if (c.ipRange !== undefined) throw invalid(`subnet ${c.subnet} has two --ip-range values, ${c.ipRange} and ${r}; give one`);
+    c.ipRange = r;
+  }
+  for (const [name, text] of Object.entries(aux)) {
+    const ip = parseIp(text, `--aux-address ${name}`);
+    const c = owner(`--aux-address ${name}=${text}`, (s) => contains(s, ip));
+    c.auxAddresses = { ...c.auxAddresses, [name]: text };
+  }
+  return config;
 }

@@ -12,6 +12,17 @@ export interface DriverInfo {
   usesIpam: boolean;
 }
 
+/** What decide() knows of an IPAM driver (libnetwork's ipamapi.Capability plus its address spaces). */
+export interface IpamDriverInfo {
+  name: string;
+  /** Calls are effects with intents; false only for the built-in default and null IPAMs, decided in the domain. */
+  sideEffects: boolean;
+  localAddressSpace: string;
+  globalAddressSpace: string;
+  /** RequestAddress wants the endpoint's MAC address in its options. */
+  requiresMacAddress: boolean;
+}
+
 /** Everything decide() needs besides the state and the command; it reads nothing else. */
 export interface DecideContext {
   /** The command this decision serves: its request id, or one the controller drew. */
@@ -19,6 +30,8 @@ export interface DecideContext {
   /** The calling process, recorded with every effect it will dispatch. */
   attempt: Attempt;
   drivers: Readonly<Record<string, DriverInfo>>;
+  /** IPAM drivers registered besides the built-in default and null ones. */
+  ipamDrivers?: Readonly<Record<string, IpamDriverInfo>>;
   /** Where namespaces that netledger makes live (a sandbox's key is `${netnsDir}/${id}`). */
   netnsDir: string;
 }

@@ -1,12 +1,13 @@
 import type { EffectOp } from "../effectOps.js";
 import type { NewEvent } from "../events.js";
+import type { IpamOp } from "../ipam/ops.js";
 import type { DecideContext } from "./context.js";
 
 /** An effect intent for a driver call, served to the command in ctx. */
 export function requestEffect(
   ctx: DecideContext,
   driver: string,
-  op: EffectOp,
+  op: EffectOp | IpamOp,
   resource: string,
   args: Record<string, unknown>,
   opts: { inverse?: boolean; root?: string } = {},

@@ -10,6 +10,7 @@ import { resolveEndpoint, resolveNetwork, resolveSandbox } from "../resolve.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, State } from "../state.js";
 import type { DecideContext, Decision } from "./context.js";
 import { requestEffect } from "./effect.js";
+import { endpointReleases, ipamHasEffects, planEndpointIpam, planReleases } from "./ipam.js";
 
 export function label(kind: string, name: string, id: string): string {
   return name === id ? `${kind} ${shortId(id)}` : `${kind} ${name} (${shortId(id)})`;
@@ -29,7 +30,12 @@ function sideEffects(ctx: DecideContext, driver: string): boolean {
   return ctx.drivers[driver]?.sideEffects ?? false;
 }
 
-function endpointArgs(n: NetworkRecord, ep: Pick<EndpointRecord, "id" | "ipv4" | "ipv6" | "mac" | "ports" | "aliases">) {
+/** Creating or deleting an endpoint waits on effects when its driver's or its IPAM driver's calls are. */
+function lifecycleEffects(ctx: DecideContext, n: NetworkRecord): boolean {
+  return sideEffects(ctx, n.driver) || ipamHasEffects(ctx, n);
+}
+
+export function endpointArgs(n: NetworkRecord, ep: Pick<EndpointRecord, "id" | "ipv4" | "ipv6" | "mac" | "ports" | "aliases">) {
   return {
     networkId: n.id,
     endpointId: ep.id,
@@ -66,16 +72,18 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
   if (C.has(s.endpointNames, `${n.id}/${req.name}`))
     throw conflict(`endpoint with name ${req.name} already exists in network ${n.name}`);
   if (C.has(s.endpoints, req.id)) throw conflict(`endpoint with id ${req.id} already exists`);
-  const fx = sideEffects(ctx, n.driver);
+  const fx = lifecycleEffects(ctx, n);
+  const ipam = planEndpointIpam(s, n, req, ctx);
   const ep = {
     id: req.id,
-    ipv4: null,
-    ipv6: null,
-    mac: req.mac ?? null,
+    ipv4: ipam.ipv4,
+    ipv6: ipam.ipv6,
+    mac: ipam.mac,
     ports: req.ports,
     aliases: req.aliases,
   };
   const events: NewEvent[] = [
+    ...ipam.events,
     {
       type: "endpoint.created",
       stream: req.id,
@@ -86,8 +94,8 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
         ipv4: ep.ipv4,
         ipv6: ep.ipv6,
         mac: ep.mac,
-        gateway: null,
-        gateway6: null,
+        gateway: ipam.gateway,
+        gateway6: ipam.gateway6,
         ports: req.ports,
         aliases: req.aliases,
         pending: fx,
@@ -95,7 +103,9 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
       },
     },
   ];
-  if (fx) events.push(requestEffect(ctx, n.driver, "createEndpoint", req.id, endpointArgs(n, ep)));
+  // The driver's CreateEndpoint follows the addresses: at once, or once an IPAM driver has answered.
+  if (ipam.request) events.push(ipam.request);
+  else if (fx) events.push(requestEffect(ctx, n.driver, "createEndpoint", req.id, endpointArgs(n, ep)));
   return events;
 }
 
@@ -166,9 +176,11 @@ function planDelete(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideC
     if (!canStep(endpointMachine, ep.lifecycle, "DELETE"))
       throw illegalState(`${label("endpoint", ep.name, ep.id)} is ${ep.lifecycle}; it cannot be deleted now`);
   }
-  const fx = sideEffects(ctx, n.driver);
+  const fx = lifecycleEffects(ctx, n);
   const events: NewEvent[] = [{ type: "endpoint.deleted", stream: ep.id, data: { id: ep.id, pending: fx } }];
+  // libnetwork releases the addresses after DeleteEndpoint: now, or once its outcome is in (outcome.ts).
   if (fx) events.push(requestEffect(ctx, n.driver, "deleteEndpoint", ep.id, { networkId: n.id, endpointId: ep.id }));
+  else events.push(...planReleases(ctx, n, ep.id, endpointReleases(n, ep)));
   return events;
 }
 
@@ -206,7 +218,7 @@ export function connect(s: State, cmd: CommandOf<"network.connect">, ctx: Decide
     throw forbidden(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is already connected to network ${n.name}`);
   const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, ports: cmd.ports, aliases: cmd.aliases };
   const events = planCreate(s, n, req, ctx, sb.id);
-  if (!sideEffects(ctx, n.driver)) {
+  if (!lifecycleEffects(ctx, n)) {
     events.push({ type: "endpoint.joined", stream: cmd.id, data: { id: cmd.id, sandbox: sb.id, pending: false } });
   }
   return { events, entity: { kind: "endpoint", id: cmd.id } };

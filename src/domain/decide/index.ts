@@ -6,7 +6,7 @@ import { createNetwork, deleteNetwork } from "./network.js";
 import { decideOutcome, decideRetry } from "./outcome.js";
 import { createSandbox, deleteSandbox } from "./sandbox.js";
 
-export type { DecideContext, Decision, DriverInfo } from "./context.js";
+export type { DecideContext, Decision, DriverInfo, IpamDriverInfo } from "./context.js";
 export { sandboxDriver } from "./context.js";
 
 /**

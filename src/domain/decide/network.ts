@@ -10,7 +10,9 @@ import { resolveNetwork } from "../resolve.js";
 import type { NetworkRecord, State } from "../state.js";
 import type { DecideContext, Decision, DriverInfo } from "./context.js";
 import { requestEffect } from "./effect.js";
-import { planEndpointRemoval } from "./endpoint.js";
+import { assertIdle, planEndpointRemoval } from "./endpoint.js";
+import { ipamData, ipamHasEffects, networkReleases, planNetworkIpam, planReleases, requireIpam } from "./ipam.js";
+import { preview } from "./preview.js";
 
 export function driverOf(ctx: DecideContext, name: string): DriverInfo {
   const d = ctx.drivers[name];
@@ -29,7 +31,11 @@ export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: D
   const ipamDriver = cmd.ipam.driver ?? (driver.usesIpam || cmd.ipam.config.length > 0 ? "default" : "null");
   if (ipamDriver === "null" && cmd.ipam.config.length > 0)
     throw invalid(`the null IPAM driver cannot take subnets; drop --ipam-driver null or the --subnet`);
-  const events: NewEvent[] = [
+  const ipam = requireIpam(ctx, ipamDriver);
+  // With an IPAM driver that has effects the network waits for its pools, so the driver call is an
+  // effect too (the null and host drivers' are harmless): the network is active once it is made.
+  const fx = driver.sideEffects || ipam.sideEffects;
+  const created: NewEvent[] = [
     {
       type: "network.created",
       stream: cmd.id,
@@ -43,23 +49,45 @@ export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: D
         internal: cmd.internal,
         options: cmd.options,
         labels: cmd.labels,
-        pending: driver.sideEffects,
+        pending: fx,
       },
     },
   ];
-  if (driver.sideEffects)
-    events.push(
-      requestEffect(ctx, driver.name, "createNetwork", cmd.id, {
-        networkId: cmd.id,
-        name: cmd.name,
-        options: cmd.options,
-        labels: cmd.labels,
-        ipv6: cmd.ipv6,
-        internal: cmd.internal,
-        ipam: { driver: ipamDriver, config: cmd.ipam.config },
-      }),
-    );
+  const pools = planNetworkIpam(s, C.get(preview(s, created).networks, cmd.id)!, ctx);
+  const events = [...created, ...pools];
+  if (driver.sideEffects && !ipam.sideEffects) events.push(createNetworkEffect(ctx, C.get(preview(s, events).networks, cmd.id)!));
   return { events, entity: { kind: "network", id: cmd.id } };
+}
+
+/** The driver's CreateNetwork, told of the network's pools (libnetwork's IPv4Data/IPv6Data). */
+export function createNetworkEffect(ctx: DecideContext, n: NetworkRecord): NewEvent {
+  return requestEffect(ctx, n.driver, "createNetwork", n.id, {
+    networkId: n.id,
+    name: n.name,
+    options: n.options,
+    labels: n.labels,
+    ipv6: n.ipv6,
+    internal: n.internal,
+    ipam: { driver: n.ipam.driver, config: n.ipam.config },
+    ...ipamData(n),
+  });
+}
+
+/**
+ * The last steps of deleting a network that has no endpoints left: its pools, gateways and auxiliary
+ * addresses are released (libnetwork releases IPAM before DeleteNetwork), then the driver's
+ * DeleteNetwork, or the completion of the deletion when the driver has nothing to undo. With an IPAM
+ * driver that has effects the releases are a chain of calls, and the chain's end takes the next step.
+ */
+export function planNetworkTeardown(ctx: DecideContext, n: NetworkRecord): NewEvent[] {
+  const releases = planReleases(ctx, n, n.id, networkReleases(n));
+  if (ipamHasEffects(ctx, n) && releases.length > 0) return releases;
+  return [...releases, ...networkDriverStep(ctx, n)];
+}
+
+export function networkDriverStep(ctx: DecideContext, n: NetworkRecord): NewEvent[] {
+  if (ctx.drivers[n.driver]?.sideEffects) return [requestEffect(ctx, n.driver, "deleteNetwork", n.id, { networkId: n.id })];
+  return [{ type: "network.deleted", stream: n.id, data: { id: n.id, pending: false } }];
 }
 
 export function activeEndpointsError(n: NetworkRecord): NetledgerError {
@@ -78,13 +106,15 @@ export function deleteNetwork(s: State, cmd: CommandOf<"network.delete">, ctx: D
   if (!canStep(networkMachine, n.lifecycle, "DELETE"))
     throw illegalState(`network ${n.name} (${shortId(n.id)}) is ${n.lifecycle}; it cannot be deleted now`);
   if (n.endpoints.size > 0 && !cmd.force) throw activeEndpointsError(n);
+  assertIdle(s, n.id, `network ${n.name}`, n.lifecycle);
   const driver = ctx.drivers[n.driver];
   const events: NewEvent[] = [];
   // A forced delete may not be blocked by a driver that is gone; with no driver, nothing can be owed.
-  const sideEffects = driver?.sideEffects ?? false;
+  const sideEffects = (driver?.sideEffects ?? false) || ipamHasEffects(ctx, n);
   for (const epId of C.keys(n.endpoints)) events.push(...planEndpointRemoval(s, C.get(s.endpoints, epId)!, ctx, true));
   const endpointsRemain = sideEffects && n.endpoints.size > 0;
-  events.push({ type: "network.deleted", stream: n.id, data: { id: n.id, pending: sideEffects } });
-  if (sideEffects && !endpointsRemain) events.push(requestEffect(ctx, n.driver, "deleteNetwork", n.id, { networkId: n.id }));
+  if (sideEffects) events.push({ type: "network.deleted", stream: n.id, data: { id: n.id, pending: true } });
+  // Without effects the endpoints went in this decision: the teardown sees the state after them.
+  if (!endpointsRemain) events.push(...planNetworkTeardown(ctx, C.get(preview(s, events).networks, n.id) ?? n));
   return { events, entity: { kind: "network", id: n.id } };
 }

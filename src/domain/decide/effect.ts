@@ -1,5 +1,5 @@
 import type { EffectOp } from "../effectOps.js";
-import type { NewEvent } from "../events.js";
+import type { ErrorInfo, NewEvent } from "../events.js";
 import type { DecideContext } from "./context.js";
 
 /** An effect intent for a driver call, served to the command in ctx. */
@@ -9,7 +9,7 @@ export function requestEffect(
   op: EffectOp,
   resource: string,
   args: Record<string, unknown>,
-  opts: { inverse?: boolean; root?: string } = {},
+  opts: { inverse?: boolean; root?: string; failure?: ErrorInfo } = {},
 ): NewEvent {
   return {
     type: "effect.requested",
@@ -22,6 +22,7 @@ export function requestEffect(
       root: opts.root ?? ctx.root,
       attempt: ctx.attempt,
       ...(opts.inverse ? { inverse: true } : {}),
+      ...(opts.failure ? { failure: opts.failure } : {}),
     },
   };
 }

@@ -34,7 +34,10 @@ export interface OpenOptions {
   actor?: string;
   /** Open for reading only: no migrations, no recovery, no writes. */
   readonly?: boolean;
-  /** Resolve in-doubt effects at open (default true). Opening never waits on a driver either way. */
+  /**
+   * Recover at open (default true): record a reboot, take over the effects whose process is gone.
+   * Opening never waits on a driver either way: the calls are made after it returns.
+   */
   recover?: boolean;
   /** Driver modules to initialise besides the built-in ones; each registers itself. */
   drivers?: DriverModule[];
@@ -159,8 +162,10 @@ export class Controller {
       const c = new Controller(store, registry, loaded, opts.actor ?? defaultActor(), opts.runDir ?? defaultRunDir(), opts);
       if (!store.readonly) {
         if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
-        await c.noteBoot();
-        if (opts.recover !== false) await c.takeOver(c.inDoubtEffects());
+        if (opts.recover !== false) {
+          await c.noteBoot();
+          await c.takeOver(c.inDoubtEffects());
+        }
       }
       return c;
     } catch (e) {

@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CrashPoint, crashPointHits, crashPointNames } from "../../src/effects/crashPoints.js";
-import { runTs } from "../helpers/child.js";
+import { runWorkloadChild } from "../helpers/child.js";
 import { type ExternalState, ExternalSystem } from "../helpers/externalDriver.js";
 import { addressLeaks, comparableView, effectLogProblems } from "../helpers/invariants.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -16,8 +15,6 @@ import { crashWorkload, describeStep, openWith, runSteps, type StepResult, type 
  * driver's own state, each step's result — must equal the crash-free run's; no effect is left open,
  * no address leaked, and the log verifies.
  */
-
-const workloadPath = fileURLToPath(new URL("./workload.ts", import.meta.url));
 
 interface Reference {
   /** Crash point hits before each step, and after the last. */
@@ -79,7 +76,7 @@ async function crashAndResume(step: number, point: CrashPoint, nth: number): Pro
   const config = configIn(dir);
   const configPath = join(dir, "config.json");
   writeFileSync(configPath, JSON.stringify(config));
-  const killed = await runTs(workloadPath, [configPath], { NETLEDGER_CRASH_AT: `${point}:${nth}` }).exited;
+  const killed = await runWorkloadChild(configPath, { NETLEDGER_CRASH_AT: `${point}:${nth}` });
   expect(killed.signal, `${where}: the child reaches the point and dies there (stderr: ${killed.stderr})`).toBe("SIGKILL");
 
   const system = new ExternalSystem(config.external);

@@ -61,3 +61,13 @@ afterEach(() => {
   for (const c of live) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, "SIGKILL");
   live.clear();
 });
+
+const workloadPath = fileURLToPath(new URL("../crash/workload.ts", import.meta.url));
+
+/**
+ * Runs the crash workload (test/crash/workload.ts) in a child process with a config written to
+ * `configPath`; `env` may arm a crash point (NETLEDGER_CRASH_AT) or fix the boot id.
+ */
+export function runWorkloadChild(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<Exit> {
+  return runTs(workloadPath, [configPath], env).exited;
+}

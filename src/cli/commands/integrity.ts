@@ -51,10 +51,16 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .description("resolve in-doubt and pending effects now, and list what was done")
     .addHelpText("after", "\nExample:\n  netledger recover --json\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.recover();
-        cli.print(g, r, () => recoveryText(r));
-      });
+      // Opened without recovering, so that recover() does the work and can say what it did.
+      await cli.withController(
+        cmd,
+        "write",
+        async (c, g) => {
+          const r = await c.recover();
+          cli.print(g, r, () => recoveryText(r));
+        },
+        { recover: false },
+      );
     });
 }
 

@@ -35,10 +35,16 @@ export class CliContext {
     return { ...(g.requestId !== undefined ? { requestId: g.requestId } : {}), ...(g.actor !== undefined ? { actor: g.actor } : {}) };
   }
 
-  async withController<T>(cmd: Command, mode: "read" | "write", fn: (c: Controller, g: GlobalOptions) => Promise<T> | T): Promise<T> {
+  async withController<T>(
+    cmd: Command,
+    mode: "read" | "write",
+    fn: (c: Controller, g: GlobalOptions) => Promise<T> | T,
+    extra: Partial<OpenOptions> = {},
+  ): Promise<T> {
     const g = this.globals(cmd);
     const c = await Controller.open({
       ...this.openOptions,
+      ...extra,
       db: this.dbPath(g),
       readonly: mode === "read",
       ...(g.actor !== undefined ? { actor: g.actor } : {}),

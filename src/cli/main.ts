@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import type { OpenOptions } from "../controller/controller.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
@@ -41,9 +42,12 @@ export function buildProgram(cli: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI; resolves to the exit status: 0 success, 1 the operation failed, 2 a usage error. */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const cli = new CliContext(io);
+/**
+ * Runs the CLI; resolves to the exit status: 0 success, 1 the operation failed, 2 a usage error.
+ * `openOptions` are given to every controller it opens (an embedder's drivers, say).
+ */
+export async function main(argv: string[], io: Io = processIo(), openOptions: Partial<OpenOptions> = {}): Promise<number> {
+  const cli = new CliContext(io, openOptions);
   const program = buildProgram(cli);
   const asJson = argv.includes("--json");
   try {

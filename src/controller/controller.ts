@@ -3,8 +3,8 @@ import { canonicalJson } from "../domain/canonical.js";
 import * as C from "../domain/collection.js";
 import { type Command, type CommandInput, commandSchemas, type CommandType } from "../domain/commands.js";
 import { decide, type DecideContext, type DriverInfo, type IpamDriverInfo } from "../domain/decide/index.js";
-import { asNetledgerError, invalid, isNetledgerError, NetledgerError } from "../domain/errors.js";
-import type { EventMeta, StoredEvent } from "../domain/events.js";
+import { asNetledgerError, type ErrorCode, invalid, isNetledgerError, NetledgerError } from "../domain/errors.js";
+import type { ErrorInfo, EventMeta, StoredEvent } from "../domain/events.js";
 import { evolve } from "../domain/evolve.js";
 import { emptyState, reducerVersion, type EffectRecord, type State } from "../domain/state.js";
 import { genesisHash } from "../store/hashChain.js";
@@ -17,7 +17,8 @@ import { hostModule } from "../drivers/host/index.js";
 import { nullModule } from "../drivers/null/index.js";
 import type { IpamCapability, IpamDriver, IpamModule } from "../drivers/ipamContract.js";
 import { DriverRegistry } from "../drivers/registry.js";
-import { Dispatcher, type Outcome } from "../effects/dispatcher.js";
+import { armCrashPoints, crashPoint } from "../effects/crashPoints.js";
+import { type Backoff, Dispatcher, dispatchedInThisProcess, type Outcome } from "../effects/dispatcher.js";
 import { currentAttempt, isAlive, isSelf } from "../effects/processIdentity.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { serialiseState, Store } from "../store/store.js";
@@ -35,7 +36,10 @@ export interface OpenOptions {
   actor?: string;
   /** Open for reading only: no migrations, no recovery, no writes. */
   readonly?: boolean;
-  /** Resolve in-doubt effects at open (default true). Opening never waits on a driver either way. */
+  /**
+   * Recover at open (default true): record a reboot, take over the effects whose process is gone.
+   * Opening never waits on a driver either way: the calls are made after it returns.
+   */
   recover?: boolean;
   /** Driver modules to initialise besides the built-in ones; each registers itself. */
   drivers?: DriverModule[];
@@ -43,8 +47,12 @@ export interface OpenOptions {
   ipamDrivers?: IpamModule[];
   /** Write a snapshot at open when more than this many events had to be replayed (default 50,000). */
   snapshotEvery?: number;
-  /** Back-off for effects whose driver is unavailable. */
-  backoffMs?: { initial: number; max: number };
+  /** Back-off for effects whose driver is unavailable: capped doubling (default 250 ms up to 30 s). */
+  backoffMs?: Backoff;
+  /** How long one driver call may take before it is abandoned and its effect fails with Timeout (default 30 s). */
+  callTimeoutMs?: number;
+  /** The sandbox layer (namespaces), registered before recovery runs so that its pending effects can be made. */
+  sandboxDriver?: SandboxDriver;
 }
 
 export interface CommandOptions {
@@ -62,21 +70,38 @@ export interface CommandResult {
   repeated: boolean;
 }
 
+/** What a command's commit hands back to run(): its result, and what to wait on before returning it. */
+interface Submitted extends CommandResult {
+  root: string;
+  /** Settles once every effect the command caused is settled (rejects with the first failure). */
+  settled?: Promise<void>;
+}
+
 interface Pending {
   cmd: Command;
   root: string;
   actor: string;
   requestId: string | undefined;
-  resolve: (r: CommandResult & { root: string }) => void;
+  resolve: (r: Submitted) => void;
   reject: (e: unknown) => void;
 }
 
+/** A command (its root) waiting for its effects, continuations and compensations included. */
 interface Waiter {
   open: Set<number>;
   error?: NetledgerError;
+  /** Reject at once when a driver is unavailable (a caller waits for no back-off); recovery waits. */
+  failFast: boolean;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
+}
+
+/** An effect a waiter waits for: whose it is, and whether its failure fails the command. */
+interface Tracked {
+  root: string;
+  /** An inverse call settles a compensation; its failure is not the command's error. */
+  inverse: boolean;
 }
 
 const builtinModules: DriverModule[] = [nullModule, hostModule];
@@ -94,8 +119,10 @@ export class Controller {
   private flushScheduled = false;
   private closed = false;
   private readonly waiters = new Map<string, Waiter>();
-  /** effect id → the root of a waiter tracking it. */
-  private readonly tracked = new Map<number, string>();
+  /** effect id → the waiters tracking it (a command, and a recovery, may wait on the same effect). */
+  private readonly tracked = new Map<number, Tracked[]>();
+  /** Effects this controller is taking over right now, so that a poll does not ask twice. */
+  private readonly takingOver = new Set<number>();
   private driverInfoCache: Record<string, DriverInfo> | undefined;
   private ipamInfoCache: Record<string, IpamDriverInfo> | undefined;
   private readonly dispatcher: Dispatcher;
@@ -112,7 +139,7 @@ export class Controller {
     loaded: { state: State; head: Head },
     readonly actor: string,
     readonly runDir: string,
-    backoffMs: OpenOptions["backoffMs"],
+    opts: Pick<OpenOptions, "backoffMs" | "callTimeoutMs">,
   ) {
     this.state = loaded.state;
     this.head = loaded.head;
@@ -120,12 +147,19 @@ export class Controller {
     this.dispatcher = new Dispatcher({
       registry,
       databaseId: store.databaseId,
-      report: (id, outcome) => this.recordOutcome(id, outcome),
-      ...(backoffMs ? { backoffMs } : {}),
+      report: (id, attempt, outcome) => this.recordOutcome(id, attempt, outcome),
+      onUnavailable: (id, error) => this.driverUnavailable(id, error),
+      ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
+      ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
     });
   }
 
+  /**
+   * Opens the log: folds it (snapshot + tail), records a reboot if the kernel boot id changed, and
+   * takes over the effects whose process is gone. Never waits on a driver: the calls run after.
+   */
   static async open(opts: OpenOptions = {}): Promise<Controller> {
+    armCrashPoints();
     const path = opts.db ?? defaultDbPath();
     const store = Store.open(path, { readonly: opts.readonly ?? false });
     try {
@@ -133,6 +167,7 @@ export class Controller {
       for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
       for (const m of opts.ipamDrivers ?? []) await m.initIpam(registry.ipam.callback("embedder"), {});
+      if (opts.sandboxDriver) registry.registerSandboxDriver(opts.sandboxDriver);
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
       let loadError: NetledgerError | undefined;
@@ -145,11 +180,14 @@ export class Controller {
         loaded = { state: emptyState(), head: { seq: 0, hash: genesisHash }, replayed: 0, fromSnapshot: null };
         loadError = err;
       }
-      const c = new Controller(store, registry, loaded, opts.actor ?? defaultActor(), opts.runDir ?? defaultRunDir(), opts.backoffMs);
+      const c = new Controller(store, registry, loaded, opts.actor ?? defaultActor(), opts.runDir ?? defaultRunDir(), opts);
       c.loadError = loadError;
       if (!store.readonly) {
         if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
-        if (opts.recover !== false) await c.resumeEffects();
+        if (opts.recover !== false) {
+          await c.noteBoot();
+          await c.takeOver(c.inDoubtEffects());
+        }
       }
       return c;
     } catch (e) {
@@ -203,7 +241,13 @@ export class Controller {
   private async ensureIpamFor(cmd: Command): Promise<void> {
     let name: string | undefined;
     if (cmd.type === "network.create") name = cmd.ipam.driver;
-    else if ("network" in cmd && typeof cmd.network === "string") name = findNetwork(this.current(), cmd.network)?.ipam.driver;
+    else if ("network" in cmd && typeof cmd.network === "string") {
+      try {
+        name = findNetwork(this.current(), cmd.network)?.ipam.driver;
+      } catch {
+        return; // decide() names what is wrong with the reference
+      }
+    }
     if (name === undefined || this.registry.ipam.get(name)) return;
     await this.registry.ipam.ensure(name);
     this.ipamInfoCache = undefined;
@@ -235,15 +279,26 @@ export class Controller {
   async run(input: CommandInput, opts: CommandOptions = {}): Promise<CommandResult> {
     if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
     const cmd = this.parse(input, opts);
-    if (cmd.type === "network.create") await this.ensureDriver(cmd.driver);
+    await this.ensureDriversFor(cmd);
     await this.ensureIpamFor(cmd);
     const r = await this.submit(cmd, opts);
-    const w = this.waiters.get(r.root);
-    if (w) await w.promise;
+    if (r.settled) await r.settled;
     return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
   }
 
-  private submit(cmd: Command, opts: CommandOptions): Promise<CommandResult & { root: string }> {
+  /** Lets plugin discovery find the driver a command needs before it is decided. */
+  private async ensureDriversFor(cmd: Command): Promise<void> {
+    if (cmd.type === "network.create") return this.ensureDriver(cmd.driver);
+    if (!("network" in cmd)) return;
+    try {
+      const n = findNetwork(this.current(), cmd.network);
+      if (n && !this.registry.get(n.driver)) await this.ensureDriver(n.driver);
+    } catch {
+      // decide() names what is wrong with the reference; a driver not found leaves its calls pending.
+    }
+  }
+
+  private submit(cmd: Command, opts: CommandOptions): Promise<Submitted> {
     return new Promise((resolve, reject) => {
       this.queue.push({
         cmd,
@@ -270,7 +325,9 @@ export class Controller {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const results: ((CommandResult & { root: string }) | NetledgerError)[] = [];
+    const results: (Submitted | NetledgerError)[] = [];
+    /** Repeated request ids, with the seq of the first event their first run appended. */
+    const repeats = new Map<number, number>();
     let appended: StoredEvent[] = [];
     let next: { state: State; head: Head } | undefined;
     try {
@@ -278,17 +335,18 @@ export class Controller {
         this.catchUp();
         let state = this.state;
         let head = this.head;
-        const batchRequests = new Map<string, CommandResult & { root: string; fingerprint: string }>();
+        const batchRequests = new Map<string, { entity?: Submitted["entity"]; fingerprint: string; seq: number }>();
         const out: StoredEvent[] = [];
         const time = new Date().toISOString();
         for (const p of batch) {
           try {
             const fingerprint = p.requestId !== undefined ? sha256(canonicalJson(p.cmd)) : "";
             if (p.requestId !== undefined) {
-              const seen = batchRequests.get(p.requestId) ?? this.repeatOf(p.requestId, fingerprint);
+              const seen = batchRequests.get(p.requestId) ?? this.repeatOf(p.requestId);
               if (seen) {
                 if (seen.fingerprint !== fingerprint)
                   throw new NetledgerError("Conflict", `request id ${p.requestId} was already used for a different command`);
+                repeats.set(results.length, seen.seq);
                 results.push({ events: [], repeated: true, root: p.requestId, ...(seen.entity ? { entity: seen.entity } : {}) });
                 continue;
               }
@@ -302,7 +360,7 @@ export class Controller {
             state = evolve(state, stored);
             if (stored.length > 0) head = { seq: stored.at(-1)!.seq, hash: stored.at(-1)!.hash };
             out.push(...stored);
-            const r = { events: stored, repeated: false, root: p.root, ...(d.entity ? { entity: d.entity } : {}) };
+            const r: Submitted = { events: stored, repeated: false, root: p.root, ...(d.entity ? { entity: d.entity } : {}) };
             if (p.requestId !== undefined && stored.length > 0) {
               this.store.recordRequest({
                 request_id: p.requestId,
@@ -311,7 +369,7 @@ export class Controller {
                 entity_kind: d.entity?.kind ?? null,
                 entity_id: d.entity?.id ?? null,
               });
-              batchRequests.set(p.requestId, { ...r, fingerprint });
+              batchRequests.set(p.requestId, { ...(d.entity ? { entity: d.entity } : {}), fingerprint, seq: stored[0]!.seq });
             }
             results.push(r);
           } catch (e) {
@@ -319,6 +377,7 @@ export class Controller {
           }
         }
         this.store.log.insert(out);
+        if (out.length > 0) crashPoint("before-commit");
         appended = out;
         next = { state, head };
       });
@@ -328,25 +387,77 @@ export class Controller {
       for (const p of batch) p.reject(err);
       return;
     }
+    if (appended.length > 0) crashPoint(appended.some(isOutcome) ? "after-outcome" : "after-commit");
     this.state = next!.state;
     this.head = next!.head;
     this.counters.commits++;
     this.counters.commands += batch.length;
-    for (const r of results) if (!isNetledgerError(r) && r.repeated) this.watchOpenEffects(r.root);
-    for (const r of results) if (!isNetledgerError(r) && r.events.some((e) => e.type === "effect.requested")) this.waiterFor(r.root);
-    this.afterFold(appended);
+    results.forEach((r, i) => {
+      if (isNetledgerError(r)) return;
+      const since = repeats.get(i);
+      if (since !== undefined) {
+        const failure = this.followRepeat(r.root, since);
+        if (failure) results[i] = failure;
+      } else if (r.events.some((e) => e.type === "effect.requested" && e.data.root === r.root)) this.waiterFor(r.root, true);
+    });
+    this.afterFold(appended, true);
     batch.forEach((p, i) => {
       const r = results[i]!;
-      if (isNetledgerError(r)) p.reject(r);
-      else p.resolve(r);
+      if (isNetledgerError(r)) return p.reject(r);
+      const w = this.waiters.get(r.root);
+      p.resolve(w ? { ...r, settled: w.promise } : r);
     });
   }
 
-  private repeatOf(requestId: string, _fingerprint: string): (CommandResult & { root: string; fingerprint: string }) | undefined {
+  private repeatOf(requestId: string): { entity?: Submitted["entity"]; fingerprint: string; seq: number } | undefined {
     const row = this.store.request(requestId);
     if (!row) return undefined;
     const entity = row.entity_kind && row.entity_id ? { kind: row.entity_kind as "network", id: row.entity_id } : undefined;
-    return { events: [], repeated: true, root: requestId, fingerprint: row.fingerprint, ...(entity ? { entity } : {}) };
+    return { fingerprint: row.fingerprint, seq: row.seq, ...(entity ? { entity } : {}) };
+  }
+
+  /**
+   * A request id seen before: the repeat returns the first run's result. When that run is still in
+   * flight (its process crashed, or is busy elsewhere) the repeat waits for it to complete, taking over
+   * what a dead process left; when it failed, the repeat fails the same way (the error returned here).
+   */
+  private followRepeat(root: string, since: number): NetledgerError | undefined {
+    const failure = this.recordedFailure(root, since);
+    const open = [...C.values(this.state.effects)].filter((f) => f.root === root);
+    if (open.length === 0) return failure;
+    const w = this.waiterFor(root, true);
+    if (failure) w.error ??= failure;
+    for (const f of open) this.track(w, root, f.id, f.inverse);
+    void this.takeOver(open.filter((f) => this.isInDoubt(f)));
+    this.ensurePolling();
+    return undefined;
+  }
+
+  /**
+   * The first failure recorded for a command (by its root, from the seq its first event took): an
+   * effect that failed, or a clean-up requested because the command could not go on. Reads the log
+   * from that seq on; only a repeated request id asks.
+   */
+  private recordedFailure(root: string, since: number): NetledgerError | undefined {
+    const intents = this.store.db
+      .prepare("SELECT seq, data FROM events WHERE seq >= ? AND type = 'effect.requested' AND json_extract(data, '$.root') = ?")
+      .all(since, root) as { seq: number; data: string }[];
+    if (intents.length === 0) return undefined;
+    const found: { seq: number; error: ErrorInfo }[] = [];
+    const primary: number[] = [];
+    for (const row of intents) {
+      const d = JSON.parse(row.data) as { inverse?: boolean; failure?: ErrorInfo };
+      if (d.failure) found.push({ seq: row.seq, error: d.failure });
+      if (!d.inverse) primary.push(row.seq);
+    }
+    if (primary.length > 0) {
+      const failed = this.store.db
+        .prepare(`SELECT seq, data FROM events WHERE seq > ? AND type = 'effect.failed' AND causation IN (${primary.map(() => "?").join(",")})`)
+        .all(since, ...primary) as { seq: number; data: string }[];
+      for (const row of failed) found.push({ seq: row.seq, error: (JSON.parse(row.data) as { error: ErrorInfo }).error });
+    }
+    found.sort((a, b) => a.seq - b.seq);
+    return found[0] && toError(found[0].error);
   }
 
   /** Folds what other processes appended since our last look. Inside or outside a transaction. */
@@ -357,7 +468,7 @@ export class Controller {
     for (let i = 0; i < caught.length; i += 4096) this.state = evolve(this.state, caught.slice(i, i + 4096));
     const last = caught.at(-1)!;
     this.head = { seq: last.seq, hash: last.hash };
-    this.afterFold(caught);
+    this.afterFold(caught, false);
   }
 
   /** Reads see what other processes have committed. */
@@ -366,54 +477,55 @@ export class Controller {
     if (this.store.log.head().seq !== this.state.seq) this.catchUp();
   }
 
-  private waiterFor(root: string): Waiter {
+  private waiterFor(root: string, failFast: boolean): Waiter {
     let w = this.waiters.get(root);
     if (!w) {
       let resolve!: () => void;
       let reject!: (e: unknown) => void;
       const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
       promise.catch(() => {}); // rejections are observed by run(); never unhandled here
-      w = { open: new Set(), promise, resolve, reject };
+      w = { open: new Set(), failFast, promise, resolve, reject };
       this.waiters.set(root, w);
     }
     return w;
   }
 
-  /** A repeated request whose command is still in flight completes instead of returning early. */
-  private watchOpenEffects(root: string): void {
-    const open = [...C.values(this.state.effects)].filter((f) => f.root === root);
-    if (open.length === 0) return;
-    const w = this.waiterFor(root);
-    for (const f of open) {
-      w.open.add(f.id);
-      this.tracked.set(f.id, root);
-    }
-    this.ensurePolling();
+  private track(w: Waiter, root: string, effect: number, inverse: boolean): void {
+    w.open.add(effect);
+    const list = this.tracked.get(effect) ?? [];
+    if (!list.some((t) => t.root === root)) list.push({ root, inverse });
+    this.tracked.set(effect, list);
   }
 
-  /** Tracks effects for waiters, starts our own dispatches, and settles waiters whose effects are done. */
-  private afterFold(events: readonly StoredEvent[]): void {
+  /**
+   * After events are folded: waiters learn of the effects their commands caused (continuations and
+   * compensations carry the command's root) and of their outcomes; our own intents and takeovers are
+   * dispatched. Effects are started only from events this controller appended (`own`), never from what
+   * it catches up on: another controller, even in this process, dispatches its own.
+   */
+  private afterFold(events: readonly StoredEvent[], own: boolean): void {
     const touched = new Set<string>();
     for (const e of events) {
       if (e.type === "effect.requested") {
         const w = this.waiters.get(e.data.root);
         if (w) {
-          w.open.add(e.seq);
-          this.tracked.set(e.seq, e.data.root);
-          touched.add(e.data.root);
+          this.track(w, e.data.root, e.seq, e.data.inverse ?? false);
+          if (e.data.failure) w.error ??= toError(e.data.failure);
         }
-        if (isSelf(e.data.attempt)) this.startEffect(e.seq, false);
+        if (own) this.startEffect(e.seq, false);
       } else if (e.type === "effect.attempted") {
-        if (isSelf(e.data.attempt)) this.startEffect(e.data.effect, true);
+        if (own) this.startEffect(e.data.effect, true);
       } else if (e.type === "effect.succeeded" || e.type === "effect.failed") {
-        const root = this.tracked.get(e.data.effect);
-        if (root === undefined) continue;
+        const list = this.tracked.get(e.data.effect);
+        if (list === undefined) continue;
         this.tracked.delete(e.data.effect);
-        const w = this.waiters.get(root);
-        if (!w) continue;
-        w.open.delete(e.data.effect);
-        if (e.type === "effect.failed") w.error ??= new NetledgerError(e.data.error.code as never, e.data.error.message);
-        touched.add(root);
+        for (const t of list) {
+          const w = this.waiters.get(t.root);
+          if (!w) continue;
+          w.open.delete(e.data.effect);
+          if (e.type === "effect.failed" && !t.inverse) w.error ??= toError(e.data.error);
+          touched.add(t.root);
+        }
       }
     }
     for (const root of touched) {
@@ -430,18 +542,60 @@ export class Controller {
     if (fx) this.dispatcher.start(fx, inDoubt);
   }
 
-  private recordOutcome(effect: number, outcome: Outcome): void {
-    const cmd = outcome.ok
-      ? ({ type: "effect.outcome", effect, ok: true, result: outcome.result } as const)
-      : ({ type: "effect.outcome", effect, ok: false, error: outcome.error } as const);
-    this.submit(cmd as Command, {}).catch((e) => {
-      // Another process recorded this outcome first (Conflict): nothing is lost. Anything else leaves
-      // the effect open, to be resolved by recovery.
+  private recordOutcome(effect: number, attempt: number, outcome: Outcome): void {
+    const cmd: Command = outcome.ok
+      ? { type: "effect.outcome", effect, attempt, ok: true, result: outcome.result }
+      : { type: "effect.outcome", effect, attempt, ok: false, error: outcome.error };
+    this.submit(cmd, {}).catch((e) => {
+      // Conflict: the outcome is recorded already, or a newer attempt superseded ours (decideOutcome
+      // refuses both), so nothing is lost. Anything else leaves the effect open, and since its call is
+      // no longer running here it is in doubt: the next recovery makes it again under its policy.
       if (!(isNetledgerError(e) && e.code === "Conflict")) process.emitWarning(`netledger: outcome of effect ${effect} not recorded: ${e}`);
     });
   }
 
-  /** While a waiter waits on another process's effects, look at the log for their outcomes. */
+  /** A command waiting on a driver that cannot be reached fails now; the call stays pending, retried. */
+  private driverUnavailable(effect: number, error: NetledgerError): void {
+    for (const t of this.tracked.get(effect) ?? []) {
+      const w = this.waiters.get(t.root);
+      if (!w || !w.failFast) continue;
+      this.waiters.delete(t.root);
+      w.reject(
+        new NetledgerError(
+          "PluginUnavailable",
+          `${error.message}; the call stays pending and is retried with back-off (run "netledger recover" once the driver is back)`,
+          { effect },
+        ),
+      );
+    }
+  }
+
+  /** Whether an open effect's process is gone: its last attempt's, or ours when no call for it runs here. */
+  private isInDoubt(f: EffectRecord): boolean {
+    const last = f.attempts.at(-1)!;
+    if (isSelf(last)) return !dispatchedInThisProcess(this.store.databaseId, f.id);
+    return !isAlive(last);
+  }
+
+  /**
+   * Takes effects over: a new attempt (effect.attempted) for each, after which this controller makes
+   * the call under the effect's in-doubt policy. Does not wait for the calls. Resolves to the effects
+   * it took; one another process took first is left to it.
+   */
+  private async takeOver(effects: readonly EffectRecord[]): Promise<number[]> {
+    const fresh = effects.filter((f) => !this.takingOver.has(f.id));
+    for (const f of fresh) this.takingOver.add(f.id);
+    const settled = await Promise.allSettled(
+      fresh.map((f) => this.submit({ type: "effect.retry", effect: f.id, seen: f.attempts.length }, {})),
+    );
+    for (const f of fresh) this.takingOver.delete(f.id);
+    return fresh.filter((_, i) => settled[i]!.status === "fulfilled").map((f) => f.id);
+  }
+
+  /**
+   * While a waiter waits on another process's effects, look at the log for their outcomes, and take
+   * over the ones whose process has died meanwhile.
+   */
   private ensurePolling(): void {
     if (this.pollTimer) return;
     this.pollTimer = setInterval(() => {
@@ -449,13 +603,20 @@ export class Controller {
       try {
         this.refresh();
       } catch {
-        /* a busy reader retries on the next tick */
+        return; // a busy reader retries on the next tick
       }
-      const foreign = [...this.tracked.keys()].some((id) => !this.dispatcher.isRunning(id));
-      if (!foreign && this.pollTimer) {
+      const foreign: EffectRecord[] = [];
+      for (const id of this.tracked.keys()) {
+        const f = C.get(this.state.effects, String(id));
+        if (f && !this.dispatcher.isRunning(id)) foreign.push(f);
+      }
+      if (foreign.length === 0) {
         clearInterval(this.pollTimer);
         this.pollTimer = undefined;
+        return;
       }
+      const gone = foreign.filter((f) => this.isInDoubt(f));
+      if (gone.length > 0) void this.takeOver(gone);
     }, 20);
   }
 
@@ -542,38 +703,43 @@ export class Controller {
 
   /** Open effects whose process is gone: in doubt (DESIGN §2). */
   inDoubtEffects(): EffectRecord[] {
-    return [...C.values(this.state.effects)].filter((f) => {
-      const last = f.attempts.at(-1)!;
-      if (isSelf(last)) return !this.dispatcher.isRunning(f.id);
-      return !isAlive(last);
-    });
+    return [...C.values(this.state.effects)].filter((f) => this.isInDoubt(f));
   }
 
   /**
-   * Takes over every in-doubt effect: records a new attempt (effect.attempted), which starts the call
-   * under the effect's in-doubt policy. Does not wait for the calls.
+   * Records a reboot (host.booted) when the kernel boot id differs from the last one the log saw;
+   * returns the change, or null. Effects of the earlier boot are then in doubt (isAlive).
    */
-  private async resumeEffects(): Promise<number[]> {
-    const ids = this.inDoubtEffects().map((f) => f.id);
-    await Promise.all(ids.map((effect) => this.submit({ type: "effect.retry", effect }, {}).catch(() => undefined)));
-    return ids;
+  private async noteBoot(): Promise<{ previous: string; current: string } | null> {
+    const previous = this.state.boot;
+    const current = currentAttempt().boot;
+    if (previous === null || previous === current) return null;
+    const r = await this.submit({ type: "host.boot" }, {});
+    return r.events.length > 0 ? { previous, current } : null;
   }
 
-  /** Resolves in-doubt and pending effects now and waits for their outcomes; lists what it did. */
+  /**
+   * Resolves what is open now and lists what it did: records a reboot, takes over every effect whose
+   * process is gone (under its in-doubt policy), tries effects backing off for an unavailable driver
+   * once more, and waits for their outcomes (not for drivers still unavailable). Effects a live
+   * process is making are left to it, and listed.
+   */
   async recover(): Promise<RecoveryReport> {
     this.refresh();
-    const ids = await this.resumeEffects();
-    const waiting = ids.filter((id) => C.has(this.state.effects, String(id)));
+    const boot = await this.noteBoot();
+    const open = [...C.values(this.state.effects)];
+    const inDoubt = open.filter((f) => this.isInDoubt(f));
+    const taken = await this.takeOver(inDoubt);
+    const retried = this.dispatcher.backingOff().filter((id) => this.dispatcher.retryNow(id));
     const root = `recover:${randomBytes(8).toString("hex")}`;
-    const w = this.waiterFor(root);
-    for (const id of waiting) {
-      w.open.add(id);
-      this.tracked.set(id, root);
-    }
-    if (w.open.size === 0) this.waiters.delete(root);
-    else await Promise.race([w.promise.catch(() => undefined), this.quiet()]);
+    const w = this.waiterFor(root, false);
+    for (const id of [...taken, ...retried]) if (C.has(this.state.effects, String(id))) this.track(w, root, id, true);
+    if (w.open.size > 0) await Promise.race([w.promise, this.quiet()]);
     this.waiters.delete(root);
-    return { resolved: ids.map((id) => this.effectReport(id)) };
+    const left = open
+      .filter((f) => !inDoubt.includes(f) && !this.dispatcher.isRunning(f.id) && C.has(this.state.effects, String(f.id)))
+      .map((f) => ({ ...this.effectReport(f.id), pid: f.attempts.at(-1)!.pid }));
+    return { boot, resolved: [...taken, ...retried].map((id) => this.effectReport(id)), left };
   }
 
   /** Resolves once no call is running and nothing is queued (pending back-offs excepted). */
@@ -588,21 +754,37 @@ export class Controller {
     }
   }
 
+  /** What became of an effect: its outcome from the log, or why it is still open. */
   private effectReport(id: number): RecoveredEffect {
     const open = C.get(this.state.effects, String(id));
-    if (open) return { effect: id, op: open.op, driver: open.driver, resource: open.resource, outcome: "pending" };
-    const rows = [...this.store.log.rows({ since: id, stream: undefined })].filter(
-      (r) => (r.type === "effect.succeeded" || r.type === "effect.failed") && r.causation === id,
-    );
+    if (open) {
+      const backingOff = this.dispatcher.backingOff().includes(id);
+      return {
+        effect: id,
+        op: open.op,
+        driver: open.driver,
+        resource: open.resource,
+        attempts: open.attempts.length,
+        outcome: "pending",
+        ...(backingOff ? { error: { code: "PluginUnavailable", message: `driver ${open.driver} is unavailable; retried with back-off` } } : {}),
+      };
+    }
     const intent = toEvent(this.store.db.prepare("SELECT * FROM events WHERE seq = ?").get(id) as never);
     const data = intent.data as { op: string; driver: string; resource: string };
-    const last = rows.at(-1);
+    const attempts = this.store.db
+      .prepare("SELECT count(*) AS n FROM events WHERE seq > ? AND causation = ? AND type = 'effect.attempted'")
+      .get(id, id) as { n: number };
+    const outcome = this.store.db
+      .prepare("SELECT type, data FROM events WHERE seq > ? AND causation = ? AND type IN ('effect.succeeded', 'effect.failed') LIMIT 1")
+      .get(id, id) as { type: string; data: string } | undefined;
     return {
       effect: id,
       op: data.op,
       driver: data.driver,
       resource: data.resource,
-      outcome: last?.type === "effect.succeeded" ? "succeeded" : last ? "failed" : "pending",
+      attempts: 1 + attempts.n,
+      outcome: outcome?.type === "effect.succeeded" ? "succeeded" : outcome ? "failed" : "pending",
+      ...(outcome?.type === "effect.failed" ? { error: (JSON.parse(outcome.data) as { error: ErrorInfo }).error } : {}),
     };
   }
 
@@ -697,11 +879,20 @@ export interface RecoveredEffect {
   op: string;
   driver: string;
   resource: string;
+  /** Attempts recorded so far (1: the first, made with the intent). */
+  attempts: number;
   outcome: "succeeded" | "failed" | "pending";
+  /** Why it failed, or why it is still pending. */
+  error?: ErrorInfo;
 }
 
 export interface RecoveryReport {
+  /** A reboot recorded by this recovery (the kernel boot id changed since the log last saw it). */
+  boot: { previous: string; current: string } | null;
+  /** Effects this recovery took over or tried again, with what became of them. */
   resolved: RecoveredEffect[];
+  /** Open effects a live process is making: left to it. */
+  left: (RecoveredEffect & { pid: number })[];
 }
 
 function sha256(s: string): string {
@@ -714,6 +905,14 @@ function sha256(s: string): string {
  */
 function newId(type: string, requestId: string | undefined): string {
   return requestId !== undefined ? sha256(`netledger:${type}:${requestId}`) : randomBytes(32).toString("hex");
+}
+
+function toError(e: ErrorInfo): NetledgerError {
+  return new NetledgerError(e.code as ErrorCode, e.message);
+}
+
+function isOutcome(e: StoredEvent): boolean {
+  return e.type === "effect.succeeded" || e.type === "effect.failed";
 }
 
 /** A decide() refusal or a reducer bug, as the error the caller gets. */

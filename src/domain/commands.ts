@@ -10,6 +10,7 @@ import { idPattern } from "./ids.js";
 const ref = z.string().min(1, "must not be empty");
 const id = z.string().regex(idPattern, "must be 64 hex characters");
 const strMap = z.record(z.string(), z.string());
+const attemptNo = z.number().int().min(1);
 
 export const commandSchemas = {
   "driver.configure": z.object({
@@ -82,18 +83,28 @@ export const commandSchemas = {
     netns: z.string().nullable().optional(),
   }),
   "sandbox.delete": z.object({ type: z.literal("sandbox.delete"), sandbox: ref, force: z.boolean().default(false) }),
-  /** Internal: the outcome of a driver call, fed back by the effect dispatcher. */
+  /**
+   * Internal: the outcome of a driver call, fed back by the effect dispatcher. `attempt` is the number
+   * of the attempt that made the call (a fencing token): an outcome of an attempt that another has
+   * superseded since is refused, so a late answer never overwrites a newer one.
+   */
   "effect.outcome": z.discriminatedUnion("ok", [
-    z.object({ type: z.literal("effect.outcome"), effect: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+    z.object({ type: z.literal("effect.outcome"), effect: z.number().int(), attempt: attemptNo, ok: z.literal(true), result: z.unknown() }),
     z.object({
       type: z.literal("effect.outcome"),
       effect: z.number().int(),
+      attempt: attemptNo,
       ok: z.literal(false),
       error: z.object({ code: z.string(), message: z.string() }),
     }),
   ]),
-  /** Internal: a new attempt at an open effect by this process (after a crash or a back-off). */
-  "effect.retry": z.object({ type: z.literal("effect.retry"), effect: z.number().int() }),
+  /**
+   * Internal: this process takes over an open effect whose process is gone. `seen` is how many attempts
+   * the caller saw: when two processes race to take the same effect over, the second is refused.
+   */
+  "effect.retry": z.object({ type: z.literal("effect.retry"), effect: z.number().int(), seen: attemptNo }),
+  /** Internal: record the kernel boot id when it differs from the one the log last saw. */
+  "host.boot": z.object({ type: z.literal("host.boot") }),
 } as const;
 
 export type CommandType = keyof typeof commandSchemas;

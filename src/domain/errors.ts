@@ -1,7 +1,7 @@
 /**
  * Every failure netledger reports carries a string code a program can branch on and a message a person
  * can act on. Codes follow libnetwork's error classes (types/types.go: NotFound, Forbidden, BadRequest…)
- * plus the ones an event log adds (Corrupt, InDoubt).
+ * plus the ones an event log adds (Corrupt, InDoubt) and a driver's answer can earn (Timeout, BadResponse).
  */
 export type ErrorCode =
   | "NotFound"
@@ -14,6 +14,8 @@ export type ErrorCode =
   | "DriverError"
   | "PluginUnavailable"
   | "Timeout"
+  /** A driver answered something its contract does not allow (a malformed result); it may have acted. */
+  | "BadResponse"
   | "Corrupt"
   | "InDoubt"
   | "Internal";

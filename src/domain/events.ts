@@ -41,6 +41,7 @@ export const extraHostSchema = z.object({ name: z.string(), ip: z.string() });
 export type ExtraHost = z.infer<typeof extraHostSchema>;
 
 export const errorInfoSchema = z.object({ code: z.string(), message: z.string() });
+export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 
 const strMap = z.record(z.string(), z.string());
 
@@ -64,6 +65,8 @@ export const eventSchemas = {
     pending: z.boolean(),
   }),
   "network.deleted": z.object({ id: z.string(), pending: z.boolean() }),
+  /** A forced delete stopped: one of its endpoints could not be removed. The network stays active. */
+  "network.deleteAborted": z.object({ id: z.string(), error: errorInfoSchema }),
   "endpoint.created": z.object({
     id: z.string(),
     network: z.string(),
@@ -136,6 +139,8 @@ export const eventSchemas = {
     role: ipamRoleSchema,
     name: z.string().optional(),
   }),
+  /** A sandbox delete stopped: one of its endpoints could not leave. The sandbox stays ready. */
+  "sandbox.deleteAborted": z.object({ id: z.string(), error: errorInfoSchema }),
   "effect.requested": z.object({
     driver: z.string(),
     op: z.string(),
@@ -148,10 +153,20 @@ export const eventSchemas = {
     attempt: attemptSchema,
     /** An inverse call owed by a compensation: it moves no lifecycle. */
     inverse: z.boolean().optional(),
+    /**
+     * Set on a clean-up call requested because the command it serves could not go on (a connect whose
+     * sandbox went away before the join, say): the command fails with this error once the call settles.
+     */
+    failure: errorInfoSchema.optional(),
   }),
   "effect.attempted": z.object({ effect: z.number().int(), attempt: attemptSchema }),
   "effect.succeeded": z.object({ effect: z.number().int(), result: z.unknown() }),
   "effect.failed": z.object({ effect: z.number().int(), error: errorInfoSchema }),
+  /**
+   * The kernel was booted since the log last saw it (a boot id other than the last one recorded): its
+   * namespaces, links and rules are gone, and every effect of the earlier boot is in doubt.
+   */
+  "host.booted": z.object({ boot: z.string(), previous: z.string().nullable() }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

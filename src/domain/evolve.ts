@@ -164,6 +164,8 @@ const recipes: Recipes = {
     if (!e.data.pending) move(s, "network", e.data.id, "DELETE_OK");
   },
 
+  "network.deleteAborted": (s, e) => move(s, "network", e.data.id, "DELETE_ABORTED"),
+
   "endpoint.created": (s, e) => {
     const d = e.data;
     const n = need(C.get(s.networks, d.network), `network ${d.network}`);
@@ -254,6 +256,7 @@ const recipes: Recipes = {
   "ipam.pool.released": (s, e) => poolReleased(s, e.data),
   "ipam.address.requested": (s, e) => addressRequested(s, e.data),
   "ipam.address.released": (s, e) => addressReleased(s, e.data),
+  "sandbox.deleteAborted": (s, e) => move(s, "sandbox", e.data.id, "DELETE_ABORTED"),
 
   "effect.requested": (s, e) => {
     const d = e.data;
@@ -267,19 +270,26 @@ const recipes: Recipes = {
       args: d.args,
       root: d.root,
       inverse: d.inverse ?? false,
+      failure: d.failure ?? null,
       attempts: [d.attempt],
       requestedAt: e.meta.time,
     });
     C.set(s.effectsByResource, d.resource, e.seq);
+    s.boot = d.attempt.boot;
   },
 
   "effect.attempted": (s, e) => {
     const fx = need(C.get(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
     fx.attempts.push(e.data.attempt);
+    s.boot = e.data.attempt.boot;
   },
 
   "effect.succeeded": (s, e) => settle(s, e.data.effect, "OK", e.data.result),
   "effect.failed": (s, e) => settle(s, e.data.effect, "FAILED", undefined),
+
+  "host.booted": (s, e) => {
+    s.boot = e.data.boot;
+  },
 };
 
 /** Closes an effect and moves the entity it served; what a result carries is kept on the entity. */
@@ -301,11 +311,15 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
     if (fx.op === "join" && outcome === "FAILED") {
       move(s, kind, fx.resource, `${verb}_${outcome}`);
       detach(s, ep);
+      // A failed join of `network connect` removes the endpoint again, as libnetwork's rollback does.
+      ep.then = fx.args["connect"] === true ? { remove: true } : null;
       return;
     }
-    if (fx.op === "leave" && outcome === "OK") {
+    if (fx.op === "leave") {
       move(s, kind, fx.resource, `${verb}_${outcome}`);
-      detach(s, ep);
+      if (outcome === "OK") detach(s, ep);
+      // A failed leave keeps the endpoint joined; whatever was to follow the leave does not happen.
+      else ep.then = null;
       return;
     }
   }

@@ -1,6 +1,6 @@
 import type { Collection } from "./collection.js";
 import { emptyCollection } from "./collection.js";
-import type { Attempt, ExtraHost, Ipam, PortBinding } from "./events.js";
+import type { Attempt, ErrorInfo, ExtraHost, Ipam, PortBinding } from "./events.js";
 import type { PoolRecord } from "./ipam/pool.js";
 import type { SubnetIndex } from "./ipam/subnets.js";
 
@@ -69,6 +69,8 @@ export interface EffectRecord {
   args: Record<string, unknown>;
   root: string;
   inverse: boolean;
+  /** The error of the command this clean-up call serves, when it could not go on (see effect.requested). */
+  failure: ErrorInfo | null;
   attempts: Attempt[];
   requestedAt: string;
 }
@@ -76,6 +78,11 @@ export interface EffectRecord {
 export interface State {
   /** The last seq folded into this state (0: empty log). */
   seq: number;
+  /**
+   * The kernel boot id the log last saw (a host.booted event, or the process of an effect attempt):
+   * when a process opens on another boot, the kernel state of this one is gone.
+   */
+  boot: string | null;
   drivers: Record<string, { options: Record<string, unknown> }>;
   networks: Collection<NetworkRecord>;
   /** network name → id */
@@ -97,6 +104,7 @@ export interface State {
 export function emptyState(): State {
   return {
     seq: 0,
+    boot: null,
     drivers: {},
     networks: emptyCollection(),
     networkNames: emptyCollection(),

@@ -1,35 +1,79 @@
-import { asNetledgerError, type NetledgerError } from "../domain/errors.js";
+import { type EffectOp, isEffectOp } from "../domain/effectOps.js";
+import { asNetledgerError, NetledgerError } from "../domain/errors.js";
+import { isIpamOp, type IpamOp } from "../domain/ipam/ops.js";
 import type { EffectRecord } from "../domain/state.js";
+import type { EffectCall } from "../drivers/contract.js";
 import type { DriverRegistry } from "../drivers/registry.js";
+import { crashPoint } from "./crashPoints.js";
 import { execute } from "./executor.js";
-import { policyFor } from "./policies.js";
+import { policyFor, undoOfAny } from "./policies.js";
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+
+export interface Backoff {
+  /** The wait after the first failure to reach a driver, in ms. */
+  initial: number;
+  /** The longest wait, in ms: the back-off doubles up to it. */
+  max: number;
+}
+
+export const defaultBackoff: Backoff = { initial: 250, max: 30_000 };
+export const defaultCallTimeoutMs = 30_000;
 
 export interface DispatcherOptions {
   registry: DriverRegistry;
   databaseId: string;
-  /** Records an outcome (through the controller's command path). */
-  report: (effectId: number, outcome: Outcome) => void;
-  /** First and largest wait between attempts at a driver that is unavailable. */
-  backoffMs?: { initial: number; max: number };
+  /** Records an outcome (through the controller's command path); `attempt` fences it (see effect.outcome). */
+  report: (effectId: number, attempt: number, outcome: Outcome) => void;
+  /** Told once per dispatch when a driver cannot be reached: the effect stays pending, retried with back-off. */
+  onUnavailable?: (effectId: number, error: NetledgerError) => void;
+  backoffMs?: Backoff;
+  /** How long one driver call may take before it is abandoned as a Timeout (default 30 s). */
+  callTimeoutMs?: number;
+}
+
+/** The wait before the next try after `failures` consecutive PluginUnavailable answers: capped doubling. */
+export function backoffDelay(failures: number, b: Backoff = defaultBackoff): number {
+  return Math.min(b.max, b.initial * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+}
+
+/** Effects being dispatched by any dispatcher of this process, by database: a live process's are never in doubt. */
+const inProcess = new Set<string>();
+
+export function dispatchedInThisProcess(databaseId: string, effectId: number): boolean {
+  return inProcess.has(`${databaseId}:${effectId}`);
 }
 
 /**
- * Runs effect intents outside any transaction, at least once. One call per effect at a time here, and
- * since the domain allows one open effect per resource, at most one call per resource. A driver that
- * cannot be reached (PluginUnavailable) leaves the effect pending and is tried again with capped
- * exponential back-off; every other answer is an outcome.
+ * Runs effect intents outside any transaction, at least once. One call per effect at a time; the
+ * domain allows one open effect per resource, and a call abandoned after a timeout still holds its
+ * resource here until it answers (at most one more timeout), so at most one call per resource is in
+ * flight. An effect taken over from a dead process (`inDoubt`) is dispatched under its in-doubt policy.
+ * A driver that cannot be reached (PluginUnavailable) leaves the effect pending, tried again with
+ * capped exponential back-off; every other answer is an outcome.
  */
 export class Dispatcher {
   private readonly running = new Map<number, Promise<void>>();
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly waiting = new Map<number, { timer: NodeJS.Timeout; retry: () => void }>();
+  /** Calls abandoned after a timeout, by resource: the next call on the resource waits for them. */
+  private readonly abandoned = new Map<string, Promise<unknown>>();
+  private readonly backoff: Backoff;
+  private readonly timeoutMs: number;
   private stopped = false;
 
-  constructor(private readonly opts: DispatcherOptions) {}
+  constructor(private readonly opts: DispatcherOptions) {
+    this.backoff = opts.backoffMs ?? defaultBackoff;
+    this.timeoutMs = opts.callTimeoutMs ?? defaultCallTimeoutMs;
+  }
 
+  /** Whether this dispatcher is calling or backing off for an effect. */
   isRunning(effectId: number): boolean {
-    return this.running.has(effectId) || this.timers.has(effectId);
+    return this.running.has(effectId) || this.waiting.has(effectId);
+  }
+
+  /** Effects waiting to try an unavailable driver again. */
+  backingOff(): number[] {
+    return [...this.waiting.keys()];
   }
 
   /** Starts the call for an effect; `inDoubt` applies the effect's in-doubt policy first. */
@@ -38,44 +82,102 @@ export class Dispatcher {
     this.launch(fx, inDoubt, 0);
   }
 
+  /** Tries an effect that is backing off now instead of at its next turn. */
+  retryNow(effectId: number): boolean {
+    const w = this.waiting.get(effectId);
+    if (!w) return false;
+    clearTimeout(w.timer);
+    w.retry();
+    return true;
+  }
+
   private launch(fx: EffectRecord, inDoubt: boolean, failures: number): void {
-    const p = this.attempt(fx, inDoubt, failures).finally(() => this.running.delete(fx.id));
+    const key = `${this.opts.databaseId}:${fx.id}`;
+    inProcess.add(key);
+    const p = this.attempt(fx, inDoubt, failures).finally(() => {
+      this.running.delete(fx.id);
+      if (!this.waiting.has(fx.id)) inProcess.delete(key);
+    });
     this.running.set(fx.id, p);
   }
 
   private async attempt(fx: EffectRecord, inDoubt: boolean, failures: number): Promise<void> {
-    const call = { effectId: fx.id, attempt: fx.attempts.length, databaseId: this.opts.databaseId };
-    const policy = policyFor(fx.op);
+    const attempt = fx.attempts.length;
+    const call: EffectCall = { effectId: fx.id, attempt, databaseId: this.opts.databaseId };
     let outcome: Outcome;
-    try {
-      if (inDoubt && policy?.inverse) {
-        try {
-          await execute(this.opts.registry, { ...fx, op: policy.inverse }, call);
-        } catch (e) {
-          if (asNetledgerError(e).code === "PluginUnavailable") throw e;
-          // The inverse of a call that never happened may fail; that is the point of tolerating it.
+    if (!isEffectOp(fx.op) && !isIpamOp(fx.op)) {
+      outcome = { ok: false, error: { code: "Internal", message: `effect ${fx.id}: unknown operation ${fx.op}` } };
+    } else {
+      const policy = policyFor(fx.op);
+      try {
+        const undo = undoOfAny(fx.op);
+        if (inDoubt && policy.undoFirst && undo) {
+          try {
+            await this.call(fx, undo, call);
+          } catch (e) {
+            // The undo of a call that was never made fails; that is why its errors are tolerated.
+            if (asNetledgerError(e).code === "PluginUnavailable") throw e;
+          }
         }
+        outcome = { ok: true, result: await this.call(fx, fx.op, call) };
+      } catch (e) {
+        const err = asNetledgerError(e, "DriverError");
+        if (err.code === "PluginUnavailable") {
+          if (failures === 0) this.opts.onUnavailable?.(fx.id, err);
+          return this.retryLater(fx, inDoubt, failures + 1);
+        }
+        if (err.code === "NotFound" && policy.notFoundIsSuccess) outcome = { ok: true, result: null };
+        else outcome = { ok: false, error: { code: err.code, message: err.message } };
       }
-      outcome = { ok: true, result: (await execute(this.opts.registry, fx, call)) ?? null };
-    } catch (e) {
-      const err: NetledgerError = asNetledgerError(e, "DriverError");
-      if (err.code === "PluginUnavailable") return this.retryLater(fx, inDoubt, failures + 1);
-      if (err.code === "NotFound" && policy?.notFoundIsSuccess) outcome = { ok: true, result: null };
-      else outcome = { ok: false, error: { code: err.code, message: err.message } };
     }
-    if (!this.stopped) this.opts.report(fx.id, outcome);
+    if (this.stopped) return;
+    crashPoint("after-call");
+    this.opts.report(fx.id, attempt, outcome);
+  }
+
+  /** One driver call, abandoned (and its signal aborted) when it takes longer than the call timeout. */
+  private async call(fx: EffectRecord, op: EffectOp | IpamOp, base: EffectCall): Promise<unknown> {
+    await this.resourceFree(fx.resource);
+    const ac = new AbortController();
+    const pending = execute(this.opts.registry, fx, op, { ...base, signal: ac.signal });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new NetledgerError(
+      "Timeout",
+      `driver ${fx.driver}: ${op}: no answer within ${this.timeoutMs} ms; the call was abandoned`,
+    );
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut), this.timeoutMs)));
+    try {
+      return await Promise.race([pending, deadline]);
+    } catch (e) {
+      if (e === timedOut) {
+        ac.abort(timedOut);
+        this.abandoned.set(fx.resource, pending.catch(() => undefined));
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async resourceFree(resource: string): Promise<void> {
+    const prior = this.abandoned.get(resource);
+    if (!prior) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([prior, new Promise((r) => (timer = setTimeout(r, this.timeoutMs)))]);
+    clearTimeout(timer);
+    if (this.abandoned.get(resource) === prior) this.abandoned.delete(resource);
   }
 
   private retryLater(fx: EffectRecord, inDoubt: boolean, failures: number): void {
     if (this.stopped) return;
-    const { initial, max } = this.opts.backoffMs ?? { initial: 250, max: 30_000 };
-    const delay = Math.min(max, initial * 2 ** Math.min(failures - 1, 20));
-    const t = setTimeout(() => {
-      this.timers.delete(fx.id);
+    const retry = () => {
+      this.waiting.delete(fx.id);
       if (!this.stopped) this.launch(fx, inDoubt, failures);
-    }, delay);
-    t.unref();
-    this.timers.set(fx.id, t);
+    };
+    const timer = setTimeout(retry, backoffDelay(failures, this.backoff));
+    // A pending retry never keeps the process alive: the effect stays in the log for the next one.
+    timer.unref();
+    this.waiting.set(fx.id, { timer, retry });
   }
 
   /** Calls in flight now; waiting for them lets their outcomes be recorded before a close. */
@@ -86,7 +188,10 @@ export class Dispatcher {
   /** Stops retrying; pending effects stay pending in the log for the next process. */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    for (const [id, w] of this.waiting) {
+      clearTimeout(w.timer);
+      inProcess.delete(`${this.opts.databaseId}:${id}`);
+    }
+    this.waiting.clear();
   }
 }

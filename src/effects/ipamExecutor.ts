@@ -10,7 +10,7 @@ import type { IpamRegistry } from "../drivers/ipamRegistry.js";
  * effect stays pending. A failed release is an answer too, not a failure: libnetwork logs ReleasePool
  * and ReleaseAddress errors and goes on, and so does netledger, keeping the error in the outcome.
  */
-export async function executeIpam(registry: IpamRegistry, op: IpamOp, fx: EffectRecord, call: EffectCall): Promise<unknown> {
+export async function executeIpam(registry: IpamRegistry, op: IpamOp, fx: Pick<EffectRecord, "driver" | "args">, call: EffectCall): Promise<unknown> {
   const reg = registry.get(fx.driver);
   if (!reg?.driver) throw new NetledgerError("PluginUnavailable", `IPAM driver ${fx.driver} is not available`);
   const d = reg.driver;

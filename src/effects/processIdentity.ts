@@ -6,12 +6,25 @@ import type { Attempt } from "../domain/events.js";
  * doubt only when the process that made its last attempt is gone: a pid that no longer exists, a
  * zombie, a pid reused by a process that started at another time, or any process of an earlier boot.
  */
-export function bootId(): string {
-  try {
-    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-  } catch {
-    return "unknown-boot";
+export const bootIdEnvVar = "NETLEDGER_BOOT_ID";
+
+let kernelBoot: string | undefined;
+
+/**
+ * The kernel boot id, or NETLEDGER_BOOT_ID when set: tests simulate a reboot by opening with another
+ * one. Read from /proc once per process (it cannot change under a running process).
+ */
+export function bootId(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[bootIdEnvVar];
+  if (override) return override;
+  if (kernelBoot === undefined) {
+    try {
+      kernelBoot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    } catch {
+      kernelBoot = "unknown-boot";
+    }
   }
+  return kernelBoot;
 }
 
 interface ProcStat {
@@ -35,8 +48,9 @@ function procStat(pid: number): ProcStat | undefined {
 let self: Attempt | undefined;
 
 export function currentAttempt(): Attempt {
-  if (!self || self.pid !== process.pid) {
-    self = { pid: process.pid, start: procStat(process.pid)?.start ?? "0", boot: bootId() };
+  const boot = bootId();
+  if (!self || self.pid !== process.pid || self.boot !== boot) {
+    self = { pid: process.pid, start: procStat(process.pid)?.start ?? "0", boot };
   }
   return self;
 }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
+import type { OpenOptions } from "../../src/controller/controller.js";
 
 export interface CliResult {
   code: number;
@@ -28,15 +29,22 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
   });
 }
 
-/** Runs the CLI in this process (fast; same code path as the binary but for process start-up). */
-export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs the CLI in this process (fast; same code path as the binary but for process start-up), with
+ * the open options an embedder would give (its drivers, say).
+ */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, openOptions: Partial<OpenOptions> = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
-  const code = await main(args, {
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    isTTY: false,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-  });
+  const code = await main(
+    args,
+    {
+      out: (s) => void (stdout += s),
+      err: (s) => void (stderr += s),
+      isTTY: false,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+    },
+    openOptions,
+  );
   return { code, stdout, stderr };
 }

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { RecoveredEffect, RecoveryReport } from "../../controller/controller.js";
 import { NetledgerError } from "../../domain/errors.js";
+import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 
 export function registerIntegrity(program: Command, cli: CliContext): void {
@@ -49,13 +51,29 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .description("resolve in-doubt and pending effects now, and list what was done")
     .addHelpText("after", "\nExample:\n  netledger recover --json\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.recover();
-        cli.print(g, r, () =>
-          r.resolved.length === 0
-            ? "nothing to recover\n"
-            : r.resolved.map((x) => `effect ${x.effect}: ${x.driver} ${x.op} on ${x.resource.slice(0, 12)}: ${x.outcome}\n`).join(""),
-        );
-      });
+      // Opened without recovering, so that recover() does the work and can say what it did.
+      await cli.withController(
+        cmd,
+        "write",
+        async (c, g) => {
+          const r = await c.recover();
+          cli.print(g, r, () => recoveryText(r));
+        },
+        { recover: false },
+      );
     });
+}
+
+/** One line per effect recovery touched, and a line for a reboot; "nothing to recover" when it did nothing. */
+export function recoveryText(r: RecoveryReport): string {
+  const lines: string[] = [];
+  if (r.boot) lines.push(`host rebooted (boot id ${r.boot.previous} → ${r.boot.current}): effects of the earlier boot are in doubt`);
+  const what = (x: RecoveredEffect) => `effect ${x.effect}: ${x.driver} ${x.op} on ${shortId(x.resource)}`;
+  for (const x of r.resolved) {
+    const tail = x.outcome === "succeeded" ? "succeeded" : `${x.outcome}${x.error ? `: ${x.error.message}` : ""}`;
+    lines.push(`${what(x)}: attempt ${x.attempts}: ${tail}`);
+  }
+  for (const x of r.left) lines.push(`${what(x)}: in flight in live process ${x.pid}; left to it`);
+  if (lines.length === 0) lines.push("nothing to recover");
+  return lines.join("\n") + "\n";
 }

@@ -1,5 +1,5 @@
 import type { EffectOp } from "../effectOps.js";
-import type { NewEvent } from "../events.js";
+import type { ErrorInfo, NewEvent } from "../events.js";
 import type { IpamOp } from "../ipam/ops.js";
 import type { DecideContext } from "./context.js";
 
@@ -10,7 +10,7 @@ export function requestEffect(
   op: EffectOp | IpamOp,
   resource: string,
   args: Record<string, unknown>,
-  opts: { inverse?: boolean; root?: string } = {},
+  opts: { inverse?: boolean; root?: string; failure?: ErrorInfo } = {},
 ): NewEvent {
   return {
     type: "effect.requested",
@@ -23,6 +23,7 @@ export function requestEffect(
       root: opts.root ?? ctx.root,
       attempt: ctx.attempt,
       ...(opts.inverse ? { inverse: true } : {}),
+      ...(opts.failure ? { failure: opts.failure } : {}),
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
 import { conflict, forbidden, illegalState, notFound } from "../errors.js";
-import type { NewEvent } from "../events.js";
+import type { ErrorInfo, NewEvent } from "../events.js";
 import { shortId } from "../ids.js";
 import { endpointMachine } from "../machines/endpoint.js";
 import { canStep } from "../machines/step.js";
@@ -26,8 +26,13 @@ export function assertIdle(s: State, resource: string, what: string, lifecycle: 
     );
 }
 
+/**
+ * Whether calls to a network's driver are effects. A driver this process does not know (a plugin that
+ * is not running, a driver another process registered) is assumed to have them: the call is owed and
+ * stays pending until a process that has the driver makes it, rather than being silently skipped.
+ */
 function sideEffects(ctx: DecideContext, driver: string): boolean {
-  return ctx.drivers[driver]?.sideEffects ?? false;
+  return ctx.drivers[driver]?.sideEffects ?? true;
 }
 
 /** Creating or deleting an endpoint waits on effects when its driver's or its IPAM driver's calls are. */
@@ -140,8 +145,20 @@ export function join(s: State, cmd: CommandOf<"endpoint.join">, ctx: DecideConte
   return { events: planJoin(s, n, ep, sb, ctx), entity: { kind: "endpoint", id: ep.id } };
 }
 
+/** What a removal step carries: the error of a command that could not go on, for its clean-up call. */
+interface RemovalOptions {
+  failure?: ErrorInfo;
+}
+
 /** libnetwork's Endpoint.Leave; with `remove` the endpoint is deleted once it has left. */
-export function planLeave(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideContext, remove = false): NewEvent[] {
+export function planLeave(
+  s: State,
+  n: NetworkRecord,
+  ep: EndpointRecord,
+  ctx: DecideContext,
+  remove = false,
+  opts: RemovalOptions = {},
+): NewEvent[] {
   if (ep.sandbox === null) throw illegalState(`${label("endpoint", ep.name, ep.id)} is not joined to any sandbox`);
   assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
   if (!canStep(endpointMachine, ep.lifecycle, "LEAVE"))
@@ -155,8 +172,8 @@ export function planLeave(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: D
       data: { id: ep.id, sandbox: ep.sandbox, pending: fx, ...(remove ? { remove: true } : {}) },
     },
   ];
-  if (fx) events.push(requestEffect(ctx, n.driver, "leave", ep.id, { ...joinArgs(n, ep, sb), joinInfo: ep.joinInfo }));
-  else if (remove) events.push(...planDelete(s, n, ep, ctx, true));
+  if (fx) events.push(requestEffect(ctx, n.driver, "leave", ep.id, { ...joinArgs(n, ep, sb), joinInfo: ep.joinInfo }, opts));
+  else if (remove) events.push(...planDelete(s, n, ep, ctx, true, opts));
   return events;
 }
 
@@ -170,7 +187,14 @@ export function leave(s: State, cmd: CommandOf<"endpoint.leave">, ctx: DecideCon
 }
 
 /** The DeleteEndpoint step; `afterLeave` when the endpoint is known to leave in the same decision. */
-function planDelete(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideContext, afterLeave = false): NewEvent[] {
+function planDelete(
+  s: State,
+  n: NetworkRecord,
+  ep: EndpointRecord,
+  ctx: DecideContext,
+  afterLeave = false,
+  opts: RemovalOptions = {},
+): NewEvent[] {
   if (!afterLeave) {
     assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
     if (!canStep(endpointMachine, ep.lifecycle, "DELETE"))
@@ -179,7 +203,7 @@ function planDelete(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideC
   const fx = lifecycleEffects(ctx, n);
   const events: NewEvent[] = [{ type: "endpoint.deleted", stream: ep.id, data: { id: ep.id, pending: fx } }];
   // libnetwork releases the addresses after DeleteEndpoint: now, or once its outcome is in (outcome.ts).
-  if (fx) events.push(requestEffect(ctx, n.driver, "deleteEndpoint", ep.id, { networkId: n.id, endpointId: ep.id }));
+  if (fx) events.push(requestEffect(ctx, n.driver, "deleteEndpoint", ep.id, { networkId: n.id, endpointId: ep.id }, opts));
   else events.push(...planReleases(ctx, n, ep.id, endpointReleases(n, ep)));
   return events;
 }
@@ -189,11 +213,11 @@ function planDelete(s: State, n: NetworkRecord, ep: EndpointRecord, ctx: DecideC
  * leaves first and is deleted after. An endpoint with a driver call in flight is not touched: its
  * outcome is owed first, so the force waits (Conflict) rather than forgetting a call the driver may act on.
  */
-export function planEndpointRemoval(s: State, ep: EndpointRecord, ctx: DecideContext, _force: boolean): NewEvent[] {
+export function planEndpointRemoval(s: State, ep: EndpointRecord, ctx: DecideContext, opts: RemovalOptions = {}): NewEvent[] {
   const n = C.get(s.networks, ep.network)!;
   assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
-  if (ep.sandbox !== null && ep.lifecycle === "joined") return planLeave(s, n, ep, ctx, true);
-  return planDelete(s, n, ep, ctx);
+  if (ep.sandbox !== null && ep.lifecycle === "joined") return planLeave(s, n, ep, ctx, true, opts);
+  return planDelete(s, n, ep, ctx, false, opts);
 }
 
 export function deleteEndpoint(s: State, cmd: CommandOf<"endpoint.delete">, ctx: DecideContext): Decision {
@@ -203,7 +227,7 @@ export function deleteEndpoint(s: State, cmd: CommandOf<"endpoint.delete">, ctx:
     throw forbidden(
       `${label("endpoint", ep.name, ep.id)} is joined to sandbox ${shortId(ep.sandbox)}; leave it first or use --force`,
     );
-  return { events: planEndpointRemoval(s, ep, ctx, cmd.force), entity: { kind: "endpoint", id: ep.id } };
+  return { events: planEndpointRemoval(s, ep, ctx), entity: { kind: "endpoint", id: ep.id } };
 }
 
 /**
@@ -230,5 +254,5 @@ export function disconnect(s: State, cmd: CommandOf<"network.disconnect">, ctx: 
   const sb = resolveSandbox(s, cmd.sandbox);
   const ep = sb.endpoints.map((id) => C.get(s.endpoints, id)!).find((e) => e.network === n.id);
   if (!ep) throw notFound(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is not connected to network ${n.name}`);
-  return { events: planEndpointRemoval(s, ep, ctx, cmd.force), entity: { kind: "endpoint", id: ep.id } };
+  return { events: planEndpointRemoval(s, ep, ctx), entity: { kind: "endpoint", id: ep.id } };
 }

@@ -2,6 +2,7 @@ import type { Command } from "../commands.js";
 import type { State } from "../state.js";
 import type { DecideContext, Decision } from "./context.js";
 import { connect, createEndpoint, deleteEndpoint, disconnect, join, leave } from "./endpoint.js";
+import { decideBoot } from "./host.js";
 import { createNetwork, deleteNetwork } from "./network.js";
 import { decideOutcome, decideRetry } from "./outcome.js";
 import { createSandbox, deleteSandbox } from "./sandbox.js";
@@ -43,5 +44,7 @@ export function decide(s: State, cmd: Command, ctx: DecideContext): Decision {
       return decideOutcome(s, cmd, ctx);
     case "effect.retry":
       return decideRetry(s, cmd, ctx);
+    case "host.boot":
+      return decideBoot(s, ctx);
   }
 }

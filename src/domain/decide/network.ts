@@ -111,7 +111,7 @@ export function deleteNetwork(s: State, cmd: CommandOf<"network.delete">, ctx: D
   const events: NewEvent[] = [];
   // A forced delete may not be blocked by a driver that is gone; with no driver, nothing can be owed.
   const sideEffects = (driver?.sideEffects ?? false) || ipamHasEffects(ctx, n);
-  for (const epId of C.keys(n.endpoints)) events.push(...planEndpointRemoval(s, C.get(s.endpoints, epId)!, ctx, true));
+  for (const epId of C.keys(n.endpoints)) events.push(...planEndpointRemoval(s, C.get(s.endpoints, epId)!, ctx));
   const endpointsRemain = sideEffects && n.endpoints.size > 0;
   if (sideEffects) events.push({ type: "network.deleted", stream: n.id, data: { id: n.id, pending: true } });
   // Without effects the endpoints went in this decision: the teardown sees the state after them.

@@ -1,9 +1,11 @@
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
-import { conflict } from "../errors.js";
-import type { NewEvent } from "../events.js";
+import { driverMayHaveActed, type EffectOp, isEffectOp, undoOf } from "../effectOps.js";
+import { conflict, isNetledgerError } from "../errors.js";
+import type { ErrorInfo, NewEvent } from "../events.js";
+import { shortId } from "../ids.js";
 import { ipamOps, isIpamOp } from "../ipam/ops.js";
-import type { EffectRecord, State } from "../state.js";
+import type { EffectRecord, EndpointRecord, State } from "../state.js";
 import type { DecideContext, Decision } from "./context.js";
 import { requestEffect } from "./effect.js";
 import { endpointArgs, joinArgs, planEndpointRemoval, planJoin } from "./endpoint.js";
@@ -19,29 +21,38 @@ function openEffect(s: State, id: number): EffectRecord {
 }
 
 /**
- * The outcome of a driver call, and everything that follows from it (DESIGN §1 step 4): the next step
- * of a multi-step command (connect's join, disconnect's delete, a forced network delete once its
- * endpoints are gone) or the compensation of a failure. Continuations are planned against the state
- * as it will be once the outcome is folded, so their checks see the entity settled.
+ * The outcome of a driver call, and everything that follows from it (DESIGN §1 step 4): on success
+ * the next step of a multi-step command (connect's join, disconnect's delete, a forced delete once
+ * its members are gone); on failure the compensation. Both are planned against the state as it will
+ * be once the outcome is folded, so their checks see the entity settled.
+ *
+ * An outcome whose attempt another has superseded (a takeover recorded since the call was made) is
+ * refused, as is a second outcome: the first one recorded wins, and a late answer changes nothing.
  */
 export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: DecideContext): Decision {
   const fx = openEffect(s, cmd.effect);
+  if (cmd.attempt !== fx.attempts.length)
+    throw conflict(`effect ${fx.id}: attempt ${cmd.attempt} was superseded by attempt ${fx.attempts.length}; its outcome is not recorded`, {
+      effect: fx.id,
+    });
   // An IPAM driver's answer that does not fit the request counts as the call's failure.
   const checked = cmd.ok && isIpamOp(fx.op) && !fx.inverse ? checkIpamAnswer(s, fx, cmd.result) : { answer: cmd.ok ? cmd.result : undefined };
   const ok = cmd.ok && "answer" in checked;
+  const error: ErrorInfo = cmd.ok
+    ? { code: "DriverError", message: `IPAM driver ${fx.driver}: ${"error" in checked ? checked.error : ""}` }
+    : cmd.error;
   const outcome: NewEvent = ok
     ? { type: "effect.succeeded", stream: fx.resource, data: { effect: fx.id, result: (cmd.ok ? cmd.result : null) ?? null } }
-    : {
-        type: "effect.failed",
-        stream: fx.resource,
-        data: { effect: fx.id, error: cmd.ok ? { code: "DriverError", message: `IPAM driver ${fx.driver}: ${(checked as { error: string }).error}` } : cmd.error },
-      };
-  if (fx.inverse) return { events: [outcome] };
-  const c = { ...ctx, root: fx.root };
+    : { type: "effect.failed", stream: fx.resource, data: { effect: fx.id, error } };
   const after = preview(s, [outcome]);
-  const undo = compensation(s, after, fx, ok, c);
-  const next = continuation(preview(after, undo), fx, ok, "answer" in checked ? checked.answer : undefined, c);
-  return { events: [outcome, ...undo, ...next] };
+  const c = { ...ctx, root: fx.root };
+  if (fx.inverse) return { events: [outcome, ...afterUndo(after, fx, c)] };
+  const released = releases(s, after, fx, ok, c);
+  const settled = preview(after, released);
+  if (isIpamOp(fx.op)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, "answer" in checked ? checked.answer : undefined, c)] };
+  if (!isEffectOp(fx.op)) return { events: [outcome] };
+  const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, fx.op, error, c);
+  return { events: [outcome, ...released, ...next] };
 }
 
 /**
@@ -51,7 +62,7 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
  * answered, whatever it answered (libnetwork logs a failed DeleteEndpoint and releases anyway).
  * `before` is the state without the outcome, `after` with it (a deleted endpoint is gone from it).
  */
-export function compensation(before: State, after: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
+export function releases(before: State, after: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
   const failedCreate = !ok && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
   if (fx.op === "deleteEndpoint" || failedCreate) {
     const ep = C.get(before.endpoints, fx.resource);
@@ -73,62 +84,48 @@ function abandonConnect(s: State, endpoint: string): NewEvent[] {
     : [];
 }
 
-function continuation(s: State, fx: EffectRecord, ok: boolean, answer: unknown, ctx: DecideContext): NewEvent[] {
-  if (isIpamOp(fx.op)) {
-    // A failed request fails its entity (evolve) and is compensated above; a failed release is still
-    // recorded as done, since libnetwork only logs it, and its chain goes on.
-    if (!ok && ipamOps[fx.op].request) return abandonConnect(s, fx.resource);
-    const { events, next } = ipamContinuation(s, fx, ok, answer, ctx);
-    if (!next) return events;
-    const after = preview(s, events);
-    switch (next.kind) {
-      case "networkReady":
-        return [...events, createNetworkEffect(ctx, C.get(after.networks, next.network)!)];
-      case "endpointReady": {
-        const ep = C.get(after.endpoints, next.endpoint)!;
-        const n = C.get(after.networks, ep.network)!;
-        return [...events, requestEffect(ctx, n.driver, "createEndpoint", ep.id, endpointArgs(n, ep))];
-      }
-      case "networkReleased": {
-        const n = C.get(after.networks, next.network);
-        return n && n.lifecycle === "deleting" ? [...events, ...networkDriverStep(ctx, n)] : events;
-      }
+/** The next step after an IPAM driver's answer: the next request or release of a chain, then the driver call. */
+function ipamNext(s: State, fx: EffectRecord, ok: boolean, answer: unknown, ctx: DecideContext): NewEvent[] {
+  // A failed request fails its entity (evolve) and is compensated above; a failed release is still
+  // recorded as done, since libnetwork only logs it, and its chain goes on.
+  if (!ok && ipamOps[fx.op as keyof typeof ipamOps].request) return abandonConnect(s, fx.resource);
+  const { events, next } = ipamContinuation(s, fx, ok, answer, ctx);
+  if (!next) return events;
+  const after = preview(s, events);
+  switch (next.kind) {
+    case "networkReady":
+      return [...events, createNetworkEffect(ctx, C.get(after.networks, next.network)!)];
+    case "endpointReady": {
+      const ep = C.get(after.endpoints, next.endpoint)!;
+      const n = C.get(after.networks, ep.network)!;
+      return [...events, requestEffect(ctx, n.driver, "createEndpoint", ep.id, endpointArgs(n, ep))];
+    }
+    case "networkReleased": {
+      const n = C.get(after.networks, next.network);
+      return n && n.lifecycle === "deleting" ? [...events, ...networkDriverStep(ctx, n)] : events;
     }
   }
+}
+
+/** The next step once a call has succeeded. */
+function continuation(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[] {
   switch (fx.op) {
     case "createEndpoint": {
       const ep = C.get(s.endpoints, fx.resource);
-      if (!ep) return [];
-      if (!ok) return abandonConnect(s, ep.id);
-      if (ep.then && "join" in ep.then) {
-        const sb = C.get(s.sandboxes, ep.then.join);
-        const n = C.get(s.networks, ep.network)!;
-        if (!sb || sb.lifecycle !== "ready") return [];
-        const events = planJoin(s, n, ep, sb, ctx);
-        // Mark the join as part of a connect, so that its failure removes the endpoint too.
-        return events.map((e) =>
-          e.type === "effect.requested" ? { ...e, data: { ...e.data, args: { ...joinArgs(n, ep, sb), connect: true } } } : e,
-        );
-      }
+      if (ep?.then && "join" in ep.then) return connectJoin(s, ep, ep.then.join, ctx);
       return [];
-    }
-    case "join": {
-      if (ok || fx.args["connect"] !== true) return [];
-      const ep = C.get(s.endpoints, fx.resource);
-      return ep ? planEndpointRemoval(s, ep, ctx, true) : [];
     }
     case "leave": {
       const ep = C.get(s.endpoints, fx.resource);
-      if (!ep || !ok) return [];
+      if (!ep) return [];
       const events: NewEvent[] = [];
-      if (ep.then && "remove" in ep.then) events.push(...planEndpointRemoval(s, ep, ctx, true));
+      if (ep.then && "remove" in ep.then) events.push(...planEndpointRemoval(s, ep, ctx));
       // Having left, the endpoint is detached; a sandbox being deleted goes once none is joined.
       const sb = C.get(s.sandboxes, fx.args["sandboxId"] as string);
       if (sb && sb.lifecycle === "deleting" && sb.endpoints.length === 0) events.push(...planSandboxRelease(sb, ctx));
       return events;
     }
     case "deleteEndpoint": {
-      if (!ok) return [];
       const networkId = fx.args["networkId"] as string;
       const n = C.get(s.networks, networkId);
       if (n && n.lifecycle === "deleting" && n.endpoints.size === 0) return planNetworkTeardown(ctx, n);
@@ -139,8 +136,104 @@ function continuation(s: State, fx: EffectRecord, ok: boolean, answer: unknown, 
   }
 }
 
-/** A new attempt at an open effect, recorded before the call is made again. */
+/**
+ * `network connect`, second step: join the sandbox now that the endpoint exists. When the join can no
+ * longer be made (the sandbox went away or is busy since the connect was decided), the endpoint is
+ * removed again and the connect fails with the reason, carried on the removal's intent.
+ */
+function connectJoin(s: State, ep: EndpointRecord, sandboxId: string, ctx: DecideContext): NewEvent[] {
+  const n = C.get(s.networks, ep.network)!;
+  const sb = C.get(s.sandboxes, sandboxId);
+  try {
+    if (!sb) throw conflict(`sandbox ${shortId(sandboxId)} was deleted before endpoint ${ep.name} could join it`);
+    const events = planJoin(s, n, ep, sb, ctx);
+    // Mark the join as part of a connect, so that its failure removes the endpoint too.
+    return events.map((e) =>
+      e.type === "effect.requested" ? { ...e, data: { ...e.data, args: { ...joinArgs(n, ep, sb), connect: true } } } : e,
+    );
+  } catch (e) {
+    if (!isNetledgerError(e)) throw e;
+    return planEndpointRemoval(s, ep, ctx, { failure: { code: e.code, message: e.message } });
+  }
+}
+
+/**
+ * The compensation of a failed driver call: what the failure leaves to undo or to stop, planned against
+ * the state with the failure folded in (the entity already moved by `<VERB>_FAILED`), all as events:
+ *
+ * - the inverse call (`undo` in effectOps), when the driver may have acted although the call did not
+ *   succeed (a timeout or a malformed answer): a plugin that created the endpoint and then hung keeps
+ *   it otherwise. It is sent as its own effect, marked `inverse`, so it moves no lifecycle;
+ * - the rollback of `network connect`: a failed create or join removes the endpoint again;
+ * - the end of a deletion that was waiting on this call: a forced network delete whose endpoint could
+ *   not be removed, or a sandbox delete whose endpoint could not leave, stops and keeps the entity.
+ *
+ * Resources the controller itself holds are released here too (IPAM: the endpoint's addresses when
+ * its create fails or it is rolled back, the network's pools when its create fails).
+ */
+export function compensation(s: State, fx: EffectRecord, op: EffectOp, error: ErrorInfo, ctx: DecideContext): NewEvent[] {
+  const events: NewEvent[] = [];
+  const undo = undoOf(op);
+  const undoOwed = undo !== null && driverMayHaveActed(error.code);
+  switch (op) {
+    case "createEndpoint": {
+      const ep = C.get(s.endpoints, fx.resource);
+      // A failed `network connect` leaves nothing behind, as libnetwork's rollback does.
+      if (ep?.then && "join" in ep.then) events.push({ type: "endpoint.deleted", stream: ep.id, data: { id: ep.id, pending: false, force: true } });
+      break;
+    }
+    case "join": {
+      const ep = C.get(s.endpoints, fx.resource);
+      // With an undo owed the removal waits for it (afterUndo): one call per resource at a time.
+      if (!undoOwed && ep?.then && "remove" in ep.then) events.push(...planEndpointRemoval(s, ep, ctx));
+      break;
+    }
+    case "leave":
+      events.push(...abortSandboxDeletion(s, fx.args["sandboxId"] as string, error));
+      events.push(...abortNetworkDeletion(s, fx.args["networkId"] as string, error));
+      break;
+    case "deleteEndpoint":
+      events.push(...abortNetworkDeletion(s, fx.args["networkId"] as string, error));
+      break;
+    case "createNetwork":
+    case "deleteNetwork":
+    case "createSandbox":
+    case "deleteSandbox":
+      // The lifecycle moved already (failed; a network whose delete failed is gone, as in libnetwork).
+      break;
+  }
+  if (undoOwed) events.push(requestEffect(ctx, fx.driver, undo, fx.resource, fx.args, { inverse: true }));
+  return events;
+}
+
+/** What waited on an inverse call: the removal of a connect's endpoint whose join had to be undone. */
+function afterUndo(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[] {
+  if (fx.op !== "leave") return [];
+  const ep = C.get(s.endpoints, fx.resource);
+  if (ep?.then && "remove" in ep.then && ep.sandbox === null) return planEndpointRemoval(s, ep, ctx);
+  return [];
+}
+
+function abortNetworkDeletion(s: State, networkId: string, error: ErrorInfo): NewEvent[] {
+  const n = C.get(s.networks, networkId);
+  if (!n || n.lifecycle !== "deleting") return [];
+  return [{ type: "network.deleteAborted", stream: n.id, data: { id: n.id, error } }];
+}
+
+function abortSandboxDeletion(s: State, sandboxId: string, error: ErrorInfo): NewEvent[] {
+  const sb = C.get(s.sandboxes, sandboxId);
+  if (!sb || sb.lifecycle !== "deleting") return [];
+  return [{ type: "sandbox.deleteAborted", stream: sb.id, data: { id: sb.id, error } }];
+}
+
+/**
+ * This process takes over an open effect whose process is gone (a crash, a reboot): a new attempt is
+ * recorded before the call is made again under the effect's in-doubt policy. `seen` fences the race
+ * of two processes taking the same effect over: the second finds an attempt it did not see.
+ */
 export function decideRetry(s: State, cmd: CommandOf<"effect.retry">, ctx: DecideContext): Decision {
   const fx = openEffect(s, cmd.effect);
+  if (cmd.seen !== fx.attempts.length)
+    throw conflict(`effect ${fx.id} was taken over by another process (attempt ${fx.attempts.length})`, { effect: fx.id });
   return { events: [{ type: "effect.attempted", stream: fx.resource, data: { effect: fx.id, attempt: ctx.attempt } }] };
 }

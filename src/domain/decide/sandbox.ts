@@ -12,9 +12,12 @@ import { type DecideContext, type Decision, sandboxDriver } from "./context.js";
 import { requestEffect } from "./effect.js";
 import { assertIdle, planEndpointRemoval } from "./endpoint.js";
 
-/** A sandbox's namespace needs the sandbox driver unless it is the host's. */
+/**
+ * A sandbox's namespace needs the sandbox driver unless it is the host's. A process without one (the
+ * CLI, say) still owes the call for a namespace another process made: it stays pending for one that has it.
+ */
 function needsNamespaceEffects(ctx: DecideContext, key: string | null): boolean {
-  return key !== null && (ctx.drivers[sandboxDriver]?.sideEffects ?? false);
+  return key !== null && (ctx.drivers[sandboxDriver]?.sideEffects ?? true);
 }
 
 /** libnetwork's NewSandbox: one sandbox per container. */
@@ -74,7 +77,7 @@ export function deleteSandbox(s: State, cmd: CommandOf<"sandbox.delete">, ctx: D
   let remaining = 0;
   for (const epId of sb.endpoints) {
     const ep = C.get(s.endpoints, epId)!;
-    const planned = planEndpointRemoval(s, ep, ctx, cmd.force);
+    const planned = planEndpointRemoval(s, ep, ctx);
     events.push(...planned);
     // The endpoint is gone within this decision only when no driver call was requested for it.
     if (planned.some((e) => e.type === "effect.requested")) remaining++;

@@ -14,7 +14,8 @@ export const networkMachine = setup({}).createMachine({
     creating: { on: { CREATE_OK: "active", CREATE_FAILED: "failed" } },
     active: { on: { DELETE: "deleting", REPROGRAM: "creating" } },
     failed: { on: { DELETE: "deleting" } },
-    deleting: { on: { DELETE_OK: "deleted", DELETE_FAILED: "deleted" } },
+    // DELETE_ABORTED: a forced delete whose endpoints could not all be removed leaves the network as it was.
+    deleting: { on: { DELETE_OK: "deleted", DELETE_FAILED: "deleted", DELETE_ABORTED: "active" } },
     deleted: { type: "final" },
   },
 });

@@ -9,7 +9,8 @@ export const sandboxMachine = setup({}).createMachine({
     creating: { on: { CREATE_OK: "ready", CREATE_FAILED: "failed", FORCE_REMOVE: "deleted" } },
     ready: { on: { DELETE: "deleting", FORCE_REMOVE: "deleted", REPROGRAM: "creating" } },
     failed: { on: { DELETE: "deleting", FORCE_REMOVE: "deleted" } },
-    deleting: { on: { DELETE_OK: "deleted", DELETE_FAILED: "failed", FORCE_REMOVE: "deleted" } },
+    // DELETE_ABORTED: an endpoint could not leave, so the namespace was kept and the sandbox is usable.
+    deleting: { on: { DELETE_OK: "deleted", DELETE_FAILED: "failed", DELETE_ABORTED: "ready", FORCE_REMOVE: "deleted" } },
     deleted: { type: "final" },
   },
 });

@@ -13,17 +13,23 @@ import type { ExtraHost, Ipam, PortBinding } from "../domain/events.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
 import { shortId } from "../domain/ids.js";
 import type { Capability, DriverModule, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
+import { bridgeModule } from "../drivers/bridge/index.js";
+import { Firewall } from "../drivers/bridge/firewall.js";
 import { hostModule } from "../drivers/host/index.js";
+import { SandboxFiles } from "../drivers/netns/files.js";
+import { netnsSandboxDriver } from "../drivers/netns/index.js";
 import { nullModule } from "../drivers/null/index.js";
 import { DriverRegistry } from "../drivers/registry.js";
 import { Dispatcher, type Outcome } from "../effects/dispatcher.js";
+import { collectGarbage, type GcReport } from "../effects/gc.js";
 import { currentAttempt, isAlive, isSelf } from "../effects/processIdentity.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { serialiseState, Store } from "../store/store.js";
 import { Endpoint, Network, Sandbox } from "./handles.js";
 import { type Loaded, loadState, type Progress } from "./loadState.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
-import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
+import { defaultActor, defaultDbPath, defaultRunDir, isRoot } from "./paths.js";
+import { Projections } from "./projections.js";
 
 export interface OpenOptions {
   /** The database file; default as interface.md §2 (NETLEDGER_DB, /var/lib/netledger/netledger.db for root). */
@@ -76,7 +82,7 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-const builtinModules: DriverModule[] = [nullModule, hostModule];
+const builtinModules: DriverModule[] = [nullModule, hostModule, bridgeModule];
 
 /**
  * The controller: libnetwork's object, made of a log. Commands are validated, decided inside one
@@ -101,6 +107,12 @@ export class Controller {
   private readonly counters = { commits: 0, commands: 0 };
   /** Set when a read-only open could not fold the log: every query about the state rethrows it. */
   private loadError: NetledgerError | undefined;
+  /** Each sandbox's hosts and resolv.conf. */
+  readonly sandboxFiles: SandboxFiles;
+  /** What is kept in step with the state outside the log; none when open read-only. */
+  private readonly projections: Projections;
+  /** The bridge driver's nftables table; only where netledger runs as root. */
+  private readonly firewall: Firewall | undefined;
 
   private constructor(
     readonly store: Store,
@@ -113,6 +125,10 @@ export class Controller {
     this.state = loaded.state;
     this.head = loaded.head;
     this.netnsDir = `${runDir}/netns`;
+    this.sandboxFiles = new SandboxFiles(runDir, store.databaseId);
+    this.firewall = isRoot() ? new Firewall(store.databaseId) : undefined;
+    const projections = [this.sandboxFiles, ...(this.firewall ? [this.firewall] : [])];
+    this.projections = new Projections(store.readonly ? [] : projections, () => this.state);
     this.dispatcher = new Dispatcher({
       registry,
       databaseId: store.databaseId,
@@ -127,6 +143,8 @@ export class Controller {
     try {
       const registry = new DriverRegistry();
       for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
+      // The sandbox layer makes namespaces, which needs root; without it only --host-netns sandboxes are possible.
+      if (isRoot()) registry.registerSandboxDriver(netnsSandboxDriver());
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
@@ -214,6 +232,7 @@ export class Controller {
     const r = await this.submit(cmd, opts);
     const w = this.waiters.get(r.root);
     if (w) await w.promise;
+    await this.projections.idle();
     return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
   }
 
@@ -302,8 +321,10 @@ export class Controller {
       for (const p of batch) p.reject(err);
       return;
     }
+    const before = this.state;
     this.state = next!.state;
     this.head = next!.head;
+    this.projections.afterFold(before, appended, this.state);
     this.counters.commits++;
     this.counters.commands += batch.length;
     for (const r of results) if (!isNetledgerError(r) && r.repeated) this.watchOpenEffects(r.root);
@@ -328,9 +349,11 @@ export class Controller {
     const caught: StoredEvent[] = [];
     for (const row of this.store.log.rowsAfter(this.state.seq)) caught.push(toEvent(row));
     if (caught.length === 0) return;
+    const before = this.state;
     for (let i = 0; i < caught.length; i += 4096) this.state = evolve(this.state, caught.slice(i, i + 4096));
     const last = caught.at(-1)!;
     this.head = { seq: last.seq, hash: last.hash };
+    this.projections.afterFold(before, caught, this.state);
     this.afterFold(caught);
   }
 
@@ -547,7 +570,29 @@ export class Controller {
     if (w.open.size === 0) this.waiters.delete(root);
     else await Promise.race([w.promise.catch(() => undefined), this.quiet()]);
     this.waiters.delete(root);
-    return { resolved: ids.map((id) => this.effectReport(id)) };
+    // The hosts files and the nftables table are derived: whatever a crash left them as, rebuild them.
+    const projectionErrors = await this.projections.rebuild();
+    return { resolved: ids.map((id) => this.effectReport(id)), ...(projectionErrors.length ? { projectionErrors } : {}) };
+  }
+
+  /**
+   * `netledger gc`: removes the links, namespaces, nftables rules and sandbox files that carry this
+   * database's id and that the state no longer knows; with `dryRun`, only lists them.
+   */
+  async gc(opts: { dryRun?: boolean } = {}): Promise<GcReport> {
+    // gc writes nothing to the log, so a read-only open serves it.
+    const dryRun = opts.dryRun ?? false;
+    await this.projections.idle();
+    return collectGarbage(
+      {
+        state: this.current(),
+        databaseId: this.databaseId,
+        netnsDir: this.netnsDir,
+        files: this.sandboxFiles,
+        ...(this.firewall ? { firewall: this.firewall } : {}),
+      },
+      dryRun,
+    );
   }
 
   /** Resolves once no call is running and nothing is queued (pending back-offs excepted). */
@@ -637,6 +682,7 @@ export class Controller {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.quiet();
+    await this.projections.idle();
     this.closed = true;
     this.dispatcher.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
@@ -676,6 +722,8 @@ export interface RecoveredEffect {
 
 export interface RecoveryReport {
   resolved: RecoveredEffect[];
+  /** Projections (hosts files, nftables) that could not be rebuilt, and why. */
+  projectionErrors?: string[];
 }
 
 function sha256(s: string): string {

@@ -38,8 +38,22 @@ function endpointArgs(n: NetworkRecord, ep: Pick<EndpointRecord, "id" | "ipv4" |
   };
 }
 
+/**
+ * A Join call's arguments: the remote protocol's fields, and what a built-in driver needs to place the
+ * interface (libnetwork's drivers keep that in their own tables; here the log carries it).
+ */
 export function joinArgs(n: NetworkRecord, ep: EndpointRecord, sb: SandboxRecord) {
-  return { networkId: n.id, endpointId: ep.id, sandboxId: sb.id, sandboxKey: sb.key, options: { ports: ep.ports } };
+  return {
+    networkId: n.id,
+    endpointId: ep.id,
+    sandboxId: sb.id,
+    sandboxKey: sb.key,
+    options: { ports: ep.ports },
+    interface: { address: ep.ipv4, addressIPv6: ep.ipv6, mac: ep.mac },
+    gateway: ep.gateway,
+    gatewayIPv6: ep.gateway6,
+    network: { options: n.options, internal: n.internal, ipv6: n.ipv6 },
+  };
 }
 
 function activeNetwork(s: State, ref: string): NetworkRecord {

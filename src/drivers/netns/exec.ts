@@ -51,6 +51,8 @@ export function run(program: string, args: readonly string[], opts: RunOptions =
         reject(new ProgramError(program, args, stderr || err.message, code));
       },
     );
+    // A program that exits without reading its input closes the pipe: that is its answer, not ours to throw.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(opts.input ?? "");
   });
 }

@@ -18,6 +18,7 @@ import { Firewall } from "../drivers/bridge/firewall.js";
 import { hostModule } from "../drivers/host/index.js";
 import { SandboxFiles } from "../drivers/netns/files.js";
 import { netnsSandboxDriver } from "../drivers/netns/index.js";
+import { isNamespace } from "../drivers/netns/namespaces.js";
 import { nullModule } from "../drivers/null/index.js";
 import { DriverRegistry } from "../drivers/registry.js";
 import { Dispatcher, type Outcome } from "../effects/dispatcher.js";
@@ -576,6 +577,29 @@ export class Controller {
   }
 
   /**
+   * Re-programs the kernel from the state, for the recovery to call when the boot id has changed (the
+   * namespaces, links and nftables rules are gone): sandboxes whose namespace no longer exists are
+   * removed with their endpoints, networks of the built-in kernel drivers are created again and
+   * their joined endpoints joined again — all through events — and the projections are rebuilt. Run
+   * it once in-doubt effects are settled; entities still busy are skipped and a later run takes them.
+   */
+  async reprogram(opts: CommandOptions = {}): Promise<ReprogramReport> {
+    const s = this.current();
+    const goneSandboxes = [...C.values(s.sandboxes)].filter((sb) => sb.key !== null && !isNamespace(sb.key)).map((sb) => sb.id);
+    const drivers = this.registry
+      .list()
+      .filter((d) => d.origin === "builtin" && d.capability.sideEffects)
+      .map((d) => d.name);
+    const r = await this.run({ type: "kernel.reprogram", drivers, goneSandboxes }, opts);
+    const projectionErrors = await this.projections.rebuild();
+    return {
+      networks: r.events.filter((e) => e.type === "network.reprogrammed").map((e) => e.stream),
+      removedSandboxes: goneSandboxes.filter((id) => r.events.some((e) => e.type === "sandbox.deleted" && e.stream === id)),
+      ...(projectionErrors.length ? { projectionErrors } : {}),
+    };
+  }
+
+  /**
    * `netledger gc`: removes the links, namespaces, nftables rules and sandbox files that carry this
    * database's id and that the state no longer knows; with `dryRun`, only lists them.
    */
@@ -718,6 +742,14 @@ export interface RecoveredEffect {
   driver: string;
   resource: string;
   outcome: "succeeded" | "failed" | "pending";
+}
+
+export interface ReprogramReport {
+  /** Networks whose CreateNetwork was made again (their joined endpoints were joined again after it). */
+  networks: string[];
+  /** Sandboxes removed because their namespace was gone. */
+  removedSandboxes: string[];
+  projectionErrors?: string[];
 }
 
 export interface RecoveryReport {

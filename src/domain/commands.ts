@@ -82,6 +82,16 @@ export const commandSchemas = {
     netns: z.string().nullable().optional(),
   }),
   "sandbox.delete": z.object({ type: z.literal("sandbox.delete"), sandbox: ref, force: z.boolean().default(false) }),
+  /**
+   * After a reboot (a new boot id): networks of these drivers are programmed again, and the sandboxes
+   * whose namespace is gone are removed with their endpoints. The controller finds which namespaces
+   * are gone (Controller.reprogram); decide() only plans.
+   */
+  "kernel.reprogram": z.object({
+    type: z.literal("kernel.reprogram"),
+    drivers: z.array(z.string()).default([]),
+    goneSandboxes: z.array(id).default([]),
+  }),
   /** Internal: the outcome of a driver call, fed back by the effect dispatcher. */
   "effect.outcome": z.discriminatedUnion("ok", [
     z.object({ type: z.literal("effect.outcome"), effect: z.number().int(), ok: z.literal(true), result: z.unknown() }),

@@ -60,6 +60,8 @@ export const eventSchemas = {
     pending: z.boolean(),
   }),
   "network.deleted": z.object({ id: z.string(), pending: z.boolean() }),
+  /** The kernel lost the network's objects (a reboot): CreateNetwork is owed again (REPROGRAM). */
+  "network.reprogrammed": z.object({ id: z.string() }),
   "endpoint.created": z.object({
     id: z.string(),
     network: z.string(),
@@ -83,6 +85,8 @@ export const eventSchemas = {
     /** Set by disconnect and forced removals: delete the endpoint once it has left. */
     remove: z.boolean().optional(),
   }),
+  /** The kernel lost a joined endpoint's objects: Join is owed again (REPROGRAM). */
+  "endpoint.reprogrammed": z.object({ id: z.string() }),
   "endpoint.deleted": z.object({ id: z.string(), pending: z.boolean(), force: z.boolean().optional() }),
   "sandbox.created": z.object({
     id: z.string(),

@@ -160,6 +160,8 @@ const recipes: Recipes = {
     if (!e.data.pending) move(s, "network", e.data.id, "DELETE_OK");
   },
 
+  "network.reprogrammed": (s, e) => move(s, "network", e.data.id, "REPROGRAM"),
+
   "endpoint.created": (s, e) => {
     const d = e.data;
     const n = need(C.get(s.networks, d.network), `network ${d.network}`);
@@ -209,6 +211,8 @@ const recipes: Recipes = {
       detach(s, ep);
     }
   },
+
+  "endpoint.reprogrammed": (s, e) => move(s, "endpoint", e.data.id, "REPROGRAM"),
 
   "endpoint.deleted": (s, e) => {
     if (e.data.force) return move(s, "endpoint", e.data.id, "FORCE_REMOVE");

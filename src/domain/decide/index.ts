@@ -4,6 +4,7 @@ import type { DecideContext, Decision } from "./context.js";
 import { connect, createEndpoint, deleteEndpoint, disconnect, join, leave } from "./endpoint.js";
 import { createNetwork, deleteNetwork } from "./network.js";
 import { decideOutcome, decideRetry } from "./outcome.js";
+import { reprogram } from "./reprogram.js";
 import { createSandbox, deleteSandbox } from "./sandbox.js";
 
 export type { DecideContext, Decision, DriverInfo } from "./context.js";
@@ -39,6 +40,8 @@ export function decide(s: State, cmd: Command, ctx: DecideContext): Decision {
       return createSandbox(s, cmd, ctx);
     case "sandbox.delete":
       return deleteSandbox(s, cmd, ctx);
+    case "kernel.reprogram":
+      return reprogram(s, cmd, ctx);
     case "effect.outcome":
       return decideOutcome(s, cmd, ctx);
     case "effect.retry":

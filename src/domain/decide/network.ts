@@ -47,19 +47,26 @@ export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: D
       },
     },
   ];
-  if (driver.sideEffects)
-    events.push(
-      requestEffect(ctx, driver.name, "createNetwork", cmd.id, {
-        networkId: cmd.id,
-        name: cmd.name,
-        options: cmd.options,
-        labels: cmd.labels,
-        ipv6: cmd.ipv6,
-        internal: cmd.internal,
-        ipam: { driver: ipamDriver, config: cmd.ipam.config },
-      }),
-    );
+  if (driver.sideEffects) {
+    const created = events[0]!.data as NetworkArgsSource;
+    events.push(requestEffect(ctx, driver.name, "createNetwork", cmd.id, createNetworkArgs(created)));
+  }
   return { events, entity: { kind: "network", id: cmd.id } };
+}
+
+type NetworkArgsSource = Pick<NetworkRecord, "id" | "name" | "options" | "labels" | "ipv6" | "internal" | "ipam">;
+
+/** A CreateNetwork call's arguments, from the network as recorded: the same at creation and when re-programmed. */
+export function createNetworkArgs(n: NetworkArgsSource) {
+  return {
+    networkId: n.id,
+    name: n.name,
+    options: n.options,
+    labels: n.labels,
+    ipv6: n.ipv6,
+    internal: n.internal,
+    ipam: { driver: n.ipam.driver, config: n.ipam.config },
+  };
 }
 
 export function activeEndpointsError(n: NetworkRecord): NetledgerError {

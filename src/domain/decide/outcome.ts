@@ -7,6 +7,7 @@ import type { EffectRecord, State } from "../state.js";
 import type { DecideContext, Decision } from "./context.js";
 import { requestEffect } from "./effect.js";
 import { joinArgs, planEndpointRemoval, planJoin } from "./endpoint.js";
+import { continueReprogram } from "./reprogram.js";
 import { planSandboxRelease } from "./sandbox.js";
 
 function openEffect(s: State, id: number): EffectRecord {
@@ -33,6 +34,10 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
 
 function continuation(s: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
   switch (fx.op) {
+    case "createNetwork": {
+      const n = C.get(s.networks, fx.resource);
+      return ok && n && fx.args["reprogram"] === true ? continueReprogram(s, n, ctx) : [];
+    }
     case "createEndpoint": {
       const ep = C.get(s.endpoints, fx.resource);
       if (!ep) return [];

@@ -100,7 +100,7 @@ require("net").createServer((s) => s.end(name)).listen(Number(port), "::", () =>
 
 const clientJs = `
 const [host, port] = process.argv.slice(1);
-const s = require("net").connect({ host, port: Number(port), timeout: 1500 });
+const s = require("net").connect({ host, port: Number(port), timeout: 1000 });
 let d = "";
 s.on("data", (c) => (d += c));
 s.on("end", () => { process.stdout.write(d); process.exit(0); });

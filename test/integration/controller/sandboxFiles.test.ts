@@ -39,6 +39,8 @@ describe("each sandbox's hosts and resolv.conf, a projection of the state", () =
       const n = await c.newNetwork("addr", "front");
       const web = await c.newSandbox("c-web", { netns: null, hostname: "web", extraHosts: [{ name: "registry", ip: "192.0.2.10" }] });
       const db = await c.newSandbox("c-db", { netns: null, hostname: "db" });
+      expect(web.hostsPath).toBe(join(runDir, "sandboxes", web.id, "hosts"));
+      expect(web.resolvConfPath).toBe(join(runDir, "sandboxes", web.id, "resolv.conf"));
       const hosts = (id: string) => readFileSync(join(runDir, "sandboxes", id, "hosts"), "utf8");
       expect(hosts(web.id)).toContain("192.0.2.10\tregistry\n");
       expect(readFileSync(join(runDir, "sandboxes", web.id, "owner"), "utf8").trim()).toBe(c.databaseId);

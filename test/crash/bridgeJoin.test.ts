@@ -1,25 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cliPath, runCli } from "../helpers/cli.js";
-import { cleanupKernel, isRoot, links, needsRoot } from "../helpers/kernel.js";
+import { cleanupKernel, cliAt, databaseIdOf, isRoot, links, needsRoot, teardownEach } from "../helpers/kernel.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
-const teardown: (() => void)[] = [];
-afterEach(() => {
-  while (teardown.length) teardown.pop()!();
-});
+const teardown = teardownEach();
 
-function databaseIdOf(db: string): string {
-  const d = new Database(db, { readonly: true });
-  try {
-    return (d.prepare("SELECT value FROM meta WHERE key = 'database_id'").get() as { value: string }).value;
-  } finally {
-    d.close();
-  }
-}
 
 /** Runs the CLI until it reaches the halt point inside the bridge driver's Join, then SIGKILLs it there. */
 async function killMidJoin(db: string, runDir: string, args: string[]): Promise<void> {
@@ -43,14 +31,9 @@ describe.skipIf(!isRoot)(`SIGKILL in the middle of a bridge join (${needsRoot})`
   it("leaves an in-doubt join that recover finishes, after which the kernel matches the log and gc finds nothing", async () => {
     const db = tempDb();
     const runDir = tempDir("netledger-run-");
-    const nl = async (...args: string[]) => {
-      const r = await runCli(["--db", db, ...args], { env: { NETLEDGER_RUN_DIR: runDir } });
-      expect(r.stderr, args.join(" ")).toBe("");
-      expect(r.code, args.join(" ")).toBe(0);
-      return r.stdout;
-    };
+    const nl = cliAt(db, runDir);
     const netId = (await nl("network", "create", "front")).trim();
-    teardown.push(() => cleanupKernel(databaseIdOf(db), runDir));
+    teardown(() => cleanupKernel(databaseIdOf(db), runDir));
     const sbId = (await nl("sandbox", "create", "c1")).trim();
     const epId = JSON.parse(await nl("endpoint", "create", "front", "e1", "--json")).id as string;
     const key = join(runDir, "netns", sbId);

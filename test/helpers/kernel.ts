@@ -1,4 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import Database from "better-sqlite3";
+import { afterEach, expect } from "vitest";
+import { runCli } from "./cli.js";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
@@ -133,4 +136,39 @@ export function tcpAsk(ns: string | null, host: string, port: number): { ok: boo
 
 export function readText(path: string): string {
   return readFileSync(path, "utf8");
+}
+
+/** Registers an afterEach in the calling file that runs the steps given to it, last first, each whatever the others do. */
+export function teardownEach(): (step: () => void) => void {
+  const steps: (() => void)[] = [];
+  afterEach(() => {
+    while (steps.length) {
+      try {
+        steps.pop()!();
+      } catch {
+        /* the rest still runs */
+      }
+    }
+  });
+  return (step) => void steps.push(step);
+}
+
+/** The id a database file was given at creation. */
+export function databaseIdOf(db: string): string {
+  const d = new Database(db, { readonly: true });
+  try {
+    return (d.prepare("SELECT value FROM meta WHERE key = 'database_id'").get() as { value: string }).value;
+  } finally {
+    d.close();
+  }
+}
+
+/** `netledger --db DB ARGS` in a child process with this run directory; expects success and returns stdout. */
+export function cliAt(db: string, runDir: string): (...args: string[]) => Promise<string> {
+  return async (...args) => {
+    const r = await runCli(["--db", db, ...args], { env: { NETLEDGER_RUN_DIR: runDir } });
+    expect(r.stderr, args.join(" ")).toBe("");
+    expect(r.code, args.join(" ")).toBe(0);
+    return r.stdout;
+  };
 }

@@ -1,34 +1,29 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../helpers/cli.js";
-import { cleanupKernel, isNamespaceFile, isRoot, links, linksOf, needsRoot, nftTables, sh, tableOf } from "../../helpers/kernel.js";
+import { describe, expect, it } from "vitest";
+import {
+  cleanupKernel,
+  cliAt,
+  databaseIdOf,
+  isNamespaceFile,
+  isRoot,
+  links,
+  linksOf,
+  needsRoot,
+  nftTables,
+  sh,
+  tableOf,
+  teardownEach,
+} from "../../helpers/kernel.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
-const teardown: (() => void)[] = [];
-afterEach(() => {
-  while (teardown.length) teardown.pop()!();
-});
-
-function databaseIdOf(db: string): string {
-  const d = new Database(db, { readonly: true });
-  try {
-    return (d.prepare("SELECT value FROM meta WHERE key = 'database_id'").get() as { value: string }).value;
-  } finally {
-    d.close();
-  }
-}
+const teardown = teardownEach();
 
 function setup() {
   const db = tempDb();
   const runDir = tempDir("netledger-run-");
-  const nl = async (...args: string[]) => {
-    const r = await runCli(["--db", db, ...args], { env: { NETLEDGER_RUN_DIR: runDir } });
-    expect(r.stderr, args.join(" ")).toBe("");
-    expect(r.code, args.join(" ")).toBe(0);
-    return r.stdout.trim();
-  };
+  const cli = cliAt(db, runDir);
+  const nl = async (...args: string[]) => (await cli(...args)).trim();
   return { db, runDir, nl };
 }
 
@@ -37,7 +32,7 @@ describe.skipIf(!isRoot)(`a bridge network through the CLI, on the real kernel (
     const { db, runDir, nl } = setup();
     const netId = await nl("network", "create", "front");
     const databaseId = databaseIdOf(db);
-    teardown.push(() => cleanupKernel(databaseId, runDir));
+    teardown(() => cleanupKernel(databaseId, runDir));
     const bridge = `nl-${netId.slice(0, 12)}`;
     expect(links().find((l) => l.ifname === bridge)?.ifalias).toBe(`netledger/${databaseId}/network/${netId}`);
     expect(nftTables()).toContain(tableOf(databaseId));

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../../helpers/cli.js";
 import {
   cleanupKernel,
+  databaseIdOf,
   inNs,
   isNamespaceFile,
   isRoot,
@@ -16,29 +16,13 @@ import {
   randomId,
   sh,
   tableOf,
+  teardownEach,
   testDatabaseId,
 } from "../../helpers/kernel.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
-const teardown: (() => void)[] = [];
-afterEach(() => {
-  while (teardown.length) {
-    try {
-      teardown.pop()!();
-    } catch {
-      /* the rest still runs */
-    }
-  }
-});
+const teardown = teardownEach();
 
-function databaseIdOf(db: string): string {
-  const d = new Database(db, { readonly: true });
-  try {
-    return (d.prepare("SELECT value FROM meta WHERE key = 'database_id'").get() as { value: string }).value;
-  } finally {
-    d.close();
-  }
-}
 
 interface Found {
   kind: string;
@@ -54,8 +38,8 @@ describe.skipIf(!isRoot)(`netledger gc (${needsRoot})`, () => {
     const netId = (await nl("network", "create", "front")).stdout.trim();
     const mine = databaseIdOf(db);
     const other = testDatabaseId();
-    teardown.push(() => cleanupKernel(mine, runDir));
-    teardown.push(() => cleanupKernel(other));
+    teardown(() => cleanupKernel(mine, runDir));
+    teardown(() => cleanupKernel(other));
     const sbId = (await nl("sandbox", "create", "c1")).stdout.trim();
     expect((await nl("network", "connect", "front", "c1")).code).toBe(0);
     const key = join(runDir, "netns", sbId);
@@ -72,7 +56,7 @@ describe.skipIf(!isRoot)(`netledger gc (${needsRoot})`, () => {
     addLink(`nlv${strayEp.slice(0, 12)}`, `netledger/${mine}/endpoint/${strayEp}`);
     addLink(`nl-${foreignNet.slice(0, 12)}`, `netledger/${other}/network/${foreignNet}`);
     addLink(`nl-${unowned.slice(0, 12)}`);
-    teardown.push(() => sh("ip", ["link", "del", `nl-${unowned.slice(0, 12)}`]));
+    teardown(() => sh("ip", ["link", "del", `nl-${unowned.slice(0, 12)}`]));
     addLink("eth5", `netledger/${mine}/endpoint/${strayEp}`, key);
     sh("nft", ["add", "rule", "inet", tableOf(mine), "ports", "tcp", "dport", "9999", "dnat", "ip", "to", "10.9.9.9:99", "comment", `"endpoint:${strayEp}"`]);
     sh("nft", ["add", "table", "inet", tableOf(other)]);

@@ -1,28 +1,15 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nullDriver } from "../../../src/drivers/null/index.js";
 import { Controller, type NetworkDriver } from "../../../src/index.js";
 import { isNamespaceFile, isRoot, needsRoot } from "../../helpers/kernel.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
-/** A driver that hands out addresses at CreateEndpoint, as a driver without IPAM may: peers then have records. */
+/** The null driver, but handing out addresses at CreateEndpoint as a driver without IPAM may: peers then have records. */
 function addressingDriver(): NetworkDriver {
   let next = 2;
-  return {
-    async createNetwork() {},
-    async deleteNetwork() {},
-    async createEndpoint() {
-      return { interface: { address: `10.9.0.${next++}/24` } };
-    },
-    async deleteEndpoint() {},
-    async endpointOperInfo() {
-      return {};
-    },
-    async join() {
-      return {};
-    },
-    async leave() {},
-  };
+  return { ...nullDriver, createEndpoint: async () => ({ interface: { address: `10.9.0.${next++}/24` } }) };
 }
 
 async function open() {

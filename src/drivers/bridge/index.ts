@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { isIP } from "../../domain/addresses.js";
 import { conflict, forbidden, invalid, notFound } from "../../domain/errors.js";
@@ -111,8 +111,12 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
   let name = inside.find((l) => l.alias === alias)?.name;
   const hostLines: string[] = [];
   if (name === undefined) {
-    // A host end without its sandbox end is what an interrupted attempt left: start again.
-    if (linkExists(host)) hostLines.push(step.delete(host));
+    // A host end without its sandbox end is what an interrupted attempt left: start again. One that
+    // is not this endpoint's (another database's, same 12 hex) is refused, never deleted.
+    if (linkExists(host)) {
+      assertOwned(host, { databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
+      hostLines.push(step.delete(host));
+    }
     name = nextEthName(inside.map((l) => l.name));
     hostLines.push(step.addVeth(host, name, key, mtu));
   }
@@ -161,20 +165,29 @@ async function removeVeth(endpointId: string, call: EffectCall): Promise<void> {
   await ipBatch([step.delete(host)], signalOf(call));
 }
 
+/**
+ * Refuses a link that is not this owner's. A link under the name netledger derives for this very
+ * entity but without an alias is taken as ours: iproute2 cannot set the alias in the same request
+ * that makes the link, so that is what an attempt interrupted between the two leaves.
+ */
 function assertOwned(name: string, want: Owner): void {
   const alias = linkAlias(name);
   const o = parseOwnerAlias(alias);
   if (o && o.databaseId === want.databaseId && o.kind === want.kind && o.id === want.id) return;
+  if (alias === undefined && name === derivedName(want)) return;
   if (o?.databaseId !== undefined && o.databaseId !== want.databaseId)
     throw forbidden(`link ${name} belongs to netledger database ${o.databaseId}, not this one; netledger leaves it alone`);
   throw conflict(`link ${name} already exists and is not netledger's for ${want.kind} ${want.id.slice(0, 12)} (alias "${alias ?? ""}"); choose another name or remove it`);
 }
 
+const derivedName = (o: Owner): string => (o.kind === "network" ? bridgeName(o.id, undefined) : hostVethName(o.id));
+
 /** The host link whose alias names this owner: the bridge of a network whatever its name. */
 export function findOwnedLink(o: Owner): string | undefined {
   const want = ownerAlias(o);
-  const guess = o.kind === "network" ? bridgeName(o.id, undefined) : hostVethName(o.id);
-  if (linkAlias(guess) === want) return guess;
+  const guess = derivedName(o);
+  const guessAlias = linkAlias(guess);
+  if (guessAlias === want || (guessAlias === undefined && existsSync(`/sys/class/net/${guess}`))) return guess;
   for (const name of readdirSync("/sys/class/net")) if (linkAlias(name) === want) return name;
   return undefined;
 }

@@ -193,6 +193,21 @@ describe.skipIf(!isRoot)(`the bridge driver on real namespaces (${needsRoot})`, 
     expect(links(sb.s1.key).map((l) => l.ifname)).toEqual(["lo", "eth0"]);
   });
 
+  it("refuses, and leaves alone, a veth of another database that happens to have this endpoint's name", async () => {
+    const e = { ...eps["b3"]!, id: randomId() };
+    const name = `nlv${e.id.slice(0, 12)}`;
+    const foreign = testDatabaseId();
+    sh("ip", ["link", "add", name, "type", "bridge"]);
+    sh("ip", ["link", "set", name, "alias", `netledger/${foreign}/endpoint/${e.id}`]);
+    try {
+      await expect(bridge.join(joinRequest(e, null), call)).rejects.toMatchObject({ code: "Forbidden" });
+      await expect(bridge.leave({ ...joinRequest(e, null), joinInfo: null }, call)).rejects.toMatchObject({ code: "Forbidden" });
+      expect(links().find((l) => l.ifname === name)?.ifalias).toBe(`netledger/${foreign}/endpoint/${e.id}`);
+    } finally {
+      sh("ip", ["link", "del", name]);
+    }
+  });
+
   it("refuses a bridge name that another database or something else holds", async () => {
     const other = { ...call, databaseId: databaseId.replace(/.$/, "0") };
     await expect(bridge.createNetwork(networkRequest(nets.A), other)).rejects.toMatchObject({ code: "Forbidden" });

@@ -1,6 +1,7 @@
+import { isIP } from "../addresses.js";
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
-import { conflict, forbidden, illegalState, notFound } from "../errors.js";
+import { conflict, forbidden, illegalState, invalid, notFound } from "../errors.js";
 import type { NewEvent } from "../events.js";
 import { shortId } from "../ids.js";
 import { endpointMachine } from "../machines/endpoint.js";
@@ -77,6 +78,8 @@ interface NewEndpoint {
 function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideContext, connect?: string): NewEvent[] {
   validateName("endpoint", req.name);
   for (const a of req.aliases) validateName("alias", a);
+  for (const p of req.ports)
+    if (p.hostIp !== "" && !isIP(p.hostIp)) throw invalid(`published port ${p.hostPort}:${p.port}: host IP "${p.hostIp}" is not an IP address`);
   if (C.has(s.endpointNames, `${n.id}/${req.name}`))
     throw conflict(`endpoint with name ${req.name} already exists in network ${n.name}`);
   if (C.has(s.endpoints, req.id)) throw conflict(`endpoint with id ${req.id} already exists`);

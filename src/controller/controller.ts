@@ -83,7 +83,9 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-const builtinModules: DriverModule[] = [nullModule, hostModule, bridgeModule];
+const builtinModules: DriverModule[] = [nullModule, hostModule];
+/** Drivers that program the kernel, installed only where netledger runs as root. */
+const kernelModules: DriverModule[] = [bridgeModule];
 
 /**
  * The controller: libnetwork's object, made of a log. Commands are validated, decided inside one
@@ -144,8 +146,12 @@ export class Controller {
     try {
       const registry = new DriverRegistry();
       for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
-      // The sandbox layer makes namespaces, which needs root; without it only --host-netns sandboxes are possible.
-      if (isRoot()) registry.registerSandboxDriver(netnsSandboxDriver());
+      // Bridges, veths, namespaces and nftables need root. Without it they are not installed, so a
+      // command that needs them is refused before anything is recorded (use -d null, --host-netns).
+      if (isRoot()) {
+        for (const m of kernelModules) await m.init(registry.callback("builtin"), {});
+        registry.registerSandboxDriver(netnsSandboxDriver());
+      }
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
@@ -201,6 +207,8 @@ export class Controller {
     if (this.registry.get(name)) return;
     await this.registry.ensure(name);
     this.driverInfoCache = undefined;
+    if (!this.registry.get(name) && name === "bridge" && !isRoot())
+      throw new NetledgerError("Forbidden", `the bridge driver programs the kernel and needs root; run netledger as root, or use -d null`);
   }
 
   // ---------------------------------------------------------------- commands

@@ -98,11 +98,13 @@ describe.skipIf(!isRoot)(`sandboxes with namespaces of their own (${needsRoot})`
   });
 });
 
-describe.skipIf(isRoot)("sandboxes without root", () => {
-  it("are refused a namespace of their own, with the way out named", async () => {
+describe.skipIf(isRoot)("without root", () => {
+  it("refuses a sandbox a namespace of its own, and a bridge network, naming the way out and recording nothing", async () => {
     const { c } = await open();
     try {
       await expect(c.newSandbox("c1")).rejects.toThrow(/use --host-netns/);
+      await expect(c.newNetwork("bridge", "n1")).rejects.toThrow(/needs root; run netledger as root, or use -d null/);
+      expect(c.headOf().seq).toBe(0);
     } finally {
       await c.close();
     }

@@ -126,6 +126,10 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
 
   const iface = req.interface ?? { address: null, addressIPv6: null, mac: null };
   const addresses = [iface.address, iface.addressIPv6].filter((a): a is string => !!a);
+  // A default route per family the endpoint has an address in (a gateway it cannot reach is refused
+  // by the kernel), and none at all on an internal network: it has no way out.
+  const gateway = !internal && iface.address ? req.gateway : null;
+  const gatewayIPv6 = !internal && iface.addressIPv6 ? req.gatewayIPv6 : null;
   await ipBatch(
     [
       ...[
@@ -134,9 +138,8 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
         ...addresses.map((a) => step.address(name!, a)),
         step.up(name),
       ],
-      // An internal network has no way out: no default route.
-      ...(!internal && req.gateway ? [step.defaultRoute(name, req.gateway)] : []),
-      ...(!internal && req.gatewayIPv6 ? [step.defaultRoute(name, req.gatewayIPv6)] : []),
+      ...(gateway ? [step.defaultRoute(name, gateway)] : []),
+      ...(gatewayIPv6 ? [step.defaultRoute(name, gatewayIPv6)] : []),
     ],
     { netns: key, ...signal },
   );
@@ -145,8 +148,8 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
   return {
     dstName: name,
     hostInterface: host,
-    ...(!internal && req.gateway ? { gateway: req.gateway } : {}),
-    ...(!internal && req.gatewayIPv6 ? { gatewayIPv6: req.gatewayIPv6 } : {}),
+    ...(gateway ? { gateway } : {}),
+    ...(gatewayIPv6 ? { gatewayIPv6 } : {}),
     ...(ports.some((p) => p.hostPort === 0) ? { portMappings: await pickHostPorts(ports) } : {}),
   };
 }

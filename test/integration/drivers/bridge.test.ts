@@ -193,6 +193,22 @@ describe.skipIf(!isRoot)(`the bridge driver on real namespaces (${needsRoot})`, 
     expect(links(sb.s1.key).map((l) => l.ifname)).toEqual(["lo", "eth0"]);
   });
 
+  it("picks a free host port for a binding that asks for any, and says which in the Join answer", async () => {
+    const e: Ep = { id: randomId(), net: nets.A, sandbox: sb.s4, ip: "10.213.1.9/24" };
+    const req = joinRequest(e, null);
+    req.options = { ports: [{ proto: "tcp", port: 80, hostIp: "", hostPort: 0 }, { proto: "tcp", port: 81, hostIp: "", hostPort: 18181 }] };
+    try {
+      const r = await bridge.join(req, call);
+      const picked = r["portMappings"] as { port: number; hostPort: number }[];
+      expect(picked.map((p) => p.port)).toEqual([80, 81]);
+      expect(picked[0]!.hostPort).toBeGreaterThan(0);
+      expect(picked[1]!.hostPort).toBe(18181);
+      expect(r).toMatchObject({ dstName: "eth1", gateway: nets.A.gw });
+    } finally {
+      await bridge.leave({ ...req, joinInfo: null }, call);
+    }
+  });
+
   it("refuses, and leaves alone, a veth of another database that happens to have this endpoint's name", async () => {
     const e = { ...eps["b3"]!, id: randomId() };
     const name = `nlv${e.id.slice(0, 12)}`;

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/netledger-demo.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 export NETLEDGER_DB="$dir/netledger.db"
+export NETLEDGER_RUN_DIR="$dir/run"   # the sandboxes' hosts and resolv.conf files
 nl() { echo "\$ netledger $*"; node bin/netledger.js "$@"; }
 
 nl network create -d null demo-net

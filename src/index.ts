@@ -7,6 +7,7 @@ export {
   type NewSandboxOptions,
   type OpenOptions,
   type RecoveryReport,
+  type ReprogramReport,
 } from "./controller/controller.js";
 export { Endpoint, Network, Sandbox } from "./controller/handles.js";
 export type { VerifyProblem, VerifyReport } from "./controller/verify.js";

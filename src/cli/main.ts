@@ -4,6 +4,7 @@ import type { OpenOptions } from "../controller/controller.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
+import { registerGc } from "./commands/gc.js";
 import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
@@ -35,6 +36,7 @@ export function buildProgram(cli: CliContext): Command {
   registerReplay(program, cli);
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
+  registerGc(program, cli);
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
     for (const sub of c.commands) sub.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });

@@ -16,7 +16,8 @@ export function keyValues(flag: string, items: readonly string[]): Record<string
 
 /** Docker's `-p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]` (and `PORT[/proto]` for an ephemeral host port). */
 export function portBinding(spec: string): PortBinding {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?:(\d+):)?(\d+)(?:\/(tcp|udp|sctp))?$/.exec(spec);
+  // The host IP is a dotted quad or a bracketed IPv6 address, so "8080:80" is HOSTPORT:PORT.
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d+):)?(\d+)(?:\/(tcp|udp|sctp))?$/.exec(spec);
   if (!m) throw invalid(`malformed port binding "${spec}": expected [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]`);
   const hostIp = (m[1] ?? "").replace(/^\[|\]$/g, "");
   const hostPort = m[2] !== undefined ? Number(m[2]) : 0;

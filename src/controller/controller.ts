@@ -13,19 +13,26 @@ import type { ExtraHost, Ipam, PortBinding } from "../domain/events.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
 import { shortId } from "../domain/ids.js";
 import type { Capability, DriverModule, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
+import { bridgeModule } from "../drivers/bridge/index.js";
+import { Firewall } from "../drivers/bridge/firewall.js";
 import { hostModule } from "../drivers/host/index.js";
+import { SandboxFiles } from "../drivers/netns/files.js";
+import { netnsSandboxDriver } from "../drivers/netns/index.js";
+import { isNamespace } from "../drivers/netns/namespaces.js";
 import { nullModule } from "../drivers/null/index.js";
 import type { IpamCapability, IpamDriver, IpamModule } from "../drivers/ipamContract.js";
 import { DriverRegistry } from "../drivers/registry.js";
 import { armCrashPoints, crashPoint } from "../effects/crashPoints.js";
 import { type Backoff, Dispatcher, dispatchedInThisProcess, type Outcome } from "../effects/dispatcher.js";
+import { collectGarbage, type GcReport } from "../effects/gc.js";
 import { currentAttempt, isAlive, isSelf } from "../effects/processIdentity.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { serialiseState, Store } from "../store/store.js";
 import { Endpoint, Network, Sandbox } from "./handles.js";
 import { type Loaded, loadState, type Progress } from "./loadState.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
-import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
+import { defaultActor, defaultDbPath, defaultRunDir, isRoot } from "./paths.js";
+import { Projections } from "./projections.js";
 
 export interface OpenOptions {
   /** The database file; default as interface.md §2 (NETLEDGER_DB, /var/lib/netledger/netledger.db for root). */
@@ -105,6 +112,8 @@ interface Tracked {
 }
 
 const builtinModules: DriverModule[] = [nullModule, hostModule];
+/** Drivers that program the kernel, installed only where netledger runs as root. */
+const kernelModules: DriverModule[] = [bridgeModule];
 
 /**
  * The controller: libnetwork's object, made of a log. Commands are validated, decided inside one
@@ -132,6 +141,12 @@ export class Controller {
   private readonly counters = { commits: 0, commands: 0 };
   /** Set when a read-only open could not fold the log: every query about the state rethrows it. */
   private loadError: NetledgerError | undefined;
+  /** Each sandbox's hosts and resolv.conf. */
+  readonly sandboxFiles: SandboxFiles;
+  /** What is kept in step with the state outside the log; none when open read-only. */
+  private readonly projections: Projections;
+  /** The bridge driver's nftables table; only where netledger runs as root. */
+  private readonly firewall: Firewall | undefined;
 
   private constructor(
     readonly store: Store,
@@ -144,6 +159,10 @@ export class Controller {
     this.state = loaded.state;
     this.head = loaded.head;
     this.netnsDir = `${runDir}/netns`;
+    this.sandboxFiles = new SandboxFiles(runDir, store.databaseId);
+    this.firewall = isRoot() ? new Firewall(store.databaseId) : undefined;
+    const projections = [this.sandboxFiles, ...(this.firewall ? [this.firewall] : [])];
+    this.projections = new Projections(store.readonly ? [] : projections, () => this.state);
     this.dispatcher = new Dispatcher({
       registry,
       databaseId: store.databaseId,
@@ -165,6 +184,12 @@ export class Controller {
     try {
       const registry = new DriverRegistry();
       for (const m of builtinModules) await m.init(registry.callback("builtin"), {});
+      // Bridges, veths, namespaces and nftables need root. Without it they are not installed, so a
+      // command that needs them is refused before anything is recorded (use -d null, --host-netns).
+      if (isRoot()) {
+        for (const m of kernelModules) await m.init(registry.callback("builtin"), {});
+        registry.registerSandboxDriver(netnsSandboxDriver());
+      }
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
       for (const m of opts.ipamDrivers ?? []) await m.initIpam(registry.ipam.callback("embedder"), {});
       if (opts.sandboxDriver) registry.registerSandboxDriver(opts.sandboxDriver);
@@ -231,6 +256,8 @@ export class Controller {
     if (this.registry.get(name)) return;
     await this.registry.ensure(name);
     this.driverInfoCache = undefined;
+    if (!this.registry.get(name) && name === "bridge" && !isRoot())
+      throw new NetledgerError("Forbidden", `the bridge driver programs the kernel and needs root; run netledger as root, or use -d null`);
   }
 
   private ipamInfo(): Record<string, IpamDriverInfo> {
@@ -283,6 +310,7 @@ export class Controller {
     await this.ensureIpamFor(cmd);
     const r = await this.submit(cmd, opts);
     if (r.settled) await r.settled;
+    await this.projections.idle();
     return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
   }
 
@@ -388,8 +416,10 @@ export class Controller {
       return;
     }
     if (appended.length > 0) crashPoint(appended.some(isOutcome) ? "after-outcome" : "after-commit");
+    const before = this.state;
     this.state = next!.state;
     this.head = next!.head;
+    this.projections.afterFold(before, appended, this.state);
     this.counters.commits++;
     this.counters.commands += batch.length;
     results.forEach((r, i) => {
@@ -465,9 +495,11 @@ export class Controller {
     const caught: StoredEvent[] = [];
     for (const row of this.store.log.rowsAfter(this.state.seq)) caught.push(toEvent(row));
     if (caught.length === 0) return;
+    const before = this.state;
     for (let i = 0; i < caught.length; i += 4096) this.state = evolve(this.state, caught.slice(i, i + 4096));
     const last = caught.at(-1)!;
     this.head = { seq: last.seq, hash: last.hash };
+    this.projections.afterFold(before, caught, this.state);
     this.afterFold(caught, false);
   }
 
@@ -714,7 +746,7 @@ export class Controller {
     const previous = this.state.boot;
     const current = currentAttempt().boot;
     if (previous === null || previous === current) return null;
-    const r = await this.submit({ type: "host.boot" }, {});
+    const r = await this.submit({ type: "host.boot", ...this.kernelLoss() }, {});
     return r.events.length > 0 ? { previous, current } : null;
   }
 
@@ -739,7 +771,63 @@ export class Controller {
     const left = open
       .filter((f) => !inDoubt.includes(f) && !this.dispatcher.isRunning(f.id) && C.has(this.state.effects, String(f.id)))
       .map((f) => ({ ...this.effectReport(f.id), pid: f.attempts.at(-1)!.pid }));
-    return { boot, resolved: [...taken, ...retried].map((id) => this.effectReport(id)), left };
+    // The hosts files and the nftables table are derived: whatever a crash left them as, rebuild them.
+    const projectionErrors = await this.projections.rebuild();
+    return {
+      boot,
+      resolved: [...taken, ...retried].map((id) => this.effectReport(id)),
+      left,
+      ...(projectionErrors.length ? { projectionErrors } : {}),
+    };
+  }
+
+  /** What the kernel no longer holds after a reboot: the sandboxes whose namespace is gone, and the drivers to re-program. */
+  private kernelLoss(): { drivers: string[]; goneSandboxes: string[] } {
+    const s = this.current();
+    const goneSandboxes = [...C.values(s.sandboxes)].filter((sb) => sb.key !== null && !isNamespace(sb.key)).map((sb) => sb.id);
+    const drivers = this.registry
+      .list()
+      .filter((d) => d.origin === "builtin" && d.capability.sideEffects)
+      .map((d) => d.name);
+    return { drivers, goneSandboxes };
+  }
+
+  /**
+   * Re-programs the kernel from the state, for the recovery to call when the boot id has changed (the
+   * namespaces, links and nftables rules are gone): sandboxes whose namespace no longer exists are
+   * removed with their endpoints, networks of the built-in kernel drivers are created again and
+   * their joined endpoints joined again — all through events — and the projections are rebuilt. Run
+   * it once in-doubt effects are settled; entities still busy are skipped and a later run takes them.
+   */
+  async reprogram(opts: CommandOptions = {}): Promise<ReprogramReport> {
+    const { drivers, goneSandboxes } = this.kernelLoss();
+    const r = await this.run({ type: "kernel.reprogram", drivers, goneSandboxes }, opts);
+    const projectionErrors = await this.projections.rebuild();
+    return {
+      networks: r.events.filter((e) => e.type === "network.reprogrammed").map((e) => e.stream),
+      removedSandboxes: goneSandboxes.filter((id) => r.events.some((e) => e.type === "sandbox.deleted" && e.stream === id)),
+      ...(projectionErrors.length ? { projectionErrors } : {}),
+    };
+  }
+
+  /**
+   * `netledger gc`: removes the links, namespaces, nftables rules and sandbox files that carry this
+   * database's id and that the state no longer knows; with `dryRun`, only lists them.
+   */
+  async gc(opts: { dryRun?: boolean } = {}): Promise<GcReport> {
+    // gc writes nothing to the log, so a read-only open serves it.
+    const dryRun = opts.dryRun ?? false;
+    await this.projections.idle();
+    return collectGarbage(
+      {
+        state: this.current(),
+        databaseId: this.databaseId,
+        netnsDir: this.netnsDir,
+        files: this.sandboxFiles,
+        ...(this.firewall ? { firewall: this.firewall } : {}),
+      },
+      dryRun,
+    );
   }
 
   /** Resolves once no call is running and nothing is queued (pending back-offs excepted). */
@@ -845,6 +933,7 @@ export class Controller {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.quiet();
+    await this.projections.idle();
     this.closed = true;
     this.dispatcher.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
@@ -886,6 +975,14 @@ export interface RecoveredEffect {
   error?: ErrorInfo;
 }
 
+export interface ReprogramReport {
+  /** Networks whose CreateNetwork was made again (their joined endpoints were joined again after it). */
+  networks: string[];
+  /** Sandboxes removed because their namespace was gone. */
+  removedSandboxes: string[];
+  projectionErrors?: string[];
+}
+
 export interface RecoveryReport {
   /** A reboot recorded by this recovery (the kernel boot id changed since the log last saw it). */
   boot: { previous: string; current: string } | null;
@@ -893,6 +990,8 @@ export interface RecoveryReport {
   resolved: RecoveredEffect[];
   /** Open effects a live process is making: left to it. */
   left: (RecoveredEffect & { pid: number })[];
+  /** Projections (hosts files, nftables) that could not be rebuilt, and why. */
+  projectionErrors?: string[];
 }
 
 function sha256(s: string): string {

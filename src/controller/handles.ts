@@ -145,6 +145,16 @@ export class Sandbox {
     return this.view();
   }
 
+  /** The sandbox's hosts file (libnetwork's etchosts), kept in step with its endpoints and peers. */
+  get hostsPath(): string {
+    return this.c.sandboxFiles.hostsPath(this.id);
+  }
+
+  /** The sandbox's resolv.conf. */
+  get resolvConfPath(): string {
+    return this.c.sandboxFiles.resolvConfPath(this.id);
+  }
+
   endpoints(): Endpoint[] {
     return this.view().endpoints.map((id) => new Endpoint(this.c, id));
   }

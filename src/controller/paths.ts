@@ -1,7 +1,8 @@
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 
-const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+/** Namespaces, links and nftables need root; without it the kernel drivers are not installed. */
+export const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
 
 /** interface.md §2: /var/lib/netledger for root, else the XDG state directory. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {

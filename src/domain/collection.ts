@@ -46,7 +46,9 @@ export function pathOf(key: string): [string, string, string] {
 
 export function get<V>(c: Collection<V>, key: string): V | undefined {
   const [a, b, d] = pathOf(key);
-  return c.root[a]?.[b]?.[d]?.[key];
+  const leaf = c.root[a]?.[b]?.[d];
+  // Own keys only: a name such as "valueOf" must not find Object.prototype's.
+  return leaf !== undefined && Object.hasOwn(leaf, key) ? leaf[key] : undefined;
 }
 
 export function has<V>(c: Collection<V>, key: string): boolean {
@@ -60,7 +62,7 @@ export function set<V>(c: Collection<V>, key: string, value: V): void {
   const l1 = (c.root[a] ??= {});
   const l2 = (l1[b] ??= {});
   const leaf = (l2[d] ??= {});
-  if (!(key in leaf)) c.size++;
+  if (!Object.hasOwn(leaf, key)) c.size++;
   leaf[key] = value;
 }
 
@@ -70,7 +72,7 @@ export function remove<V>(c: Collection<V>, key: string): boolean {
   const l1 = c.root[a];
   const l2 = l1?.[b];
   const leaf = l2?.[d];
-  if (!leaf || !(key in leaf)) return false;
+  if (!leaf || !Object.hasOwn(leaf, key)) return false;
   delete leaf[key];
   c.size--;
   if (isEmpty(leaf)) {

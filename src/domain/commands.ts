@@ -84,6 +84,16 @@ export const commandSchemas = {
   }),
   "sandbox.delete": z.object({ type: z.literal("sandbox.delete"), sandbox: ref, force: z.boolean().default(false) }),
   /**
+   * After a reboot (a new boot id): networks of these drivers are programmed again, and the sandboxes
+   * whose namespace is gone are removed with their endpoints. The controller finds which namespaces
+   * are gone (Controller.reprogram); decide() only plans.
+   */
+  "kernel.reprogram": z.object({
+    type: z.literal("kernel.reprogram"),
+    drivers: z.array(z.string()).default([]),
+    goneSandboxes: z.array(id).default([]),
+  }),
+  /**
    * Internal: the outcome of a driver call, fed back by the effect dispatcher. `attempt` is the number
    * of the attempt that made the call (a fencing token): an outcome of an attempt that another has
    * superseded since is refused, so a late answer never overwrites a newer one.
@@ -104,7 +114,12 @@ export const commandSchemas = {
    */
   "effect.retry": z.object({ type: z.literal("effect.retry"), effect: z.number().int(), seen: attemptNo }),
   /** Internal: record the kernel boot id when it differs from the one the log last saw. */
-  "host.boot": z.object({ type: z.literal("host.boot") }),
+  /** A new kernel boot id; what the reboot took from the kernel is re-programmed in the same decision (kernel.reprogram). */
+  "host.boot": z.object({
+    type: z.literal("host.boot"),
+    drivers: z.array(z.string()).default([]),
+    goneSandboxes: z.array(id).default([]),
+  }),
 } as const;
 
 export type CommandType = keyof typeof commandSchemas;

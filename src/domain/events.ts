@@ -67,6 +67,8 @@ export const eventSchemas = {
   "network.deleted": z.object({ id: z.string(), pending: z.boolean() }),
   /** A forced delete stopped: one of its endpoints could not be removed. The network stays active. */
   "network.deleteAborted": z.object({ id: z.string(), error: errorInfoSchema }),
+  /** The kernel lost the network's objects (a reboot): CreateNetwork is owed again (REPROGRAM). */
+  "network.reprogrammed": z.object({ id: z.string() }),
   "endpoint.created": z.object({
     id: z.string(),
     network: z.string(),
@@ -90,6 +92,8 @@ export const eventSchemas = {
     /** Set by disconnect and forced removals: delete the endpoint once it has left. */
     remove: z.boolean().optional(),
   }),
+  /** The kernel lost a joined endpoint's objects: Join is owed again (REPROGRAM). */
+  "endpoint.reprogrammed": z.object({ id: z.string() }),
   "endpoint.deleted": z.object({ id: z.string(), pending: z.boolean(), force: z.boolean().optional() }),
   "sandbox.created": z.object({
     id: z.string(),

@@ -165,6 +165,7 @@ const recipes: Recipes = {
   },
 
   "network.deleteAborted": (s, e) => move(s, "network", e.data.id, "DELETE_ABORTED"),
+  "network.reprogrammed": (s, e) => move(s, "network", e.data.id, "REPROGRAM"),
 
   "endpoint.created": (s, e) => {
     const d = e.data;
@@ -215,6 +216,8 @@ const recipes: Recipes = {
       detach(s, ep);
     }
   },
+
+  "endpoint.reprogrammed": (s, e) => move(s, "endpoint", e.data.id, "REPROGRAM"),
 
   "endpoint.deleted": (s, e) => {
     if (e.data.force) return move(s, "endpoint", e.data.id, "FORCE_REMOVE");

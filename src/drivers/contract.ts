@@ -1,4 +1,6 @@
 import type { PortBinding } from "../domain/events.js";
+import type { Touched } from "../domain/projection.js";
+import type { State } from "../domain/state.js";
 
 /**
  * The network driver contract, mirroring libnetwork's driverapi.Driver, made async. Built-in drivers
@@ -66,6 +68,16 @@ export interface JoinRequest {
   /** The namespace path, or null for the host's. */
   sandboxKey: string | null;
   options: Record<string, unknown>;
+  /**
+   * What a built-in driver needs to place the interface, which libnetwork's drivers keep in their own
+   * endpoint tables: carried in the call so that the log says everything the driver was told. (The
+   * remote protocol's Join sends none of it.)
+   */
+  interface?: InterfaceInfo;
+  /** The endpoint's gateways (plain addresses), for the default routes. */
+  gateway?: string | null;
+  gatewayIPv6?: string | null;
+  network?: { options: Record<string, string>; internal: boolean; ipv6: boolean };
 }
 
 export interface StaticRoute {
@@ -107,6 +119,22 @@ export interface SandboxDriver {
   createSandbox(req: { sandboxId: string; key: string; create: boolean }, call: EffectCall): Promise<void>;
   deleteSandbox(req: { sandboxId: string; key: string }, call: EffectCall): Promise<void>;
   close?(): Promise<void>;
+}
+
+/**
+ * Something kept in step with the state outside the log (a sandbox's hosts and resolv.conf files, the
+ * bridge driver's nftables table): derived from the state, so it costs no commit; brought up to date
+ * after the commits that touch it, and rebuilt from the state by recovery and after a reboot.
+ */
+export interface StateProjection {
+  name: string;
+  /**
+   * After a fold: `touched` names what the folded events touched, `before` is the state they were
+   * folded into (it still has what they deleted), `state` the latest state.
+   */
+  update(state: State, touched: Touched, before: State): Promise<void> | void;
+  /** All of it from the state. */
+  rebuild(state: State): Promise<void> | void;
 }
 
 /** The registration callback handed to every driver module (libnetwork's driverapi.DriverCallback). */

@@ -1,6 +1,7 @@
+import { isIP } from "../addresses.js";
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
-import { conflict, forbidden, illegalState, notFound } from "../errors.js";
+import { conflict, forbidden, illegalState, invalid, notFound } from "../errors.js";
 import type { ErrorInfo, NewEvent } from "../events.js";
 import { shortId } from "../ids.js";
 import { endpointMachine } from "../machines/endpoint.js";
@@ -49,8 +50,22 @@ export function endpointArgs(n: NetworkRecord, ep: Pick<EndpointRecord, "id" | "
   };
 }
 
+/**
+ * A Join call's arguments: the remote protocol's fields, and what a built-in driver needs to place the
+ * interface (libnetwork's drivers keep that in their own tables; here the log carries it).
+ */
 export function joinArgs(n: NetworkRecord, ep: EndpointRecord, sb: SandboxRecord) {
-  return { networkId: n.id, endpointId: ep.id, sandboxId: sb.id, sandboxKey: sb.key, options: { ports: ep.ports } };
+  return {
+    networkId: n.id,
+    endpointId: ep.id,
+    sandboxId: sb.id,
+    sandboxKey: sb.key,
+    options: { ports: ep.ports },
+    interface: { address: ep.ipv4, addressIPv6: ep.ipv6, mac: ep.mac },
+    gateway: ep.gateway,
+    gatewayIPv6: ep.gateway6,
+    network: { options: n.options, internal: n.internal, ipv6: n.ipv6 },
+  };
 }
 
 function activeNetwork(s: State, ref: string): NetworkRecord {
@@ -74,6 +89,8 @@ interface NewEndpoint {
 function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideContext, connect?: string): NewEvent[] {
   validateName("endpoint", req.name);
   for (const a of req.aliases) validateName("alias", a);
+  for (const p of req.ports)
+    if (p.hostIp !== "" && !isIP(p.hostIp)) throw invalid(`published port ${p.hostPort}:${p.port}: host IP "${p.hostIp}" is not an IP address`);
   if (C.has(s.endpointNames, `${n.id}/${req.name}`))
     throw conflict(`endpoint with name ${req.name} already exists in network ${n.name}`);
   if (C.has(s.endpoints, req.id)) throw conflict(`endpoint with id ${req.id} already exists`);

@@ -5,6 +5,7 @@ import { connect, createEndpoint, deleteEndpoint, disconnect, join, leave } from
 import { decideBoot } from "./host.js";
 import { createNetwork, deleteNetwork } from "./network.js";
 import { decideOutcome, decideRetry } from "./outcome.js";
+import { reprogram } from "./reprogram.js";
 import { createSandbox, deleteSandbox } from "./sandbox.js";
 
 export type { DecideContext, Decision, DriverInfo, IpamDriverInfo } from "./context.js";
@@ -40,11 +41,13 @@ export function decide(s: State, cmd: Command, ctx: DecideContext): Decision {
       return createSandbox(s, cmd, ctx);
     case "sandbox.delete":
       return deleteSandbox(s, cmd, ctx);
+    case "kernel.reprogram":
+      return reprogram(s, cmd, ctx);
     case "effect.outcome":
       return decideOutcome(s, cmd, ctx);
     case "effect.retry":
       return decideRetry(s, cmd, ctx);
     case "host.boot":
-      return decideBoot(s, ctx);
+      return decideBoot(s, cmd, ctx);
   }
 }

@@ -61,7 +61,12 @@ export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: D
 
 /** The driver's CreateNetwork, told of the network's pools (libnetwork's IPv4Data/IPv6Data). */
 export function createNetworkEffect(ctx: DecideContext, n: NetworkRecord): NewEvent {
-  return requestEffect(ctx, n.driver, "createNetwork", n.id, {
+  return requestEffect(ctx, n.driver, "createNetwork", n.id, createNetworkArgs(n));
+}
+
+/** A CreateNetwork call's arguments, from the network as recorded: the same at creation and when re-programmed. */
+export function createNetworkArgs(n: NetworkRecord) {
+  return {
     networkId: n.id,
     name: n.name,
     options: n.options,
@@ -70,7 +75,7 @@ export function createNetworkEffect(ctx: DecideContext, n: NetworkRecord): NewEv
     internal: n.internal,
     ipam: { driver: n.ipam.driver, config: n.ipam.config },
     ...ipamData(n),
-  });
+  };
 }
 
 /**

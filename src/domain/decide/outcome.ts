@@ -12,6 +12,7 @@ import { endpointArgs, joinArgs, planEndpointRemoval, planJoin } from "./endpoin
 import { checkIpamAnswer, endpointReleases, ipamContinuation, networkReleases, planReleases } from "./ipam.js";
 import { createNetworkEffect, networkDriverStep, planNetworkTeardown } from "./network.js";
 import { preview } from "./preview.js";
+import { continueReprogram } from "./reprogram.js";
 import { planSandboxRelease } from "./sandbox.js";
 
 function openEffect(s: State, id: number): EffectRecord {
@@ -63,7 +64,8 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
  * `before` is the state without the outcome, `after` with it (a deleted endpoint is gone from it).
  */
 export function releases(before: State, after: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
-  const failedCreate = !ok && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
+  // A network re-programmed after a reboot keeps its pools whatever its CreateNetwork answers.
+  const failedCreate = !ok && fx.args["reprogram"] !== true && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
   if (fx.op === "deleteEndpoint" || failedCreate) {
     const ep = C.get(before.endpoints, fx.resource);
     if (ep) {
@@ -110,6 +112,10 @@ function ipamNext(s: State, fx: EffectRecord, ok: boolean, answer: unknown, ctx:
 /** The next step once a call has succeeded. */
 function continuation(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[] {
   switch (fx.op) {
+    case "createNetwork": {
+      const n = C.get(s.networks, fx.resource);
+      return n && fx.args["reprogram"] === true ? continueReprogram(s, n, ctx) : [];
+    }
     case "createEndpoint": {
       const ep = C.get(s.endpoints, fx.resource);
       if (ep?.then && "join" in ep.then) return connectJoin(s, ep, ep.then.join, ctx);

@@ -1,3 +1,4 @@
+import { isIP } from "../addresses.js";
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
 import { conflict, illegalState, invalid } from "../errors.js";
@@ -20,9 +21,24 @@ function needsNamespaceEffects(ctx: DecideContext, key: string | null): boolean 
   return key !== null && (ctx.drivers[sandboxDriver]?.sideEffects ?? true);
 }
 
+const hostnamePattern = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252})$/;
+
+/** What goes into the sandbox's hosts and resolv.conf files must be what those files can hold. */
+function validateResolution(cmd: CommandOf<"sandbox.create">): void {
+  for (const [what, v] of [["hostname", cmd.hostname], ["domain name", cmd.domainname]] as const)
+    if (v !== "" && !hostnamePattern.test(v))
+      throw invalid(`invalid ${what} "${v}": letters, digits, "-", "_" and ".", starting with a letter or digit`);
+  for (const d of cmd.dns) if (!isIP(d)) throw invalid(`--dns "${d}" is not an IP address`);
+  for (const h of cmd.extraHosts) {
+    if (!isIP(h.ip)) throw invalid(`--add-host ${h.name}:${h.ip}: "${h.ip}" is not an IP address`);
+    if (!hostnamePattern.test(h.name)) throw invalid(`--add-host ${h.name}:${h.ip}: "${h.name}" is not a host name`);
+  }
+}
+
 /** libnetwork's NewSandbox: one sandbox per container. */
 export function createSandbox(s: State, cmd: CommandOf<"sandbox.create">, ctx: DecideContext): Decision {
   validateName("container id", cmd.containerId);
+  validateResolution(cmd);
   if (C.has(s.sandboxContainers, cmd.containerId))
     throw conflict(`container ${cmd.containerId} already has a sandbox (${shortId(C.get(s.sandboxContainers, cmd.containerId)!)})`);
   if (C.has(s.sandboxes, cmd.id)) throw conflict(`sandbox with id ${cmd.id} already exists`);

@@ -64,12 +64,12 @@ describe("an effect outcome", () => {
   });
 
   it("records a reboot once: the same boot id again decides nothing", () => {
-    const booted = run(emptyState(), { type: "host.boot" });
+    const booted = run(emptyState(), { type: "host.boot", drivers: [], goneSandboxes: [] });
     expect(booted.boot).toBe("b1");
     const later = { ...booted, boot: "b0" };
-    expect(decide(later, { type: "host.boot" }, ctx).events).toEqual([
+    expect(decide(later, { type: "host.boot", drivers: [], goneSandboxes: [] }, ctx).events).toEqual([
       { type: "host.booted", stream: "host", data: { boot: "b1", previous: "b0" } },
     ]);
-    expect(decide(booted, { type: "host.boot" }, ctx).events).toEqual([]);
+    expect(decide(booted, { type: "host.boot", drivers: [], goneSandboxes: [] }, ctx).events).toEqual([]);
   });
 });

@@ -1,0 +1,230 @@
+import { existsSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { isIP } from "../../domain/addresses.js";
+import { conflict, forbidden, invalid, notFound } from "../../domain/errors.js";
+import type { PortBinding } from "../../domain/events.js";
+import type {
+  CreateEndpointRequest,
+  CreateEndpointResult,
+  CreateNetworkRequest,
+  DriverModule,
+  EffectCall,
+  JoinRequest,
+  JoinResult,
+  LeaveRequest,
+  NetworkDriver,
+} from "../contract.js";
+import { ipBatch, linkAlias, linkExists, listLinks, step } from "../netns/iproute.js";
+import { isNamespace } from "../netns/namespaces.js";
+import { type Owner, ownerAlias, parseOwnerAlias } from "../netns/ownership.js";
+import { haltPoint } from "../testHooks.js";
+import { bridgeName, hostVethName, macFor, mtuOf } from "./names.js";
+import { enableRouteLocalnet } from "./nftables.js";
+import { poolsOf } from "./pools.js";
+
+/**
+ * libnetwork's bridge driver on iproute2. One Linux bridge per network holding the gateway addresses;
+ * per joined endpoint a veth pair whose host end (`nlv…`) is a port of the bridge and whose other end
+ * is made directly in the sandbox's namespace, as eth0, eth1… in join order, with the endpoint's
+ * address, MAC and MTU and a default route through the gateway (none on an internal network).
+ * CreateEndpoint only settles the MAC, so an endpoint has kernel objects exactly while it is joined,
+ * and Leave removes them. Every call can be repeated: a create finds what exists, a delete finds
+ * nothing and succeeds. NAT, isolation and published ports are the nftables projection (firewall.ts).
+ */
+export function bridgeDriver(): NetworkDriver {
+  const locks = new Map<string, Promise<unknown>>();
+  /** Joins into one namespace run one at a time, so two never pick the same ethN. */
+  function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    locks.set(key, tail);
+    void tail.then(() => locks.get(key) === tail && locks.delete(key));
+    return next;
+  }
+
+  return {
+    async createNetwork(req: CreateNetworkRequest, call: EffectCall) {
+      const name = bridgeName(req.networkId, req.options);
+      const mtu = checkedMtu(req.options);
+      const pools = poolsOf(req);
+      const owner = ownerAlias({ databaseId: call.databaseId, kind: "network", id: req.networkId });
+      const lines: string[] = [];
+      if (linkExists(name)) assertOwned(name, { databaseId: call.databaseId, kind: "network", id: req.networkId });
+      else lines.push(step.addBridge(name));
+      lines.push(step.alias(name, owner));
+      if (mtu) lines.push(step.mtu(name, mtu));
+      for (const p of pools) if (p.gateway) lines.push(step.address(name, p.gateway));
+      lines.push(step.up(name));
+      await ipBatch(lines, signalOf(call));
+      if (!req.internal) enableRouteLocalnet(name);
+    },
+
+    async deleteNetwork(req: { networkId: string }, call: EffectCall) {
+      const name = findOwnedLink({ databaseId: call.databaseId, kind: "network", id: req.networkId });
+      if (name) await ipBatch([step.delete(name)], signalOf(call));
+    },
+
+    async createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult> {
+      const { address, addressIPv6, mac } = req.interface;
+      for (const [what, a] of [["address", address], ["IPv6 address", addressIPv6]] as const)
+        if (a && !isIP(a.split("/")[0]!)) throw invalid(`endpoint ${what} "${a}" is not an IP address`);
+      for (const p of req.options.ports) if (p.hostIp !== "" && !isIP(p.hostIp)) throw invalid(`host IP "${p.hostIp}" is not an IP address`);
+      if (mac) return {};
+      // libnetwork's bridge elects the MAC from the IPv4 address when none is given.
+      return { interface: { mac: macFor(req.endpointId, address) } };
+    },
+
+    async deleteEndpoint(req: { networkId: string; endpointId: string }, call: EffectCall) {
+      await removeVeth(req.endpointId, call);
+    },
+
+    async endpointOperInfo() {
+      return {};
+    },
+
+    join(req: JoinRequest, call: EffectCall): Promise<JoinResult> {
+      const key = req.sandboxKey;
+      if (key === null)
+        return Promise.reject(invalid(`sandbox ${req.sandboxId.slice(0, 12)} uses the host's namespace; a bridge endpoint needs a sandbox with its own`));
+      return serialised(key, () => join(req, key, call));
+    },
+
+    async leave(req: LeaveRequest, call: EffectCall) {
+      await removeVeth(req.endpointId, call);
+    },
+  };
+}
+
+async function join(req: JoinRequest, key: string, call: EffectCall): Promise<JoinResult> {
+  if (!isNamespace(key)) throw notFound(`the namespace of sandbox ${req.sandboxId.slice(0, 12)} (${key}) does not exist`);
+  const opts = req.network?.options ?? {};
+  const internal = req.network?.internal ?? false;
+  const bridge = bridgeName(req.networkId, opts);
+  if (!linkExists(bridge)) throw notFound(`bridge ${bridge} of network ${req.networkId.slice(0, 12)} does not exist`);
+  const mtu = checkedMtu(opts);
+  const host = hostVethName(req.endpointId);
+  const alias = ownerAlias({ databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
+  const signal = signalOf(call);
+
+  const inside = await listLinks({ netns: key, ...signal });
+  let name = inside.find((l) => l.alias === alias)?.name;
+  const hostLines: string[] = [];
+  if (name === undefined) {
+    // A host end without its sandbox end is what an interrupted attempt left: start again. One that
+    // is not this endpoint's (another database's, same 12 hex) is refused, never deleted.
+    if (linkExists(host)) {
+      assertOwned(host, { databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
+      hostLines.push(step.delete(host));
+    }
+    name = nextEthName(inside.map((l) => l.name));
+    hostLines.push(step.addVeth(host, name, key, mtu));
+  }
+  hostLines.push(step.alias(host, alias), step.master(host, bridge), step.up(host));
+  await ipBatch(hostLines, signal);
+  await haltPoint("bridge.join");
+
+  const iface = req.interface ?? { address: null, addressIPv6: null, mac: null };
+  const addresses = [iface.address, iface.addressIPv6].filter((a): a is string => !!a);
+  // A default route per family the endpoint has an address in (a gateway it cannot reach is refused
+  // by the kernel), and none at all on an internal network: it has no way out.
+  const gateway = !internal && iface.address ? req.gateway : null;
+  const gatewayIPv6 = !internal && iface.addressIPv6 ? req.gatewayIPv6 : null;
+  await ipBatch(
+    [
+      ...[
+        step.alias(name, alias),
+        ...(iface.mac ? [step.mac(name, iface.mac)] : []),
+        ...addresses.map((a) => step.address(name!, a)),
+        step.up(name),
+      ],
+      ...(gateway ? [step.defaultRoute(name, gateway)] : []),
+      ...(gatewayIPv6 ? [step.defaultRoute(name, gatewayIPv6)] : []),
+    ],
+    { netns: key, ...signal },
+  );
+  const ports = (req.options["ports"] as PortBinding[] | undefined) ?? [];
+  // The driver placed the interface itself: the names are reported, not handed to the controller to move.
+  return {
+    dstName: name,
+    hostInterface: host,
+    ...(gateway ? { gateway } : {}),
+    ...(gatewayIPv6 ? { gatewayIPv6 } : {}),
+    ...(ports.some((p) => p.hostPort === 0) ? { portMappings: await pickHostPorts(ports) } : {}),
+  };
+}
+
+/** eth0, eth1…: the first index no link in the sandbox holds (libnetwork's osl counts per prefix). */
+export function nextEthName(taken: readonly string[]): string {
+  const used = new Set(taken);
+  for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
+}
+
+/** Removes an endpoint's veth pair (its sandbox end goes with it); nothing there is success. */
+async function removeVeth(endpointId: string, call: EffectCall): Promise<void> {
+  const host = hostVethName(endpointId);
+  if (!linkExists(host)) return;
+  assertOwned(host, { databaseId: call.databaseId, kind: "endpoint", id: endpointId });
+  await ipBatch([step.delete(host)], signalOf(call));
+}
+
+/**
+ * Refuses a link that is not this owner's. A link under the name netledger derives for this very
+ * entity but without an alias is taken as ours: iproute2 cannot set the alias in the same request
+ * that makes the link, so that is what an attempt interrupted between the two leaves.
+ */
+function assertOwned(name: string, want: Owner): void {
+  const alias = linkAlias(name);
+  const o = parseOwnerAlias(alias);
+  if (o && o.databaseId === want.databaseId && o.kind === want.kind && o.id === want.id) return;
+  if (alias === undefined && name === derivedName(want)) return;
+  if (o?.databaseId !== undefined && o.databaseId !== want.databaseId)
+    throw forbidden(`link ${name} belongs to netledger database ${o.databaseId}, not this one; netledger leaves it alone`);
+  throw conflict(`link ${name} already exists and is not netledger's for ${want.kind} ${want.id.slice(0, 12)} (alias "${alias ?? ""}"); choose another name or remove it`);
+}
+
+const derivedName = (o: Owner): string => (o.kind === "network" ? bridgeName(o.id, undefined) : hostVethName(o.id));
+
+/** The host link whose alias names this owner: the bridge of a network whatever its name. */
+export function findOwnedLink(o: Owner): string | undefined {
+  const want = ownerAlias(o);
+  const guess = derivedName(o);
+  const guessAlias = linkAlias(guess);
+  if (guessAlias === want || (guessAlias === undefined && existsSync(`/sys/class/net/${guess}`))) return guess;
+  for (const name of readdirSync("/sys/class/net")) if (linkAlias(name) === want) return name;
+  return undefined;
+}
+
+function checkedMtu(opts: Record<string, string>): number | undefined {
+  const mtu = mtuOf(opts);
+  if (Number.isNaN(mtu)) throw invalid(`driver option com.docker.network.driver.mtu must be an MTU from 68 to 65535`);
+  return mtu;
+}
+
+function signalOf(call: EffectCall): { signal?: AbortSignal } {
+  return call.signal ? { signal: call.signal } : {};
+}
+
+/** Host port 0 means "any": the kernel names a free one, as Docker's port allocator would pick one. */
+async function pickHostPorts(ports: readonly PortBinding[]): Promise<PortBinding[]> {
+  const out: PortBinding[] = [];
+  for (const p of ports) out.push(p.hostPort !== 0 ? p : { ...p, hostPort: await freePort(p.hostIp) });
+  return out;
+}
+
+function freePort(hostIp: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, hostIp || "0.0.0.0", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const bridgeModule: DriverModule = {
+  init(register) {
+    register("bridge", bridgeDriver(), { dataScope: "local", sideEffects: true, usesIpam: true });
+  },
+};

@@ -1,0 +1,110 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as C from "../../domain/collection.js";
+import { hostsFile } from "../../domain/etchosts.js";
+import { isId } from "../../domain/ids.js";
+import { resolvConf } from "../../domain/resolvconf.js";
+import { sandboxesToRewrite, type Touched } from "../../domain/projection.js";
+import type { State } from "../../domain/state.js";
+import type { StateProjection } from "../contract.js";
+
+/**
+ * Writes each sandbox's `hosts` and `resolv.conf` under RUNDIR/sandboxes/ID/, with an `owner` file
+ * naming the database. The contents are a projection of the state (domain/etchosts.ts,
+ * domain/resolvconf.ts): rewritten after commits that change them and rebuilt by recovery, so they
+ * cost no commit of their own. Files are rewritten in place, not renamed over, as libnetwork does,
+ * because a runtime bind-mounts them into the container and a rename would leave it the old file.
+ */
+export class SandboxFiles implements StateProjection {
+  readonly name = "sandbox files";
+  readonly root: string;
+
+  constructor(
+    runDir: string,
+    private readonly databaseId: string,
+    private readonly hostResolvConf = "/etc/resolv.conf",
+  ) {
+    this.root = join(runDir, "sandboxes");
+  }
+
+  dir(sandboxId: string): string {
+    return join(this.root, sandboxId);
+  }
+
+  hostsPath(sandboxId: string): string {
+    return join(this.dir(sandboxId), "hosts");
+  }
+
+  resolvConfPath(sandboxId: string): string {
+    return join(this.dir(sandboxId), "resolv.conf");
+  }
+
+  private hostText(): string {
+    try {
+      return readFileSync(this.hostResolvConf, "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  update(s: State, t: Touched): void {
+    this.write(s, sandboxesToRewrite(s, t));
+  }
+
+  /** Brings the files of these sandboxes in line with the state; those the state no longer has are removed. */
+  write(s: State, sandboxIds: Iterable<string>): void {
+    let host: string | undefined;
+    for (const id of sandboxIds) {
+      const sb = C.get(s.sandboxes, id);
+      if (!sb) {
+        this.remove(id);
+        continue;
+      }
+      host ??= this.hostText();
+      const dir = this.dir(id);
+      mkdirSync(dir, { recursive: true });
+      writeIfChanged(join(dir, "owner"), this.databaseId + "\n");
+      writeIfChanged(this.hostsPath(id), hostsFile(s, sb));
+      writeIfChanged(this.resolvConfPath(id), resolvConf(s, sb, host));
+    }
+  }
+
+  /** Every sandbox's files from the state, and the removal of this database's files for sandboxes it no longer has. */
+  rebuild(s: State): void {
+    this.write(s, [...C.keys(s.sandboxes), ...this.owned().filter((id) => !C.has(s.sandboxes, id))]);
+  }
+
+  /** Ids of the sandbox directories this database wrote. */
+  owned(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch {
+      return [];
+    }
+    return names.filter((id) => isId(id) && readOwner(join(this.root, id, "owner")) === this.databaseId);
+  }
+
+  /** Removes a sandbox's directory if this database wrote it. */
+  remove(sandboxId: string): void {
+    const dir = this.dir(sandboxId);
+    if (readOwner(join(dir, "owner")) === this.databaseId) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readOwner(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function writeIfChanged(path: string, text: string): void {
+  try {
+    if (readFileSync(path, "utf8") === text) return;
+  } catch {
+    /* not there yet */
+  }
+  writeFileSync(path, text);
+}

@@ -31,7 +31,8 @@ export function styleFor(io: Io): Style {
   const paint =
     (format: Parameters<typeof styleText>[0]): Paint =>
     (s) =>
-      on && s !== "" ? styleText(format, s) : s;
+      // Gated here (the Io may not be process.stdout), so styleText must not check the stream itself.
+      on && s !== "" ? styleText(format, s, { validateStream: false }) : s;
   const ok = paint("green");
   const warn = paint("yellow");
   const bad = paint("red");

@@ -84,14 +84,17 @@ export interface LoggedEvent {
 }
 
 export function toLogged(r: EventRow): LoggedEvent {
-  if (isEventType(r.type)) return toEvent(r);
+  let version = r.version;
   let data: unknown;
-  try {
-    data = JSON.parse(r.data);
-  } catch {
-    data = r.data;
-  }
-  return { seq: r.seq, type: r.type, stream: r.stream, version: r.version, data, meta: metaOf(r), hash: r.hash };
+  if (isEventType(r.type)) ({ version, data } = toEvent(r));
+  else
+    try {
+      data = JSON.parse(r.data);
+    } catch {
+      data = r.data;
+    }
+  // Keys in the order of interface.md §3.
+  return { seq: r.seq, type: r.type, stream: r.stream, version, data, meta: metaOf(r), hash: r.hash };
 }
 
 export interface EventFilter {

@@ -29,7 +29,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 }
 
 /** Runs the CLI in this process (fast; same code path as the binary but for process start-up). */
-export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, opts: { now?: Date; signal?: AbortSignal } = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const code = await main(args, {
@@ -37,6 +37,26 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
     err: (s) => void (stderr += s),
     isTTY: false,
     env: { ...process.env, NO_COLOR: "1", ...env },
+    ...(opts.now ? { now: () => opts.now! } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * Runs `netledger ARGS` on a pseudo-terminal (`script -qfec CMD /dev/null`, util-linux), as a person at
+ * a terminal would: stdout and stderr are the terminal, and `output` is everything drawn on it.
+ */
+export function runCliOnTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, cliPath, ...args].map(quote).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...process.env, TERM: "xterm", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (output += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (output += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, output }));
+    child.stdin.end();
+  });
 }

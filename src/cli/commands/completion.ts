@@ -18,7 +18,7 @@ function optionsOf(cmd: Command): Spec["options"] {
 
 /** Walks the commander tree: the CLI's own declarations are the completion's only source. */
 function specsOf(program: Command): Spec[] {
-  const global = optionsOf(program);
+  const global = optionsOf(program).filter((o) => o.flag !== "--version");
   const help = { flag: "--help", description: "show help for this command", takesValue: false };
   const out: Spec[] = [];
   const walk = (cmd: Command, path: string) => {
@@ -53,7 +53,13 @@ function typeWords(): string[] {
  */
 function commonFunctions(specs: Spec[]): string {
   const caseOf = (fn: string, body: (s: Spec) => string[]) =>
-    [`${fn}() {`, `  case "$1" in`, ...specs.map((s) => `    ${sq(s.path)}) printf '%s\\n' ${body(s).map(sq).join(" ") || "''"} ;;`), `  esac`, `}`].join("\n");
+    [
+      `${fn}() {`,
+      `  case "$1" in`,
+      ...specs.map((s) => `    ${sq(s.path)}) ${body(s).length ? `printf '%s\\n' ${body(s).map(sq).join(" ")}` : ":"} ;;`),
+      `  esac`,
+      `}`,
+    ].join("\n");
   const valued = specs.flatMap((s) => s.options.filter((o) => o.takesValue).map((o) => `${s.path}|${o.flag}`));
   return [
     caseOf("_netledger_words", (s) => s.words.map((w) => `${w.name}:${w.description}`)),

@@ -14,6 +14,8 @@ export interface Io {
   now?: () => Date;
   /** Ends commands that run until interrupted (`log --follow`); default SIGINT. */
   signal?: AbortSignal;
+  /** Resolves once stdout has taken what was written: long output waits on it (a pipe buffers otherwise). */
+  drain?: () => Promise<void>;
 }
 
 export const processIo = (): Io => ({
@@ -22,6 +24,7 @@ export const processIo = (): Io => ({
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
   ...(process.stderr.isTTY ? { progress: process.stderr } : {}),
+  drain: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once("drain", resolve)) : Promise.resolve()),
 });
 
 /** A borderless table like docker's: a header row and columns separated by three spaces. */

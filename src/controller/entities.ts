@@ -23,6 +23,7 @@ const births: Record<string, { kind: EntityKind; name: string }> = {
   "sandbox.created": { kind: "sandbox", name: "containerId" },
 };
 const birthTypes = Object.keys(births);
+const cacheLimit = 50_000;
 
 /**
  * Entities found through the log rather than the current state, so that an entity deleted long ago
@@ -41,6 +42,8 @@ export class EntityDirectory {
     if (e === undefined) {
       const first = this.log.firstOf(stream);
       e = first ? this.fromBirth(first) : null;
+      // Bounded, so that labelling a trail of millions of entities does not keep them all.
+      if (this.byStream.size >= cacheLimit) this.byStream.clear();
       if (first) this.byStream.set(stream, e);
     }
     return e ?? undefined;

@@ -52,12 +52,13 @@ export class Ledger {
     return seq > 0 ? (this.log.rowAt(seq)?.time ?? null) : null;
   }
 
-  /** Events matching a filter in seq order; with `last`, only the last that many. */
-  events(filter: EventFilter = {}, last?: number): LoggedEvent[] {
+  /**
+   * Events matching a filter in seq order, read as they are consumed (a whole large log is never held
+   * in memory); with `last`, only the last that many.
+   */
+  *events(filter: EventFilter = {}, last?: number): Generator<LoggedEvent> {
     const rows: Iterable<EventRow> = last !== undefined ? this.log.lastRows(filter, last) : this.log.rows(filter);
-    const out: LoggedEvent[] = [];
-    for (const r of rows) out.push(toLogged(r));
-    return out;
+    for (const r of rows) yield toLogged(r);
   }
 
   /** Prints what other processes append, as they append it (see follow.ts). */

@@ -7,7 +7,11 @@ import { eventSchemas } from "../../domain/events.js";
 import { shortId } from "../../domain/ids.js";
 import type { EventFilter } from "../../store/eventLog.js";
 import type { CliContext } from "../context.js";
-import { eventJson, logColumns, logHeader, logLine, logTable } from "../render/events.js";
+import type { LoggedEvent } from "../../store/eventLog.js";
+import { eventJson, logColumns, logHeader, logLine } from "../render/events.js";
+
+/** How many rows the log table's column widths are measured on. */
+const widthSample = 1000;
 
 export const pointHelp = "a seq, head, an ISO time (2024-05-01T10:00:00Z) or a time ago (30s, 10m, 2h, 3d)";
 
@@ -73,21 +77,26 @@ Examples:
         const events = ledger.events({ ...filter, until: Math.min(filter.until ?? head, head) }, last);
         const names = ledger.entities;
         const style = cli.style;
-        if (g.json) for (const e of events) cli.io.out(eventJson(e) + "\n");
-        else if (!o.follow) cli.io.out(logTable(events, names, style));
+        // The table's widths fit the first rows; a long trail (or a followed one) is printed as it is
+        // read, with room for typical rows, so that it is never all held in memory.
+        const first: LoggedEvent[] = [];
+        // Taken with next(): leaving a for-of early would close the generator.
+        for (let r = events.next(); !r.done; r = events.next()) if (first.push(r.value) === widthSample) break;
+        const w = logColumns(first, names, first.length < widthSample && !o.follow ? {} : { seq: String(head).length + 2, actor: 8, type: 17, entity: 24 });
+        const print = (e: LoggedEvent) => cli.io.out(g.json ? eventJson(e) + "\n" : logLine(e, w, names, style));
+        if (!g.json) cli.io.out(logHeader(w, style));
+        for (const e of first) print(e);
+        let n = 0;
+        for (const e of events) {
+          print(e);
+          // A pipe takes output as fast as its reader reads: wait for it rather than buffer the log.
+          if (++n % 512 === 0) await cli.io.drain?.();
+        }
         if (!o.follow) return;
 
-        // Following: the table keeps the widths of what was printed first, with room for typical rows.
-        const w = logColumns(events, names, { seq: String(head).length + 2, actor: 8, type: 17, entity: 24 });
-        if (!g.json) {
-          cli.io.out(logHeader(w, style));
-          for (const e of events) cli.io.out(logLine(e, w, names, style));
-        }
         const { signal, release } = interruption(cli);
         try {
-          await ledger.follow(filter, head, (more) => {
-            for (const e of more) cli.io.out(g.json ? eventJson(e) + "\n" : logLine(e, w, names, style));
-          }, { signal });
+          await ledger.follow(filter, head, (more) => more.forEach(print), { signal });
         } finally {
           release();
         }

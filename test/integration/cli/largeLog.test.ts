@@ -54,4 +54,20 @@ describe(`a log of ${events.toLocaleString("en")} events`, () => {
     // Every round deletes what it made: the state at the end is empty, as replay must find it.
     expect(JSON.parse(piped.stdout)).toEqual({ seq: events, networks: [], endpoints: [], sandboxes: [], effects: { pending: [], inDoubt: [] } });
   }, 120_000);
+
+  it("finds an entity's events by its old name, and prints a long trail as it reads it", async () => {
+    const [byName, trail] = await Promise.all([
+      runCli(["--db", db, "--json", "log", "--stream", "net-124999"]),
+      runCli(["--db", db, "log", "--until", "2500"]),
+    ]);
+    expect(byName.code).toBe(0);
+    expect(byName.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number; type: string }).type)).toEqual(["network.created", "network.deleted"]);
+
+    // Past the first thousand rows the widths are kept: every line's columns start where the header's do.
+    expect(trail.code).toBe(0);
+    const lines = trail.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2501);
+    const entityColumn = lines[0]!.indexOf("ENTITY");
+    expect(lines.every((l, i) => i === 0 || /^(network|sandbox|endpoint) /.test(l.slice(entityColumn)))).toBe(true);
+  }, 120_000);
 });

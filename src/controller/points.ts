@@ -28,31 +28,18 @@ export function parsePoint(what: string, text: string, now: Date = new Date()): 
 }
 
 /**
- * The first seq a lower bound admits: a time admits the first event recorded at or after it. Past the
- * head, the bound admits nothing yet (what `log --follow` waits for).
+ * The seq a bound admits. A lower bound's time admits the first event recorded at or after it (past the
+ * head, nothing yet: what `log --follow` waits for); an upper bound's, the last event recorded at or
+ * before it (0: none).
  */
-export function sinceSeq(log: EventLog, p: Point): number {
-  switch (p.kind) {
-    case "seq":
-      return p.seq;
-    case "head":
-      return log.head().seq;
-    case "time":
-      return log.seqAtOrAfter(p.time) ?? log.head().seq + 1;
-  }
+function boundSeq(log: EventLog, p: Point, bound: "since" | "until"): number {
+  if (p.kind === "seq") return p.seq;
+  if (p.kind === "head") return log.head().seq;
+  return bound === "since" ? (log.seqAtOrAfter(p.time) ?? log.head().seq + 1) : (log.seqAtOrBefore(p.time) ?? 0);
 }
 
-/** The last seq an upper bound admits: a time admits the last event recorded at or before it (0: none). */
-export function untilSeq(log: EventLog, p: Point): number {
-  switch (p.kind) {
-    case "seq":
-      return p.seq;
-    case "head":
-      return log.head().seq;
-    case "time":
-      return log.seqAtOrBefore(p.time) ?? 0;
-  }
-}
+export const sinceSeq = (log: EventLog, p: Point): number => boundSeq(log, p, "since");
+export const untilSeq = (log: EventLog, p: Point): number => boundSeq(log, p, "until");
 
 /** The state a point names: its seq, which must be in the log (0 is the empty log before the first event). */
 export function stateSeq(log: EventLog, what: string, p: Point): number {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parsePoint, sinceSeq, stateSeq, untilSeq } from "../../../src/controller/points.js";
-import { Store } from "../../../src/store/store.js";
-import { writeFixtureLog } from "../../helpers/logBuilder.js";
-import { tempDb } from "../../helpers/tmp.js";
+import { fixtureStore } from "../../helpers/fixtureStore.js";
 
 const now = new Date("2024-05-01T10:40:00.000Z");
 
@@ -35,27 +33,17 @@ describe("parsePoint", () => {
 });
 
 describe("points on the fixture log", () => {
-  const open = () => {
-    const db = tempDb();
-    writeFixtureLog(db);
-    return Store.open(db, { readonly: true });
-  };
-
   it("admits from the first event at or after a time, up to the last at or before it", () => {
-    const store = open();
-    try {
-      const t = (s: string) => parsePoint("p", s, now);
-      // seq 14 at 09:15, 15 at 09:16, 16 at 09:20.
-      expect(sinceSeq(store.log, t("2024-05-01T09:16:00Z"))).toBe(15);
-      expect(sinceSeq(store.log, t("2024-05-01T09:16:01Z"))).toBe(16);
-      expect(untilSeq(store.log, t("2024-05-01T09:16:00Z"))).toBe(15);
-      expect(untilSeq(store.log, t("2024-05-01T09:19:59Z"))).toBe(15);
-      expect(untilSeq(store.log, t("2020-01-01"))).toBe(0);
-      expect(sinceSeq(store.log, t("2030-01-01"))).toBe(27);
-      expect(stateSeq(store.log, "--until", t("head"))).toBe(26);
-      expect(() => stateSeq(store.log, "--until", t("27"))).toThrow("--until 27 is past the head of the log (seq 26)");
-    } finally {
-      store.close();
-    }
+    const store = fixtureStore();
+    const t = (s: string) => parsePoint("p", s, now);
+    // seq 14 at 09:15, 15 at 09:16, 16 at 09:20.
+    expect(sinceSeq(store.log, t("2024-05-01T09:16:00Z"))).toBe(15);
+    expect(sinceSeq(store.log, t("2024-05-01T09:16:01Z"))).toBe(16);
+    expect(untilSeq(store.log, t("2024-05-01T09:16:00Z"))).toBe(15);
+    expect(untilSeq(store.log, t("2024-05-01T09:19:59Z"))).toBe(15);
+    expect(untilSeq(store.log, t("2020-01-01"))).toBe(0);
+    expect(sinceSeq(store.log, t("2030-01-01"))).toBe(27);
+    expect(stateSeq(store.log, "--until", t("head"))).toBe(26);
+    expect(() => stateSeq(store.log, "--until", t("27"))).toThrow("--until 27 is past the head of the log (seq 26)");
   });
 });

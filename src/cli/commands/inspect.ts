@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import type { EntityKind, LoggedEntity } from "../../controller/entities.js";
+import { EntityDirectory, type EntityKind, type LoggedEntity } from "../../controller/entities.js";
 import type { Ledger } from "../../controller/ledger.js";
 import { notFound } from "../../domain/errors.js";
 import { isId, isIdPrefix } from "../../domain/ids.js";
+import type { EventLog } from "../../store/eventLog.js";
 import type { CliContext } from "../context.js";
 import { entityRef, historyJson, historyText } from "../render/history.js";
 
@@ -27,6 +28,22 @@ export function findEndpointInLog(ledger: Ledger, networkRef: string, ref: strin
   );
   if (found.length === 0) throw notFound(`no endpoint "${ref}" has ever been in network "${networkRef}"`);
   return found;
+}
+
+/**
+ * Why an entity that the state does not have is not found, when the log knows it was deleted: what it
+ * was, when it went, and where its history is. Empty when the log never had it.
+ */
+export function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKind[], command: string): string {
+  let found: LoggedEntity[];
+  try {
+    found = new EntityDirectory(log).find(ref, kinds);
+  } catch {
+    return "";
+  }
+  if (found.length === 0) return "";
+  const gone = found.map((e) => `${entityRef(e)} was deleted at seq ${log.lastSeqOf(e.id) ?? e.createdSeq}`).join("; ");
+  return `: ${gone}; "netledger ${command} --history ${ref}" shows its history`;
 }
 
 /** Prints the histories of entities: a heading and the events of each (JSON: an array of histories). */

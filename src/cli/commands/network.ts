@@ -3,7 +3,7 @@ import { NetledgerError, isNetledgerError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { errorText, table } from "../output.js";
-import { findInLog, printHistories } from "./inspect.js";
+import { deletedHint, findInLog, printHistories } from "./inspect.js";
 import { collect, keyValues, portBinding } from "../parse.js";
 
 export function registerNetwork(program: Command, cli: CliContext): void {
@@ -70,7 +70,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
       await cli.withController(cmd, "read", (c, g) => {
         const views = refs.map((r) => {
           const n = c.network(r);
-          if (!n) throw new NetledgerError("NotFound", `network "${r}" not found`);
+          if (!n) throw new NetledgerError("NotFound", `network "${r}" not found${deletedHint(c.store.log, r, ["network"], "network inspect")}`);
           return n.view();
         });
         cli.print(g, views, () => JSON.stringify(views, null, 2) + "\n");

@@ -4,7 +4,7 @@ import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { collect, extraHost } from "../parse.js";
-import { findInLog, printHistories } from "./inspect.js";
+import { deletedHint, findInLog, printHistories } from "./inspect.js";
 
 export function registerSandbox(program: Command, cli: CliContext): void {
   const sandbox = program
@@ -65,7 +65,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       if (o.history) return printHistories(cli, cmd, (l) => findInLog(l, ref, ["sandbox"]));
       await cli.withController(cmd, "read", (c, g) => {
         const sb = c.sandbox(ref);
-        if (!sb) throw new NetledgerError("NotFound", `sandbox "${ref}" not found`);
+        if (!sb) throw new NetledgerError("NotFound", `sandbox "${ref}" not found${deletedHint(c.store.log, ref, ["sandbox"], "sandbox inspect")}`);
         const v = sb.view();
         cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
       });

@@ -48,6 +48,18 @@ describe("the operator's commands refuse bad input clearly", () => {
       `endpoint frontend/probe (4e9bc2afdd19) was deleted at seq 24; "netledger inspect --history frontend/probe" shows what happened to it`,
     ));
 
+  it("says, when a network or sandbox is not found, that the log saw it deleted", async () => {
+    const own = tempDb();
+    for (const args of [["network", "create", "-d", "null", "gone"], ["network", "rm", "gone"], ["sandbox", "create", "--host-netns", "c9"], ["sandbox", "rm", "c9"]])
+      expect((await cli(["--db", own, ...args])).code).toBe(0);
+    const net = await cli(["--db", own, "network", "inspect", "gone"]);
+    expect(net.code).toBe(1);
+    expect(net.stderr).toMatch(/^netledger: network "gone" not found: network gone \([0-9a-f]{12}\) was deleted at seq 2; "netledger network inspect --history gone" shows its history\n$/);
+    const sb = await cli(["--db", own, "sandbox", "inspect", "c9"]);
+    expect(sb.stderr).toMatch(/^netledger: sandbox "c9" not found: sandbox c9 \([0-9a-f]{12}\) was deleted at seq 4; "netledger sandbox inspect --history c9" shows its history\n$/);
+    expect((await cli(["--db", own, "network", "inspect", "never"])).stderr).toBe('netledger: network "never" not found\n');
+  });
+
   it("says which kind it looked for", () => expectError(["network", "inspect", "--history", "web-1"], `no network "web-1" has ever been in the log`));
 
   it("gives errors as JSON with --json", async () => {

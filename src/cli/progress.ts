@@ -25,10 +25,14 @@ export function progressBar(io: Io, label: string): { onProgress: Progress | und
         {
           stream,
           format: `${label} [{bar}] {percentage}% | {value}/{total} events | ETA {eta_formatted}`,
-          hideCursor: true,
           clearOnComplete: true,
-          gracefulExit: true,
           etaBuffer: 20,
+          // Replay and verify run without yielding to the event loop: a SIGINT handler would wait for
+          // them to finish, so Ctrl-C must keep its default (end the process at once), and the bar
+          // leaves nothing to restore (no hidden cursor, no line wrapping turned off).
+          gracefulExit: false,
+          hideCursor: false,
+          linewrap: true,
         },
         cliProgress.Presets.shades_classic,
       );

@@ -18,7 +18,14 @@ nl endpoint ls
 join_seq=$(node bin/netledger.js log --type endpoint.joined --json | tail -1 | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).seq))')
 nl endpoint leave demo-net web web-container
 nl endpoint rm demo-net web
+nl network create -d null scratch
+nl network rm scratch
 nl log
+nl log --stream web --type endpoint
 nl replay --until "$join_seq"
-nl verify
+nl diff "$join_seq" head
+nl topology --until "$join_seq"
+nl inspect --history scratch
+head=$(node bin/netledger.js head)
+nl verify --expect-head "$head"
 echo "database: $NETLEDGER_DB (removed at exit)"

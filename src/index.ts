@@ -11,6 +11,12 @@ export {
 } from "./controller/controller.js";
 export { Endpoint, Network, Sandbox } from "./controller/handles.js";
 export type { VerifyProblem, VerifyReport } from "./controller/verify.js";
+export { Ledger, type EntityHistory } from "./controller/ledger.js";
+export type { EntityKind, LoggedEntity } from "./controller/entities.js";
+export { parsePoint, type Point } from "./controller/points.js";
+export type { StateDiff } from "./domain/stateDiff.js";
+export type { Topology } from "./domain/topology.js";
+export type { LoggedEvent } from "./store/eventLog.js";
 export type {
   Capability,
   CreateEndpointRequest,

@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { OpenOptions } from "../controller/controller.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
 import { registerGc } from "./commands/gc.js";
+import { registerInspect } from "./commands/inspect.js";
 import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
@@ -32,11 +34,25 @@ export function buildProgram(cli: CliContext): Command {
   registerNetwork(program, cli);
   registerEndpoint(program, cli);
   registerSandbox(program, cli);
+  registerInspect(program, cli);
   registerLog(program, cli);
   registerReplay(program, cli);
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
   registerGc(program, cli);
+  registerCompletion(program, cli);
+  program.addHelpText(
+    "after",
+    `
+Examples:
+  netledger network create -d null web-net
+  netledger log --since 1h
+  netledger topology
+  netledger verify --expect-head "$(cat /safe/place/netledger.head)"
+
+Run "netledger COMMAND --help" for a command's options.
+`,
+  );
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
     for (const sub of c.commands) sub.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });

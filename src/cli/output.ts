@@ -8,6 +8,14 @@ export interface Io {
   /** stdout is a terminal: colour and tables may be fancier. */
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** The terminal progress bars draw on: stderr when it is a terminal, else absent (no bar). */
+  progress?: NodeJS.WriteStream;
+  /** The clock relative times (`--since 10m`) count back from; default the system's. */
+  now?: () => Date;
+  /** Ends commands that run until interrupted (`log --follow`); default SIGINT. */
+  signal?: AbortSignal;
+  /** Resolves once stdout has taken what was written: long output waits on it (a pipe buffers otherwise). */
+  drain?: () => Promise<void>;
 }
 
 export const processIo = (): Io => ({
@@ -15,6 +23,8 @@ export const processIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
+  ...(process.stderr.isTTY ? { progress: process.stderr } : {}),
+  drain: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once("drain", resolve)) : Promise.resolve()),
 });
 
 /** A borderless table like docker's: a header row and columns separated by three spaces. */

@@ -36,7 +36,8 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
   const snapshots = new Map(store.snapshots().map((s) => [s.seq, s]));
   const total = store.log.head().seq;
   const expected = parseExpectedHead(opts.expectHead);
-  let expectedFound = false;
+  // The head of an empty log (0:000…) is in every chain.
+  let expectedFound = expected !== undefined && expected.hash === genesisHash && (expected.seq ?? 0) === 0;
   let state = emptyState();
   let replaying = true;
   let prevSeq = 0;
@@ -95,14 +96,17 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
     if (seq > prevSeq)
       problems.push({ seq, kind: "snapshot", message: `snapshot at seq ${seq} is past the end of the log (${prevSeq}): events were removed` });
 
-  if (expected && !expectedFound) {
-    const where = expected.seq !== undefined ? ` (seq ${expected.seq})` : "";
-    const missing =
-      expected.seq !== undefined && expected.seq > prevSeq
-        ? `: the log ends at seq ${prevSeq}, so events ${prevSeq + 1}–${expected.seq} are missing`
-        : ": the log was cut short or rewritten after that head was taken";
-    problems.push({ seq: expected.seq ?? prevSeq + 1, kind: "head", message: `head ${expected.hash}${where} is not in the chain${missing}` });
-  }
+  // Requests remember the first seq of their command: one past the end shows events were removed even
+  // without a head kept elsewhere (a snapshot past the end shows it likewise, above).
+  const lastRequested = store.log.maxRequestSeq();
+  if (lastRequested !== undefined && lastRequested > prevSeq)
+    problems.push({
+      seq: prevSeq + 1,
+      kind: "head",
+      message: `a request recorded seq ${lastRequested}, but the log ends at seq ${prevSeq}: events ${range(prevSeq + 1, lastRequested)} at least were removed`,
+    });
+
+  if (expected && !expectedFound) problems.push(headProblem(expected, { seq: prevSeq, hash: prevHash }, store));
 
   problems.sort((a, b) => a.seq - b.seq);
   return {
@@ -122,4 +126,34 @@ export function parseExpectedHead(text: string | undefined): { seq?: number; has
   const m = /^(?:(\d+):)?([0-9a-f]{64})$/.exec(text.trim());
   if (!m) throw invalid(`invalid head "${text}": expected a 64-hex hash, or SEQ:HASH as "netledger head" prints`);
   return m[1] !== undefined ? { seq: Number(m[1]), hash: m[2]! } : { hash: m[2]! };
+}
+
+const range = (from: number, to: number) => (from === to ? `${from}` : `${from}–${to}`);
+const short = (hash: string) => hash.slice(0, 12);
+
+/**
+ * Why a head taken earlier is not in the chain, as precisely as the head allows: with its seq (as
+ * `netledger head` prints it) the missing or rewritten events are named; with a bare hash, only that
+ * the log no longer leads to it.
+ */
+function headProblem(expected: { seq?: number; hash: string }, end: Head, store: Store): VerifyProblem {
+  const head = expected.seq !== undefined ? `${expected.seq}:${short(expected.hash)}` : short(expected.hash);
+  if (expected.seq === undefined)
+    return {
+      seq: end.seq + 1,
+      kind: "head",
+      message: `head ${head} is not in the chain, which ends at seq ${end.seq}: the log was cut short or rewritten after that head was taken (give SEQ:HASH, as "netledger head" prints it, to learn which events)`,
+    };
+  if (expected.seq > end.seq)
+    return {
+      seq: end.seq + 1,
+      kind: "head",
+      message: `the log ends at seq ${end.seq}, but head ${head} was taken when it reached seq ${expected.seq}: events ${range(end.seq + 1, expected.seq)} are missing (deleted, or the database was restored from an older copy)`,
+    };
+  const actual = store.log.rowAt(expected.seq)?.hash ?? "(none)";
+  return {
+    seq: expected.seq,
+    kind: "head",
+    message: `event ${expected.seq} has hash ${short(actual)}, not ${short(expected.hash)} as when head ${head} was taken: the log was rewritten at or before seq ${expected.seq}`,
+  };
 }

@@ -68,12 +68,63 @@ export function toEvent(r: EventRow): StoredEvent {
   } as StoredEvent;
 }
 
+/**
+ * An event as the operator's tools show it (interface.md §3): a known type upcast to its current
+ * version, and a type this netledger does not know (written by a newer one) as it was stored, so that
+ * reading the audit trail never fails on it.
+ */
+export interface LoggedEvent {
+  seq: number;
+  type: string;
+  stream: string;
+  version: number;
+  data: unknown;
+  meta: EventMeta;
+  hash: string;
+}
+
+export function toLogged(r: EventRow): LoggedEvent {
+  let version = r.version;
+  let data: unknown;
+  if (isEventType(r.type)) ({ version, data } = toEvent(r));
+  else
+    try {
+      data = JSON.parse(r.data);
+    } catch {
+      data = r.data;
+    }
+  // Keys in the order of interface.md §3.
+  return { seq: r.seq, type: r.type, stream: r.stream, version, data, meta: metaOf(r), hash: r.hash };
+}
+
 export interface EventFilter {
   since?: number;
   until?: number;
-  stream?: string;
+  /** One stream (an entity id), or several: a name that named more than one entity over time. */
+  stream?: string | readonly string[];
+  /** An exact type (`network.created`) or a family (`network`: every `network.*` type). */
   type?: string;
   actor?: string;
+}
+
+/** The WHERE clause of a filter, written so that each term can use an index of migration 0002. */
+export function filterSql(f: EventFilter): { where: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (f.since !== undefined) where.push("seq >= ?"), args.push(f.since);
+  if (f.until !== undefined) where.push("seq <= ?"), args.push(f.until);
+  if (f.stream !== undefined) {
+    const streams = typeof f.stream === "string" ? [f.stream] : f.stream;
+    where.push(`stream IN (${streams.map(() => "?").join(",") || "NULL"})`), args.push(...streams);
+  }
+  if (f.type !== undefined) {
+    // A family is the range ["network.", "network/"): '/' sorts right after '.', and a range can use
+    // the type index where LIKE cannot.
+    if (f.type.includes(".")) where.push("type = ?"), args.push(f.type);
+    else where.push("type >= ? AND type < ?"), args.push(`${f.type}.`, `${f.type}/`);
+  }
+  if (f.actor !== undefined) where.push("actor = ?"), args.push(f.actor);
+  return { where: where.length ? " WHERE " + where.join(" AND ") : "", args };
 }
 
 /**
@@ -136,19 +187,15 @@ export class EventLog {
 
   /** Rows matching a filter, in seq order; bounds are inclusive. */
   rows(f: EventFilter = {}, limit?: number): IterableIterator<EventRow> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (f.since !== undefined) where.push("seq >= ?"), args.push(f.since);
-    if (f.until !== undefined) where.push("seq <= ?"), args.push(f.until);
-    if (f.stream !== undefined) where.push("stream = ?"), args.push(f.stream);
-    if (f.type !== undefined) {
-      // `network` matches every network.* type; `network.created` matches exactly.
-      if (f.type.includes(".")) where.push("type = ?"), args.push(f.type);
-      else where.push("type LIKE ?"), args.push(`${f.type}.%`);
-    }
-    if (f.actor !== undefined) where.push("actor = ?"), args.push(f.actor);
-    const sql = `SELECT * FROM events${where.length ? " WHERE " + where.join(" AND ") : ""} ORDER BY seq${limit ? ` LIMIT ${limit}` : ""}`;
+    const { where, args } = filterSql(f);
+    const sql = `SELECT * FROM events${where} ORDER BY seq${limit ? ` LIMIT ${limit}` : ""}`;
     return this.db.prepare(sql).iterate(...args) as IterableIterator<EventRow>;
+  }
+
+  /** The last `n` rows matching a filter, in seq order. */
+  lastRows(f: EventFilter, n: number): EventRow[] {
+    const { where, args } = filterSql(f);
+    return this.db.prepare(`SELECT * FROM (SELECT * FROM events${where} ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(...args, n) as EventRow[];
   }
 
   /** The first seq whose time is at or after an ISO time, for time bounds. */
@@ -163,5 +210,61 @@ export class EventLog {
   seqAtOrBefore(time: string): number | undefined {
     const r = this.db.prepare("SELECT seq FROM events WHERE time <= ? ORDER BY seq DESC LIMIT 1").get(time) as { seq: number } | undefined;
     return r?.seq;
+  }
+
+  /** The row at a seq, if the log has it. */
+  rowAt(seq: number): EventRow | undefined {
+    return this.db.prepare("SELECT * FROM events WHERE seq = ?").get(seq) as EventRow | undefined;
+  }
+
+  /** The first row of a stream: for an entity, the event that created it. */
+  firstOf(stream: string): EventRow | undefined {
+    return this.db.prepare("SELECT * FROM events WHERE stream = ? ORDER BY seq LIMIT 1").get(stream) as EventRow | undefined;
+  }
+
+  /** The seq of a stream's last event. */
+  lastSeqOf(stream: string): number | undefined {
+    const r = this.db.prepare("SELECT max(seq) AS seq FROM events WHERE stream = ?").get(stream) as { seq: number | null };
+    return r.seq ?? undefined;
+  }
+
+  /** The streams whose name starts with a prefix (an id prefix), read off the stream index. */
+  streamsWithPrefix(prefix: string): string[] {
+    // Every string that starts with `prefix` sorts in [prefix, prefix + U+FFFF).
+    const rows = this.db
+      .prepare("SELECT DISTINCT stream FROM events WHERE stream >= ? AND stream < ? ORDER BY stream")
+      .all(prefix, prefix + "\uffff") as { stream: string }[];
+    return rows.map((r) => r.stream);
+  }
+
+  /**
+   * Rows of the given types whose data has `value` at one of the JSON `paths` (`$.name`), in seq
+   * order: how a name is found in the log long after its entity is gone.
+   */
+  rowsWithValue(types: readonly string[], paths: readonly string[], value: string): EventRow[] {
+    const sql =
+      `SELECT * FROM events WHERE type IN (${types.map(() => "?").join(",")})` +
+      ` AND (${paths.map(() => "json_extract(data, ?) = ?").join(" OR ")}) ORDER BY seq`;
+    return this.db.prepare(sql).all(...types, ...paths.flatMap((p) => [p, value])) as EventRow[];
+  }
+
+  /** Whether any event has this exact type or belongs to this family. */
+  hasType(type: string): boolean {
+    const { where, args } = filterSql({ type });
+    return this.db.prepare(`SELECT 1 FROM events${where} LIMIT 1`).get(...args) !== undefined;
+  }
+
+  /** The highest seq the requests table points at: a request recorded past the head means events were removed. */
+  maxRequestSeq(): number | undefined {
+    const r = this.db.prepare("SELECT max(seq) AS seq FROM requests").get() as { seq: number | null };
+    return r.seq ?? undefined;
+  }
+
+  /**
+   * SQLite's data_version: it changes when another connection commits to the database, so a follower
+   * can poll it cheaply and query only when something was appended.
+   */
+  dataVersion(): number {
+    return this.db.pragma("data_version", { simple: true }) as number;
   }
 }

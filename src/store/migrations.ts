@@ -60,9 +60,8 @@ export function migrate(db: Database.Database, migrations = loadMigrations()): v
   }
 }
 
-export function needsMigration(db: Database.Database, migrations = loadMigrations()): boolean {
+/** Whether the database has the event log (migration 1) at least: enough for reading. */
+export function hasLog(db: Database.Database): boolean {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-  if (!hasTable) return true;
-  const count = (db.prepare("SELECT count(*) AS n FROM schema_migrations").get() as { n: number }).n;
-  return count < migrations.length;
+  return hasTable !== undefined && db.prepare("SELECT 1 FROM schema_migrations WHERE version = 1").get() !== undefined;
 }

@@ -6,7 +6,7 @@ import { canonicalJson } from "../domain/canonical.js";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
 import { EventLog } from "./eventLog.js";
-import { migrate, needsMigration } from "./migrations.js";
+import { hasLog, migrate } from "./migrations.js";
 
 export interface StoreOptions {
   /** Open without writing: no migrations, no database id; for read-only commands. */
@@ -79,7 +79,9 @@ export class Store {
       }
       db.pragma("foreign_keys = ON");
       if (readonly) {
-        if (needsMigration(db)) {
+        // A log made by an older netledger is readable as it is: the migrations it lacks add only
+        // what writes and fast filters need, and they are applied by the next command that writes.
+        if (!hasLog(db)) {
           db.close();
           throw new NetledgerError("NotFound", `${path} is not an initialised netledger database`);
         }

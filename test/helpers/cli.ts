@@ -31,9 +31,14 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 
 /**
  * Runs the CLI in this process (fast; same code path as the binary but for process start-up), with
- * the open options an embedder would give (its drivers, say).
+ * the open options an embedder would give (its drivers, say), a fixed clock or an abort signal.
  */
-export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, openOptions: Partial<OpenOptions> = {}): Promise<CliResult> {
+export async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: Partial<OpenOptions> & { now?: Date; signal?: AbortSignal } = {},
+): Promise<CliResult> {
+  const { now, signal, ...openOptions } = opts;
   let stdout = "";
   let stderr = "";
   const code = await main(
@@ -43,8 +48,28 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, openOptio
       err: (s) => void (stderr += s),
       isTTY: false,
       env: { ...process.env, NO_COLOR: "1", ...env },
+      ...(now ? { now: () => now } : {}),
+      ...(signal ? { signal } : {}),
     },
     openOptions,
   );
   return { code, stdout, stderr };
+}
+
+/**
+ * Runs `netledger ARGS` on a pseudo-terminal (`script -qfec CMD /dev/null`, util-linux), as a person at
+ * a terminal would: stdout and stderr are the terminal, and `output` is everything drawn on it.
+ */
+export function runCliOnTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, cliPath, ...args].map(quote).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...process.env, TERM: "xterm", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (output += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (output += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, output }));
+    child.stdin.end();
+  });
 }

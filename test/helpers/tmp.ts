@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 
 const made: string[] = [];
+const madeForFile: string[] = [];
 
 /** A fresh directory under the system temp dir, removed after the test (even when it fails). */
 export function tempDir(prefix = "netledger-test-"): string {
@@ -19,4 +20,18 @@ export function tempDb(prefix?: string): string {
 
 afterEach(() => {
   while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
+});
+
+/**
+ * A fresh directory kept for every test of the file and removed after the last: for a fixture that is
+ * costly to make (a log of a million events) and that the tests only read.
+ */
+export function fileTempDir(prefix = "netledger-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeForFile.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  while (madeForFile.length) rmSync(madeForFile.pop()!, { recursive: true, force: true });
 });

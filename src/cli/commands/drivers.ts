@@ -3,7 +3,10 @@ import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 
 export function registerDrivers(program: Command, cli: CliContext): void {
-  const drivers = program.command("drivers").description("network drivers");
+  const drivers = program
+    .command("drivers")
+    .description("network drivers")
+    .addHelpText("after", "\nExample:\n  netledger drivers ls\n");
   drivers
     .command("ls")
     .alias("list")

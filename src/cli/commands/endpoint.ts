@@ -7,9 +7,13 @@ import { endpointView } from "../../domain/views.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { collect, portBinding } from "../parse.js";
+import { findEndpointInLog, printHistories } from "./inspect.js";
 
 export function registerEndpoint(program: Command, cli: CliContext): void {
-  const endpoint = program.command("endpoint").description("manage endpoints");
+  const endpoint = program
+    .command("endpoint")
+    .description("manage endpoints")
+    .addHelpText("after", "\nExamples:\n  netledger endpoint create n1 e1\n  netledger endpoint join n1 e1 c1\n  netledger endpoint ls --network n1\n");
 
   endpoint
     .command("create")
@@ -65,11 +69,13 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
 
   endpoint
     .command("inspect")
-    .description("show an endpoint in full, as JSON")
+    .description("show an endpoint in full, as JSON (with --history, its events, a deleted one's too)")
     .argument("<network>")
     .argument("<name>", "endpoint name or id")
-    .addHelpText("after", "\nExample:\n  netledger endpoint inspect n1 e1\n")
-    .action(async (net: string, name: string, _o, cmd: Command) => {
+    .option("--history", "show the history from the log of every endpoint that had this name in the network", false)
+    .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect --history n1 e1\n")
+    .action(async (net: string, name: string, o: { history: boolean }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => findEndpointInLog(l, net, name));
       await cli.withController(cmd, "read", (c, g) => {
         const s = c.current();
         const v = endpointView(resolveEndpoint(s, resolveNetwork(s, net), name));

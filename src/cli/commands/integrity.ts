@@ -8,15 +8,32 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
   program
     .command("verify")
     .description("check the hash chain, replay everything, and compare snapshots; exit 1 naming the first bad seq")
-    .option("--expect-head <hash>", "also check that this head (from `netledger head`) is still in the chain")
-    .addHelpText("after", "\nExample:\n  netledger verify --expect-head $(netledger head)\n")
-    .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const r = c.verify(o.expectHead !== undefined ? { expectHead: o.expectHead } : {});
+    .option("--expect-head <head>", "also check that this head (SEQ:HASH from `netledger head`) is still in the chain")
+    .addHelpText(
+      "after",
+      `
+A head kept elsewhere is what detects a log cut short: a chain whose last events were deleted still
+verifies on its own, but no longer leads to the head taken before.
+
+Examples:
+  netledger head > /safe/place/netledger.head
+  netledger verify --expect-head "$(cat /safe/place/netledger.head)"
+`,
+    )
+    .action(async (o: { expectHead?: string }, cmd: Command) => {
+      await cli.withLedger(cmd, (ledger, g) => {
+        const r = cli.withProgress("verify", (onProgress) =>
+          ledger.verify({ ...(o.expectHead !== undefined ? { expectHead: o.expectHead } : {}), ...(onProgress ? { onProgress } : {}) }),
+        );
+        const style = cli.style;
         if (g.json) cli.io.out(JSON.stringify(r, null, 2) + "\n");
         else if (r.ok)
-          cli.io.out(`ok: ${r.events} events, ${r.snapshots} snapshots, head ${r.head.seq}:${r.head.hash}\n`);
-        else for (const p of r.problems) cli.io.out(`seq ${p.seq}: ${p.message}\n`);
+          cli.io.out(
+            `${style.ok("ok")}: ${r.events} events, ${r.snapshots} snapshots, head ${r.head.seq}:${r.head.hash}` +
+              (o.expectHead !== undefined ? ", expected head found" : "") +
+              "\n",
+          );
+        else for (const p of r.problems) cli.io.out(`${style.bad(`seq ${p.seq}`)}: ${p.message}\n`);
         if (!r.ok)
           throw new NetledgerError("Corrupt", `verification failed at seq ${r.firstBad}: ${r.problems[0]!.message}`, {
             seq: r.firstBad,
@@ -29,8 +46,8 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .description("print the current head as SEQ:HASH; keep it elsewhere and check it with verify --expect-head")
     .addHelpText("after", "\nExample:\n  netledger head > /safe/place/netledger.head\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const h = c.headOf();
+      await cli.withLedger(cmd, (ledger, g) => {
+        const h = ledger.head();
         cli.print(g, h, () => `${h.seq}:${h.hash}\n`);
       });
     });

@@ -5,10 +5,14 @@ import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domai
 import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { errorText, table } from "../output.js";
+import { deletedHint, findInLog, printHistories } from "./inspect.js";
 import { collect, keyValues, portBinding } from "../parse.js";
 
 export function registerNetwork(program: Command, cli: CliContext): void {
-  const network = program.command("network").description("manage networks");
+  const network = program
+    .command("network")
+    .description("manage networks")
+    .addHelpText("after", "\nExamples:\n  netledger network create -d null --subnet 10.9.0.0/24 n1\n  netledger network ls\n  netledger network rm n1\n");
 
   network
     .command("create")
@@ -59,14 +63,16 @@ export function registerNetwork(program: Command, cli: CliContext): void {
 
   network
     .command("inspect")
-    .description("show networks in full, as JSON")
+    .description("show networks in full, as JSON (with --history, their events, deleted networks too)")
     .argument("<network...>", "names or ids")
-    .addHelpText("after", "\nExample:\n  netledger network inspect n1\n")
-    .action(async (refs: string[], _o, cmd: Command) => {
+    .option("--history", "show each network's history from the log, found by name even after it was deleted", false)
+    .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect --history n1\n")
+    .action(async (refs: string[], o: { history: boolean }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((r) => findInLog(l, r, ["network"])));
       await cli.withController(cmd, "read", (c, g) => {
         const views = refs.map((r) => {
           const n = c.network(r);
-          if (!n) throw new NetledgerError("NotFound", `network "${r}" not found`);
+          if (!n) throw new NetledgerError("NotFound", `network "${r}" not found${deletedHint(c.store.log, r, ["network"], "network inspect")}`);
           return n.view();
         });
         cli.print(g, views, () => JSON.stringify(views, null, 2) + "\n");

@@ -1,36 +1,84 @@
 import type { Command } from "commander";
-import type { StateView } from "../../domain/views.js";
-import { shortId } from "../../domain/ids.js";
+import type { Ledger } from "../../controller/ledger.js";
+import { parsePoint, stateSeq } from "../../controller/points.js";
+import { invalid } from "../../domain/errors.js";
+import { topologyOf } from "../../domain/topology.js";
 import type { CliContext } from "../context.js";
-import { seqBound } from "./log.js";
+import { diffText } from "../render/diff.js";
+import { stateText, ViewNames } from "../render/state.js";
+import { topologyDot, topologyTree } from "../render/topology.js";
+import { pointHelp } from "./log.js";
 
-export function stateText(v: StateView): string {
-  const lines = [`state at seq ${v.seq}`];
-  lines.push(`networks (${v.networks.length}):`);
-  for (const n of v.networks) lines.push(`  ${n.name} ${shortId(n.id)} driver=${n.driver} state=${n.state} endpoints=${n.endpoints.length}`);
-  lines.push(`endpoints (${v.endpoints.length}):`);
-  for (const e of v.endpoints)
-    lines.push(
-      `  ${e.name} ${shortId(e.id)} network=${shortId(e.network)} sandbox=${e.sandbox ? shortId(e.sandbox) : "-"} ipv4=${e.ipv4 ?? "-"} state=${e.state}`,
-    );
-  lines.push(`sandboxes (${v.sandboxes.length}):`);
-  for (const s of v.sandboxes) lines.push(`  ${s.containerId} ${shortId(s.id)} key=${s.key ?? "(host)"} endpoints=${s.endpoints.length} state=${s.state}`);
-  const open = v.effects.pending.length + v.effects.inDoubt.length;
-  if (open > 0) lines.push(`effects: ${v.effects.pending.length} pending, ${v.effects.inDoubt.length} in doubt`);
-  return lines.join("\n") + "\n";
+/** The seq a `--until`/FROM/TO point names, checked against the log (default: the head). */
+function pointSeq(cli: CliContext, ledger: Ledger, what: string, text: string | undefined): number {
+  return text === undefined ? ledger.head().seq : stateSeq(ledger.log, what, parsePoint(what, text, cli.now()));
 }
 
 export function registerReplay(program: Command, cli: CliContext): void {
   program
     .command("replay")
     .description("the whole state as of a point in the log, rebuilt from the events")
-    .option("--until <seq>", "the last event to fold (default: all)")
-    .addHelpText("after", "\nExample:\n  netledger replay --until 5 --json\n")
-    .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const until = seqBound("--until", o.until);
-        const v = until === undefined ? c.stateAt(c.headOf().seq) : c.stateAt(until);
-        cli.print(g, v, () => stateText(v));
+    .option("--until <point>", `the last event to fold (default: the head): ${pointHelp}`)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netledger replay --until 120
+  netledger replay --until 2024-05-01T09:30:00Z --json
+`,
+    )
+    .action(async (o: { until?: string }, cmd: Command) => {
+      await cli.withLedger(cmd, (ledger, g) => {
+        const seq = pointSeq(cli, ledger, "--until", o.until);
+        const v = cli.withProgress("replay", (onProgress) => ledger.viewAt(seq, onProgress));
+        cli.print(g, v, () => stateText(v, ledger.timeAt(seq), cli.style));
+      });
+    });
+
+  program
+    .command("diff")
+    .description("what changed between two points of the log: entities added, removed, and changed field by field")
+    .argument("<from>", pointHelp)
+    .argument("[to]", "the later point (default: head)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netledger diff 40 55
+  netledger diff 1h head --json
+`,
+    )
+    .action(async (fromText: string, toText: string | undefined, _o, cmd: Command) => {
+      await cli.withLedger(cmd, (ledger, g) => {
+        const from = pointSeq(cli, ledger, "FROM", fromText);
+        const to = pointSeq(cli, ledger, "TO", toText);
+        if (from > to) throw invalid(`FROM (seq ${from}) is after TO (seq ${to}): give the earlier point first`);
+        const { before, after, diff } = cli.withProgress("diff", (onProgress) => ledger.diff(from, to, onProgress));
+        cli.print(g, { ...diff, events: to - from }, () =>
+          diffText(diff, { from: ledger.timeAt(from), to: ledger.timeAt(to) }, new ViewNames(before, after), cli.style),
+        );
+      });
+    });
+
+  program
+    .command("topology")
+    .description("networks, their endpoints (addresses, states) and the sandboxes they join, as a tree or Graphviz DOT")
+    .option("--until <point>", `the state at this point (default: the head): ${pointHelp}`)
+    .option("--dot", "print Graphviz DOT instead of a tree", false)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netledger topology
+  netledger topology --until 2h --dot | dot -Tsvg > topology.svg
+`,
+    )
+    .action(async (o: { until?: string; dot: boolean }, cmd: Command) => {
+      await cli.withLedger(cmd, (ledger, g) => {
+        const seq = pointSeq(cli, ledger, "--until", o.until);
+        const t = topologyOf(cli.withProgress("replay", (onProgress) => ledger.viewAt(seq, onProgress)));
+        if (o.dot) cli.io.out(topologyDot(t));
+        else cli.print(g, t, () => topologyTree(t, ledger.timeAt(seq), cli.style));
       });
     });
 }

@@ -4,9 +4,13 @@ import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { collect, extraHost } from "../parse.js";
+import { deletedHint, findInLog, printHistories } from "./inspect.js";
 
 export function registerSandbox(program: Command, cli: CliContext): void {
-  const sandbox = program.command("sandbox").description("manage sandboxes (a container's network namespace)");
+  const sandbox = program
+    .command("sandbox")
+    .description("manage sandboxes (a container's network namespace)")
+    .addHelpText("after", "\nExamples:\n  netledger sandbox create --host-netns c1\n  netledger sandbox ls\n  netledger sandbox rm c1\n");
 
   sandbox
     .command("create")
@@ -53,13 +57,15 @@ export function registerSandbox(program: Command, cli: CliContext): void {
 
   sandbox
     .command("inspect")
-    .description("show a sandbox in full, as JSON")
+    .description("show a sandbox in full, as JSON (with --history, its events, a deleted one's too)")
     .argument("<id>", "sandbox id or container id")
-    .addHelpText("after", "\nExample:\n  netledger sandbox inspect c1\n")
-    .action(async (ref: string, _o, cmd: Command) => {
+    .option("--history", "show the sandbox's history from the log: its own events and the joins and leaves of endpoints", false)
+    .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect --history c1\n")
+    .action(async (ref: string, o: { history: boolean }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => findInLog(l, ref, ["sandbox"]));
       await cli.withController(cmd, "read", (c, g) => {
         const sb = c.sandbox(ref);
-        if (!sb) throw new NetledgerError("NotFound", `sandbox "${ref}" not found`);
+        if (!sb) throw new NetledgerError("NotFound", `sandbox "${ref}" not found${deletedHint(c.store.log, ref, ["sandbox"], "sandbox inspect")}`);
         const v = sb.view();
         cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
       });

@@ -51,7 +51,7 @@ describe("the CLI on a new database file", () => {
     expect(state.endpoints).toEqual([expect.objectContaining({ name: "e1", sandbox: sandbox.id, state: "joined" })]);
     expect(sandbox.endpoints).toEqual([state.endpoints[0].id]);
     const human = await nl("replay", "--until", String(joinSeq));
-    expect(human.stdout).toMatch(/e1 .* sandbox=[0-9a-f]{12} .*state=joined/);
+    expect(human.stdout).toMatch(/^n1 +e1 +[0-9a-f]{12} +c1 +- +joined$/m);
 
     expect((await nl("verify")).code).toBe(0);
 

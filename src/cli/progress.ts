@@ -1,0 +1,51 @@
+import cliProgress from "cli-progress";
+import type { Progress } from "../controller/loadState.js";
+import type { Io } from "./output.js";
+
+/** Work expected to take longer than this shows a bar. */
+const showAfterMs = 1000;
+
+/**
+ * A progress bar on stderr for work over events (replay, verify), shown only when stderr is a terminal
+ * and only when the work will take longer than about a second: from the rate of the first reports the
+ * whole is estimated, so a long run shows its bar at once and a short one never flickers one up.
+ * `done()` removes the bar; call it in a `finally`.
+ */
+export function progressBar(io: Io, label: string): { onProgress: Progress | undefined; done: () => void } {
+  const stream = io.progress;
+  if (!stream) return { onProgress: undefined, done: () => {} };
+  const started = Date.now();
+  let bar: cliProgress.SingleBar | undefined;
+  const onProgress: Progress = (done, total) => {
+    if (!bar) {
+      if (done >= total || done === 0) return;
+      const elapsed = Date.now() - started;
+      if (elapsed < showAfterMs && (elapsed * total) / done < showAfterMs) return;
+      bar = new cliProgress.SingleBar(
+        {
+          stream,
+          format: `${label} [{bar}] {percentage}% | {value}/{total} events | ETA {eta_formatted}`,
+          clearOnComplete: true,
+          etaBuffer: 20,
+          // Replay and verify run without yielding to the event loop: a SIGINT handler would wait for
+          // them to finish, so Ctrl-C must keep its default (end the process at once), and the bar
+          // leaves nothing to restore (no hidden cursor, no line wrapping turned off).
+          gracefulExit: false,
+          hideCursor: false,
+          linewrap: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, done);
+      return;
+    }
+    bar.setTotal(total);
+    bar.update(done);
+    if (done >= total) stop();
+  };
+  const stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  return { onProgress, done: stop };
+}

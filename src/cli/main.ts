@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { version } from "../api/version.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
@@ -8,11 +8,11 @@ import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
+import { registerServe } from "./commands/serve.js";
 import { CliContext } from "./context.js";
 import { errorText, type Io, processIo } from "./output.js";
 import { collect } from "./parse.js";
 
-const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command("netledger")
@@ -34,6 +34,7 @@ export function buildProgram(cli: CliContext): Command {
   registerReplay(program, cli);
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
+  registerServe(program, cli);
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
     for (const sub of c.commands) sub.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });

@@ -15,6 +15,8 @@ export type ErrorCode =
   | "Timeout"
   | "Corrupt"
   | "InDoubt"
+  /** The daemon cannot be reached, or is shutting down. */
+  | "Unavailable"
   | "Internal";
 
 const marker = Symbol.for("netledger.error");

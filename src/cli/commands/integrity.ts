@@ -9,8 +9,8 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .option("--expect-head <hash>", "also check that this head (from `netledger head`) is still in the chain")
     .addHelpText("after", "\nExample:\n  netledger verify --expect-head $(netledger head)\n")
     .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const r = c.verify(o.expectHead !== undefined ? { expectHead: o.expectHead } : {});
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const r = await api.verify(o.expectHead !== undefined ? { expectHead: o.expectHead } : {});
         if (g.json) cli.io.out(JSON.stringify(r, null, 2) + "\n");
         else if (r.ok)
           cli.io.out(`ok: ${r.events} events, ${r.snapshots} snapshots, head ${r.head.seq}:${r.head.hash}\n`);
@@ -27,8 +27,8 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .description("print the current head as SEQ:HASH; keep it elsewhere and check it with verify --expect-head")
     .addHelpText("after", "\nExample:\n  netledger head > /safe/place/netledger.head\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const h = c.headOf();
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const h = await api.head();
         cli.print(g, h, () => `${h.seq}:${h.hash}\n`);
       });
     });
@@ -38,8 +38,8 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .description("write a snapshot of the current state (an optimisation: replay never needs it)")
     .addHelpText("after", "\nExample:\n  netledger snapshot\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "write", (c, g) => {
-        const s = c.snapshot();
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const s = await api.snapshot();
         cli.print(g, s, () => `snapshot at seq ${s.seq}, state hash ${s.stateHash}\n`);
       });
     });
@@ -49,8 +49,8 @@ export function registerIntegrity(program: Command, cli: CliContext): void {
     .description("resolve in-doubt and pending effects now, and list what was done")
     .addHelpText("after", "\nExample:\n  netledger recover --json\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.recover();
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const r = await api.recover();
         cli.print(g, r, () =>
           r.resolved.length === 0
             ? "nothing to recover\n"

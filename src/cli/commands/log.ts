@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { invalid } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/events.js";
 import { shortId } from "../../domain/ids.js";
-import { findNetwork, findSandbox } from "../../domain/resolve.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 
@@ -26,26 +25,34 @@ export function registerLog(program: Command, cli: CliContext): void {
     .option("--stream <entity>", "only events of this entity (name or id)")
     .option("--type <type>", "only this event type, or a family such as `endpoint`")
     .option("--actor <actor>", "only events by this actor")
+    .option("-f, --follow", "keep going: print events as they are appended, until interrupted", false)
     .addHelpText("after", "\nExample:\n  netledger log --type endpoint --json\n")
     .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", async (c, g) => {
-        const s = c.current();
-        let stream: string | undefined;
-        if (o.stream !== undefined) stream = findNetwork(s, o.stream)?.id ?? findSandbox(s, o.stream)?.id ?? o.stream;
-        const filter = {
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const stop = new AbortController();
+        const interrupt = () => stop.abort();
+        if (o.follow) for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, interrupt);
+        const events = api.events({
           ...(o.since !== undefined ? { since: seqBound("--since", o.since)! } : {}),
           ...(o.until !== undefined ? { until: seqBound("--until", o.until)! } : {}),
-          ...(stream !== undefined ? { stream } : {}),
+          ...(o.stream !== undefined ? { stream: o.stream as string } : {}),
           ...(o.type !== undefined ? { type: o.type as string } : {}),
           ...(o.actor !== undefined ? { actor: o.actor as string } : {}),
-        };
-        if (g.json) {
-          for await (const e of c.events(filter)) cli.io.out(eventJson(e) + "\n");
-          return;
+          follow: o.follow,
+          signal: stop.signal,
+        });
+        const row = (e: StoredEvent) => [e.seq, e.meta.time, e.meta.actor, e.type, shortId(e.stream)];
+        try {
+          if (g.json) for await (const e of events) cli.io.out(eventJson(e) + "\n");
+          else if (o.follow) for await (const e of events) cli.io.out(row(e).join("   ") + "\n");
+          else {
+            const rows: (string | number)[][] = [];
+            for await (const e of events) rows.push(row(e));
+            cli.io.out(table(["SEQ", "TIME", "ACTOR", "TYPE", "ENTITY"], rows));
+          }
+        } finally {
+          for (const sig of ["SIGINT", "SIGTERM"] as const) process.off(sig, interrupt);
         }
-        const rows: (string | number)[][] = [];
-        for await (const e of c.events(filter)) rows.push([e.seq, e.meta.time, e.meta.actor, e.type, shortId(e.stream)]);
-        cli.io.out(table(["SEQ", "TIME", "ACTOR", "TYPE", "ENTITY"], rows));
       });
     });
 }

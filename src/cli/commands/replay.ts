@@ -27,9 +27,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
     .option("--until <seq>", "the last event to fold (default: all)")
     .addHelpText("after", "\nExample:\n  netledger replay --until 5 --json\n")
     .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const until = seqBound("--until", o.until);
-        const v = until === undefined ? c.stateAt(c.headOf().seq) : c.stateAt(until);
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const v = await api.state(seqBound("--until", o.until));
         cli.print(g, v, () => stateText(v));
       });
     });

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
+import { daemonEnv } from "./daemon.js";
 
 export interface CliResult {
   code: number;
@@ -11,11 +12,15 @@ export interface CliResult {
 /** The built CLI, as users run it (`npm test` builds first). */
 export const cliPath = fileURLToPath(new URL("../../bin/netledger.js", import.meta.url));
 
-/** Runs `netledger ARGS` in a child process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+/**
+ * Runs `netledger ARGS` in a child process. With NETLEDGER_TEST_VIA_DAEMON=1 the command goes through
+ * a daemon on the database it names (helpers/daemon.ts).
+ */
+export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  const viaDaemon = await daemonEnv(args, opts.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...opts.env },
+      env: { ...process.env, NO_COLOR: "1", ...opts.env, ...viaDaemon },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -28,15 +33,19 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
   });
 }
 
-/** Runs the CLI in this process (fast; same code path as the binary but for process start-up). */
+/**
+ * Runs the CLI in this process (fast; same code path as the binary but for process start-up). With
+ * NETLEDGER_TEST_VIA_DAEMON=1 the command goes through a daemon on the database it names.
+ */
 export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
+  const viaDaemon = await daemonEnv(args, env);
   const code = await main(args, {
     out: (s) => void (stdout += s),
     err: (s) => void (stderr += s),
     isTTY: false,
-    env: { ...process.env, NO_COLOR: "1", ...env },
+    env: { ...process.env, NO_COLOR: "1", ...env, ...viaDaemon },
   });
   return { code, stdout, stderr };
 }

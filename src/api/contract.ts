@@ -62,6 +62,8 @@ export interface Health {
   /** The database this daemon owns. */
   db: string;
   head: Head;
+  /** Write transactions since the daemon started, and the commands they carried (group commit). */
+  stats: { commits: number; commands: number };
 }
 
 export interface NetledgerApi {

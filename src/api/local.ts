@@ -222,7 +222,14 @@ export class LocalApi implements NetledgerApi {
   }
 
   async health(): Promise<Health> {
-    return { status: "ok", version, pid: process.pid, db: this.controller.path, head: this.controller.headOf() };
+    return {
+      status: "ok",
+      version,
+      pid: process.pid,
+      db: this.controller.path,
+      head: this.controller.headOf(),
+      stats: this.controller.stats(),
+    };
   }
 
   async close(): Promise<void> {

@@ -127,7 +127,14 @@ export const driverViewSchema = z.object({ name: z.string(), scope, connectivity
 export const removedSchema = z.object({ removed: z.string().nullable() });
 export const disconnectedSchema = z.object({ endpoint: z.string().nullable() });
 export const snapshotSchema = z.object({ seq: z.number().int(), stateHash: z.string() });
-export const healthSchema = z.object({ status: z.literal("ok"), version: z.string(), pid: z.number().int(), db: z.string(), head: headSchema });
+export const healthSchema = z.object({
+  status: z.literal("ok"),
+  version: z.string(),
+  pid: z.number().int(),
+  db: z.string(),
+  head: headSchema,
+  stats: z.object({ commits: z.number().int(), commands: z.number().int() }),
+});
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 // The schemas above describe the library's view types: a change to one without the other fails to compile.

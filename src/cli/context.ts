@@ -38,7 +38,7 @@ export class CliContext {
   }
 
   dbPath(g: GlobalOptions): string {
-    return g.db ?? defaultDbPath(this.io.env);
+    return g.db || defaultDbPath(this.io.env);
   }
 
   commandOptions(g: GlobalOptions): CommandOptions {
@@ -47,12 +47,13 @@ export class CliContext {
 
   /** The database the user named, if any (--db, or NETLEDGER_DB in the environment). */
   private explicitDb(g: GlobalOptions): string | undefined {
-    return g.db ?? (this.io.env["NETLEDGER_DB"] || undefined);
+    return g.db || this.io.env["NETLEDGER_DB"] || undefined;
   }
 
   private async target(g: GlobalOptions): Promise<Target> {
     const db = this.explicitDb(g);
-    const host = g.host ?? (this.io.env["NETLEDGER_HOST"] || undefined);
+    // An empty NETLEDGER_HOST (or --host "") means none, as an empty NETLEDGER_DB does.
+    const host = g.host || this.io.env["NETLEDGER_HOST"] || undefined;
     if (host !== undefined) return { kind: "daemon", host, ...(db !== undefined ? { db: resolve(db) } : {}) };
     if (db !== undefined) return { kind: "local", db };
     const socket = defaultSocketPath(this.io.env);

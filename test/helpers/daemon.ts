@@ -104,7 +104,9 @@ function dbOf(args: string[], env: NodeJS.ProcessEnv): string | undefined {
 
 /** The environment a CLI invocation needs to go through a daemon, when the switch is on; else nothing. */
 export async function daemonEnv(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
-  if (!viaDaemon || args.includes("serve") || args.includes("--host") || args.some((a) => a.startsWith("--host="))) return {};
+  // A test that sets NETLEDGER_HOST itself (even to "") or passes --host has chosen: leave it be.
+  if (!viaDaemon || "NETLEDGER_HOST" in env || args.includes("serve") || args.includes("--host") || args.some((a) => a.startsWith("--host=")))
+    return {};
   const named = dbOf(args, env);
   if (named === undefined) return {};
   const db = resolve(named);

@@ -21,7 +21,7 @@ export function registerServe(program: Command, cli: CliContext): void {
     )
     .action(async (o, cmd: Command) => {
       const g = cli.globals(cmd);
-      if (g.host !== undefined) throw invalid("serve takes --db, not --host: it is the daemon");
+      if (g.host) throw invalid("serve takes --db, not --host: it is the daemon");
       const tls = o.tlsCert || o.tlsKey || o.tlsCa ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined;
       if (tls && !(tls.cert && tls.key && tls.ca)) throw invalid("--tls-cert, --tls-key and --tls-ca go together");
       const daemon = await Daemon.start({

@@ -1,8 +1,12 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { NetledgerApi } from "../api/contract.js";
+import { LocalApi } from "../api/local.js";
 import { Controller, type CommandOptions, type OpenOptions } from "../controller/controller.js";
 import { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
-import { defaultDbPath } from "../controller/paths.js";
+import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
+import { daemonAnswers, HttpApi } from "../daemon/client.js";
 import type { Io } from "./output.js";
 import { json } from "./output.js";
 import { progressBar } from "./progress.js";
@@ -17,9 +21,15 @@ export interface GlobalOptions {
   host?: string;
 }
 
+/** Where a command's requests go: a daemon, or the database file opened in this process. */
+type Target = { kind: "daemon"; host: string; db?: string } | { kind: "local"; db: string };
+
 /**
- * What every command needs: the global options, the output, and a controller opened for it and
- * closed after it. Commands that only read open the database read-only.
+ * What every command needs: the global options, the output, and the API it talks to, opened for it
+ * and closed after it. The API is a daemon's when --host or NETLEDGER_HOST names one, or when no
+ * database was named and the default socket answers; otherwise the database opened here (read-only
+ * for commands that only read). An explicit --db always means that file: a daemon that happens to run
+ * on the machine never captures it.
  */
 export class CliContext {
   private styleCache: Style | undefined;
@@ -34,13 +44,82 @@ export class CliContext {
   }
 
   dbPath(g: GlobalOptions): string {
-    return g.db ?? defaultDbPath(this.io.env);
+    return g.db || defaultDbPath(this.io.env);
   }
 
   commandOptions(g: GlobalOptions): CommandOptions {
     return { ...(g.requestId !== undefined ? { requestId: g.requestId } : {}), ...(g.actor !== undefined ? { actor: g.actor } : {}) };
   }
 
+  /** The database the user named, if any (--db, or NETLEDGER_DB in the environment). */
+  private explicitDb(g: GlobalOptions): string | undefined {
+    return g.db || this.io.env["NETLEDGER_DB"] || undefined;
+  }
+
+  private async target(g: GlobalOptions): Promise<Target> {
+    const db = this.explicitDb(g);
+    // An empty NETLEDGER_HOST (or --host "") means none, as an empty NETLEDGER_DB does.
+    const host = g.host || this.io.env["NETLEDGER_HOST"] || undefined;
+    if (host !== undefined) return { kind: "daemon", host, ...(db !== undefined ? { db: resolve(db) } : {}) };
+    if (db !== undefined) return { kind: "local", db };
+    const socket = defaultSocketPath(this.io.env);
+    if (await daemonAnswers(socket)) return { kind: "daemon", host: `unix://${socket}` };
+    return { kind: "local", db: this.dbPath(g) };
+  }
+
+  private daemonApi(t: { host: string; db?: string }, g: GlobalOptions): HttpApi {
+    const env = this.io.env;
+    const tls = {
+      ...(env["NETLEDGER_TLS_CERT"] ? { cert: env["NETLEDGER_TLS_CERT"] } : {}),
+      ...(env["NETLEDGER_TLS_KEY"] ? { key: env["NETLEDGER_TLS_KEY"] } : {}),
+      ...(env["NETLEDGER_TLS_CA"] ? { ca: env["NETLEDGER_TLS_CA"] } : {}),
+    };
+    // The actor defaults to the user running the CLI, not the daemon's, as when the CLI opens the file.
+    return new HttpApi({ host: t.host, tls, actor: g.actor ?? defaultActor(), ...(t.db !== undefined ? { db: t.db } : {}) });
+  }
+
+  /** Runs `fn` with the API: a daemon's, or a controller opened here for it and closed after it. */
+  async withApi<T>(
+    cmd: Command,
+    mode: "read" | "write",
+    fn: (api: NetledgerApi, g: GlobalOptions) => Promise<T> | T,
+    extra: Partial<OpenOptions> = {},
+  ): Promise<T> {
+    const g = this.globals(cmd);
+    const t = await this.target(g);
+    const api =
+      t.kind === "daemon"
+        ? this.daemonApi(t, g)
+        : await LocalApi.open({
+            ...this.openOptions,
+            ...extra,
+            db: t.db,
+            readonly: mode === "read",
+            ...(g.actor !== undefined ? { actor: g.actor } : {}),
+          });
+    try {
+      return await fn(api, g);
+    } finally {
+      await api.close();
+    }
+  }
+
+  /** The database file to open in this process: the one named, or the daemon's (SQLite lets both use it). */
+  private async localDb(g: GlobalOptions): Promise<string> {
+    const t = await this.target(g);
+    if (t.db !== undefined) return t.db;
+    const api = this.daemonApi(t as { host: string }, g);
+    try {
+      return (await api.health()).db;
+    } finally {
+      await api.close();
+    }
+  }
+
+  /**
+   * Runs `fn` with a controller opened in this process, for what the API does not carry. With a daemon
+   * in use and no --db, that is the daemon's database (SQLite lets both use it).
+   */
   async withController<T>(
     cmd: Command,
     mode: "read" | "write",
@@ -51,7 +130,7 @@ export class CliContext {
     const c = await Controller.open({
       ...this.openOptions,
       ...extra,
-      db: this.dbPath(g),
+      db: await this.localDb(g),
       readonly: mode === "read",
       ...(g.actor !== undefined ? { actor: g.actor } : {}),
     });
@@ -68,7 +147,7 @@ export class CliContext {
    */
   async withLedger<T>(cmd: Command, fn: (l: Ledger, g: GlobalOptions) => Promise<T> | T): Promise<T> {
     const g = this.globals(cmd);
-    const ledger = Ledger.open(this.dbPath(g));
+    const ledger = Ledger.open(await this.localDb(g));
     try {
       return await fn(ledger, g);
     } finally {

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { OpenOptions } from "../controller/controller.js";
+import { version } from "../api/version.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDrivers } from "./commands/drivers.js";
@@ -12,11 +12,11 @@ import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
+import { registerServe } from "./commands/serve.js";
 import { CliContext } from "./context.js";
 import { errorText, type Io, processIo } from "./output.js";
 import { collect } from "./parse.js";
 
-const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export function buildProgram(cli: CliContext): Command {
   const program = new Command("netledger")
@@ -40,6 +40,7 @@ export function buildProgram(cli: CliContext): Command {
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
   registerGc(program, cli);
+  registerServe(program, cli);
   registerCompletion(program, cli);
   program.addHelpText(
     "after",

@@ -20,6 +20,11 @@ export function defaultRunDir(env: NodeJS.ProcessEnv = process.env): string {
   return runtime ? join(runtime, "netledger") : join("/tmp", `netledger-${process.getuid?.() ?? "user"}`);
 }
 
+/** The daemon's UNIX socket: /run/netledger/netledger.sock for root (interface.md §2, `serve`). */
+export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(defaultRunDir(env), "netledger.sock");
+}
+
 export function defaultActor(): string {
   try {
     return userInfo().username;

@@ -3,22 +3,31 @@
  * can act on. Codes follow libnetwork's error classes (types/types.go: NotFound, Forbidden, BadRequest…)
  * plus the ones an event log adds (Corrupt, InDoubt) and a driver's answer can earn (Timeout, BadResponse).
  */
-export type ErrorCode =
-  | "NotFound"
-  | "Conflict"
-  | "InvalidParameter"
-  | "Forbidden"
-  | "ActiveEndpoints"
-  | "Exhausted"
-  | "IllegalState"
-  | "DriverError"
-  | "PluginUnavailable"
-  | "Timeout"
-  /** A driver answered something its contract does not allow (a malformed result); it may have acted. */
-  | "BadResponse"
-  | "Corrupt"
-  | "InDoubt"
-  | "Internal";
+export const errorCodes = [
+  "NotFound",
+  "Conflict",
+  "InvalidParameter",
+  "Forbidden",
+  "ActiveEndpoints",
+  "Exhausted",
+  "IllegalState",
+  "DriverError",
+  "PluginUnavailable",
+  "Timeout",
+  // A driver answered something its contract does not allow (a malformed result); it may have acted.
+  "BadResponse",
+  "Corrupt",
+  "InDoubt",
+  // The daemon cannot be reached, or is shutting down.
+  "Unavailable",
+  "Internal",
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && (errorCodes as readonly string[]).includes(code);
+}
 
 const marker = Symbol.for("netledger.error");
 

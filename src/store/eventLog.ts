@@ -162,7 +162,9 @@ export class EventLog {
       const version = currentVersion[e.type];
       const data = canonicalJson(e.data);
       hash = chainHash(hash, { seq, stream: e.stream, type: e.type, version, data, meta: metaJson });
-      out.push({ ...e, seq, version, meta, hash, [dataText]: data } as unknown as StoredEvent);
+      // The data as it will read back from the log (canonical key order), so that the state a command
+      // leaves behind is the state a replay rebuilds, down to the order of keys in its views.
+      out.push({ ...e, data: JSON.parse(data), seq, version, meta, hash, [dataText]: data } as unknown as StoredEvent);
     }
     return out;
   }

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
 import type { OpenOptions } from "../../src/controller/controller.js";
+import { daemonEnv } from "./daemon.js";
 
 export interface CliResult {
   code: number;
@@ -12,11 +13,15 @@ export interface CliResult {
 /** The built CLI, as users run it (`npm test` builds first). */
 export const cliPath = fileURLToPath(new URL("../../bin/netledger.js", import.meta.url));
 
-/** Runs `netledger ARGS` in a child process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+/**
+ * Runs `netledger ARGS` in a child process. With NETLEDGER_TEST_VIA_DAEMON=1 the command goes through
+ * a daemon on the database it names (helpers/daemon.ts).
+ */
+export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  const viaDaemon = await daemonEnv(args, opts.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...opts.env },
+      env: { ...process.env, NO_COLOR: "1", ...opts.env, ...viaDaemon },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -30,8 +35,11 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 }
 
 /**
+/**
  * Runs the CLI in this process (fast; same code path as the binary but for process start-up), with
- * the open options an embedder would give (its drivers, say), a fixed clock or an abort signal.
+ * the open options an embedder would give (its drivers, say), a fixed clock or an abort signal. With
+ * NETLEDGER_TEST_VIA_DAEMON=1 the command goes through a daemon on the database it names, unless it
+ * brings open options of its own (a daemon has only its own drivers).
  */
 export async function cli(
   args: string[],
@@ -41,13 +49,14 @@ export async function cli(
   const { now, signal, ...openOptions } = opts;
   let stdout = "";
   let stderr = "";
+  const viaDaemon = Object.keys(openOptions).length > 0 ? { NETLEDGER_HOST: "" } : await daemonEnv(args, env);
   const code = await main(
     args,
     {
       out: (s) => void (stdout += s),
       err: (s) => void (stderr += s),
       isTTY: false,
-      env: { ...process.env, NO_COLOR: "1", ...env },
+      env: { ...process.env, NO_COLOR: "1", ...env, ...viaDaemon },
       ...(now ? { now: () => now } : {}),
       ...(signal ? { signal } : {}),
     },

@@ -13,13 +13,8 @@ export function registerDrivers(program: Command, cli: CliContext): void {
     .description("registered drivers, built-in and plugin, with their scope")
     .addHelpText("after", "\nExample:\n  netledger drivers ls\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const list = c.registry.list().map((d) => ({
-          name: d.name,
-          scope: d.capability.dataScope,
-          connectivityScope: d.capability.connectivityScope ?? d.capability.dataScope,
-          origin: d.origin,
-        }));
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const list = await api.drivers();
         cli.print(g, list, () => table(["NAME", "SCOPE", "CONNECTIVITY", "ORIGIN"], list.map((d) => [d.name, d.scope, d.connectivityScope, d.origin])));
       });
     });

@@ -1,9 +1,5 @@
 import type { Command } from "commander";
-import * as C from "../../domain/collection.js";
-import { NetledgerError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
-import { resolveEndpoint, resolveNetwork } from "../../domain/resolve.js";
-import { endpointView } from "../../domain/views.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { collect, portBinding } from "../parse.js";
@@ -27,11 +23,10 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .option("--alias <alias>", "a network-scoped alias (repeatable)", collect, [])
     .addHelpText("after", "\nExample:\n  netledger endpoint create n1 e1\n")
     .action(async (net: string, name: string, o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.run(
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const ep = await api.createEndpoint(
+          net,
           {
-            type: "endpoint.create",
-            network: net,
             name,
             ...(o.ip ? { ip: o.ip } : {}),
             ...(o.ip6 ? { ip6: o.ip6 } : {}),
@@ -41,8 +36,7 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
           },
           cli.commandOptions(g),
         );
-        const id = r.entity!.id;
-        cli.print(g, c.endpoint(id)?.view() ?? { id }, () => id + "\n");
+        cli.print(g, ep, () => ep.id + "\n");
       });
     });
 
@@ -53,11 +47,10 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .option("--network <network>", "only this network's")
     .addHelpText("after", "\nExample:\n  netledger endpoint ls --network n1\n")
     .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const s = c.current();
-        const only = o.network ? resolveNetwork(s, o.network).id : undefined;
-        const views = c.view().endpoints.filter((e) => only === undefined || e.network === only);
-        const netName = (id: string) => C.get(s.networks, id)?.name ?? shortId(id);
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const [views, networks] = await Promise.all([api.endpoints(o.network), api.networks()]);
+        const names = new Map(networks.map((n) => [n.id, n.name]));
+        const netName = (id: string) => names.get(id) ?? shortId(id);
         cli.print(g, views, () =>
           table(
             ["ENDPOINT ID", "NAME", "NETWORK", "SANDBOX", "IPV4", "STATE"],
@@ -76,9 +69,8 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect --history n1 e1\n")
     .action(async (net: string, name: string, o: { history: boolean }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => findEndpointInLog(l, net, name));
-      await cli.withController(cmd, "read", (c, g) => {
-        const s = c.current();
-        const v = endpointView(resolveEndpoint(s, resolveNetwork(s, net), name));
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const v = await api.endpoint(net, name);
         cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
       });
     });
@@ -92,9 +84,9 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .option("-f, --force", "leave the sandbox first if joined", false)
     .addHelpText("after", "\nExample:\n  netledger endpoint rm n1 e1\n")
     .action(async (net: string, name: string, o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.run({ type: "endpoint.delete", network: net, endpoint: name, force: o.force }, cli.commandOptions(g));
-        cli.print(g, { removed: r.entity?.id ?? null }, () => name + "\n");
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const r = await api.deleteEndpoint(net, name, o.force, cli.commandOptions(g));
+        cli.print(g, r, () => name + "\n");
       });
     });
 
@@ -107,11 +99,9 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
       .argument("<sandbox>", "sandbox id or container id")
       .addHelpText("after", `\nExample:\n  netledger endpoint ${verb} n1 e1 c1\n`)
       .action(async (net: string, name: string, sb: string, _o, cmd: Command) => {
-        await cli.withController(cmd, "write", async (c, g) => {
-          const r = await c.run({ type: `endpoint.${verb}`, network: net, endpoint: name, sandbox: sb }, cli.commandOptions(g));
-          const ep = c.endpoint(r.entity!.id);
-          if (!ep) throw new NetledgerError("NotFound", `endpoint ${name} no longer exists`);
-          cli.print(g, ep.view(), () => "");
+        await cli.withApi(cmd, "write", async (api, g) => {
+          const ep = await api[verb](net, name, sb, cli.commandOptions(g));
+          cli.print(g, ep, () => "");
         });
       });
   }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { EntityDirectory, type EntityKind, type LoggedEntity } from "../../controller/entities.js";
 import type { Ledger } from "../../controller/ledger.js";
-import { notFound } from "../../domain/errors.js";
+import { isNetledgerError, NetledgerError, notFound } from "../../domain/errors.js";
 import { isId, isIdPrefix } from "../../domain/ids.js";
 import type { EventLog } from "../../store/eventLog.js";
 import type { CliContext } from "../context.js";
@@ -44,6 +44,16 @@ export function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKi
   if (found.length === 0) return "";
   const gone = found.map((e) => `${entityRef(e)} was deleted at seq ${log.lastSeqOf(e.id) ?? e.createdSeq}`).join("; ");
   return `: ${gone}; "netledger ${command} --history ${ref}" shows its history`;
+}
+
+/**
+ * Rethrows an error; a NotFound for `ref` gets what the log knows of it (deleted when, and how to see
+ * its history), so that a name that once existed is not simply "not found".
+ */
+export async function withDeletedHint(cli: CliContext, cmd: Command, e: unknown, ref: string, kinds: readonly EntityKind[], command: string): Promise<never> {
+  if (!isNetledgerError(e) || e.code !== "NotFound") throw e;
+  const hint = await cli.withLedger(cmd, (l) => deletedHint(l.log, ref, kinds, command)).catch(() => "");
+  throw hint ? new NetledgerError("NotFound", `${e.message}${hint}`, e.details) : e;
 }
 
 /** Prints the histories of entities: a heading and the events of each (JSON: an array of histories). */

@@ -57,8 +57,8 @@ Examples:
     .description("write a snapshot of the current state (an optimisation: replay never needs it)")
     .addHelpText("after", "\nExample:\n  netledger snapshot\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "write", (c, g) => {
-        const s = c.snapshot();
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const s = await api.snapshot();
         cli.print(g, s, () => `snapshot at seq ${s.seq}, state hash ${s.stateHash}\n`);
       });
     });
@@ -69,11 +69,11 @@ Examples:
     .addHelpText("after", "\nExample:\n  netledger recover --json\n")
     .action(async (_o, cmd: Command) => {
       // Opened without recovering, so that recover() does the work and can say what it did.
-      await cli.withController(
+      await cli.withApi(
         cmd,
         "write",
-        async (c, g) => {
-          const r = await c.recover();
+        async (api, g) => {
+          const r = await api.recover();
           cli.print(g, r, () => recoveryText(r));
         },
         { recover: false },

@@ -3,9 +3,10 @@ import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.j
 import type { IpamConfig } from "../../domain/events.js";
 import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
 import { shortId } from "../../domain/ids.js";
+import type { NetworkView } from "../../domain/views.js";
 import type { CliContext } from "../context.js";
 import { errorText, table } from "../output.js";
-import { deletedHint, findInLog, printHistories } from "./inspect.js";
+import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
 import { collect, keyValues, portBinding } from "../parse.js";
 
 export function registerNetwork(program: Command, cli: CliContext): void {
@@ -30,17 +31,21 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .option("--label <key=value>", "a label (repeatable)", collect, [])
     .addHelpText("after", "\nExample:\n  netledger network create -d null --subnet 10.9.0.0/24 n1\n")
     .action(async (name: string, o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
+      await cli.withApi(cmd, "write", async (api, g) => {
         const config = ipamConfig(o.subnet, o.gateway, o.ipRange, keyValues("--aux-address", o.auxAddress));
-        const n = await c.newNetwork(o.driver, name, {
-          ...cli.commandOptions(g),
-          ipam: { config, ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
-          ipv6: o.ipv6,
-          internal: o.internal,
-          options: keyValues("--opt", o.opt),
-          labels: keyValues("--label", o.label),
-        });
-        cli.print(g, n.view(), () => n.id + "\n");
+        const n = await api.createNetwork(
+          {
+            driver: o.driver,
+            name,
+            ipam: { config, options: {}, ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
+            ipv6: o.ipv6,
+            internal: o.internal,
+            options: keyValues("--opt", o.opt),
+            labels: keyValues("--label", o.label),
+          },
+          cli.commandOptions(g),
+        );
+        cli.print(g, n, () => n.id + "\n");
       });
     });
 
@@ -50,8 +55,8 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .description("list networks")
     .addHelpText("after", "\nExample:\n  netledger network ls --json\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const views = c.view().networks;
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const views = await api.networks();
         cli.print(g, views, () =>
           table(
             ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "STATE"],
@@ -69,12 +74,9 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect --history n1\n")
     .action(async (refs: string[], o: { history: boolean }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((r) => findInLog(l, r, ["network"])));
-      await cli.withController(cmd, "read", (c, g) => {
-        const views = refs.map((r) => {
-          const n = c.network(r);
-          if (!n) throw new NetledgerError("NotFound", `network "${r}" not found${deletedHint(c.store.log, r, ["network"], "network inspect")}`);
-          return n.view();
-        });
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const views: NetworkView[] = [];
+        for (const r of refs) views.push(await api.network(r).catch((e) => withDeletedHint(cli, cmd, e, r, ["network"], "network inspect")));
         cli.print(g, views, () => JSON.stringify(views, null, 2) + "\n");
       });
     });
@@ -88,12 +90,12 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger network rm --force n1\n")
     .action(async (refs: string[], o, cmd: Command) => {
       // Like `docker network rm a b c`: each is tried; the ones that fail are named, the rest go.
-      await cli.withController(cmd, "write", async (c, g) => {
+      await cli.withApi(cmd, "write", async (api, g) => {
         const failures: NetledgerError[] = [];
         const removed: string[] = [];
         for (const r of refs) {
           try {
-            await c.run({ type: "network.delete", network: r, force: o.force }, cli.commandOptions(g));
+            await api.deleteNetwork(r, o.force, cli.commandOptions(g));
             removed.push(r);
           } catch (e) {
             if (!isNetledgerError(e)) throw e;
@@ -121,11 +123,10 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .option("-p, --publish <spec>", "publish a port: [HOSTIP:]HOSTPORT:PORT[/tcp|udp] (repeatable)", collect, [])
     .addHelpText("after", "\nExample:\n  netledger network connect --ip 10.9.0.5 n1 c1\n")
     .action(async (net: string, sb: string, o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.run(
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const ep = await api.connect(
+          net,
           {
-            type: "network.connect",
-            network: net,
             sandbox: sb,
             ...(o.ip ? { ip: o.ip } : {}),
             ...(o.ip6 ? { ip6: o.ip6 } : {}),
@@ -134,8 +135,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
           },
           cli.commandOptions(g),
         );
-        const ep = c.endpoint(r.entity!.id);
-        cli.print(g, ep?.view() ?? { id: r.entity!.id }, () => "");
+        cli.print(g, ep, () => "");
       });
     });
 
@@ -147,9 +147,9 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addOption(new Option("-f, --force", "remove the endpoint even if it is joined").default(false))
     .addHelpText("after", "\nExample:\n  netledger network disconnect n1 c1\n")
     .action(async (net: string, sb: string, o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.run({ type: "network.disconnect", network: net, sandbox: sb, force: o.force }, cli.commandOptions(g));
-        cli.print(g, { endpoint: r.entity?.id ?? null }, () => "");
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const r = await api.disconnect(net, { sandbox: sb, force: o.force }, cli.commandOptions(g));
+        cli.print(g, r, () => "");
       });
     });
 }

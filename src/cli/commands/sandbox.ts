@@ -4,7 +4,7 @@ import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { collect, extraHost } from "../parse.js";
-import { deletedHint, findInLog, printHistories } from "./inspect.js";
+import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
 
 export function registerSandbox(program: Command, cli: CliContext): void {
   const sandbox = program
@@ -25,16 +25,19 @@ export function registerSandbox(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger sandbox create --host-netns c1\n")
     .action(async (containerId: string, o, cmd: Command) => {
       if (o.netns && o.hostNetns) throw new NetledgerError("InvalidParameter", "--netns and --host-netns exclude each other");
-      await cli.withController(cmd, "write", async (c, g) => {
-        const sb = await c.newSandbox(containerId, {
-          ...cli.commandOptions(g),
-          ...(o.hostname ? { hostname: o.hostname } : {}),
-          ...(o.domainname ? { domainname: o.domainname } : {}),
-          dns: o.dns,
-          extraHosts: (o.addHost as string[]).map(extraHost),
-          ...(o.hostNetns ? { netns: null } : o.netns ? { netns: o.netns } : {}),
-        });
-        cli.print(g, sb.view(), () => sb.id + "\n");
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const sb = await api.createSandbox(
+          {
+            containerId,
+            ...(o.hostname ? { hostname: o.hostname } : {}),
+            ...(o.domainname ? { domainname: o.domainname } : {}),
+            dns: o.dns,
+            extraHosts: (o.addHost as string[]).map(extraHost),
+            ...(o.hostNetns ? { netns: null } : o.netns ? { netns: o.netns } : {}),
+          },
+          cli.commandOptions(g),
+        );
+        cli.print(g, sb, () => sb.id + "\n");
       });
     });
 
@@ -44,8 +47,8 @@ export function registerSandbox(program: Command, cli: CliContext): void {
     .description("list sandboxes")
     .addHelpText("after", "\nExample:\n  netledger sandbox ls\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
-        const views = c.view().sandboxes;
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const views = await api.sandboxes();
         cli.print(g, views, () =>
           table(
             ["SANDBOX ID", "CONTAINER", "KEY", "ENDPOINTS", "STATE"],
@@ -63,10 +66,8 @@ export function registerSandbox(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect --history c1\n")
     .action(async (ref: string, o: { history: boolean }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => findInLog(l, ref, ["sandbox"]));
-      await cli.withController(cmd, "read", (c, g) => {
-        const sb = c.sandbox(ref);
-        if (!sb) throw new NetledgerError("NotFound", `sandbox "${ref}" not found${deletedHint(c.store.log, ref, ["sandbox"], "sandbox inspect")}`);
-        const v = sb.view();
+      await cli.withApi(cmd, "read", async (api, g) => {
+        const v = await api.sandbox(ref).catch((e) => withDeletedHint(cli, cmd, e, ref, ["sandbox"], "sandbox inspect"));
         cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
       });
     });
@@ -79,9 +80,9 @@ export function registerSandbox(program: Command, cli: CliContext): void {
     .option("-f, --force", "also drop a sandbox whose namespace could not be made", false)
     .addHelpText("after", "\nExample:\n  netledger sandbox rm c1\n")
     .action(async (ref: string, o, cmd: Command) => {
-      await cli.withController(cmd, "write", async (c, g) => {
-        const r = await c.run({ type: "sandbox.delete", sandbox: ref, force: o.force }, cli.commandOptions(g));
-        cli.print(g, { removed: r.entity?.id ?? null }, () => ref + "\n");
+      await cli.withApi(cmd, "write", async (api, g) => {
+        const r = await api.deleteSandbox(ref, o.force, cli.commandOptions(g));
+        cli.print(g, r, () => ref + "\n");
       });
     });
 }

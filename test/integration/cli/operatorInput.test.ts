@@ -8,7 +8,9 @@ import { chainHash } from "../../../src/store/hashChain.js";
 
 /** Bad input to the operator's commands gets a clear error naming what was wrong, and changes nothing. */
 let db: string;
-const run = (...args: string[]) => cli(["--db", db, ...args]);
+// The fixture log has an effect left open by a process that is gone: a daemon would take it over as it
+// starts, and these tests check that the operator's tools and refusals change nothing. So: no daemon.
+const run = (...args: string[]) => cli(["--db", db, ...args], { NETLEDGER_HOST: "" });
 
 beforeAll(() => {
   db = join(fileTempDir(), "netledger.db");

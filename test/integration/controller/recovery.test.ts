@@ -54,6 +54,10 @@ async function crashChild(db: string, external: string, steps: Step[], at: strin
 
 const createN1: Step[] = [{ requestId: "r-n1", cmd: { type: "network.create", name: "n1", driver: ext } }];
 
+/** No effect open: neither pending nor in doubt (one being taken over is in doubt until its attempt is recorded). */
+const nothingOpen = (c: { view(): { effects: { pending: unknown[]; inDoubt: unknown[] } } }) =>
+  c.view().effects.pending.length === 0 && c.view().effects.inDoubt.length === 0;
+
 const savedBoot = process.env[bootIdEnvVar];
 afterEach(() => {
   if (savedBoot === undefined) delete process.env[bootIdEnvVar];
@@ -77,7 +81,7 @@ describe("an unavailable driver", () => {
     await c.newNetwork("null", "n0");
 
     delete r.system.faults.createEndpoint;
-    await until(() => c.view().effects.pending.length === 0);
+    await until(() => nothingOpen(c));
     expect(n.endpointByName("e1")!.view().state).toBe("created");
     // Back-off retries are not attempts of their own: the call was received once, and the log has no takeover.
     expect(r.system.callCounts().createEndpoint).toBe(1);
@@ -100,7 +104,7 @@ describe("an unavailable driver", () => {
       // Open has returned while the call it started is held by the driver: the effect is taken over, still open.
       expect(c.view().effects.pending).toMatchObject([{ op: "createEndpoint", attempts: 2 }]);
       held.release();
-      await until(() => c.view().effects.pending.length === 0);
+      await until(() => nothingOpen(c));
       expect(c.networkByName("n1")!.endpointByName("e1")!.view().state).toBe("created");
       expect(r.system.state().endpoints).toHaveProperty(c.networkByName("n1")!.endpointByName("e1")!.id);
     } finally {
@@ -136,7 +140,7 @@ describe("a reboot", () => {
     await crashChild(r.db, r.system.file, createN1, "after-call:1", { [bootIdEnvVar]: "boot-a" });
     process.env[bootIdEnvVar] = "boot-b";
     const c = await r.open();
-    await until(() => c.view().effects.pending.length === 0);
+    await until(() => nothingOpen(c));
     expect(c.networkByName("n1")!.view().state).toBe("active");
     const events = await r.events();
     expect(events.filter((e) => e.type === "host.booted").map((e) => e.data)).toEqual([{ boot: "boot-b", previous: "boot-a" }]);

@@ -1,0 +1,238 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { CommandInput, CommandType } from "../domain/commands.js";
+import { notFound } from "../domain/errors.js";
+import type { StoredEvent } from "../domain/events.js";
+import { findNetwork, findSandbox, resolveEndpoint, resolveNetwork } from "../domain/resolve.js";
+import { type EndpointView, endpointView, type StateView, stateView } from "../domain/views.js";
+import { Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
+import type { VerifyReport } from "../controller/verify.js";
+import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
+import type {
+  CallOptions,
+  ConnectBody,
+  DisconnectBody,
+  Disconnected,
+  DriverView,
+  EndpointCreateBody,
+  EventQuery,
+  Health,
+  NetledgerApi,
+  NetworkCreateBody,
+  Removed,
+  SandboxCreateBody,
+} from "./contract.js";
+import { version } from "./version.js";
+
+/** Rows read from the log per page when streaming it, so that a long log never blocks other requests. */
+const eventPage = 500;
+/** How often a followed stream looks for new events. */
+const followPollMs = 100;
+
+/**
+ * The API on a Controller this process owns: what the CLI runs when it opens the database itself, and
+ * what the daemon's routes run. Entities are named as the CLI names them (names, ids, id prefixes,
+ * container ids); answers are the views of interface.md §3.
+ */
+export class LocalApi implements NetledgerApi {
+  constructor(readonly controller: Controller) {}
+
+  static async open(opts: OpenOptions): Promise<LocalApi> {
+    return new LocalApi(await Controller.open(opts));
+  }
+
+  private async run<T extends CommandType>(type: T, body: object, o: CallOptions = {}) {
+    return this.controller.run({ type, ...body } as CommandInput, o);
+  }
+
+  private endpointNow(id: string): EndpointView {
+    const e = this.controller.endpoint(id);
+    if (!e) throw notFound(`endpoint ${id.slice(0, 12)} no longer exists`);
+    return e.view();
+  }
+
+  // ------------------------------------------------------------ networks
+
+  async networks() {
+    return this.controller.view().networks;
+  }
+
+  async network(ref: string) {
+    const n = this.controller.network(ref);
+    if (!n) throw notFound(`network "${ref}" not found`);
+    return n.view();
+  }
+
+  async createNetwork(body: NetworkCreateBody, o?: CallOptions) {
+    const r = await this.run("network.create", body, o);
+    return this.network(r.entity!.id);
+  }
+
+  async deleteNetwork(ref: string, force: boolean, o?: CallOptions): Promise<Removed> {
+    const r = await this.run("network.delete", { network: ref, force }, o);
+    return { removed: r.entity?.id ?? null };
+  }
+
+  async connect(network: string, body: ConnectBody, o?: CallOptions) {
+    const r = await this.run("network.connect", { ...body, network }, o);
+    return this.endpointNow(r.entity!.id);
+  }
+
+  async disconnect(network: string, body: DisconnectBody, o?: CallOptions): Promise<Disconnected> {
+    const r = await this.run("network.disconnect", { ...body, network }, o);
+    return { endpoint: r.entity?.id ?? null };
+  }
+
+  // ------------------------------------------------------------ endpoints
+
+  async endpoints(network?: string) {
+    const only = network !== undefined ? resolveNetwork(this.controller.current(), network).id : undefined;
+    return this.controller.view().endpoints.filter((e) => only === undefined || e.network === only);
+  }
+
+  async endpoint(network: string, ref: string) {
+    const s = this.controller.current();
+    return endpointView(resolveEndpoint(s, resolveNetwork(s, network), ref));
+  }
+
+  async createEndpoint(network: string, body: EndpointCreateBody, o?: CallOptions) {
+    const r = await this.run("endpoint.create", { ...body, network }, o);
+    return this.endpointNow(r.entity!.id);
+  }
+
+  async deleteEndpoint(network: string, ref: string, force: boolean, o?: CallOptions): Promise<Removed> {
+    const r = await this.run("endpoint.delete", { network, endpoint: ref, force }, o);
+    return { removed: r.entity?.id ?? null };
+  }
+
+  async join(network: string, endpoint: string, sandbox: string, o?: CallOptions) {
+    const r = await this.run("endpoint.join", { network, endpoint, sandbox }, o);
+    return this.endpointNow(r.entity!.id);
+  }
+
+  async leave(network: string, endpoint: string, sandbox: string, o?: CallOptions) {
+    const r = await this.run("endpoint.leave", { network, endpoint, sandbox }, o);
+    return this.endpointNow(r.entity!.id);
+  }
+
+  // ------------------------------------------------------------ sandboxes
+
+  async sandboxes() {
+    return this.controller.view().sandboxes;
+  }
+
+  async sandbox(ref: string) {
+    const sb = this.controller.sandbox(ref);
+    if (!sb) throw notFound(`sandbox "${ref}" not found`);
+    return sb.view();
+  }
+
+  async createSandbox(body: SandboxCreateBody, o?: CallOptions) {
+    const r = await this.run("sandbox.create", body, o);
+    return this.sandbox(r.entity!.id);
+  }
+
+  async deleteSandbox(ref: string, force: boolean, o?: CallOptions): Promise<Removed> {
+    const r = await this.run("sandbox.delete", { sandbox: ref, force }, o);
+    return { removed: r.entity?.id ?? null };
+  }
+
+  // ------------------------------------------------------------ the log
+
+  /** A stream named by a network name or a container id means that entity's id. */
+  private filterOf(q: EventQuery): EventFilter {
+    let stream = q.stream;
+    if (stream !== undefined) {
+      const s = this.controller.current();
+      stream = findNetwork(s, stream)?.id ?? findSandbox(s, stream)?.id ?? stream;
+    }
+    return {
+      ...(q.since !== undefined ? { since: q.since } : {}),
+      ...(q.until !== undefined ? { until: q.until } : {}),
+      ...(stream !== undefined ? { stream } : {}),
+      ...(q.type !== undefined ? { type: q.type } : {}),
+      ...(q.actor !== undefined ? { actor: q.actor } : {}),
+    };
+  }
+
+  /**
+   * Pages through the log up to the head as it was when each page was read; with `follow`, goes on
+   * looking for new events until the signal aborts or the `until` bound is passed. A bad query is
+   * refused here, before the first event is asked for.
+   */
+  events(q: EventQuery = {}): AsyncGenerator<StoredEvent> {
+    return this.pages(this.filterOf(q), q);
+  }
+
+  private async *pages(filter: EventFilter, q: EventQuery): AsyncGenerator<StoredEvent> {
+    const log = this.controller.store.log;
+    let since = filter.since ?? 0;
+    for (;;) {
+      if (q.signal?.aborted) return;
+      const head = log.head().seq;
+      const upTo = filter.until !== undefined ? Math.min(filter.until, head) : head;
+      if (since <= upTo) {
+        const rows = [...log.rows({ ...filter, since, until: upTo }, eventPage)];
+        for (const r of rows) yield toEvent(r);
+        if (rows.length === eventPage) {
+          since = rows.at(-1)!.seq + 1;
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
+        since = upTo + 1;
+      }
+      if (!q.follow || (filter.until !== undefined && since > filter.until)) return;
+      try {
+        await sleep(followPollMs, undefined, q.signal ? { signal: q.signal } : {});
+      } catch {
+        return; // aborted
+      }
+    }
+  }
+
+  async state(until?: number | Date): Promise<StateView> {
+    const head = this.controller.headOf();
+    // The state now is the fold of the whole log (replay determinism, invariant 1): no need to fold it again.
+    if (until === undefined || (typeof until === "number" && until >= head.seq)) return stateView(this.controller.current());
+    return this.controller.stateAt(until);
+  }
+
+  async head(): Promise<Head> {
+    return this.controller.headOf();
+  }
+
+  async verify(o: { expectHead?: string } = {}): Promise<VerifyReport> {
+    return this.controller.verify(o.expectHead !== undefined ? { expectHead: o.expectHead } : {});
+  }
+
+  async snapshot() {
+    return this.controller.snapshot();
+  }
+
+  async recover(): Promise<RecoveryReport> {
+    return this.controller.recover();
+  }
+
+  async drivers(): Promise<DriverView[]> {
+    return this.controller.registry.list().map((d) => ({
+      name: d.name,
+      scope: d.capability.dataScope,
+      connectivityScope: d.capability.connectivityScope ?? d.capability.dataScope,
+      origin: d.origin,
+    }));
+  }
+
+  async health(): Promise<Health> {
+    return {
+      status: "ok",
+      version,
+      pid: process.pid,
+      db: this.controller.path,
+      head: this.controller.headOf(),
+      stats: this.controller.stats(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.controller.close();
+  }
+}

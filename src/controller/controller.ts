@@ -430,14 +430,18 @@ export class Controller {
     this.counters.commits++;
     this.counters.commands += batch.length;
     results.forEach((r, i) => {
-      if (isNetledgerError(r)) return;
-      const since = repeats.get(i);
-      if (since !== undefined) {
-        const failure = this.followRepeat(r.root, since);
-        if (failure) results[i] = failure;
-      } else if (r.events.some((e) => e.type === "effect.requested" && e.data.root === r.root)) this.waiterFor(r.root, true);
+      if (isNetledgerError(r) || repeats.has(i)) return;
+      if (r.events.some((e) => e.type === "effect.requested" && e.data.root === r.root)) this.waiterFor(r.root, true);
     });
     this.afterFold(appended, true);
+    // Repeats are followed only once this batch's own intents are dispatched: an intent of the same
+    // command requested in this batch (a continuation) is ours, not in doubt, and must not be taken over.
+    results.forEach((r, i) => {
+      const since = repeats.get(i);
+      if (since === undefined || isNetledgerError(r)) return;
+      const failure = this.followRepeat(r.root, since);
+      if (failure) results[i] = failure;
+    });
     batch.forEach((p, i) => {
       const r = results[i]!;
       if (isNetledgerError(r)) return p.reject(r);

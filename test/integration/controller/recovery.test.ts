@@ -241,6 +241,33 @@ describe("recover()", () => {
   });
 });
 
+describe("a repeated request id", () => {
+  it("committed with the outcome that requests its command's next call does not take that call over from itself", async () => {
+    const r = rig();
+    const hold = holding(r.system, "createEndpoint");
+    const c = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [hold.module], sandboxDriver: r.system.sandboxDriver() });
+    try {
+      await c.newNetwork(ext, "n1");
+      await c.newSandbox("c1");
+      const connect = { type: "network.connect", network: "n1", sandbox: "c1" } as const;
+      const first = c.run(connect, { requestId: "r-connect" });
+      await until(() => c.view().effects.pending.length === 1);
+      // The call answers and the request is sent again at once: CreateEndpoint's outcome (which
+      // requests the Join, root r-connect) and the repeat are committed in one batch.
+      hold.release();
+      const again = await c.run(connect, { requestId: "r-connect" });
+      await first;
+      expect(again.repeated).toBe(true);
+      expect(c.view().effects).toEqual({ pending: [], inDoubt: [] });
+      expect(c.view().endpoints.map((e) => e.state)).toEqual(["joined"]);
+      expect((await r.events()).filter((e) => e.type === "effect.attempted")).toEqual([]);
+    } finally {
+      hold.release();
+      await c.close();
+    }
+  });
+});
+
 describe("netledger recover", () => {
   it("lists the reboot and the effects it resolved, and then has nothing to recover", async () => {
     const r = rig();

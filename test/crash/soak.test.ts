@@ -7,6 +7,7 @@ import { type Exit, runJs } from "../helpers/child.js";
 import { type Compiled, compileChild } from "../helpers/compileChild.js";
 import { externalDriverName as ext, externalDrivers, ExternalSystem } from "../helpers/externalDriver.js";
 import { addressLeaks, driverMismatch, effectLogProblems } from "../helpers/invariants.js";
+import { seededRandom as random } from "../helpers/seeded.js";
 import { tempDir } from "../helpers/tmp.js";
 import type { SoakConfig } from "./soakWriter.js";
 
@@ -34,16 +35,6 @@ const runDir = "/run/netledger-soak-test";
  */
 const seed = Number(process.env["NETLEDGER_SOAK_SEED"] ?? Date.now() % 1_000_000);
 
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let writer: Compiled;
 beforeAll(() => {
   writer = compileChild(writerSource);
@@ -51,7 +42,7 @@ beforeAll(() => {
 afterAll(() => writer?.remove());
 
 describe("the soak", () => {
-  it(`survives ${perWriter * writers} SIGKILLs across ${writers} concurrent writers (seed ${seed}; NETLEDGER_SOAK_SEED repeats it)`, { timeout: 600_000 }, async () => {
+  it(`survives ${perWriter * writers} SIGKILLs across ${writers} concurrent writers (seed ${seed}; NETLEDGER_SOAK_SEED repeats it)`, { timeout: 300_000 }, async () => {
     const dir = tempDir("netledger-soak-");
     const db = join(dir, "netledger.db");
     const external = join(dir, "external.db");
@@ -85,7 +76,8 @@ describe("the soak", () => {
       }
     };
     await Promise.all(Array.from({ length: writers }, (_, n) => slot(n)));
-    expect(unexpected, `seed ${seed}`).toEqual([]);
+    // Joined, so that a failure prints the writer's own words in full.
+    expect(unexpected.join("\n"), `seed ${seed}: writers that stopped by themselves`).toBe("");
     expect(killed).toBeGreaterThanOrEqual(kills);
     // Some kills landed while a writer opened and recovered (the seed decides how many are timed so).
     expect(killedOpening, `seed ${seed}: kills during open`).toBeGreaterThan(0);

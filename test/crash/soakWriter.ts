@@ -1,9 +1,11 @@
+import Database from "better-sqlite3";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { CommandInput } from "../../src/domain/commands.js";
 import { isNetledgerError } from "../../src/domain/errors.js";
 import type { StateView } from "../../src/domain/views.js";
 import { Controller } from "../../src/index.js";
 import { externalDriverName as ext, externalDrivers, ExternalSystem } from "../helpers/externalDriver.js";
+import { seededRandom as random } from "../helpers/seeded.js";
 
 /**
  * One writer of the soak (test/crash/soak.test.ts): `node --import tsx test/crash/soakWriter.ts
@@ -32,18 +34,6 @@ interface Sent {
 }
 
 const refusals = new Set(["Conflict", "NotFound", "IllegalState", "Forbidden", "ActiveEndpoints"]);
-
-/** mulberry32: a small seeded generator, so a writer's choices follow from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function nextCommand(v: StateView, slot: number, rnd: () => number): CommandInput {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -95,13 +85,29 @@ async function main(configPath: string): Promise<void> {
   process.stdout.write("starting\n");
   const c = await Controller.open({ db: config.db, runDir: config.runDir, actor: `soak-${config.slot}`, ...externalDrivers(system) });
   process.stdout.write("ready\n");
-  if (existsSync(config.inFlight)) await send(c, JSON.parse(readFileSync(config.inFlight, "utf8")) as Sent);
+  let sending: Sent | undefined;
+  // Node exits when nothing is left to wait for: a command still waiting then can never complete.
+  process.on("beforeExit", () => {
+    const v = c.view();
+    // What the log says of each open effect: its intent, takeovers and the processes that made them.
+    const db = new Database(config.db, { readonly: true });
+    const history = [...v.effects.pending, ...v.effects.inDoubt].map((f) =>
+      db.prepare("SELECT seq, type, actor, substr(data, 1, 600) AS data FROM events WHERE seq = ? OR causation = ?").all(f.id, f.id),
+    );
+    db.close();
+    process.stderr.write(
+      `soak writer ${process.pid}: ${sending?.cmd.type} (${sending?.requestId}) waits for something nothing will do; ` +
+        `open effects: ${JSON.stringify(v.effects)}; their history: ${JSON.stringify(history)}\n`,
+    );
+    process.exit(4);
+  });
+  if (existsSync(config.inFlight)) await send(c, (sending = JSON.parse(readFileSync(config.inFlight, "utf8")) as Sent));
   for (let k = 0; ; k++) {
-    const sent: Sent = { requestId: `soak-${config.slot}-${config.seed}-${k}`, cmd: nextCommand(c.view(), config.slot, rnd) };
+    sending = { requestId: `soak-${config.slot}-${config.seed}-${k}`, cmd: nextCommand(c.view(), config.slot, rnd) };
     // Written whole or not at all: a kill may land in the middle of it.
-    writeFileSync(`${config.inFlight}.tmp`, JSON.stringify(sent));
+    writeFileSync(`${config.inFlight}.tmp`, JSON.stringify(sending));
     renameSync(`${config.inFlight}.tmp`, config.inFlight);
-    await send(c, sent);
+    await send(c, sending);
   }
 }
 

@@ -99,6 +99,13 @@ interface Waiter {
   error?: NetledgerError;
   /** Reject at once when a driver is unavailable (a caller waits for no back-off); recovery waits. */
   failFast: boolean;
+  /**
+   * Also wait for the effects that the outcomes of its effects request (continuations, compensations,
+   * by causation): recovery resolves a chain to its end, as a command's waiter does through its root.
+   */
+  follow?: boolean;
+  /** With `follow`: every effect it has waited for, in order, for recovery's report. */
+  followedIds?: number[];
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -423,14 +430,18 @@ export class Controller {
     this.counters.commits++;
     this.counters.commands += batch.length;
     results.forEach((r, i) => {
-      if (isNetledgerError(r)) return;
-      const since = repeats.get(i);
-      if (since !== undefined) {
-        const failure = this.followRepeat(r.root, since);
-        if (failure) results[i] = failure;
-      } else if (r.events.some((e) => e.type === "effect.requested" && e.data.root === r.root)) this.waiterFor(r.root, true);
+      if (isNetledgerError(r) || repeats.has(i)) return;
+      if (r.events.some((e) => e.type === "effect.requested" && e.data.root === r.root)) this.waiterFor(r.root, true);
     });
     this.afterFold(appended, true);
+    // Repeats are followed only once this batch's own intents are dispatched: an intent of the same
+    // command requested in this batch (a continuation) is ours, not in doubt, and must not be taken over.
+    results.forEach((r, i) => {
+      const since = repeats.get(i);
+      if (since === undefined || isNetledgerError(r)) return;
+      const failure = this.followRepeat(r.root, since);
+      if (failure) results[i] = failure;
+    });
     batch.forEach((p, i) => {
       const r = results[i]!;
       if (isNetledgerError(r)) return p.reject(r);
@@ -523,6 +534,7 @@ export class Controller {
   }
 
   private track(w: Waiter, root: string, effect: number, inverse: boolean): void {
+    if (w.follow && !w.open.has(effect)) w.followedIds?.push(effect);
     w.open.add(effect);
     const list = this.tracked.get(effect) ?? [];
     if (!list.some((t) => t.root === root)) list.push({ root, inverse });
@@ -537,12 +549,23 @@ export class Controller {
    */
   private afterFold(events: readonly StoredEvent[], own: boolean): void {
     const touched = new Set<string>();
+    // Outcomes whose waiters follow what they lead to: effect id → those waiters' roots.
+    const followed = new Map<number, string[]>();
+    for (const e of events) {
+      if (e.type !== "effect.succeeded" && e.type !== "effect.failed") continue;
+      const roots = (this.tracked.get(e.data.effect) ?? []).map((t) => t.root).filter((r) => this.waiters.get(r)?.follow);
+      if (roots.length > 0) followed.set(e.data.effect, roots);
+    }
     for (const e of events) {
       if (e.type === "effect.requested") {
         const w = this.waiters.get(e.data.root);
         if (w) {
           this.track(w, e.data.root, e.seq, e.data.inverse ?? false);
           if (e.data.failure) w.error ??= toError(e.data.failure);
+        }
+        const cause = e.meta.causation;
+        for (const root of cause === undefined ? [] : (followed.get(cause) ?? [])) {
+          if (root !== e.data.root) this.track(this.waiters.get(root)!, root, e.seq, true);
         }
         if (own) this.startEffect(e.seq, false);
       } else if (e.type === "effect.attempted") {
@@ -574,11 +597,12 @@ export class Controller {
     if (fx) this.dispatcher.start(fx, inDoubt);
   }
 
-  private recordOutcome(effect: number, attempt: number, outcome: Outcome): void {
+  /** Resolves once the outcome is committed (or refused): until then the effect is still ours, not in doubt. */
+  private recordOutcome(effect: number, attempt: number, outcome: Outcome): Promise<void> {
     const cmd: Command = outcome.ok
       ? { type: "effect.outcome", effect, attempt, ok: true, result: outcome.result }
       : { type: "effect.outcome", effect, attempt, ok: false, error: outcome.error };
-    this.submit(cmd, {}).catch((e) => {
+    return this.submit(cmd, {}).then(() => undefined, (e) => {
       // Conflict: the outcome is recorded already, or a newer attempt superseded ours (decideOutcome
       // refuses both), so nothing is lost. Anything else leaves the effect open, and since its call is
       // no longer running here it is in doubt: the next recovery makes it again under its policy.
@@ -761,11 +785,19 @@ export class Controller {
     const boot = await this.noteBoot();
     const open = [...C.values(this.state.effects)];
     const inDoubt = open.filter((f) => this.isInDoubt(f));
+    // Effects this controller took over earlier (at open) and is still making are resolved here too.
+    const takenEarlier = open
+      .filter((f) => !inDoubt.includes(f) && f.attempts.length > 1 && isSelf(f.attempts.at(-1)!) && this.dispatcher.isRunning(f.id))
+      .map((f) => f.id);
     const taken = await this.takeOver(inDoubt);
     const retried = this.dispatcher.backingOff().filter((id) => this.dispatcher.retryNow(id));
     const root = `recover:${randomBytes(8).toString("hex")}`;
     const w = this.waiterFor(root, false);
-    for (const id of [...taken, ...retried]) if (C.has(this.state.effects, String(id))) this.track(w, root, id, true);
+    w.follow = true;
+    w.followedIds = [];
+    const resolving = [...new Set([...takenEarlier, ...taken, ...retried])];
+    for (const id of resolving) if (C.has(this.state.effects, String(id))) this.track(w, root, id, true);
+    // quiet() ends the wait when all that is left is backing off for a driver still unavailable.
     if (w.open.size > 0) await Promise.race([w.promise, this.quiet()]);
     this.waiters.delete(root);
     const left = open
@@ -775,7 +807,8 @@ export class Controller {
     const projectionErrors = await this.projections.rebuild();
     return {
       boot,
-      resolved: [...taken, ...retried].map((id) => this.effectReport(id)),
+      // What the resolved outcomes led to (continuations, compensations) is listed after them.
+      resolved: w.followedIds.map((id) => this.effectReport(id)),
       left,
       ...(projectionErrors.length ? { projectionErrors } : {}),
     };

@@ -26,7 +26,16 @@ const live = new Set<ChildProcess>();
  * when a test ends are killed by their pid in teardown, even when the test failed.
  */
 export function runTs(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  return runNode(["--import", "tsx", script, ...args], env);
+}
+
+/** Runs a JavaScript file (one compileChild made, say) in a child process, killed in teardown like runTs's. */
+export function runJs(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  return runNode([script, ...args], env);
+}
+
+function runNode(argv: string[], env: NodeJS.ProcessEnv): Child {
+  const child = spawn(process.execPath, argv, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -26,21 +26,33 @@ async function failure(p: Promise<unknown>): Promise<NetledgerError> {
   throw new Error("expected the command to fail");
 }
 
-/** The external network driver with createEndpoint held until `release()`: a call in flight, on demand. */
-function heldCreateEndpoint(system: ExternalSystem): { module: DriverModule; release: () => void } {
+/** The external network driver with one operation held until `release()`: a call in flight, on demand. */
+function holding(system: ExternalSystem, op: "createNetwork" | "createEndpoint" | "join"): { module: DriverModule; release: () => void } {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const inner = system.networkDriver();
+  const call = inner[op] as (req: unknown, call: unknown) => Promise<unknown>;
   const module: DriverModule = {
     init(register) {
       register(
         ext,
-        { ...inner, createEndpoint: async (req, call) => (await gate, inner.createEndpoint(req, call)) },
+        { ...inner, [op]: async (req: unknown, c: unknown) => (await gate, call.call(inner, req, c)) },
         { dataScope: "local", sideEffects: true, usesIpam: false },
       );
     },
   };
   return { module, release };
+}
+
+/** Whether a promise is still unsettled after the driver has had time to answer (the test's order, never a timing bound). */
+async function stillWaiting(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((res) => setTimeout(res, 20));
+  return !settled;
 }
 
 /** Crashes the workload child with the given steps at a point, on the rig's database. */
@@ -98,7 +110,7 @@ describe("an unavailable driver", () => {
     expect(err.message).toMatch(/^driver external: createEndpoint: not available: no built-in driver, registered driver or plugin by that name; the call stays pending/);
     await without.close();
 
-    const held = heldCreateEndpoint(r.system);
+    const held = holding(r.system, "createEndpoint");
     const c = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [held.module], sandboxDriver: r.system.sandboxDriver() });
     try {
       // Open has returned while the call it started is held by the driver: the effect is taken over, still open.
@@ -116,7 +128,7 @@ describe("an unavailable driver", () => {
 describe("close", () => {
   it("waits for the calls in flight and records their outcomes before it returns", async () => {
     const r = rig();
-    const held = heldCreateEndpoint(r.system);
+    const held = holding(r.system, "createEndpoint");
     const c = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [held.module], sandboxDriver: r.system.sandboxDriver() });
     const n = await c.newNetwork(ext, "n1");
     const creating = n.createEndpoint("e1");
@@ -159,7 +171,7 @@ describe("a reboot", () => {
   it("puts in doubt an effect whose process is still alive but of an earlier boot, and a late outcome of it changes nothing", async () => {
     const r = rig();
     process.env[bootIdEnvVar] = "boot-a";
-    const held = heldCreateEndpoint(r.system);
+    const held = holding(r.system, "createEndpoint");
     const before = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [held.module], sandboxDriver: r.system.sandboxDriver() });
     const n = await before.newNetwork(ext, "n1");
     const creating = n.createEndpoint("e1");
@@ -179,6 +191,84 @@ describe("a reboot", () => {
     expect(types).toContain("host.booted");
     // Two CreateEndpoint calls reached the driver (the old one and the retry) but one endpoint exists.
     expect(Object.keys(r.system.state().endpoints)).toHaveLength(1);
+  });
+});
+
+describe("recover()", () => {
+  it("waits for the effects open took over and lists them, when their calls are still in flight", async () => {
+    const r = rig();
+    await crashChild(r.db, r.system.file, createN1, "after-commit:1");
+    const hold = holding(r.system, "createNetwork");
+    const c = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [hold.module], sandboxDriver: r.system.sandboxDriver() });
+    try {
+      // Open took the effect over and its call is held: recover() must not return with it still open.
+      const recovering = c.recover();
+      expect(await stillWaiting(recovering), "recover() waits for the call open started").toBe(true);
+      hold.release();
+      const report = await recovering;
+      expect(report.resolved).toMatchObject([{ op: "createNetwork", attempts: 2, outcome: "succeeded" }]);
+      expect(c.view().effects).toEqual({ pending: [], inDoubt: [] });
+      expect(c.networkByName("n1")!.view().state).toBe("active");
+    } finally {
+      hold.release();
+      await c.close();
+    }
+  });
+
+  it("waits for what the outcomes it resolves lead to: a connect's join once its endpoint is made", async () => {
+    const r = rig();
+    const steps: Step[] = [
+      ...createN1,
+      { requestId: "r-c1", cmd: { type: "sandbox.create", containerId: "c1" } },
+      { requestId: "r-connect", cmd: { type: "network.connect", network: "n1", sandbox: "c1" } },
+    ];
+    // The third commit is the connect's: its CreateEndpoint intent is durable, no call made.
+    await crashChild(r.db, r.system.file, steps, "after-commit:3");
+    const hold = holding(r.system, "join");
+    const c = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [hold.module], sandboxDriver: r.system.sandboxDriver(), recover: false });
+    try {
+      const recovering = c.recover();
+      expect(await stillWaiting(recovering), "recover() waits for the join the endpoint's outcome asked for").toBe(true);
+      hold.release();
+      const report = await recovering;
+      expect(report.resolved).toMatchObject([
+        { op: "createEndpoint", outcome: "succeeded" },
+        { op: "join", outcome: "succeeded" },
+      ]);
+      expect(c.view().effects).toEqual({ pending: [], inDoubt: [] });
+      expect(c.view().endpoints.map((e) => e.state)).toEqual(["joined"]);
+      expect(Object.keys(r.system.state().joins)).toHaveLength(1);
+    } finally {
+      hold.release();
+      await c.close();
+    }
+  });
+});
+
+describe("a repeated request id", () => {
+  it("committed with the outcome that requests its command's next call does not take that call over from itself", async () => {
+    const r = rig();
+    const hold = holding(r.system, "createEndpoint");
+    const c = await Controller.open({ db: r.db, runDir: testRunDir, drivers: [hold.module], sandboxDriver: r.system.sandboxDriver() });
+    try {
+      await c.newNetwork(ext, "n1");
+      await c.newSandbox("c1");
+      const connect = { type: "network.connect", network: "n1", sandbox: "c1" } as const;
+      const first = c.run(connect, { requestId: "r-connect" });
+      await until(() => c.view().effects.pending.length === 1);
+      // The call answers and the request is sent again at once: CreateEndpoint's outcome (which
+      // requests the Join, root r-connect) and the repeat are committed in one batch.
+      hold.release();
+      const again = await c.run(connect, { requestId: "r-connect" });
+      await first;
+      expect(again.repeated).toBe(true);
+      expect(c.view().effects).toEqual({ pending: [], inDoubt: [] });
+      expect(c.view().endpoints.map((e) => e.state)).toEqual(["joined"]);
+      expect((await r.events()).filter((e) => e.type === "effect.attempted")).toEqual([]);
+    } finally {
+      hold.release();
+      await c.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import type { EffectRecord } from "../../../src/domain/state.js";
 import type { NetworkDriver } from "../../../src/drivers/contract.js";
 import { nullDriver } from "../../../src/drivers/null/index.js";
 import { DriverRegistry } from "../../../src/drivers/registry.js";
-import { backoffDelay, Dispatcher, type Outcome } from "../../../src/effects/dispatcher.js";
+import { backoffDelay, Dispatcher, dispatchedInThisProcess, type Outcome } from "../../../src/effects/dispatcher.js";
 
 function effect(id: number, resource: string, op = "createEndpoint"): EffectRecord {
   return {
@@ -56,6 +56,24 @@ describe("the dispatcher", () => {
     expect(calls).toBe(4);
     expect(unavailable).toEqual([1]);
     expect(outcomes).toEqual([[1, { ok: true, result: {} }]]);
+  });
+
+  it("keeps an effect as this process's until its outcome is recorded, so that it is never in doubt meanwhile", async () => {
+    const registry = new DriverRegistry();
+    registry.register("d", nullDriver, { dataScope: "local", sideEffects: true, usesIpam: false });
+    let commit!: () => void;
+    const committed = new Promise<void>((r) => (commit = r));
+    const reported: number[] = [];
+    const d = new Dispatcher({ registry, databaseId: "held-outcome", report: (id) => (reported.push(id), committed) });
+    d.start(effect(7, "e7"), false);
+    while (reported.length === 0) await new Promise((r) => setImmediate(r));
+    // The call has answered; its outcome waits for its commit.
+    expect(d.isRunning(7)).toBe(true);
+    expect(dispatchedInThisProcess("held-outcome", 7)).toBe(true);
+    commit();
+    await d.drain();
+    expect(d.isRunning(7)).toBe(false);
+    expect(dispatchedInThisProcess("held-outcome", 7)).toBe(false);
   });
 
   it("abandons a call that does not answer in time as a Timeout, and aborts its signal", async () => {

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { Controller, type CommandOptions, type OpenOptions } from "../controller/controller.js";
 import { defaultDbPath } from "../controller/paths.js";
+import { pluginDirs } from "../drivers/remote/discovery.js";
+import { durationMs } from "./parse.js";
 import type { Io } from "./output.js";
 import { json } from "./output.js";
 
@@ -10,6 +12,7 @@ export interface GlobalOptions {
   actor?: string;
   requestId?: string;
   pluginDir?: string[];
+  pluginTimeout?: string;
   host?: string;
 }
 
@@ -31,6 +34,16 @@ export class CliContext {
     return g.db ?? defaultDbPath(this.io.env);
   }
 
+  /** Where plugins are looked for and how long a call may take: --plugin-dir / NETLEDGER_PLUGIN_DIRS, --plugin-timeout / NETLEDGER_PLUGIN_TIMEOUT. */
+  pluginOptions(g: GlobalOptions): { pluginDirs: string[]; pluginTimeoutMs?: number } {
+    const timeout = g.pluginTimeout ?? this.io.env["NETLEDGER_PLUGIN_TIMEOUT"];
+    const flag = g.pluginTimeout !== undefined ? "--plugin-timeout" : "NETLEDGER_PLUGIN_TIMEOUT";
+    return {
+      pluginDirs: pluginDirs(g.pluginDir, this.io.env),
+      ...(timeout !== undefined && timeout !== "" ? { pluginTimeoutMs: durationMs(flag, timeout) } : {}),
+    };
+  }
+
   commandOptions(g: GlobalOptions): CommandOptions {
     return { ...(g.requestId !== undefined ? { requestId: g.requestId } : {}), ...(g.actor !== undefined ? { actor: g.actor } : {}) };
   }
@@ -43,6 +56,7 @@ export class CliContext {
   ): Promise<T> {
     const g = this.globals(cmd);
     const c = await Controller.open({
+      ...this.pluginOptions(g),
       ...this.openOptions,
       ...extra,
       db: this.dbPath(g),

@@ -8,6 +8,7 @@ import { registerGc } from "./commands/gc.js";
 import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
+import { registerPlugins } from "./commands/plugins.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { CliContext } from "./context.js";
@@ -24,7 +25,8 @@ export function buildProgram(cli: CliContext): Command {
     .option("--json", "machine-readable output (one JSON document; JSON lines for log)", false)
     .option("--actor <name>", "who is acting, for the audit trail (default: the OS user)")
     .option("--request-id <id>", "idempotency key: repeating it returns the first result and appends nothing")
-    .option("--plugin-dir <dir>", "a plugin discovery directory (repeatable)", collect)
+    .option("--plugin-dir <dir>", "a plugin discovery directory, searched in order (repeatable; env NETLEDGER_PLUGIN_DIRS, colon-separated)", collect)
+    .option("--plugin-timeout <duration>", "how long one plugin call may take, e.g. 30s (env NETLEDGER_PLUGIN_TIMEOUT; default 30s)")
     .addOption(new Option("--host <url>", "send commands to a running daemon (unix://PATH or https://HOST:PORT)").env("NETLEDGER_HOST"))
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -36,6 +38,7 @@ export function buildProgram(cli: CliContext): Command {
   registerReplay(program, cli);
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
+  registerPlugins(program, cli);
   registerGc(program, cli);
   for (const c of program.commands) {
     c.exitOverride().configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });

@@ -24,6 +24,8 @@ export type DriverResolver = (name: string) => Promise<void>;
 export class DriverRegistry {
   private readonly drivers = new Map<string, RegisteredDriver>();
   private readonly resolvers: DriverResolver[] = [];
+  /** Registers every driver that can be found (plugin discovery's GetAll), for listings. */
+  private readonly enumerators: (() => Promise<void>)[] = [];
   private sandbox: SandboxDriver | undefined;
   /** The IPAM drivers, kept beside the network drivers (libnetwork's drvregistry holds both). */
   readonly ipam = new IpamRegistry();
@@ -52,6 +54,15 @@ export class DriverRegistry {
 
   addResolver(r: DriverResolver): void {
     this.resolvers.push(r);
+  }
+
+  addEnumerator(e: () => Promise<void>): void {
+    this.enumerators.push(e);
+  }
+
+  /** Registers every driver the enumerators can find (each plugin discovery sees), so that a listing shows them. */
+  async discoverAll(): Promise<void> {
+    for (const e of this.enumerators) await e();
   }
 
   get(name: string): RegisteredDriver | undefined {

@@ -10,7 +10,9 @@ export function registerDrivers(program: Command, cli: CliContext): void {
     .description("registered drivers, built-in and plugin, with their scope")
     .addHelpText("after", "\nExample:\n  netledger drivers ls\n")
     .action(async (_o, cmd: Command) => {
-      await cli.withController(cmd, "read", (c, g) => {
+      await cli.withController(cmd, "read", async (c, g) => {
+        // Plugins register on first use; activate every one discovery sees so that the list shows them.
+        await c.registry.discoverAll();
         const list = c.registry.list().map((d) => ({
           name: d.name,
           scope: d.capability.dataScope,

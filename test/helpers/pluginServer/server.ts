@@ -23,6 +23,9 @@ export interface PluginConfig {
   ifPrefix?: string;
 }
 
+/** In-process only: answers a call itself (status and raw body), or undefined for the default behaviour. */
+export type Override = (method: string, body: string, req: http.IncomingMessage) => { status?: number; body: string | object } | "drop" | undefined;
+
 export type FaultMode = "fail" | "err200" | "hang" | "malformed" | "oversize" | "die" | "answer";
 
 export interface Fault {
@@ -204,7 +207,7 @@ export interface RunningPlugin {
   close(): Promise<void>;
 }
 
-export async function startPluginServer(cfg: PluginConfig): Promise<RunningPlugin> {
+export async function startPluginServer(cfg: PluginConfig, override?: Override): Promise<RunningPlugin> {
   const holdings = holdingsOf(readRecord(cfg.record));
   let n = readRecord(cfg.record).length;
   const record = (method: string, body: string, applied: boolean, answer: string) =>
@@ -219,6 +222,16 @@ export async function startPluginServer(cfg: PluginConfig): Promise<RunningPlugi
         res.writeHead(status, { "Content-Type": "application/vnd.docker.plugins.v1.1+json" });
         res.end(text);
       };
+      const custom = override?.(method, body, req);
+      if (custom === "drop") {
+        record(method, body, false, "drop");
+        req.socket.destroy();
+        return;
+      }
+      if (custom) {
+        record(method, body, false, "override");
+        return send(custom.status ?? 200, typeof custom.body === "string" ? custom.body : JSON.stringify(custom.body));
+      }
       if (!known.has(method) || unhandled.has(method)) {
         record(method, body, false, "404");
         return send(404, "404 page not found\n");

@@ -93,7 +93,7 @@ export class RemotePlugins {
     const why = this.failures.get(`${subsystem}:${name}`);
     throw new NetledgerError(
       why?.code === "PluginUnavailable" ? "PluginUnavailable" : "DriverError",
-      `plugin ${name} is not registered as a ${subsystem === networkSubsystem ? "network" : "IPAM"} driver: ${why?.message ?? "its registration failed"}`,
+      `plugin ${name} is not registered as ${subsystem === networkSubsystem ? "a network" : "an IPAM"} driver: ${why?.message ?? "its registration failed"}`,
       { plugin: name },
     );
   }

@@ -137,6 +137,8 @@ export class Controller {
   private readonly waiters = new Map<string, Waiter>();
   /** effect id → the waiters tracking it (a command, and a recovery, may wait on the same effect). */
   private readonly tracked = new Map<number, Tracked[]>();
+  /** Effects whose outcome this controller has submitted and not yet committed. */
+  private readonly reporting = new Set<number>();
   /** Effects this controller is taking over right now, so that a poll does not ask twice. */
   private readonly takingOver = new Set<number>();
   private driverInfoCache: Record<string, DriverInfo> | undefined;
@@ -594,7 +596,14 @@ export class Controller {
     const cmd: Command = outcome.ok
       ? { type: "effect.outcome", effect, attempt, ok: true, result: outcome.result }
       : { type: "effect.outcome", effect, attempt, ok: false, error: outcome.error };
-    this.submit(cmd, {}).catch((e) => {
+    // Between the call's end and the outcome's commit the effect is still ours, not in doubt.
+    this.reporting.add(effect);
+    const done = this.submit(cmd, {});
+    void done.then(
+      () => this.reporting.delete(effect),
+      () => this.reporting.delete(effect),
+    );
+    done.catch((e) => {
       // Conflict: the outcome is recorded already, or a newer attempt superseded ours (decideOutcome
       // refuses both), so nothing is lost. Anything else leaves the effect open, and since its call is
       // no longer running here it is in doubt: the next recovery makes it again under its policy.
@@ -608,18 +617,26 @@ export class Controller {
       const w = this.waiters.get(t.root);
       if (!w || !w.failFast) continue;
       this.waiters.delete(t.root);
+      // When the command has failed already and this is its undo that waits, the failure is the answer.
       w.reject(
-        new NetledgerError(
-          "PluginUnavailable",
-          `${error.message}; the call stays pending and is retried with back-off (run "netledger recover" once the driver is back)`,
-          { effect },
-        ),
+        w.error && t.inverse
+          ? new NetledgerError(
+              w.error.code,
+              `${w.error.message}; undoing it waits for the driver (${error.message}), retried with back-off (run "netledger recover" once the driver is back)`,
+              { ...w.error.details, effect },
+            )
+          : new NetledgerError(
+              "PluginUnavailable",
+              `${error.message}; the call stays pending and is retried with back-off (run "netledger recover" once the driver is back)`,
+              { effect },
+            ),
       );
     }
   }
 
   /** Whether an open effect's process is gone: its last attempt's, or ours when no call for it runs here. */
   private isInDoubt(f: EffectRecord): boolean {
+    if (this.reporting.has(f.id)) return false;
     const last = f.attempts.at(-1)!;
     if (isSelf(last)) return !dispatchedInThisProcess(this.store.databaseId, f.id);
     return !isAlive(last);

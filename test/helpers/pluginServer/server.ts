@@ -21,6 +21,8 @@ export interface PluginConfig {
   scope?: string;
   createInterfaces?: boolean;
   ifPrefix?: string;
+  /** Added to every Join answer (a Gateway, StaticRoutes…). */
+  joinExtras?: Record<string, unknown>;
 }
 
 /** In-process only: answers a call itself (status and raw body), or undefined for the default behaviour. */
@@ -102,10 +104,10 @@ function apply(h: Holdings, method: string, b: Json, cfg: PluginConfig | undefin
       return {};
     case "NetworkDriver.Join": {
       h.joins.add(ep);
-      if (!cfg?.createInterfaces) return {};
+      if (!cfg?.createInterfaces) return { ...(cfg?.joinExtras ?? {}) };
       const name = ifName(cfg, ep);
       if (!existsSync(`/sys/class/net/${name}`)) execFileSync("ip", ["link", "add", name, "type", "veth", "peer", "name", `${name}p`]);
-      return { InterfaceName: { SrcName: name, DstPrefix: "eth" } };
+      return { InterfaceName: { SrcName: name, DstPrefix: "eth" }, ...(cfg.joinExtras ?? {}) };
     }
     case "NetworkDriver.Leave": {
       h.joins.delete(ep);

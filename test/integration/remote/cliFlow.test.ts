@@ -97,4 +97,22 @@ describe("the CLI through a plugin process", () => {
     expect(list.find((d) => d.name === "null")).toMatchObject({ origin: "builtin" });
     expect(list.map((d) => d.name)).not.toContain("remote");
   });
+
+  it("gives up on a plugin call after --plugin-timeout (or NETLEDGER_PLUGIN_TIMEOUT), naming plugin and call, and refuses a malformed timeout", async () => {
+    const dir = tempDir("netledger-plugins-");
+    const db = tempDb();
+    const plugin = new PluginProcess(dir, "slowcli");
+    await plugin.start();
+    const env = { NETLEDGER_PLUGIN_DIRS: dir };
+    expect((await cli(["--db", db, "network", "create", "-d", "slowcli", "--subnet", "10.78.0.0/24", "n1"], env)).code).toBe(0);
+    plugin.setFault("NetworkDriver.CreateEndpoint", { mode: "hang" });
+    const flag = await cli(["--db", db, "--plugin-timeout", "300ms", "endpoint", "create", "n1", "e1"], env);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(/^netledger: .*plugin slowcli: NetworkDriver.CreateEndpoint: no answer within 300 ms/);
+    const fromEnv = await cli(["--db", db, "endpoint", "create", "n1", "e2"], { ...env, NETLEDGER_PLUGIN_TIMEOUT: "0.3" });
+    expect(fromEnv.stderr).toMatch(/NetworkDriver.CreateEndpoint: no answer within 300 ms/);
+    const bad = await cli(["--db", db, "--plugin-timeout", "soon", "network", "ls"], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('netledger: malformed --plugin-timeout "soon": expected a duration like 30s, 500ms or 2m\n');
+  });
 });

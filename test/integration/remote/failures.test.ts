@@ -154,4 +154,24 @@ describe("a plugin absent when netledger opens", () => {
     expect(after.effects).toEqual({ pending: [], inDoubt: [] });
     expect(disagreements(after, "absentp", plugin.holdings())).toEqual([]);
   });
+
+  it("keeps a network's DeleteNetwork pending while its plugin is down, so the plugin is not left holding the network", async () => {
+    const dir = tempDir("netledger-plugins-");
+    const db = tempDb();
+    const plugin = new PluginProcess(dir, "downrm");
+    await plugin.start();
+    const nl = (...args: string[]) => cli(["--db", db, "--json", ...args], { NETLEDGER_PLUGIN_DIRS: dir });
+    expect((await nl("network", "create", "-d", "downrm", "n1")).code).toBe(0);
+    await plugin.kill();
+    const rm = await nl("network", "rm", "n1");
+    expect(rm.code).toBe(1);
+    expect(JSON.parse(rm.stderr).error.code).toBe("PluginUnavailable");
+    expect(JSON.parse((await nl("replay")).stdout).networks).toEqual([expect.objectContaining({ name: "n1", state: "deleting" })]);
+    await plugin.start();
+    expect((await nl("recover")).code).toBe(0);
+    const after = JSON.parse((await nl("replay")).stdout);
+    expect(after.networks).toEqual([]);
+    expect(plugin.methods().at(-1)).toBe("NetworkDriver.DeleteNetwork");
+    expect(disagreements(after, "downrm", plugin.holdings())).toEqual([]);
+  });
 });

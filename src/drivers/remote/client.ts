@@ -132,6 +132,23 @@ export class PluginClient {
     return r.data;
   }
 
+  /**
+   * The proxies' rule on top of `call` (§3.2 step 4): a 200 answer whose in-body error field is set
+   * (`Err` for NetworkDriver, `Error` for IpamDriver) fails as `remote: <it>`.
+   */
+  async callChecked<F extends "Err" | "Error", S extends z.ZodType<Record<F, string>>>(
+    method: string,
+    body: unknown,
+    schema: S,
+    errorField: F,
+    opts: CallOptions = {},
+  ): Promise<z.output<S>> {
+    const r = await this.call(method, body, schema, opts);
+    const err = (r as Record<F, string>)[errorField];
+    if (err !== "") throw this.fail("DriverError", method, `remote: ${err}`);
+    return r;
+  }
+
   /** The raw exchange, with the retry rule of §3.3 limited to requests that never reached the plugin. */
   async send(method: string, body: unknown, opts: CallOptions = {}): Promise<Answer> {
     const payload = body === undefined ? "" : goEncode(body);
@@ -246,6 +263,11 @@ export class PluginClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** The call options of an effect's call: its abort signal. */
+export function effectCallOptions(call: { signal?: AbortSignal }): CallOptions {
+  return call.signal ? { signal: call.signal } : {};
 }
 
 function tlsOptions(spec: PluginSpec): https.AgentOptions {

@@ -18,7 +18,7 @@ import {
   requestAddressResponse,
   requestPoolResponse,
 } from "./api.js";
-import type { CallOptions, PluginClient } from "./client.js";
+import { type CallOptions, effectCallOptions, type PluginClient } from "./client.js";
 import { sortedMap } from "./goJson.js";
 import { parseWireCidr } from "./wireValues.js";
 
@@ -34,11 +34,9 @@ export class RemoteIpamDriver implements IpamDriver {
     readonly client: PluginClient,
   ) {}
 
-  private async call<S extends z.ZodType<{ Error: string }>>(method: string, body: unknown, schema: S, opts: CallOptions = {}): Promise<z.output<S>> {
-    const m = `${ipamSubsystem}.${method}`;
-    const r = await this.client.call(m, body, schema, opts);
-    if (r.Error !== "") throw this.client.fail("DriverError", m, `remote: ${r.Error}`);
-    return r;
+  /** The IPAM call rule: the in-body error field is `Error` (§3.2). */
+  private call<S extends z.ZodType<{ Error: string }>>(method: string, body: unknown, schema: S, opts: CallOptions = {}): Promise<z.output<S>> {
+    return this.client.callChecked(`${ipamSubsystem}.${method}`, body, schema, "Error", opts);
   }
 
   /** Optional (§7.1): a plugin that cannot answer is registered with both flags false. */
@@ -62,7 +60,7 @@ export class RemoteIpamDriver implements IpamDriver {
       "RequestPool",
       { AddressSpace: req.addressSpace, Pool: req.pool, SubPool: req.subPool, Options: emptyAsNull(req.options), V6: req.v6 },
       requestPoolResponse,
-      signalOf(call),
+      effectCallOptions(call),
     );
     const pool = parseWireCidr(r.Pool);
     if (!pool) throw this.client.fail("BadResponse", `${ipamSubsystem}.RequestPool`, `invalid pool "${r.Pool}" in the answer: expected CIDR`);
@@ -70,12 +68,12 @@ export class RemoteIpamDriver implements IpamDriver {
   }
 
   async releasePool(req: { poolId: string }, call: EffectCall): Promise<void> {
-    await this.call("ReleasePool", { PoolID: req.poolId }, ipamEmptyResponse, signalOf(call));
+    await this.call("ReleasePool", { PoolID: req.poolId }, ipamEmptyResponse, effectCallOptions(call));
   }
 
   async requestAddress(req: RequestAddressRequest, call: EffectCall): Promise<RequestAddressResult> {
     const m = `${ipamSubsystem}.RequestAddress`;
-    const r = await this.call("RequestAddress", { PoolID: req.poolId, Address: req.address, Options: emptyAsNull(req.options) }, requestAddressResponse, signalOf(call));
+    const r = await this.call("RequestAddress", { PoolID: req.poolId, Address: req.address, Options: emptyAsNull(req.options) }, requestAddressResponse, effectCallOptions(call));
     if (r.Address === "") throw this.client.fail("DriverError", m, "No address returned");
     const a = parseWireCidr(r.Address);
     if (!a) throw this.client.fail("BadResponse", m, `invalid address "${r.Address}" in the answer: expected CIDR`);
@@ -83,16 +81,12 @@ export class RemoteIpamDriver implements IpamDriver {
   }
 
   async releaseAddress(req: { poolId: string; address: string }, call: EffectCall): Promise<void> {
-    await this.call("ReleaseAddress", { PoolID: req.poolId, Address: req.address }, ipamEmptyResponse, signalOf(call));
+    await this.call("ReleaseAddress", { PoolID: req.poolId, Address: req.address }, ipamEmptyResponse, effectCallOptions(call));
   }
 
   async close(): Promise<void> {
     this.client.close();
   }
-}
-
-function signalOf(call: EffectCall): CallOptions {
-  return call.signal ? { signal: call.signal } : {};
 }
 
 /** libnetwork sends a nil options map as null. */

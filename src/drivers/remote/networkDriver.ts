@@ -25,7 +25,7 @@ import {
   networkSubsystem,
 } from "./api.js";
 import { negotiateScope } from "./capabilities.js";
-import type { CallOptions, PluginClient } from "./client.js";
+import { type CallOptions, effectCallOptions, type PluginClient } from "./client.js";
 import { sortedMap } from "./goJson.js";
 import { type InterfacePlacement, kernelPlacement } from "./joinInterface.js";
 import { macBase64, parseWireCidr, parseWireIp, parseWireMac, protoNumber } from "./wireValues.js";
@@ -48,11 +48,8 @@ export class RemoteNetworkDriver implements NetworkDriver {
   ) {}
 
   /** The NetworkDriver call rule (§5.0): the client's errors as they are, then a non-empty Err is `remote: <Err>`. */
-  private async call<S extends z.ZodType<{ Err: string }>>(method: string, body: unknown, schema: S, opts: CallOptions = {}): Promise<z.output<S>> {
-    const m = `${networkSubsystem}.${method}`;
-    const r = await this.client.call(m, body, schema, opts);
-    if (r.Err !== "") throw this.client.fail("DriverError", m, `remote: ${r.Err}`);
-    return r;
+  private call<S extends z.ZodType<{ Err: string }>>(method: string, body: unknown, schema: S, opts: CallOptions = {}): Promise<z.output<S>> {
+    return this.client.callChecked(`${networkSubsystem}.${method}`, body, schema, "Err", opts);
   }
 
   /** Scope negotiation at registration (§5.1): a plugin whose capabilities cannot be read is not registered. */
@@ -75,12 +72,12 @@ export class RemoteNetworkDriver implements NetworkDriver {
         IPv6Data: ipamData(req["ipv6Data"]),
       },
       emptyResponse,
-      signalOf(call),
+      effectCallOptions(call),
     );
   }
 
   async deleteNetwork(req: { networkId: string }, call: EffectCall): Promise<void> {
-    await ignoringAnswers(this.call("DeleteNetwork", { NetworkID: req.networkId }, emptyResponse, signalOf(call)));
+    await ignoringAnswers(this.call("DeleteNetwork", { NetworkID: req.networkId }, emptyResponse, effectCallOptions(call)));
   }
 
   /**
@@ -100,7 +97,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
         Options: sent.mac ? { [labels.macAddress]: macBase64(sent.mac) } : {},
       },
       createEndpointResponse,
-      signalOf(call),
+      effectCallOptions(call),
     );
     const iface = r.Interface;
     if (!iface) return {};
@@ -120,7 +117,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
     const refuse = async (what: string, value: string): Promise<never> => {
       let rolled = "rolled back";
       try {
-        await this.call("DeleteEndpoint", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, signalOf(call));
+        await this.call("DeleteEndpoint", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, effectCallOptions(call));
       } catch (e) {
         rolled = `failed to roll back: ${(e as Error).message}`;
       }
@@ -139,7 +136,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
   }
 
   async deleteEndpoint(req: { networkId: string; endpointId: string }, call: EffectCall): Promise<void> {
-    await ignoringAnswers(this.call("DeleteEndpoint", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, signalOf(call)));
+    await ignoringAnswers(this.call("DeleteEndpoint", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, effectCallOptions(call)));
   }
 
   async endpointOperInfo(req: { networkId: string; endpointId: string }): Promise<Record<string, unknown>> {
@@ -158,7 +155,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
   async join(req: JoinRequest, call: EffectCall): Promise<JoinResult> {
     const ids = { NetworkID: req.networkId, EndpointID: req.endpointId };
     const sandboxOptions = joinOptions(req.options);
-    const r = await this.call("Join", { ...ids, SandboxKey: req.sandboxKey ?? "", Options: sandboxOptions }, joinResponse, signalOf(call));
+    const r = await this.call("Join", { ...ids, SandboxKey: req.sandboxKey ?? "", Options: sandboxOptions }, joinResponse, effectCallOptions(call));
     const m = `${networkSubsystem}.Join`;
     const result: JoinResult = {};
     for (const [key, field] of [
@@ -192,7 +189,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
     }
     if (!req.network?.internal) {
       try {
-        await this.call("ProgramExternalConnectivity", { ...ids, Options: sandboxOptions }, emptyResponse, signalOf(call));
+        await this.call("ProgramExternalConnectivity", { ...ids, Options: sandboxOptions }, emptyResponse, effectCallOptions(call));
       } catch (e) {
         if (!(isNetledgerError(e) && e.code === "NotFound")) {
           await this.undoJoin(req, result, call);
@@ -241,7 +238,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
   }
 
   private async leaveQuietly(req: { networkId: string; endpointId: string }, call: EffectCall): Promise<void> {
-    await this.call("Leave", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, signalOf(call)).catch(() => undefined);
+    await this.call("Leave", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, effectCallOptions(call)).catch(() => undefined);
   }
 
   /**
@@ -250,11 +247,11 @@ export class RemoteNetworkDriver implements NetworkDriver {
    */
   async leave(req: LeaveRequest, call: EffectCall): Promise<void> {
     const ids = { NetworkID: req.networkId, EndpointID: req.endpointId };
-    if (!req.network?.internal) await ignoringAnswers(this.call("RevokeExternalConnectivity", ids, emptyResponse, signalOf(call)));
+    if (!req.network?.internal) await ignoringAnswers(this.call("RevokeExternalConnectivity", ids, emptyResponse, effectCallOptions(call)));
     const info = req.joinInfo as JoinResult | null;
     const dst = info?.["sandboxInterface"];
     if (typeof dst === "string" && info?.interfaceName && req.sandboxKey) await this.placement.remove(dst, info.interfaceName.srcName, req.sandboxKey, call.signal);
-    await ignoringAnswers(this.call("Leave", ids, emptyResponse, signalOf(call)));
+    await ignoringAnswers(this.call("Leave", ids, emptyResponse, effectCallOptions(call)));
   }
 
   /** DiscoverNew / DiscoverDelete (§5.10): only node discovery (type 1) is sent; other types succeed without a call. */
@@ -266,10 +263,6 @@ export class RemoteNetworkDriver implements NetworkDriver {
   async close(): Promise<void> {
     this.client.close();
   }
-}
-
-function signalOf(call: EffectCall): CallOptions {
-  return call.signal ? { signal: call.signal } : {};
 }
 
 /** libnetwork logs and ignores what a plugin answers to DeleteNetwork, DeleteEndpoint and Leave (§8.2). */

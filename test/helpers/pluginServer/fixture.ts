@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Child, runTs } from "../child.js";
+import { cli } from "../cli.js";
+import { tempDb, tempDir } from "../tmp.js";
 import { type Fault, holdingsOf, type Holdings, type PluginConfig, readRecord, type RecordedCall } from "./server.js";
 
 const serverPath = fileURLToPath(new URL("./server.ts", import.meta.url));
@@ -79,4 +81,18 @@ export class PluginProcess {
   holdings(): Holdings {
     return holdingsOf(this.calls());
   }
+}
+
+/**
+ * A started plugin in a new plugin directory, a new database, and the in-process CLI on both
+ * (`--json`, NETLEDGER_PLUGIN_DIRS set to the directory).
+ */
+export async function pluginWithCli(name: string, opts: Partial<PluginConfig> = {}) {
+  const dir = tempDir("netledger-plugins-");
+  const db = tempDb();
+  const plugin = new PluginProcess(dir, name, opts);
+  await plugin.start();
+  const env = { NETLEDGER_PLUGIN_DIRS: dir };
+  const nl = (...args: string[]) => cli(["--db", db, "--json", ...args], env);
+  return { dir, db, plugin, env, nl };
 }

@@ -1,18 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { cli } from "../../helpers/cli.js";
-import { PluginProcess } from "../../helpers/pluginServer/fixture.js";
-import { tempDb, tempDir } from "../../helpers/tmp.js";
+import { pluginWithCli } from "../../helpers/pluginServer/fixture.js";
+import { tempDb } from "../../helpers/tmp.js";
 
 /** The calls that change something, in order (each CLI run activates the plugin again: left out). */
 const lifecycle = (methods: string[]) => methods.filter((m) => m !== "Plugin.Activate" && m !== "NetworkDriver.GetCapabilities");
 
 describe("the CLI through a plugin process", () => {
   it("creates, joins, leaves and removes through the plugin, which records the calls in order with the spec's bodies", async () => {
-    const dir = tempDir("netledger-plugins-");
-    const db = tempDb();
-    const plugin = new PluginProcess(dir, "flowp");
-    await plugin.start();
-    const nl = (...args: string[]) => cli(["--db", db, "--json", ...args], { NETLEDGER_PLUGIN_DIRS: dir });
+    const { plugin, nl } = await pluginWithCli("flowp");
 
     const net = await nl("network", "create", "-d", "flowp", "--subnet", "10.77.0.0/24", "-o", "b=2", "-o", "a=1", "n1");
     expect(net.stderr).toBe("");
@@ -78,10 +74,7 @@ describe("the CLI through a plugin process", () => {
   });
 
   it("lists the plugin in plugins ls and drivers ls with its scope, and no driver named remote", async () => {
-    const dir = tempDir("netledger-plugins-");
-    const plugin = new PluginProcess(dir, "lsp", { scope: "global", implements: ["NetworkDriver", "IpamDriver"] });
-    await plugin.start();
-    const env = { NETLEDGER_PLUGIN_DIRS: dir };
+    const { dir, env } = await pluginWithCli("lsp", { scope: "global", implements: ["NetworkDriver", "IpamDriver"] });
     const plugins = await cli(["--json", "plugins", "ls"], env);
     expect(plugins.code).toBe(0);
     expect(JSON.parse(plugins.stdout)).toEqual([
@@ -99,11 +92,7 @@ describe("the CLI through a plugin process", () => {
   });
 
   it("gives up on a plugin call after --plugin-timeout (or NETLEDGER_PLUGIN_TIMEOUT), naming plugin and call, and refuses a malformed timeout", async () => {
-    const dir = tempDir("netledger-plugins-");
-    const db = tempDb();
-    const plugin = new PluginProcess(dir, "slowcli");
-    await plugin.start();
-    const env = { NETLEDGER_PLUGIN_DIRS: dir };
+    const { db, plugin, env } = await pluginWithCli("slowcli");
     expect((await cli(["--db", db, "network", "create", "-d", "slowcli", "--subnet", "10.78.0.0/24", "n1"], env)).code).toBe(0);
     plugin.setFault("NetworkDriver.CreateEndpoint", { mode: "hang" });
     const flag = await cli(["--db", db, "--plugin-timeout", "300ms", "endpoint", "create", "n1", "e1"], env);

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Controller } from "../../../src/controller/controller.js";
-import { cli } from "../../helpers/cli.js";
 import { disagreements } from "../../helpers/pluginServer/agreement.js";
-import { PluginProcess } from "../../helpers/pluginServer/fixture.js";
+import { PluginProcess, pluginWithCli } from "../../helpers/pluginServer/fixture.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
 const controllers: Controller[] = [];
@@ -125,11 +124,7 @@ describe("a plugin killed in the middle of a call", () => {
 
 describe("a plugin absent when netledger opens", () => {
   it("does not block netledger; its calls stay pending, and recover completes them once the plugin starts", async () => {
-    const dir = tempDir("netledger-plugins-");
-    const db = tempDb();
-    const plugin = new PluginProcess(dir, "absentp");
-    await plugin.start();
-    const nl = (...args: string[]) => cli(["--db", db, "--json", ...args], { NETLEDGER_PLUGIN_DIRS: dir });
+    const { plugin, nl } = await pluginWithCli("absentp");
     expect((await nl("network", "create", "-d", "absentp", "--subnet", "10.89.0.0/24", "n1")).code).toBe(0);
     await plugin.kill();
 
@@ -156,11 +151,7 @@ describe("a plugin absent when netledger opens", () => {
   });
 
   it("keeps a network's DeleteNetwork pending while its plugin is down, so the plugin is not left holding the network", async () => {
-    const dir = tempDir("netledger-plugins-");
-    const db = tempDb();
-    const plugin = new PluginProcess(dir, "downrm");
-    await plugin.start();
-    const nl = (...args: string[]) => cli(["--db", db, "--json", ...args], { NETLEDGER_PLUGIN_DIRS: dir });
+    const { plugin, nl } = await pluginWithCli("downrm");
     expect((await nl("network", "create", "-d", "downrm", "n1")).code).toBe(0);
     await plugin.kill();
     const rm = await nl("network", "rm", "n1");

@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { cleanupKernel, databaseIdOf, isRoot, links, needsRoot, sh, teardownEach } from "../helpers/kernel.js";
 import { disagreements } from "../helpers/pluginServer/agreement.js";
-import { PluginProcess } from "../helpers/pluginServer/fixture.js";
+import { PluginProcess, pluginWithCli } from "../helpers/pluginServer/fixture.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
 /**
@@ -11,6 +13,8 @@ import { tempDb, tempDir } from "../helpers/tmp.js";
  * (DESIGN §2: CreateEndpoint/Join in doubt → DeleteEndpoint/Leave, then again), after which the
  * plugin's record and netledger's state agree.
  */
+const teardown = teardownEach();
+
 const cases = [
   { op: "createEndpoint", command: ["endpoint", "create", "n1", "e1"], method: "NetworkDriver.CreateEndpoint", undo: "NetworkDriver.DeleteEndpoint", state: "created" },
   { op: "join", command: ["endpoint", "join", "n1", "e1", "c1"], method: "NetworkDriver.Join", undo: "NetworkDriver.Leave", state: "joined" },
@@ -54,4 +58,40 @@ describe("netledger killed in the middle of a plugin call", () => {
         expect(tail).toEqual(point === "after-call" ? [k.method, k.undo, k.method] : [k.undo, k.method]);
         expect(JSON.parse(await nl("verify")).ok).toBe(true);
       });
+});
+
+describe.skipIf(!isRoot)(`netledger killed after a plugin's Join placed its link (${needsRoot})`, () => {
+  it("recover's Leave finds the link in the sandbox by its alias and moves it out, and the Join again leaves exactly one", async () => {
+    const prefix = `tnl${randomBytes(2).toString("hex")}`;
+    const runDir = tempDir("netledger-run-");
+    const { db, plugin, env } = await pluginWithCli("crashk", { createInterfaces: true, ifPrefix: prefix });
+    const nl = async (...args: string[]) => {
+      const r = await runCli(["--db", db, "--json", ...args], { env: { ...env, NETLEDGER_RUN_DIR: runDir } });
+      expect(r.stderr, args.join(" ")).toBe("");
+      return r.stdout;
+    };
+    await nl("network", "create", "-d", "crashk", "--subnet", "10.94.0.0/24", "n1");
+    teardown(() => {
+      for (const l of links().filter((x) => x.ifname.startsWith(prefix))) sh("ip", ["link", "del", l.ifname]);
+      cleanupKernel(databaseIdOf(db), runDir);
+    });
+    const sb = JSON.parse(await nl("sandbox", "create", "c1"));
+    await nl("endpoint", "create", "n1", "e1");
+    const crashed = await runCli(["--db", db, "endpoint", "join", "n1", "e1", "c1"], {
+      env: { ...env, NETLEDGER_RUN_DIR: runDir, NETLEDGER_CRASH_AT: "after-call" },
+    });
+    expect(crashed.code).toBe(-1);
+    expect(links(sb.key).map((l) => l.ifname)).toEqual(["lo", "eth0"]);
+    await nl("recover");
+    // Leave moved the first link out (the plugin deleted it), and the Join again placed a fresh one as eth0.
+    expect(links(sb.key).map((l) => l.ifname)).toEqual(["lo", "eth0"]);
+    expect(plugin.methods().filter((m) => m === "NetworkDriver.Join" || m === "NetworkDriver.Leave").slice(-3)).toEqual([
+      "NetworkDriver.Join",
+      "NetworkDriver.Leave",
+      "NetworkDriver.Join",
+    ]);
+    const after = JSON.parse(await nl("replay"));
+    expect(after.endpoints).toEqual([expect.objectContaining({ name: "e1", state: "joined" })]);
+    expect(disagreements(after, "crashk", plugin.holdings())).toEqual([]);
+  });
 });

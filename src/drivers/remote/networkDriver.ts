@@ -192,7 +192,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
         await this.call("ProgramExternalConnectivity", { ...ids, Options: sandboxOptions }, emptyResponse, effectCallOptions(call));
       } catch (e) {
         if (!(isNetledgerError(e) && e.code === "NotFound")) {
-          await this.undoJoin(req, result, call);
+          await this.undoJoin(req, call);
           throw this.client.fail("DriverError", m, `driver failed programming external connectivity on endpoint ${req.endpointId}: ${(e as Error).message}; left again`);
         }
       }
@@ -222,6 +222,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
           gateway: result.gateway ?? null,
           gatewayIPv6: result.gatewayIPv6 ?? null,
         },
+        { databaseId: call.databaseId, endpointId: req.endpointId },
         call.signal,
       );
     } catch (e) {
@@ -230,10 +231,8 @@ export class RemoteNetworkDriver implements NetworkDriver {
     }
   }
 
-  private async undoJoin(req: JoinRequest, result: JoinResult, call: EffectCall): Promise<void> {
-    const dst = result["sandboxInterface"];
-    if (typeof dst === "string" && result.interfaceName && req.sandboxKey)
-      await this.placement.remove(dst, result.interfaceName.srcName, req.sandboxKey, call.signal).catch(() => undefined);
+  private async undoJoin(req: JoinRequest, call: EffectCall): Promise<void> {
+    if (req.sandboxKey) await this.placement.remove(req.sandboxKey, { databaseId: call.databaseId, endpointId: req.endpointId }, call.signal).catch(() => undefined);
     await this.leaveQuietly(req, call);
   }
 
@@ -243,14 +242,13 @@ export class RemoteNetworkDriver implements NetworkDriver {
 
   /**
    * Leave (§5.8): RevokeExternalConnectivity (errors ignored), the interface moved back out of the
-   * sandbox as libnetwork does, then Leave.
+   * sandbox as libnetwork does, then Leave. Sent as well to undo a Join in doubt (its args, no joinInfo).
    */
   async leave(req: LeaveRequest, call: EffectCall): Promise<void> {
     const ids = { NetworkID: req.networkId, EndpointID: req.endpointId };
     if (!req.network?.internal) await ignoringAnswers(this.call("RevokeExternalConnectivity", ids, emptyResponse, effectCallOptions(call)));
-    const info = req.joinInfo as JoinResult | null;
-    const dst = info?.["sandboxInterface"];
-    if (typeof dst === "string" && info?.interfaceName && req.sandboxKey) await this.placement.remove(dst, info.interfaceName.srcName, req.sandboxKey, call.signal);
+    // Found by its alias, so that the Leave that undoes a Join in doubt (no answer recorded) moves it too.
+    if (req.sandboxKey) await this.placement.remove(req.sandboxKey, { databaseId: call.databaseId, endpointId: req.endpointId }, call.signal);
     await ignoringAnswers(this.call("Leave", ids, emptyResponse, effectCallOptions(call)));
   }
 

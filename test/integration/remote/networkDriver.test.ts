@@ -27,8 +27,8 @@ function recordingPlacement(existing: string[] = []) {
       asked.push(`place ${src} ${prefix}0 ${ns} gw=${cfg.gateway ?? ""} routes=${JSON.stringify(cfg.routes)}`);
       return `${prefix}0`;
     },
-    async remove(dst, src, ns) {
-      asked.push(`remove ${dst} ${src} ${ns}`);
+    async remove(ns, owner) {
+      asked.push(`remove ${owner.endpointId} from ${ns}`);
     },
   };
   return { placement, asked };
@@ -124,7 +124,7 @@ describe("the remote network driver (plugin-protocol.md §9)", () => {
     expect(asked).toEqual(['place vethsrc vethdst0 sandbox-key gw=192.168.0.1 routes=[{"destination":"10.0.0.0/8"}]']);
     await expect(d.endpointOperInfo(ep)).resolves.toEqual({ a: 1 });
     await d.leave({ ...ep, sandboxId: "s", sandboxKey: "sandbox-key", options: {}, joinInfo: joined }, call);
-    expect(asked.at(-1)).toBe("remove vethdst0 vethsrc sandbox-key");
+    expect(asked.at(-1)).toBe("remove dummy-endpoint from sandbox-key");
     await d.deleteEndpoint(ep, call);
     await d.deleteNetwork({ networkId: "dummy-network" }, call);
     await d.discover("DiscoverNew", 1, { Address: "192.168.1.1" });

@@ -143,6 +143,8 @@ export class Controller {
   private readonly takingOver = new Set<number>();
   private driverInfoCache: Record<string, DriverInfo> | undefined;
   private ipamInfoCache: Record<string, IpamDriverInfo> | undefined;
+  /** The registry generation the two caches were taken at: a plugin registered during a call makes them stale. */
+  private infoGeneration = -1;
   private readonly dispatcher: Dispatcher;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly netnsDir: string;
@@ -266,7 +268,15 @@ export class Controller {
     this.driverInfoCache = undefined;
   }
 
+  private freshInfo(): void {
+    if (this.infoGeneration === this.registry.generation) return;
+    this.infoGeneration = this.registry.generation;
+    this.driverInfoCache = undefined;
+    this.ipamInfoCache = undefined;
+  }
+
   private driverInfo(): Record<string, DriverInfo> {
+    this.freshInfo();
     return (this.driverInfoCache ??= this.registry.info());
   }
 
@@ -279,6 +289,7 @@ export class Controller {
   }
 
   private ipamInfo(): Record<string, IpamDriverInfo> {
+    this.freshInfo();
     return (this.ipamInfoCache ??= this.registry.ipam.info());
   }
 

@@ -35,6 +35,13 @@ export class DriverRegistry {
     return (name, driver, capability) => this.register(name, driver, capability, origin);
   }
 
+  private registrations = 0;
+
+  /** Changes whenever a driver of either kind is registered (plugins register during calls too). */
+  get generation(): number {
+    return this.registrations + this.ipam.generation;
+  }
+
   register(name: string, driver: NetworkDriver, capability: Capability, origin = "embedder"): void {
     if (!isValidName(name)) throw invalid(`invalid driver name "${name}"`);
     if (name === sandboxDriver) throw invalid(`"${sandboxDriver}" is reserved for the sandbox layer`);
@@ -42,10 +49,12 @@ export class DriverRegistry {
     if (capability.dataScope !== "local" && capability.dataScope !== "global")
       throw invalid(`driver ${name}: scope must be local or global, not "${String(capability.dataScope)}"`);
     this.drivers.set(name, { name, driver, capability, origin });
+    this.registrations++;
   }
 
   registerSandboxDriver(driver: SandboxDriver): void {
     this.sandbox = driver;
+    this.registrations++;
   }
 
   sandboxDriver(): SandboxDriver | undefined {

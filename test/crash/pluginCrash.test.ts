@@ -95,3 +95,26 @@ describe.skipIf(!isRoot)(`netledger killed after a plugin's Join placed its link
     expect(disagreements(after, "crashk", plugin.holdings())).toEqual([]);
   });
 });
+
+describe("netledger killed in the middle of a remote IPAM request", () => {
+  it("a new process finds the IPAM plugin for the request in doubt, and recover completes the endpoint", async () => {
+    const { db, plugin, env } = await pluginWithCli("crashipam", { implements: ["NetworkDriver", "IpamDriver"] });
+    const nl = async (...args: string[]) => {
+      const r = await runCli(["--db", db, "--json", ...args], { env });
+      expect(r.stderr, args.join(" ")).toBe("");
+      return r.stdout;
+    };
+    await nl("network", "create", "-d", "crashipam", "--ipam-driver", "crashipam", "--subnet", "10.95.0.0/24", "n1");
+    const crashed = await runCli(["--db", db, "endpoint", "create", "n1", "e1"], { env: { ...env, NETLEDGER_CRASH_AT: "after-commit" } });
+    expect(crashed.code).toBe(-1);
+    const mid = JSON.parse(await nl("replay"));
+    expect([...mid.effects.pending, ...mid.effects.inDoubt]).toEqual([expect.objectContaining({ op: "requestAddress" })]);
+    await nl("recover");
+    const after = JSON.parse(await nl("replay"));
+    expect(after.endpoints).toEqual([expect.objectContaining({ name: "e1", state: "created", ipv4: "10.95.0.2/24" })]);
+    expect(after.effects).toEqual({ pending: [], inDoubt: [] });
+    expect(disagreements(after, "crashipam", plugin.holdings())).toEqual([]);
+    // The plugin's pool holds the gateway and the endpoint's address, nothing else.
+    expect([...plugin.holdings().pools.get("white/10.95.0.0/24")!].sort()).toEqual(["10.95.0.1", "10.95.0.2"]);
+  });
+});

@@ -14,8 +14,9 @@ import { firstJsonValue, goEncode } from "./goJson.js";
  * socket or TCP (TLS for https), a timeout per call, answers capped at 1 MiB and read with Go's JSON
  * rules. Failures are classified so that the effect layer can apply its policy:
  *
- * - PluginUnavailable: the request provably never reached the plugin (nothing listening, no socket);
- *   retried here within the retry budget, then left to the effect layer's back-off;
+ * - PluginUnavailable: the request provably never reached the plugin (nothing listening, no socket,
+ *   a TLS handshake refused); retried here within the retry budget, then left to the effect layer's
+ *   back-off;
  * - InDoubt: the connection broke after the request went out and before an answer: the plugin may
  *   have acted (calls without side effects are retried like the first kind, as Docker does);
  * - Timeout: no answer within the plugin timeout (the request is abandoned; it may have acted);
@@ -188,12 +189,15 @@ export class PluginClient {
           "Content-Length": Buffer.byteLength(payload),
         },
       });
+      // Whether the request can have reached the plugin: a socket connected (and, for TLS, past its
+      // handshake: a certificate refused means nothing was sent) and the request written.
       let connected = false;
       let sent = false;
+      const tls = this.mod === https;
       req.on("socket", (s) => {
         // A pooled socket is connected already.
         if (!s.connecting) connected = true;
-        else s.once("connect", () => (connected = true));
+        else s.once(tls ? "secureConnect" : "connect", () => (connected = true));
       });
       req.on("finish", () => (sent = true));
       const timer = setTimeout(() => {
@@ -208,7 +212,7 @@ export class PluginClient {
       signal?.addEventListener("abort", onAbort, { once: true });
       req.on("error", (e: NodeJS.ErrnoException) => {
         const code = e.code ?? "EUNKNOWN";
-        const before = !connected && !sent && neverReached.has(code);
+        const before = !sent && !connected && (neverReached.has(code) || tls);
         done(() => reject(new TransportError(e.message, code, before)));
       });
       req.on("response", (res) => {

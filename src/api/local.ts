@@ -213,6 +213,8 @@ export class LocalApi implements NetledgerApi {
   }
 
   async drivers(): Promise<DriverView[]> {
+    // Plugins register on first use; activate every one discovery sees so that the list shows them.
+    await this.controller.registry.discoverAll();
     return this.controller.registry.list().map((d) => ({
       name: d.name,
       scope: d.capability.dataScope,

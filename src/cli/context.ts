@@ -7,6 +7,8 @@ import { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
 import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
 import { daemonAnswers, HttpApi } from "../daemon/client.js";
+import { pluginDirs } from "../drivers/remote/discovery.js";
+import { durationMs } from "./parse.js";
 import type { Io } from "./output.js";
 import { json } from "./output.js";
 import { progressBar } from "./progress.js";
@@ -18,6 +20,7 @@ export interface GlobalOptions {
   actor?: string;
   requestId?: string;
   pluginDir?: string[];
+  pluginTimeout?: string;
   host?: string;
 }
 
@@ -45,6 +48,16 @@ export class CliContext {
 
   dbPath(g: GlobalOptions): string {
     return g.db || defaultDbPath(this.io.env);
+  }
+
+  /** Where plugins are looked for and how long a call may take: --plugin-dir / NETLEDGER_PLUGIN_DIRS, --plugin-timeout / NETLEDGER_PLUGIN_TIMEOUT. */
+  pluginOptions(g: GlobalOptions): { pluginDirs: string[]; pluginTimeoutMs?: number } {
+    const timeout = g.pluginTimeout ?? this.io.env["NETLEDGER_PLUGIN_TIMEOUT"];
+    const flag = g.pluginTimeout !== undefined ? "--plugin-timeout" : "NETLEDGER_PLUGIN_TIMEOUT";
+    return {
+      pluginDirs: pluginDirs(g.pluginDir, this.io.env),
+      ...(timeout !== undefined && timeout !== "" ? { pluginTimeoutMs: durationMs(flag, timeout) } : {}),
+    };
   }
 
   commandOptions(g: GlobalOptions): CommandOptions {
@@ -91,6 +104,7 @@ export class CliContext {
       t.kind === "daemon"
         ? this.daemonApi(t, g)
         : await LocalApi.open({
+            ...this.pluginOptions(g),
             ...this.openOptions,
             ...extra,
             db: t.db,
@@ -128,6 +142,7 @@ export class CliContext {
   ): Promise<T> {
     const g = this.globals(cmd);
     const c = await Controller.open({
+      ...this.pluginOptions(g),
       ...this.openOptions,
       ...extra,
       db: await this.localDb(g),

@@ -10,6 +10,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
+import { registerPlugins } from "./commands/plugins.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerServe } from "./commands/serve.js";
@@ -26,7 +27,8 @@ export function buildProgram(cli: CliContext): Command {
     .option("--json", "machine-readable output (one JSON document; JSON lines for log)", false)
     .option("--actor <name>", "who is acting, for the audit trail (default: the OS user)")
     .option("--request-id <id>", "idempotency key: repeating it returns the first result and appends nothing")
-    .option("--plugin-dir <dir>", "a plugin discovery directory (repeatable)", collect)
+    .option("--plugin-dir <dir>", "a plugin discovery directory, searched in order (repeatable; env NETLEDGER_PLUGIN_DIRS, colon-separated)", collect)
+    .option("--plugin-timeout <duration>", "how long one plugin call may take, e.g. 30s (env NETLEDGER_PLUGIN_TIMEOUT; default 30s)")
     .addOption(new Option("--host <url>", "send commands to a running daemon (unix://PATH or https://HOST:PORT)").env("NETLEDGER_HOST"))
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -39,6 +41,7 @@ export function buildProgram(cli: CliContext): Command {
   registerReplay(program, cli);
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
+  registerPlugins(program, cli);
   registerGc(program, cli);
   registerServe(program, cli);
   registerCompletion(program, cli);

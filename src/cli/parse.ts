@@ -36,3 +36,12 @@ export function extraHost(spec: string): ExtraHost {
 
 /** Collects a repeatable flag. */
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** A duration: `30s`, `500ms`, `2m`, or a bare number of seconds (as Docker's plugin `--timeout`). */
+export function durationMs(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw invalid(`malformed ${flag} "${text}": expected a duration like 30s, 500ms or 2m`);
+  const ms = Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "m" ? 60_000 : 1000);
+  if (ms < 1) throw invalid(`${flag} "${text}" is too short: give at least 1ms`);
+  return Math.round(ms);
+}

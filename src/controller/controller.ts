@@ -22,6 +22,7 @@ import { isNamespace } from "../drivers/netns/namespaces.js";
 import { nullModule } from "../drivers/null/index.js";
 import type { IpamCapability, IpamDriver, IpamModule } from "../drivers/ipamContract.js";
 import { DriverRegistry } from "../drivers/registry.js";
+import { type RemoteOptions, RemotePlugins } from "../drivers/remote/index.js";
 import { armCrashPoints, crashPoint } from "../effects/crashPoints.js";
 import { type Backoff, Dispatcher, dispatchedInThisProcess, type Outcome } from "../effects/dispatcher.js";
 import { collectGarbage, type GcReport } from "../effects/gc.js";
@@ -60,6 +61,12 @@ export interface OpenOptions {
   callTimeoutMs?: number;
   /** The sandbox layer (namespaces), registered before recovery runs so that its pending effects can be made. */
   sandboxDriver?: SandboxDriver;
+  /** Plugin discovery directories (default NETLEDGER_PLUGIN_DIRS, else Docker's). */
+  pluginDirs?: string[];
+  /** The timeout of one plugin call (default 30 s); also raises the call timeout above it. */
+  pluginTimeoutMs?: number;
+  /** Further options of the remote module, or false for no plugin discovery. */
+  plugins?: Omit<RemoteOptions, "dirs" | "timeoutMs"> | false;
 }
 
 export interface CommandOptions {
@@ -141,6 +148,8 @@ export class Controller {
   private readonly takingOver = new Set<number>();
   private driverInfoCache: Record<string, DriverInfo> | undefined;
   private ipamInfoCache: Record<string, IpamDriverInfo> | undefined;
+  /** The registry generation the two caches were taken at: a plugin registered during a call makes them stale. */
+  private infoGeneration = -1;
   private readonly dispatcher: Dispatcher;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly netnsDir: string;
@@ -161,7 +170,7 @@ export class Controller {
     loaded: { state: State; head: Head },
     readonly actor: string,
     readonly runDir: string,
-    opts: Pick<OpenOptions, "backoffMs" | "callTimeoutMs">,
+    opts: Pick<OpenOptions, "backoffMs" | "callTimeoutMs" | "pluginTimeoutMs">,
   ) {
     this.state = loaded.state;
     this.head = loaded.head;
@@ -177,6 +186,8 @@ export class Controller {
       onUnavailable: (id, error) => this.driverUnavailable(id, error),
       ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
       ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+      // A plugin call may take the plugin timeout, and a Join places an interface after it.
+      ...(opts.callTimeoutMs === undefined && opts.pluginTimeoutMs !== undefined ? { callTimeoutMs: opts.pluginTimeoutMs + 5_000 } : {}),
     });
   }
 
@@ -200,6 +211,13 @@ export class Controller {
       for (const m of opts.drivers ?? []) await m.init(registry.callback("embedder"), {});
       for (const m of opts.ipamDrivers ?? []) await m.initIpam(registry.ipam.callback("embedder"), {});
       if (opts.sandboxDriver) registry.registerSandboxDriver(opts.sandboxDriver);
+      // Plugins register under their own names on first use (lazy discovery); nothing is called here.
+      if (opts.plugins !== false)
+        new RemotePlugins({
+          ...(opts.plugins ?? {}),
+          ...(opts.pluginDirs ? { dirs: opts.pluginDirs } : {}),
+          ...(opts.pluginTimeoutMs !== undefined ? { timeoutMs: opts.pluginTimeoutMs } : {}),
+        }).attach(registry);
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
       let loadError: NetledgerError | undefined;
@@ -255,7 +273,15 @@ export class Controller {
     this.driverInfoCache = undefined;
   }
 
+  private freshInfo(): void {
+    if (this.infoGeneration === this.registry.generation) return;
+    this.infoGeneration = this.registry.generation;
+    this.driverInfoCache = undefined;
+    this.ipamInfoCache = undefined;
+  }
+
   private driverInfo(): Record<string, DriverInfo> {
+    this.freshInfo();
     return (this.driverInfoCache ??= this.registry.info());
   }
 
@@ -268,6 +294,7 @@ export class Controller {
   }
 
   private ipamInfo(): Record<string, IpamDriverInfo> {
+    this.freshInfo();
     return (this.ipamInfoCache ??= this.registry.ipam.info());
   }
 
@@ -616,12 +643,19 @@ export class Controller {
       const w = this.waiters.get(t.root);
       if (!w || !w.failFast) continue;
       this.waiters.delete(t.root);
+      // When the command has failed already and this is its undo that waits, the failure is the answer.
       w.reject(
-        new NetledgerError(
-          "PluginUnavailable",
-          `${error.message}; the call stays pending and is retried with back-off (run "netledger recover" once the driver is back)`,
-          { effect },
-        ),
+        w.error && t.inverse
+          ? new NetledgerError(
+              w.error.code,
+              `${w.error.message}; undoing it waits for the driver (${error.message}), retried with back-off (run "netledger recover" once the driver is back)`,
+              { ...w.error.details, effect },
+            )
+          : new NetledgerError(
+              "PluginUnavailable",
+              `${error.message}; the call stays pending and is retried with back-off (run "netledger recover" once the driver is back)`,
+              { effect },
+            ),
       );
     }
   }

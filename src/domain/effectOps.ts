@@ -29,8 +29,9 @@ export function undoOf(op: EffectOp): EffectOp | null {
 
 /**
  * Error codes after which the driver may have acted although the call did not succeed: it did not
- * answer in time, or answered something malformed. Any other failure is the driver saying no.
+ * answer in time, answered something malformed, or the connection broke after the request went out
+ * (InDoubt). Any other failure is the driver saying no.
  */
 export function driverMayHaveActed(code: string): boolean {
-  return code === "Timeout" || code === "BadResponse";
+  return code === "Timeout" || code === "BadResponse" || code === "InDoubt";
 }

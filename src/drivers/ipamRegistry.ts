@@ -27,6 +27,12 @@ const noCapability: IpamCapability = { requiresMacAddress: false, requiresReques
 export class IpamRegistry {
   private readonly drivers = new Map<string, RegisteredIpam>();
   private readonly resolvers: IpamResolver[] = [];
+  private registrations = 0;
+
+  /** Counts registrations, so that what was derived from the registry can tell it is stale. */
+  get generation(): number {
+    return this.registrations;
+  }
 
   constructor() {
     this.drivers.set(defaultIpam, {
@@ -63,6 +69,7 @@ export class IpamRegistry {
     if (!spaces?.localDefaultAddressSpace || !spaces.globalDefaultAddressSpace)
       throw new NetledgerError("DriverError", `IPAM driver "${name}" returned empty default address spaces`);
     this.drivers.set(name, { name, driver, capability: { ...noCapability, ...capability }, addressSpaces: spaces, origin });
+    this.registrations++;
   }
 
   addResolver(r: IpamResolver): void {

@@ -24,6 +24,8 @@ export type DriverResolver = (name: string) => Promise<void>;
 export class DriverRegistry {
   private readonly drivers = new Map<string, RegisteredDriver>();
   private readonly resolvers: DriverResolver[] = [];
+  /** Registers every driver that can be found (plugin discovery's GetAll), for listings. */
+  private readonly enumerators: (() => Promise<void>)[] = [];
   private sandbox: SandboxDriver | undefined;
   /** The IPAM drivers, kept beside the network drivers (libnetwork's drvregistry holds both). */
   readonly ipam = new IpamRegistry();
@@ -33,6 +35,13 @@ export class DriverRegistry {
     return (name, driver, capability) => this.register(name, driver, capability, origin);
   }
 
+  private registrations = 0;
+
+  /** Changes whenever a driver of either kind is registered (plugins register during calls too). */
+  get generation(): number {
+    return this.registrations + this.ipam.generation;
+  }
+
   register(name: string, driver: NetworkDriver, capability: Capability, origin = "embedder"): void {
     if (!isValidName(name)) throw invalid(`invalid driver name "${name}"`);
     if (name === sandboxDriver) throw invalid(`"${sandboxDriver}" is reserved for the sandbox layer`);
@@ -40,10 +49,12 @@ export class DriverRegistry {
     if (capability.dataScope !== "local" && capability.dataScope !== "global")
       throw invalid(`driver ${name}: scope must be local or global, not "${String(capability.dataScope)}"`);
     this.drivers.set(name, { name, driver, capability, origin });
+    this.registrations++;
   }
 
   registerSandboxDriver(driver: SandboxDriver): void {
     this.sandbox = driver;
+    this.registrations++;
   }
 
   sandboxDriver(): SandboxDriver | undefined {
@@ -52,6 +63,15 @@ export class DriverRegistry {
 
   addResolver(r: DriverResolver): void {
     this.resolvers.push(r);
+  }
+
+  addEnumerator(e: () => Promise<void>): void {
+    this.enumerators.push(e);
+  }
+
+  /** Registers every driver the enumerators can find (each plugin discovery sees), so that a listing shows them. */
+  async discoverAll(): Promise<void> {
+    for (const e of this.enumerators) await e();
   }
 
   get(name: string): RegisteredDriver | undefined {

@@ -95,6 +95,7 @@ const driverCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "PluginUnavailable",
   "Timeout",
   "BadResponse",
+  "InDoubt",
   "DriverError",
 ]);
 

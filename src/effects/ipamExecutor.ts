@@ -11,6 +11,14 @@ import type { IpamRegistry } from "../drivers/ipamRegistry.js";
  * and ReleaseAddress errors and goes on, and so does netledger, keeping the error in the outcome.
  */
 export async function executeIpam(registry: IpamRegistry, op: IpamOp, fx: Pick<EffectRecord, "driver" | "args">, call: EffectCall): Promise<unknown> {
+  if (!registry.get(fx.driver)) {
+    // A plugin IPAM is registered lazily, on first use in this process (plugin discovery).
+    try {
+      await registry.ensure(fx.driver);
+    } catch (e) {
+      throw new NetledgerError("PluginUnavailable", `IPAM driver ${fx.driver}: plugin discovery failed: ${(e as Error).message}`);
+    }
+  }
   const reg = registry.get(fx.driver);
   if (!reg?.driver) throw new NetledgerError("PluginUnavailable", `IPAM driver ${fx.driver} is not available`);
   const d = reg.driver;

@@ -67,7 +67,14 @@ function runNode(argv: string[], env: NodeJS.ProcessEnv): Child {
 }
 
 afterEach(() => {
-  for (const c of live) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, "SIGKILL");
+  for (const c of live) {
+    if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+    try {
+      process.kill(c.pid, "SIGKILL");
+    } catch {
+      // it exited between the check and the kill
+    }
+  }
   live.clear();
 });
 

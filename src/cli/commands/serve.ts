@@ -25,7 +25,7 @@ export function registerServe(program: Command, cli: CliContext): void {
       const tls = o.tlsCert || o.tlsKey || o.tlsCa ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined;
       if (tls && !(tls.cert && tls.key && tls.ca)) throw invalid("--tls-cert, --tls-key and --tls-ca go together");
       const daemon = await Daemon.start({
-        controller: { db: cli.dbPath(g), ...(g.actor !== undefined ? { actor: g.actor } : {}) },
+        controller: { ...cli.pluginOptions(g), db: cli.dbPath(g), ...(g.actor !== undefined ? { actor: g.actor } : {}) },
         ...(o.socket !== undefined ? { socket: o.socket } : {}),
         ...(o.group !== undefined ? { group: o.group } : {}),
         ...(o.listen !== undefined ? { listen: o.listen } : {}),

@@ -91,7 +91,8 @@ export function planNetworkTeardown(ctx: DecideContext, n: NetworkRecord): NewEv
 }
 
 export function networkDriverStep(ctx: DecideContext, n: NetworkRecord): NewEvent[] {
-  if (ctx.drivers[n.driver]?.sideEffects) return [requestEffect(ctx, n.driver, "deleteNetwork", n.id, { networkId: n.id })];
+  // A driver not registered now (a plugin that cannot be reached) is still owed its DeleteNetwork: it stays pending.
+  if (ctx.drivers[n.driver]?.sideEffects ?? true) return [requestEffect(ctx, n.driver, "deleteNetwork", n.id, { networkId: n.id })];
   return [{ type: "network.deleted", stream: n.id, data: { id: n.id, pending: false } }];
 }
 
@@ -114,8 +115,9 @@ export function deleteNetwork(s: State, cmd: CommandOf<"network.delete">, ctx: D
   assertIdle(s, n.id, `network ${n.name}`, n.lifecycle);
   const driver = ctx.drivers[n.driver];
   const events: NewEvent[] = [];
-  // A forced delete may not be blocked by a driver that is gone; with no driver, nothing can be owed.
-  const sideEffects = (driver?.sideEffects ?? false) || ipamHasEffects(ctx, n);
+  // A driver not registered now (a plugin that cannot be reached) is owed its calls: they stay pending
+  // until it is back, as an endpoint's are (endpoint.ts), so that the plugin is not left holding the network.
+  const sideEffects = (driver?.sideEffects ?? true) || ipamHasEffects(ctx, n);
   for (const epId of C.keys(n.endpoints)) events.push(...planEndpointRemoval(s, C.get(s.endpoints, epId)!, ctx));
   const endpointsRemain = sideEffects && n.endpoints.size > 0;
   if (sideEffects) events.push({ type: "network.deleted", stream: n.id, data: { id: n.id, pending: true } });

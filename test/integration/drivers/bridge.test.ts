@@ -225,7 +225,8 @@ describe.skipIf(!isRoot)(`the bridge driver on real namespaces (${needsRoot})`, 
   });
 
   it("refuses a bridge name that another database or something else holds", async () => {
-    const other = { ...call, databaseId: databaseId.replace(/.$/, "0") };
+    // Another database id: the last hex digit changed (it may have been 0 already).
+    const other = { ...call, databaseId: databaseId.replace(/.$/, (c) => (c === "0" ? "1" : "0")) };
     await expect(bridge.createNetwork(networkRequest(nets.A), other)).rejects.toMatchObject({ code: "Forbidden" });
     await expect(
       bridge.createNetwork({ ...networkRequest(nets.B), networkId: randomId(), options: { "com.docker.network.bridge.name": nets.B.bridge } }, call),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { portBinding } from "../../../src/cli/parse.js";
+import { durationMs, portBinding } from "../../../src/cli/parse.js";
 
 describe("docker's -p syntax", () => {
   it("reads HOSTPORT:PORT, HOSTIP:HOSTPORT:PORT, [IPv6]:HOSTPORT:PORT and PORT, with a protocol", () => {
@@ -12,5 +12,13 @@ describe("docker's -p syntax", () => {
   it("refuses what is none of those, naming it", () => {
     expect(() => portBinding("1.2.3:80:80")).toThrow(/malformed port binding "1.2.3:80:80"/);
     expect(() => portBinding("80:http")).toThrow(/malformed port binding/);
+  });
+});
+
+describe("--plugin-timeout durations", () => {
+  it("reads ms, s, m and bare seconds, and names the flag and value when malformed", () => {
+    expect(["500ms", "30s", "2m", "30", "0.5"].map((t) => durationMs("--plugin-timeout", t))).toEqual([500, 30_000, 120_000, 30_000, 500]);
+    expect(() => durationMs("--plugin-timeout", "soon")).toThrow('malformed --plugin-timeout "soon"');
+    expect(() => durationMs("--plugin-timeout", "0")).toThrow(/too short/);
   });
 });

@@ -1,0 +1,34 @@
+import type { Command } from "commander";
+import { DriverRegistry } from "../../drivers/registry.js";
+import { RemotePlugins } from "../../drivers/remote/index.js";
+import type { CliContext } from "../context.js";
+import { table } from "../output.js";
+
+export function registerPlugins(program: Command, cli: CliContext): void {
+  const plugins = program.command("plugins").description("plugins found by discovery (Docker's v1 plugins)");
+  plugins
+    .command("ls")
+    .alias("list")
+    .description("discovered plugins: name, address, what they implement, scope; each is activated to ask")
+    .addHelpText("after", "\nExample:\n  netledger --plugin-dir /tmp/plugins plugins ls\n")
+    .action(async (_o, cmd: Command) => {
+      // Needs no database: discovery and activation only.
+      const g = cli.globals(cmd);
+      const { pluginDirs, pluginTimeoutMs } = cli.pluginOptions(g);
+      const registry = new DriverRegistry();
+      const remote = new RemotePlugins({ dirs: pluginDirs, ...(pluginTimeoutMs !== undefined ? { timeoutMs: pluginTimeoutMs } : {}) });
+      remote.attach(registry);
+      try {
+        const list = await remote.list(registry);
+        cli.print(g, list, () =>
+          table(
+            ["NAME", "ADDRESS", "IMPLEMENTS", "SCOPE", "ERROR"],
+            list.map((p) => [p.name, p.address, p.implements.join(","), p.scope ?? "", p.error ?? ""]),
+          ),
+        );
+      } finally {
+        remote.close();
+        await registry.close();
+      }
+    });
+}

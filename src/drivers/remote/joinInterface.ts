@@ -1,0 +1,63 @@
+import { NetledgerError } from "../../domain/errors.js";
+import { checkIfname, ipBatch, type InterfaceConfig, linkExists, listLinks, placeInterface, step } from "../netns/iproute.js";
+import { isNamespace } from "../netns/namespaces.js";
+
+/**
+ * Where the interface a plugin names at Join goes (libnetwork's sandbox population, osl): the host
+ * link `SrcName` is moved into the sandbox's namespace, renamed `DstPrefix` + the first free index
+ * (`eth0`, `eth1`…), given the endpoint's MAC and addresses, the gateways and the static routes. At
+ * Leave it is moved back to the host under its own name, for the plugin to dispose of. Built on the
+ * link primitives of the netns layer (iproute.ts).
+ *
+ * The placed link carries an alias naming the database, the endpoint and its host name
+ * (`netledger-plugin/DB/ENDPOINT/SRCNAME`), so that a Leave finds it without the Join's answer: the
+ * Leave sent to undo a Join in doubt (its answer never recorded) still moves it back out. The prefix
+ * differs from the links netledger owns (ownership.ts): this link is the plugin's, and `gc` leaves it.
+ */
+export interface InterfacePlacement {
+  /** Whether the host link the plugin named exists. */
+  exists(srcName: string): boolean;
+  /** Places the link; returns its name in the sandbox. */
+  place(srcName: string, dstPrefix: string, nsPath: string, cfg: Omit<InterfaceConfig, "name" | "alias">, owner: PlacementOwner, signal?: AbortSignal): Promise<string>;
+  /** Moves the endpoint's link in the sandbox back to the host under its own name; nothing to do when it is not there. */
+  remove(nsPath: string, owner: PlacementOwner, signal?: AbortSignal): Promise<void>;
+}
+
+export interface PlacementOwner {
+  databaseId: string;
+  endpointId: string;
+}
+
+const aliasPrefix = "netledger-plugin/";
+
+export const placementAlias = (o: PlacementOwner, srcName: string): string => `${aliasPrefix}${o.databaseId}/${o.endpointId}/${srcName}`;
+
+export const kernelPlacement: InterfacePlacement = {
+  exists: (srcName) => linkExists(srcName),
+
+  async place(srcName, dstPrefix, nsPath, cfg, owner, signal) {
+    if (!isNamespace(nsPath)) throw new NetledgerError("DriverError", `sandbox namespace ${nsPath} does not exist`);
+    const opts = signal ? { netns: nsPath, signal } : { netns: nsPath };
+    const taken = new Set((await listLinks(opts)).map((l) => l.name));
+    let i = 0;
+    while (taken.has(`${dstPrefix}${i}`)) i++;
+    const name = checkIfname(`${dstPrefix}${i}`);
+    await placeInterface(srcName, nsPath, { ...cfg, name, alias: placementAlias(owner, srcName) }, signal);
+    return name;
+  },
+
+  async remove(nsPath, owner, signal) {
+    if (!isNamespace(nsPath)) return; // the namespace went, and the link with it
+    const opts = signal ? { netns: nsPath, signal } : { netns: nsPath };
+    const prefix = placementAlias(owner, "");
+    const host = `/proc/${process.pid}/ns/net`;
+    for (const link of await listLinks(opts)) {
+      if (!link.alias?.startsWith(prefix)) continue;
+      const srcName = checkIfname(link.alias.slice(prefix.length));
+      const lines = [`link set dev ${checkIfname(link.name)} down`];
+      if (link.name !== srcName) lines.push(step.rename(link.name, srcName));
+      lines.push(step.moveToNamespace(srcName, host));
+      await ipBatch(lines, opts);
+    }
+  },
+};

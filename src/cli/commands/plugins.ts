@@ -5,7 +5,10 @@ import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 
 export function registerPlugins(program: Command, cli: CliContext): void {
-  const plugins = program.command("plugins").description("plugins found by discovery (Docker's v1 plugins)");
+  const plugins = program
+    .command("plugins")
+    .description("plugins found by discovery (Docker's v1 plugins)")
+    .addHelpText("after", "\nExample:\n  netledger --plugin-dir /tmp/plugins plugins ls\n");
   plugins
     .command("ls")
     .alias("list")

@@ -92,7 +92,11 @@ describe("the CLI through a plugin process", () => {
   });
 
   it("gives up on a plugin call after --plugin-timeout (or NETLEDGER_PLUGIN_TIMEOUT), naming plugin and call, and refuses a malformed timeout", async () => {
-    const { db, plugin, env } = await pluginWithCli("slowcli");
+    const setup = await pluginWithCli("slowcli");
+    const { db, plugin } = setup;
+    // The timeout is a setting of the process that calls the plugin: through a daemon, the daemon's
+    // own (netledger serve --plugin-timeout). Here the CLI is that process.
+    const env = { ...setup.env, NETLEDGER_HOST: "" };
     expect((await cli(["--db", db, "network", "create", "-d", "slowcli", "--subnet", "10.78.0.0/24", "n1"], env)).code).toBe(0);
     plugin.setFault("NetworkDriver.CreateEndpoint", { mode: "hang" });
     const flag = await cli(["--db", db, "--plugin-timeout", "300ms", "endpoint", "create", "n1", "e1"], env);

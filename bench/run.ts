@@ -29,6 +29,26 @@ try {
 } finally {
   removeBenchDirs();
 }
+// The raw floors by themselves, so that a reader can see what the machine did during this run.
+const floors: { name: string; value: number | null; unit: string }[] = [];
+if (only.length === 0) {
+  progress("floors");
+  const f = await import("./floors.js");
+  const rows: [string, () => number | Promise<number>, string][] = [
+    ["write 100 bytes + fsync", f.fsyncMs, "ms"],
+    ["durable SQLite commit, 1 row (WAL, synchronous=FULL)", () => f.commitMs(300, 3), "ms"],
+    ["durable SQLite commit, 100 rows", f.commit100Ms, "ms"],
+    ["HTTP POST round trip, UNIX socket, keep-alive", f.httpRoundTripMs, "ms"],
+    ["spawn /bin/true", f.spawnMs, "ms"],
+    ["ip -j link show lo", f.ipCommandMs, "ms"],
+    ["ip netns add (root)", f.netnsAddMs, "ms"],
+  ];
+  for (const [name, measure, unit] of rows) {
+    const v = await measure();
+    floors.push({ name, value: Number.isNaN(v) ? null : v, unit });
+  }
+  removeBenchDirs();
+}
 progress(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
 function fmt(v: number | null): string {
@@ -37,7 +57,7 @@ function fmt(v: number | null): string {
 }
 
 if (json) {
-  process.stdout.write(JSON.stringify({ results }) + "\n");
+  process.stdout.write(JSON.stringify({ results, floors }) + "\n");
 } else {
   const t = new Table({ head: ["name", "figure", "floor", "ratio", "target", "met"], style: { head: [], border: [] }, wordWrap: true, colWidths: [10, 30, 34, 8, 34, 6] });
   for (const r of results)
@@ -51,5 +71,10 @@ if (json) {
     ]);
   process.stdout.write(t.toString() + "\n");
   for (const r of results.filter((r) => r.note)) process.stdout.write(`${r.name}: ${r.note}\n`);
+  if (floors.length) {
+    const ft = new Table({ head: ["floor (measured in this run)", "value"], style: { head: [], border: [] } });
+    for (const f of floors) ft.push([f.name, f.value === null ? "skipped (needs root)" : `${fmt(f.value)} ${f.unit}`]);
+    process.stdout.write(ft.toString() + "\n");
+  }
 }
 if (strict && results.some((r) => r.met === false)) process.exitCode = 1;

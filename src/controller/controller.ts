@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { canonicalJson } from "../domain/canonical.js";
 import * as C from "../domain/collection.js";
 import { type Command, type CommandInput, commandSchemas, type CommandType } from "../domain/commands.js";
@@ -33,6 +33,7 @@ import { type Loaded, loadState, type Progress } from "./loadState.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 import { defaultActor, defaultDbPath, defaultRunDir, isRoot } from "./paths.js";
 import { Projections } from "./projections.js";
+import { randomHex } from "./randomHex.js";
 
 export interface OpenOptions {
   /** The database file; default as interface.md §2 (NETLEDGER_DB, /var/lib/netledger/netledger.db for root). */
@@ -330,7 +331,7 @@ export class Controller {
     return new Promise((resolve, reject) => {
       this.queue.push({
         cmd,
-        root: opts.requestId ?? randomBytes(16).toString("hex"),
+        root: opts.requestId ?? randomHex(16),
         actor: opts.actor ?? this.actor,
         requestId: opts.requestId,
         resolve,
@@ -763,7 +764,7 @@ export class Controller {
     const inDoubt = open.filter((f) => this.isInDoubt(f));
     const taken = await this.takeOver(inDoubt);
     const retried = this.dispatcher.backingOff().filter((id) => this.dispatcher.retryNow(id));
-    const root = `recover:${randomBytes(8).toString("hex")}`;
+    const root = `recover:${randomHex(8)}`;
     const w = this.waiterFor(root, false);
     for (const id of [...taken, ...retried]) if (C.has(this.state.effects, String(id))) this.track(w, root, id, true);
     if (w.open.size > 0) await Promise.race([w.promise, this.quiet()]);
@@ -1003,7 +1004,7 @@ function sha256(s: string): string {
  * crash names the same entity (and so has the same fingerprint).
  */
 function newId(type: string, requestId: string | undefined): string {
-  return requestId !== undefined ? sha256(`netledger:${type}:${requestId}`) : randomBytes(32).toString("hex");
+  return requestId !== undefined ? sha256(`netledger:${type}:${requestId}`) : randomHex(32);
 }
 
 function toError(e: ErrorInfo): NetledgerError {

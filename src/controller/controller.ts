@@ -586,11 +586,11 @@ export class Controller {
     if (fx) this.dispatcher.start(fx, inDoubt);
   }
 
-  private recordOutcome(effect: number, attempt: number, outcome: Outcome): void {
+  private recordOutcome(effect: number, attempt: number, outcome: Outcome): Promise<unknown> {
     const cmd: Command = outcome.ok
       ? { type: "effect.outcome", effect, attempt, ok: true, result: outcome.result }
       : { type: "effect.outcome", effect, attempt, ok: false, error: outcome.error };
-    this.submit(cmd, {}).catch((e) => {
+    return this.submit(cmd, {}).catch((e) => {
       // Conflict: the outcome is recorded already, or a newer attempt superseded ours (decideOutcome
       // refuses both), so nothing is lost. Anything else leaves the effect open, and since its call is
       // no longer running here it is in doubt: the next recovery makes it again under its policy.

@@ -23,8 +23,12 @@ export const defaultCallTimeoutMs = 30_000;
 export interface DispatcherOptions {
   registry: DriverRegistry;
   databaseId: string;
-  /** Records an outcome (through the controller's command path); `attempt` fences it (see effect.outcome). */
-  report: (effectId: number, attempt: number, outcome: Outcome) => void;
+  /**
+   * Records an outcome (through the controller's command path); `attempt` fences it (see
+   * effect.outcome). May return a promise that settles once the outcome is committed or refused: until
+   * then the effect counts as made by this process, so nobody takes it for in doubt in between.
+   */
+  report: (effectId: number, attempt: number, outcome: Outcome) => unknown;
   /** Told once per dispatch when a driver cannot be reached: the effect stays pending, retried with back-off. */
   onUnavailable?: (effectId: number, error: NetledgerError) => void;
   backoffMs?: Backoff;
@@ -132,7 +136,7 @@ export class Dispatcher {
     }
     if (this.stopped) return;
     crashPoint("after-call");
-    this.opts.report(fx.id, attempt, outcome);
+    await this.opts.report(fx.id, attempt, outcome);
   }
 
   /** One driver call, abandoned (and its signal aborted) when it takes longer than the call timeout. */

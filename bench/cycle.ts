@@ -23,7 +23,7 @@ export async function openRig(name: string): Promise<Rig> {
   return { c, net, sb };
 }
 
-export async function cycle({ net, sb }: Rig, name: string): Promise<void> {
+export async function cycle({ net, sb }: Pick<Rig, "net" | "sb">, name: string): Promise<void> {
   const e = await net.createEndpoint(name);
   await e.join(sb);
   await e.leave(sb);

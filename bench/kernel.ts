@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { Controller } from "../src/controller/controller.js";
+import { cycle } from "./cycle.js";
 import { netnsAddMs, vethCycleMs } from "./floors.js";
 import { type Benchmark, benchDir, isRoot, msPerOp, result, skipped } from "./harness.js";
 
@@ -22,16 +23,7 @@ const target7: Benchmark = async () => {
     for (const id of made) await c.sandbox(id)!.delete();
     const net = await c.newNetwork("bridge", "benchbr", { ipam: { config: [{ subnet: "10.213.77.0/24" }] } });
     const sb = await c.newSandbox("bench-bridge");
-    const brMs = await msPerOp(
-      10,
-      async () => {
-        const e = await net.createEndpoint(`b${k++}`);
-        await e.join(sb);
-        await e.leave(sb);
-        await e.delete();
-      },
-      2,
-    );
+    const brMs = await msPerOp(10, () => cycle({ net, sb }, `b${k++}`), 2);
     await sb.delete();
     await net.delete();
     const [nsFloor, vethFloor] = [await netnsAddMs(), await vethCycleMs()];

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Controller } from "../src/controller/controller.js";
 import type { DriverModule, NetworkDriver } from "../src/drivers/contract.js";
+import { cycle } from "./cycle.js";
 import { commitMs, postRoundTripMs } from "./floors.js";
 import { type Benchmark, benchDir, msPerOp, paired } from "./harness.js";
 
@@ -103,17 +104,7 @@ const target6: Benchmark = async () => {
     const { value, floor, ratio } = await paired(
       7,
       async () => 4 * (commitMs(50) + (await postRoundTripMs(socketPath, 50))),
-      () =>
-        msPerOp(
-          30,
-          async () => {
-            const e = await net.createEndpoint(`r${k++}`);
-            await e.join(sb);
-            await e.leave(sb);
-            await e.delete();
-          },
-          1,
-        ),
+      () => msPerOp(30, () => cycle({ net, sb }, `r${k++}`), 1),
     );
     return [
       {

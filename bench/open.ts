@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import { Controller } from "../src/controller/controller.js";
 import { loadState } from "../src/controller/loadState.js";
@@ -14,10 +14,11 @@ import { type Benchmark, benchDir, progress, result } from "./harness.js";
  */
 const total = 1_000_000;
 
-const hex64 = (n: number, tag: string) => (tag + n.toString(16)).padStart(64, "0");
+/** An id for the nth endpoint, spread over the hex range as random ids are (the state's tries key on the first characters). */
+const hex64 = (n: number) => createHash("sha256").update(`bench-endpoint-${n}`).digest("hex");
 
 function cycleEvents(i: number, network: string, sandbox: string): NewEvent[] {
-  const id = hex64(i, "e");
+  const id = hex64(i);
   const stream = id;
   const ep = { aliases: [], gateway: null, gateway6: null, id, ipv4: null, ipv6: null, mac: null, name: `e${i}`, network, pending: false, ports: [] };
   return [

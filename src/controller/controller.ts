@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { canonicalJson } from "../domain/canonical.js";
 import * as C from "../domain/collection.js";
 import { type Command, type CommandInput, commandSchemas, type CommandType } from "../domain/commands.js";
@@ -34,6 +34,7 @@ import { type Loaded, loadState, type Progress } from "./loadState.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 import { defaultActor, defaultDbPath, defaultRunDir, isRoot } from "./paths.js";
 import { Projections } from "./projections.js";
+import { randomHex } from "./randomHex.js";
 
 export interface OpenOptions {
   /** The database file; default as interface.md §2 (NETLEDGER_DB, /var/lib/netledger/netledger.db for root). */
@@ -304,7 +305,7 @@ export class Controller {
     if (cmd.type === "network.create") name = cmd.ipam.driver;
     else if ("network" in cmd && typeof cmd.network === "string") {
       try {
-        name = findNetwork(this.current(), cmd.network)?.ipam.driver;
+        name = this.knownNetwork(cmd.network)?.ipam.driver;
       } catch {
         return; // decide() names what is wrong with the reference
       }
@@ -353,18 +354,29 @@ export class Controller {
     if (cmd.type === "network.create") return this.ensureDriver(cmd.driver);
     if (!("network" in cmd)) return;
     try {
-      const n = findNetwork(this.current(), cmd.network);
+      const n = this.knownNetwork(cmd.network);
       if (n && !this.registry.get(n.driver)) await this.ensureDriver(n.driver);
     } catch {
       // decide() names what is wrong with the reference; a driver not found leaves its calls pending.
     }
   }
 
+  /**
+   * A network for the driver look-ups before a command. Given by id (as handles give it) and already
+   * known, it is read from the state as it is: an id names one network for good, its drivers never
+   * change, and decide() looks again inside the transaction. Otherwise (a name, a prefix, a network
+   * another process just made) after catching up. Saves a head query per look-up on the hot path.
+   */
+  private knownNetwork(ref: string): ReturnType<typeof findNetwork> {
+    if (this.loadError) throw this.loadError;
+    return C.get(this.state.networks, ref) ?? findNetwork(this.current(), ref);
+  }
+
   private submit(cmd: Command, opts: CommandOptions): Promise<Submitted> {
     return new Promise((resolve, reject) => {
       this.queue.push({
         cmd,
-        root: opts.requestId ?? randomBytes(16).toString("hex"),
+        root: opts.requestId ?? randomHex(16),
         actor: opts.actor ?? this.actor,
         requestId: opts.requestId,
         resolve,
@@ -825,7 +837,7 @@ export class Controller {
       .map((f) => f.id);
     const taken = await this.takeOver(inDoubt);
     const retried = this.dispatcher.backingOff().filter((id) => this.dispatcher.retryNow(id));
-    const root = `recover:${randomBytes(8).toString("hex")}`;
+    const root = `recover:${randomHex(8)}`;
     const w = this.waiterFor(root, false);
     w.follow = true;
     w.followedIds = [];
@@ -1070,7 +1082,7 @@ function sha256(s: string): string {
  * crash names the same entity (and so has the same fingerprint).
  */
 function newId(type: string, requestId: string | undefined): string {
-  return requestId !== undefined ? sha256(`netledger:${type}:${requestId}`) : randomBytes(32).toString("hex");
+  return requestId !== undefined ? sha256(`netledger:${type}:${requestId}`) : randomHex(32);
 }
 
 function toError(e: ErrorInfo): NetledgerError {

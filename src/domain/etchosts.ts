@@ -43,7 +43,7 @@ export function hostsFile(s: State, sb: SandboxRecord): string {
   for (const ep of own) {
     const n = C.get(s.networks, ep.network);
     if (!n) continue;
-    const peers = C.keys(n.endpoints)
+    const peers = C.keys(n.attached)
       .map((id) => C.get(s.endpoints, id)!)
       .filter((p) => p.id !== ep.id && p.sandbox !== sb.id && isJoined(p))
       .sort(byNameThenId);

@@ -79,6 +79,8 @@ function detach(s: State, ep: EndpointRecord): void {
   if (ep.sandbox === null) return;
   const sb = C.get(s.sandboxes, ep.sandbox);
   if (sb) sb.endpoints = sb.endpoints.filter((x) => x !== ep.id);
+  const n = C.get(s.networks, ep.network);
+  if (n) C.remove(n.attached, ep.id);
   ep.sandbox = null;
   ep.joinInfo = null;
 }
@@ -151,6 +153,7 @@ const recipes: Recipes = {
       lifecycle,
       createdAt: e.meta.time,
       endpoints: C.emptyCollection<1>(),
+      attached: C.emptyCollection<1>(),
       pools: [],
     });
     C.set(s.networkNames, d.name, d.id);
@@ -204,6 +207,7 @@ const recipes: Recipes = {
     ep.sandbox = sb.id;
     ep.then = null;
     sb.endpoints.push(ep.id);
+    C.set(need(C.get(s.networks, ep.network), `network ${ep.network}`).attached, ep.id, 1);
   },
 
   "endpoint.left": (s, e) => {

@@ -38,7 +38,7 @@ export function sandboxesToRewrite(s: State, t: Touched): Set<string> {
   for (const nid of t.networks) {
     const n = C.get(s.networks, nid);
     if (!n) continue;
-    for (const epId of C.keys(n.endpoints)) {
+    for (const epId of C.keys(n.attached)) {
       const sb = C.get(s.endpoints, epId)?.sandbox;
       if (sb) out.add(sb);
     }

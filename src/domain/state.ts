@@ -23,6 +23,11 @@ export interface NetworkRecord {
   createdAt: string;
   /** Ids of the network's endpoints. */
   endpoints: Collection<1>;
+  /**
+   * Those of its endpoints attached to a sandbox (joining, joined or leaving): an index kept beside
+   * `endpoints` so that a sandbox's hosts file (its peers) costs the peers, not every endpoint.
+   */
+  attached: Collection<1>;
   /** The IPAM pools the network holds, in the order they were requested (IPv4 first). */
   pools: PoolRecord[];
 }
@@ -119,4 +124,4 @@ export function emptyState(): State {
 }
 
 /** Bumped whenever the meaning of a stored state changes; snapshots of another version are ignored. */
-export const reducerVersion = 2;
+export const reducerVersion = 3;

@@ -27,12 +27,10 @@ export function newAllocator(hostBits: number, lo: bigint, hi: bigint): Allocato
 
 /** The ordinal the next dynamic allocation takes, or null when the window is full. Reads only. */
 export function peekNext(al: Allocator): Digits | null {
-  const { bitmap, lo, hi } = al;
-  let start = B.compare(al.last, hi) >= 0 || B.compare(al.last, lo) < 0 ? lo : B.increment(al.last)!;
-  const found = B.firstClear(bitmap, start, hi);
-  if (found || B.compare(start, lo) === 0) return found;
-  start = B.decrement(start)!;
-  return B.firstClear(bitmap, lo, start);
+  const { bitmap, lo, hi, last } = al;
+  if (B.compare(last, hi) >= 0 || B.compare(last, lo) < 0) return B.firstClear(bitmap, lo, hi);
+  // After the last one up to the end of the window, then round from the start (the last is taken).
+  return B.firstClear(bitmap, B.increment(last)!, hi) ?? B.firstClear(bitmap, lo, last);
 }
 
 /** Records an ordinal as taken; `dynamic` when the allocator chose it (it moves the cursor). False if taken. */

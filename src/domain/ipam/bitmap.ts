@@ -190,19 +190,29 @@ export function decrement(a: Digits): Digits | null {
 
 /** The digits of an ordinal (numbers below 2^53 stay numbers; larger IPv6 ordinals go through bigint). */
 export function digitsOf(ordinal: bigint, levels: number): Digits {
+  if (ordinal < 9007199254740992n) return digitsOfNumber(Number(ordinal), levels);
   const out: Digits = new Array(levels + 1);
-  if (ordinal < 9007199254740992n) {
-    let n = Number(ordinal);
-    for (let i = levels; i >= 0; i--) {
-      out[i] = n % 32;
-      n = Math.floor(n / 32);
-    }
-    return out;
-  }
   let v = ordinal;
   for (let i = levels; i >= 0; i--) {
     out[i] = Number(v & 31n);
     v >>= 5n;
+  }
+  return out;
+}
+
+/** digitsOf for an ordinal below 2^53 given as a number (every IPv4 ordinal): no bigint on the way. */
+export function digitsOfNumber(n: number, levels: number): Digits {
+  const out: Digits = new Array(levels + 1);
+  if (n < 4294967296) {
+    for (let i = levels; i >= 0; i--) {
+      out[i] = n & 31;
+      n >>>= 5;
+    }
+    return out;
+  }
+  for (let i = levels; i >= 0; i--) {
+    out[i] = n % 32;
+    n = Math.floor(n / 32);
   }
   return out;
 }

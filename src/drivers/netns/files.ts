@@ -62,15 +62,29 @@ export class SandboxFiles implements StateProjection {
       }
       host ??= this.hostText();
       const dir = this.dir(id);
-      mkdirSync(dir, { recursive: true });
-      writeIfChanged(join(dir, "owner"), this.databaseId + "\n");
-      writeIfChanged(this.hostsPath(id), hostsFile(s, sb));
-      writeIfChanged(this.resolvConfPath(id), resolvConf(s, sb, host));
+      const owner = join(dir, "owner");
+      if (!this.written.has(owner)) mkdirSync(dir, { recursive: true });
+      this.writeIfChanged(owner, this.databaseId + "\n");
+      this.writeIfChanged(this.hostsPath(id), hostsFile(s, sb));
+      this.writeIfChanged(this.resolvConfPath(id), resolvConf(s, sb, host));
     }
+  }
+
+  /**
+   * What this process last wrote to each file: a file whose text has not changed since is neither read
+   * nor written again (a join rewrites the files of every peer). Rebuild forgets it and checks them all.
+   */
+  private readonly written = new Map<string, string>();
+
+  private writeIfChanged(path: string, text: string): void {
+    if (this.written.get(path) === text) return;
+    writeIfChanged(path, text);
+    this.written.set(path, text);
   }
 
   /** Every sandbox's files from the state, and the removal of this database's files for sandboxes it no longer has. */
   rebuild(s: State): void {
+    this.written.clear();
     this.write(s, [...C.keys(s.sandboxes), ...this.owned().filter((id) => !C.has(s.sandboxes, id))]);
   }
 
@@ -88,6 +102,7 @@ export class SandboxFiles implements StateProjection {
   /** Removes a sandbox's directory if this database wrote it. */
   remove(sandboxId: string): void {
     const dir = this.dir(sandboxId);
+    for (const f of [join(dir, "owner"), this.hostsPath(sandboxId), this.resolvConfPath(sandboxId)]) this.written.delete(f);
     if (readOwner(join(dir, "owner")) === this.databaseId) rmSync(dir, { recursive: true, force: true });
   }
 }

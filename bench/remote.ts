@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Controller } from "../src/controller/controller.js";
+import { cycle } from "./cycle.js";
+import { commitMs, postRoundTripMs } from "./floors.js";
+import { type Benchmark, benchDir, msPerOp, paired } from "./harness.js";
+
+/**
+ * The endpoint cycle against a plugin process on a UNIX socket that does no work, through the remote
+ * driver (src/drivers/remote): discovered in a plugin directory and activated as Docker does. Each step
+ * is an effect: the intent committed, the call made, the outcome committed.
+ */
+async function startPlugin(socketPath: string): Promise<ChildProcess> {
+  const script = fileURLToPath(new URL("./pluginServer.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script, socketPath], { stdio: ["ignore", "pipe", "inherit"] });
+  const [chunk] = (await Promise.race([once(child.stdout!, "data"), once(child, "exit").then(() => [null])])) as [Buffer | null];
+  if (!chunk?.toString().includes("ready")) throw new Error("the bench plugin did not start");
+  return child;
+}
+
+const target6: Benchmark = async () => {
+  const dir = benchDir();
+  const socketPath = join(dir, "benchplugin.sock");
+  const plugin = await startPlugin(socketPath);
+  const c = await Controller.open({ db: join(dir, "remote.db"), runDir: join(dir, "run"), pluginDirs: [dir] });
+  try {
+    const net = await c.newNetwork("benchplugin", "bench");
+    const sb = await c.newSandbox("bench-container", { netns: null });
+    let k = 0;
+    // The round trip is to the same plugin process: a call to another process waits for it to be scheduled.
+    const { value, floor, ratio } = await paired(
+      7,
+      async () => 4 * (commitMs(50) + (await postRoundTripMs(socketPath, 50))),
+      () => msPerOp(30, () => cycle({ net, sb }, `r${k++}`), 1),
+    );
+    return [
+      {
+        name: "target6",
+        label: "endpoint cycle against a do-nothing plugin process on a UNIX socket",
+        value,
+        unit: "ms/cycle",
+        floor,
+        floorName: "4 × (durable commit + round trip to the plugin) (ms)",
+        ratio,
+        target: "ratio <= 1.5",
+        met: ratio <= 1.5,
+      },
+    ];
+  } finally {
+    await c.close();
+    plugin.kill("SIGTERM");
+    await once(plugin, "exit");
+  }
+};
+
+export const benchmarks: Benchmark[] = [target6];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { commandSchemas } from "../domain/commands.js";
-import { ipamConfigSchema, metaSchema, portBindingSchema, extraHostSchema } from "../domain/events.js";
+import { eventSchemas, extraHostSchema, ipamConfigSchema, metaSchema } from "../domain/events.js";
 import type { EndpointView, EffectView, NetworkView, SandboxView, StateView } from "../domain/views.js";
 import type { RecoveryReport } from "../controller/controller.js";
 import type { VerifyReport } from "../controller/verify.js";
@@ -55,21 +55,10 @@ export const networkViewSchema = z.object({
   createdAt: z.string(),
 });
 
-export const endpointViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  network: z.string(),
-  sandbox: z.string().nullable(),
-  ipv4: z.string().nullable(),
-  ipv6: z.string().nullable(),
-  mac: z.string().nullable(),
-  gateway: z.string().nullable(),
-  gateway6: z.string().nullable(),
-  ports: z.array(portBindingSchema),
-  aliases: z.array(z.string()),
-  state: z.string(),
-  createdAt: z.string(),
-});
+/** An endpoint as recorded (endpoint.created), where it is joined, and its lifecycle. */
+export const endpointViewSchema = eventSchemas["endpoint.created"]
+  .pick({ id: true, name: true, network: true, ipv4: true, ipv6: true, mac: true, gateway: true, gateway6: true, ports: true, aliases: true })
+  .extend({ sandbox: z.string().nullable(), state: z.string(), createdAt: z.string() });
 
 export const sandboxViewSchema = z.object({
   id: z.string(),

@@ -1,19 +1,27 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CommandInput } from "../../src/domain/commands.js";
 import type { EffectOp } from "../../src/domain/effectOps.js";
 import { effectOps } from "../../src/domain/effectOps.js";
 import { isNetledgerError } from "../../src/domain/errors.js";
+import { type CrashPoint, crashPointHits, crashPointNames } from "../../src/effects/crashPoints.js";
 import type { Controller } from "../../src/index.js";
-import { externalDriverName as ext, type Fault } from "../helpers/externalDriver.js";
-import { effectLogProblems } from "../helpers/invariants.js";
-import { rig } from "../helpers/rig.js";
+import { openWith, runSteps, type Step, type StepResult, type WorkloadConfig } from "../crash/workload.js";
+import { runWorkloadChild } from "../helpers/child.js";
+import { externalDriverName as ext, type Fault, ExternalSystem } from "../helpers/externalDriver.js";
+import { addressLeaks, comparableView, effectLogProblems } from "../helpers/invariants.js";
+import { rig, testRunDir } from "../helpers/rig.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /**
  * Model runs for the effect invariants of DESIGN §6, against the external test driver (state outside
  * the log, no idempotency): invariant 5 (every outcome has exactly one earlier intent; never two
  * effects in flight on one resource), checked on the log after random sequences with driver faults,
- * concurrent commands on several controllers and recover() interleaved.
+ * concurrent commands on several controllers and recover() interleaved; and invariant 6 (a crash
+ * anywhere + recovery = the run without the crash), with the crash suite's workload in a child process
+ * SIGKILLed at a crash point drawn from those the crash-free run of the same sequence passes.
  */
 
 const networks = ["n1", "n2"];
@@ -105,4 +113,91 @@ describe("effect invariants under random command sequences", () => {
       { numRuns: 25 },
     );
   });
+
+  it("ends a sequence killed at any crash point, recovered and sent on, as the run without the crash (invariant 6)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArb, { minLength: 2, maxLength: 6 }), fc.nat(), fc.boolean(), async (cmds, where, recoverFirst) => {
+        const steps: Step[] = [...setup.slice(0, 2), ...cmds].map((cmd, i) => ({ requestId: `prop-${i}`, cmd }));
+        const ref = await crashFree(steps);
+        const crashes = ref.hits.slice(0, -1).flatMap((before, step) =>
+          crashPointNames.flatMap((point) =>
+            Array.from({ length: ref.hits[step + 1]![point] - before[point] }, (_, k) => ({ step, point, nth: before[point] + k + 1 })),
+          ),
+        );
+        const { step, point, nth } = crashes[where % crashes.length]!;
+        const at = `SIGKILL at ${point}:${nth} (step ${step}, ${steps[step]!.cmd.type})`;
+
+        const config = configIn(tempDir("netledger-prop-crash-"));
+        const configPath = join(config.db, "..", "config.json");
+        writeFileSync(configPath, JSON.stringify({ ...config, steps }));
+        const killed = await runWorkloadChild(configPath, { NETLEDGER_CRASH_AT: `${point}:${nth}` });
+        expect(killed.signal, `${at}: the child reaches the point and dies there (stderr: ${killed.stderr})`).toBe("SIGKILL");
+
+        // What a client does after the crash: reopen, and send the command it had in flight and those after it.
+        const system = new ExternalSystem(config.external);
+        try {
+          const c = await openWith(config, system);
+          let results: StepResult[];
+          let view;
+          try {
+            if (recoverFirst) await c.recover();
+            results = await runSteps(c, steps.slice(step));
+            await c.recover();
+            view = c.view();
+            expect(c.verify().problems, `${at}: the log verifies`).toEqual([]);
+          } finally {
+            await c.close();
+          }
+          expect(comparableView(view), `${at}: controller state`).toEqual(ref.view);
+          expect(system.state(), `${at}: driver state`).toEqual(ref.external);
+          expect(results.map(outcomeOf), `${at}: step results`).toEqual(ref.results.slice(step).map(outcomeOf));
+          expect(view.effects, `${at}: nothing left open or in doubt`).toEqual({ pending: [], inDoubt: [] });
+          expect(addressLeaks(view, system.state()), `${at}: addresses`).toEqual([]);
+          expect(effectLogProblems(config.db), `${at}: invariant 5`).toEqual([]);
+        } finally {
+          system.close();
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
 });
+
+function configIn(dir: string): WorkloadConfig {
+  return { db: join(dir, "netledger.db"), external: join(dir, "external.db"), runDir: testRunDir };
+}
+
+const outcomeOf = (r: StepResult) => (r.ok ? "ok" : r.code);
+
+interface Reference {
+  /** Crash point hits before each step and after the last, counted from the run's first step. */
+  hits: Record<CrashPoint, number>[];
+  view: ReturnType<typeof comparableView>;
+  external: ReturnType<ExternalSystem["state"]>;
+  results: StepResult[];
+}
+
+/** The steps run in this process without a crash, as the crash suite's reference run does. */
+async function crashFree(steps: Step[]): Promise<Reference> {
+  const config = configIn(tempDir("netledger-prop-ref-"));
+  const system = new ExternalSystem(config.external);
+  try {
+    const c = await openWith(config, system);
+    try {
+      const hits: Record<CrashPoint, number>[] = [];
+      const results = await runSteps(c, steps, () => hits.push({ ...crashPointHits() }));
+      hits.push({ ...crashPointHits() });
+      const base = hits[0]!;
+      return {
+        hits: hits.map((h) => Object.fromEntries(crashPointNames.map((p) => [p, h[p] - base[p]])) as Record<CrashPoint, number>),
+        view: comparableView(c.view()),
+        external: system.state(),
+        results,
+      };
+    } finally {
+      await c.close();
+    }
+  } finally {
+    system.close();
+  }
+}

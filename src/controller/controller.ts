@@ -299,22 +299,6 @@ export class Controller {
     return (this.ipamInfoCache ??= this.registry.ipam.info());
   }
 
-  /** The IPAM driver a command will ask, looked up (plugin discovery) before its decision, as libnetwork resolves it lazily. */
-  private async ensureIpamFor(cmd: Command): Promise<void> {
-    let name: string | undefined;
-    if (cmd.type === "network.create") name = cmd.ipam.driver;
-    else if ("network" in cmd && typeof cmd.network === "string") {
-      try {
-        name = this.knownNetwork(cmd.network)?.ipam.driver;
-      } catch {
-        return; // decide() names what is wrong with the reference
-      }
-    }
-    if (name === undefined || this.registry.ipam.get(name)) return;
-    await this.registry.ipam.ensure(name);
-    this.ipamInfoCache = undefined;
-  }
-
   // ---------------------------------------------------------------- commands
 
   /** Validates a command with its zod schema; bad input is an InvalidParameter and writes nothing. */
@@ -342,22 +326,39 @@ export class Controller {
     if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
     const cmd = this.parse(input, opts);
     await this.ensureDriversFor(cmd);
-    await this.ensureIpamFor(cmd);
     const r = await this.submit(cmd, opts);
     if (r.settled) await r.settled;
     await this.projections.idle();
     return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
   }
 
-  /** Lets plugin discovery find the driver a command needs before it is decided. */
+  /**
+   * Lets plugin discovery find the network and IPAM drivers a command needs before it is decided, as
+   * libnetwork resolves drivers lazily: the network is looked up once for both.
+   */
   private async ensureDriversFor(cmd: Command): Promise<void> {
-    if (cmd.type === "network.create") return this.ensureDriver(cmd.driver);
-    if (!("network" in cmd)) return;
-    try {
-      const n = this.knownNetwork(cmd.network);
-      if (n && !this.registry.get(n.driver)) await this.ensureDriver(n.driver);
-    } catch {
-      // decide() names what is wrong with the reference; a driver not found leaves its calls pending.
+    let driver: string | undefined;
+    let ipam: string | undefined;
+    if (cmd.type === "network.create") {
+      driver = cmd.driver;
+      ipam = cmd.ipam.driver;
+    } else if ("network" in cmd && typeof cmd.network === "string") {
+      try {
+        const n = this.knownNetwork(cmd.network);
+        driver = n?.driver;
+        ipam = n?.ipam.driver;
+      } catch {
+        return; // decide() names what is wrong with the reference
+      }
+    }
+    if (driver !== undefined && !this.registry.get(driver)) {
+      if (cmd.type === "network.create") await this.ensureDriver(driver);
+      // A driver not found for an existing network leaves its calls pending rather than refusing.
+      else await this.ensureDriver(driver).catch(() => undefined);
+    }
+    if (ipam !== undefined && !this.registry.ipam.get(ipam)) {
+      await this.registry.ipam.ensure(ipam);
+      this.ipamInfoCache = undefined;
     }
   }
 

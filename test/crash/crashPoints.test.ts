@@ -1,12 +1,10 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CrashPoint, crashPointHits, crashPointNames } from "../../src/effects/crashPoints.js";
-import { runWorkloadChild } from "../helpers/child.js";
-import { type ExternalState, ExternalSystem } from "../helpers/externalDriver.js";
+import { type CrashPoint, crashPointNames } from "../../src/effects/crashPoints.js";
+import { ExternalSystem } from "../helpers/externalDriver.js";
 import { addressLeaks, comparableView, effectLogProblems } from "../helpers/invariants.js";
 import { tempDir } from "../helpers/tmp.js";
-import { crashWorkload, describeStep, openWith, runSteps, type StepResult, type WorkloadConfig } from "./workload.js";
+import { configIn, crashedRun, crashesIn, outcomeOf, type ReferenceRun, referenceRun } from "./reference.js";
+import { crashWorkload, describeStep, openWith, runSteps, type StepResult } from "./workload.js";
 
 /**
  * DESIGN §6 invariant 6, exhaustively: the workload runs in a child process that is killed with
@@ -16,16 +14,8 @@ import { crashWorkload, describeStep, openWith, runSteps, type StepResult, type 
  * no address leaked, and the log verifies.
  */
 
-interface Reference {
-  /** Crash point hits before each step, and after the last. */
-  hits: Record<CrashPoint, number>[];
-  view: ReturnType<typeof comparableView>;
-  external: ExternalState;
-  results: StepResult[];
-  calls: number;
-}
 
-let reference: Reference;
+let reference: ReferenceRun;
 
 /**
  * Sandbox keys are paths under the run directory, so every run uses the same one. Nothing is made
@@ -33,50 +23,17 @@ let reference: Reference;
  */
 const runDir = "/run/netledger-crash-test";
 
-function configIn(dir: string): WorkloadConfig {
-  return { db: join(dir, "netledger.db"), external: join(dir, "external.db"), runDir };
-}
-
-const outcomeOf = (r: StepResult) => (r.ok ? "ok" : r.code);
-
 beforeAll(async () => {
-  const config = configIn(tempDir("netledger-crash-ref-"));
-  const system = new ExternalSystem(config.external);
-  const c = await openWith(config, system);
-  const hits: Record<CrashPoint, number>[] = [];
-  const results = await runSteps(c, crashWorkload, () => hits.push({ ...crashPointHits() }));
-  hits.push({ ...crashPointHits() });
-  const base = hits[0]!;
-  reference = {
-    // Counted from this process's start: relative to the reference's own first step.
-    hits: hits.map((h) => Object.fromEntries(crashPointNames.map((p) => [p, h[p] - base[p]])) as Record<CrashPoint, number>),
-    view: comparableView(c.view()),
-    external: system.state(),
-    results,
-    calls: system.calls().length,
-  };
-  await c.close();
-  system.close();
+  reference = await referenceRun(configIn(tempDir("netledger-crash-ref-"), runDir), crashWorkload);
+  const { results } = reference;
   expect(results.every((r) => r.ok), "the crash-free run succeeds at every step").toBe(true);
   expect(reference.view.effects).toEqual({ pending: [], inDoubt: [] });
 });
 
-/** Every (point, n) at which a run is inside step i: the n-th pass of the point since the run began. */
-function crashesIn(i: number): { point: CrashPoint; nth: number }[] {
-  const before = reference.hits[i]!;
-  const after = reference.hits[i + 1]!;
-  return crashPointNames.flatMap((point) =>
-    Array.from({ length: after[point] - before[point] }, (_, k) => ({ point, nth: before[point] + k + 1 })),
-  );
-}
-
 async function crashAndResume(step: number, point: CrashPoint, nth: number): Promise<void> {
   const where = `SIGKILL at ${point}:${nth} (step ${step}, ${describeStep(crashWorkload[step]!)})`;
-  const dir = tempDir("netledger-crash-");
-  const config = configIn(dir);
-  const configPath = join(dir, "config.json");
-  writeFileSync(configPath, JSON.stringify(config));
-  const killed = await runWorkloadChild(configPath, { NETLEDGER_CRASH_AT: `${point}:${nth}` });
+  const config = configIn(tempDir("netledger-crash-"), runDir);
+  const killed = await crashedRun(config, point, nth);
   expect(killed.signal, `${where}: the child reaches the point and dies there (stderr: ${killed.stderr})`).toBe("SIGKILL");
 
   const system = new ExternalSystem(config.external);
@@ -132,7 +89,7 @@ describe("a workload killed with SIGKILL at every crash point, then sent again",
   it.each(crashWorkload.map((s, i) => [i, describeStep(s)] as const))(
     "step %i (%s) ends as the run without a crash",
     async (step) => {
-      const cases = crashesIn(step);
+      const cases = crashesIn(reference, step);
       // Every step makes at least one driver call: it passes every named point.
       expect(new Set(cases.map((c) => c.point))).toEqual(new Set(crashPointNames));
       await inPairs(cases, (c) => crashAndResume(step, c.point, c.nth));

@@ -1,15 +1,12 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CommandInput } from "../../src/domain/commands.js";
 import type { EffectOp } from "../../src/domain/effectOps.js";
 import { effectOps } from "../../src/domain/effectOps.js";
 import { isNetledgerError } from "../../src/domain/errors.js";
-import { type CrashPoint, crashPointHits, crashPointNames } from "../../src/effects/crashPoints.js";
 import type { Controller } from "../../src/index.js";
-import { openWith, runSteps, type Step, type StepResult, type WorkloadConfig } from "../crash/workload.js";
-import { runWorkloadChild } from "../helpers/child.js";
+import { configIn, crashedRun, crashesIn, outcomeOf, referenceRun } from "../crash/reference.js";
+import { openWith, runSteps, type Step, type StepResult } from "../crash/workload.js";
 import { externalDriverName as ext, type Fault, ExternalSystem } from "../helpers/externalDriver.js";
 import { addressLeaks, comparableView, effectLogProblems } from "../helpers/invariants.js";
 import { rig, testRunDir } from "../helpers/rig.js";
@@ -118,19 +115,13 @@ describe("effect invariants under random command sequences", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(commandArb, { minLength: 2, maxLength: 6 }), fc.nat(), fc.boolean(), async (cmds, where, recoverFirst) => {
         const steps: Step[] = [...setup.slice(0, 2), ...cmds].map((cmd, i) => ({ requestId: `prop-${i}`, cmd }));
-        const ref = await crashFree(steps);
-        const crashes = ref.hits.slice(0, -1).flatMap((before, step) =>
-          crashPointNames.flatMap((point) =>
-            Array.from({ length: ref.hits[step + 1]![point] - before[point] }, (_, k) => ({ step, point, nth: before[point] + k + 1 })),
-          ),
-        );
+        const ref = await referenceRun(configIn(tempDir("netledger-prop-ref-"), testRunDir), steps);
+        const crashes = steps.flatMap((_, step) => crashesIn(ref, step).map((c) => ({ step, ...c })));
         const { step, point, nth } = crashes[where % crashes.length]!;
         const at = `SIGKILL at ${point}:${nth} (step ${step}, ${steps[step]!.cmd.type})`;
 
-        const config = configIn(tempDir("netledger-prop-crash-"));
-        const configPath = join(config.db, "..", "config.json");
-        writeFileSync(configPath, JSON.stringify({ ...config, steps }));
-        const killed = await runWorkloadChild(configPath, { NETLEDGER_CRASH_AT: `${point}:${nth}` });
+        const config = configIn(tempDir("netledger-prop-crash-"), testRunDir);
+        const killed = await crashedRun({ ...config, steps }, point, nth);
         expect(killed.signal, `${at}: the child reaches the point and dies there (stderr: ${killed.stderr})`).toBe("SIGKILL");
 
         // What a client does after the crash: reopen, and send the command it had in flight and those after it.
@@ -163,41 +154,3 @@ describe("effect invariants under random command sequences", () => {
   });
 });
 
-function configIn(dir: string): WorkloadConfig {
-  return { db: join(dir, "netledger.db"), external: join(dir, "external.db"), runDir: testRunDir };
-}
-
-const outcomeOf = (r: StepResult) => (r.ok ? "ok" : r.code);
-
-interface Reference {
-  /** Crash point hits before each step and after the last, counted from the run's first step. */
-  hits: Record<CrashPoint, number>[];
-  view: ReturnType<typeof comparableView>;
-  external: ReturnType<ExternalSystem["state"]>;
-  results: StepResult[];
-}
-
-/** The steps run in this process without a crash, as the crash suite's reference run does. */
-async function crashFree(steps: Step[]): Promise<Reference> {
-  const config = configIn(tempDir("netledger-prop-ref-"));
-  const system = new ExternalSystem(config.external);
-  try {
-    const c = await openWith(config, system);
-    try {
-      const hits: Record<CrashPoint, number>[] = [];
-      const results = await runSteps(c, steps, () => hits.push({ ...crashPointHits() }));
-      hits.push({ ...crashPointHits() });
-      const base = hits[0]!;
-      return {
-        hits: hits.map((h) => Object.fromEntries(crashPointNames.map((p) => [p, h[p] - base[p]])) as Record<CrashPoint, number>),
-        view: comparableView(c.view()),
-        external: system.state(),
-        results,
-      };
-    } finally {
-      await c.close();
-    }
-  } finally {
-    system.close();
-  }
-}

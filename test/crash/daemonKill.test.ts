@@ -5,6 +5,7 @@ import { HttpApi } from "../../src/daemon/client.js";
 import { isNetledgerError } from "../../src/domain/errors.js";
 import { startDaemon, stopDaemon, type TestDaemon } from "../helpers/daemon.js";
 import { tempDir } from "../helpers/tmp.js";
+import { until } from "../helpers/wait.js";
 
 const fixture = new URL("../fixtures/slowDriverDaemon.ts", import.meta.url).pathname;
 const started: TestDaemon[] = [];
@@ -13,10 +14,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) await c.close();
   for (const d of started.splice(0)) await stopDaemon(d);
 });
-
-async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setTimeout(r, 20));
-}
 
 interface Acked {
   created: Map<string, string>; // endpoint id → name
@@ -65,7 +62,7 @@ describe("a daemon killed with SIGKILL in the middle of a stream of commands", (
     const running = apis.map((api, i) => client(api, i, acked));
     // Kill it once the stream is well under way: commands committed, calls in flight, answers on the wire.
     // (A call seen in flight an instant before the kill is still in flight at it: each takes 15 ms.)
-    await until(async () => acked.created.size >= 40 && (await setup.state()).effects.pending.length > 0);
+    await until(async () => acked.created.size >= 40 && (await setup.state()).effects.pending.length > 0, 20);
     first.child.kill("SIGKILL");
     await Promise.all(running);
     await new Promise((r) => first.child.exitCode !== null || first.child.signalCode !== null ? r(null) : first.child.once("exit", r));
@@ -79,7 +76,7 @@ describe("a daemon killed with SIGKILL in the middle of a stream of commands", (
     await until(async () => {
       const s = await api.state();
       return s.effects.pending.length === 0 && s.effects.inDoubt.length === 0;
-    });
+    }, 20);
 
     const created = new Set<string>();
     const deleted = new Set<string>();

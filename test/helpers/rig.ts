@@ -50,7 +50,4 @@ afterEach(async () => {
   while (openSystems.length) openSystems.pop()!.close();
 });
 
-/** Waits until `check` holds, looking every few milliseconds (no timing is asserted: the test's timeout bounds it). */
-export async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
-}
+export { until } from "./wait.js";

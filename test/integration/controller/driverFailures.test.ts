@@ -1,26 +1,16 @@
 import { describe, expect, it } from "vitest";
 import * as C from "../../../src/domain/collection.js";
-import { isNetledgerError, type NetledgerError } from "../../../src/domain/errors.js";
 import { cli } from "../../helpers/cli.js";
 import { externalDriverName as ext, externalDrivers } from "../../helpers/externalDriver.js";
 import { driverMismatch } from "../../helpers/invariants.js";
 import { rig, testRunDir } from "../../helpers/rig.js";
+import { failure } from "../../helpers/wait.js";
 
 /**
  * A driver that throws, hangs or answers garbage: the effect fails with a classified error, the
  * compensation runs through events, the caller gets a message naming the driver and the call, and the
  * controller goes on working.
  */
-
-async function failure(p: Promise<unknown>): Promise<NetledgerError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isNetledgerError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected the command to fail");
-}
 
 async function withNetwork(opts: { callTimeoutMs?: number } = {}) {
   const r = rig();

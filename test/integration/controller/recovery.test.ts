@@ -1,13 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { isNetledgerError, type NetledgerError } from "../../../src/domain/errors.js";
 import type { DriverModule } from "../../../src/drivers/contract.js";
 import { bootIdEnvVar } from "../../../src/effects/processIdentity.js";
 import { Controller } from "../../../src/index.js";
 import { runWorkloadChild } from "../../helpers/child.js";
 import { cli } from "../../helpers/cli.js";
 import { externalDriverName as ext, externalDrivers, type ExternalSystem } from "../../helpers/externalDriver.js";
-import { rig, testRunDir, until } from "../../helpers/rig.js";
+import { rig, testRunDir } from "../../helpers/rig.js";
+import { failure, until } from "../../helpers/wait.js";
 import type { Step, WorkloadConfig } from "../../crash/workload.js";
 
 /**
@@ -15,16 +15,6 @@ import type { Step, WorkloadConfig } from "../../crash/workload.js";
  * never waits on a driver, a reboot is recorded and makes the earlier boot's effects in doubt, close
  * finishes what is in flight, and `netledger recover` says what it did.
  */
-
-async function failure(p: Promise<unknown>): Promise<NetledgerError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isNetledgerError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected the command to fail");
-}
 
 /** The external network driver with one operation held until `release()`: a call in flight, on demand. */
 function holding(system: ExternalSystem, op: "createNetwork" | "createEndpoint" | "join"): { module: DriverModule; release: () => void } {

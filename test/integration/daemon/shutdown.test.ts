@@ -5,6 +5,7 @@ import { Controller } from "../../../src/controller/controller.js";
 import { HttpApi } from "../../../src/daemon/client.js";
 import { startDaemon, stopDaemon, type TestDaemon } from "../../helpers/daemon.js";
 import { tempDir } from "../../helpers/tmp.js";
+import { until } from "../../helpers/wait.js";
 
 const fixture = new URL("../../fixtures/slowDriverDaemon.ts", import.meta.url).pathname;
 const started: TestDaemon[] = [];
@@ -13,11 +14,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) await c.close();
   for (const d of started.splice(0)) await stopDaemon(d);
 });
-
-/** Resolves once `cond` holds, looking every 20 ms (never a timing assertion: the test's timeout bounds it). */
-async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe("netledger serve on SIGTERM", () => {
   it("stops accepting, finishes the commands in flight with their driver calls, commits them and exits 0", async () => {
@@ -37,10 +33,10 @@ describe("netledger serve on SIGTERM", () => {
       let n = 0;
       for await (const e of watcher.events({ type: "effect.requested" })) n += e.type === "effect.requested" && e.data.op === "createEndpoint" ? 1 : 0;
       return n === 6;
-    });
+    }, 20);
     const exited = new Promise<number | null>((r) => d.child.once("exit", (code) => r(code)));
     d.child.kill("SIGTERM");
-    await until(() => d.stderr().includes("stopping"));
+    await until(() => d.stderr().includes("stopping"), 20);
 
     // A new client is turned away while the old ones are still being served.
     const late = new HttpApi({ host: d.host });

@@ -53,9 +53,11 @@ export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: D
       },
     },
   ];
-  const pools = planNetworkIpam(s, C.get(preview(s, created).networks, cmd.id)!, ctx);
+  const afterCreate = preview(s, created);
+  const pools = planNetworkIpam(s, C.get(afterCreate.networks, cmd.id)!, ctx);
   const events = [...created, ...pools];
-  if (driver.sideEffects && !ipam.sideEffects) events.push(createNetworkEffect(ctx, C.get(preview(s, events).networks, cmd.id)!));
+  // The driver is told of the pools: the state with them folded in, without folding the network again.
+  if (driver.sideEffects && !ipam.sideEffects) events.push(createNetworkEffect(ctx, C.get(preview(afterCreate, pools).networks, cmd.id)!));
   return { events, entity: { kind: "network", id: cmd.id } };
 }
 

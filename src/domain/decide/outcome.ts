@@ -49,7 +49,7 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
   const c = { ...ctx, root: fx.root };
   if (fx.inverse) return { events: [outcome, ...afterUndo(after, fx, c)] };
   const released = releases(s, after, fx, ok, c);
-  const settled = preview(after, released);
+  const settled = released.length > 0 ? preview(after, released) : after;
   if (isIpamOp(fx.op)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, "answer" in checked ? checked.answer : undefined, c)] };
   if (!isEffectOp(fx.op)) return { events: [outcome] };
   const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, fx.op, error, c);

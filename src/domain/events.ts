@@ -49,6 +49,20 @@ export const ipFamilySchema = z.union([z.literal(4), z.literal(6)]);
 export const ipamRoleSchema = z.enum(["gateway", "aux", "endpoint"]);
 export type IpamRole = z.infer<typeof ipamRoleSchema>;
 
+/** An address a pool hands out, as its request and its release both name it. */
+const ipamAddressSchema = z.object({
+  network: z.string(),
+  driver: z.string(),
+  pool: z.string(),
+  /** Plain address, canonical text. */
+  address: z.string(),
+  /** The network (gateway, auxiliary address) or endpoint that holds it. */
+  owner: z.string(),
+  role: ipamRoleSchema,
+  /** An auxiliary address's name. */
+  name: z.string().optional(),
+});
+
 export const eventSchemas = {
   "driver.configured": z.object({ driver: z.string(), options: z.record(z.string(), z.unknown()) }),
   "network.created": z.object({
@@ -120,29 +134,11 @@ export const eventSchemas = {
     data: strMap,
   }),
   "ipam.pool.released": z.object({ network: z.string(), driver: z.string(), pool: z.string() }),
-  "ipam.address.requested": z.object({
-    network: z.string(),
-    driver: z.string(),
-    pool: z.string(),
-    /** Plain address, canonical text. */
-    address: z.string(),
-    /** The network (gateway, auxiliary address) or endpoint that holds it. */
-    owner: z.string(),
-    role: ipamRoleSchema,
-    /** An auxiliary address's name. */
-    name: z.string().optional(),
+  "ipam.address.requested": ipamAddressSchema.extend({
     /** Chosen by the allocator (it moves the allocator's cursor), not asked for by address. */
     dynamic: z.boolean(),
   }),
-  "ipam.address.released": z.object({
-    network: z.string(),
-    driver: z.string(),
-    pool: z.string(),
-    address: z.string(),
-    owner: z.string(),
-    role: ipamRoleSchema,
-    name: z.string().optional(),
-  }),
+  "ipam.address.released": ipamAddressSchema,
   /** A sandbox delete stopped: one of its endpoints could not leave. The sandbox stays ready. */
   "sandbox.deleteAborted": z.object({ id: z.string(), error: errorInfoSchema }),
   "effect.requested": z.object({

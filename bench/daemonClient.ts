@@ -1,6 +1,7 @@
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import { HttpApi } from "../src/daemon/client.js";
+import { rawPost } from "./rawHttp.js";
 
 /**
  * One client process of the daemon load: sends commands back to back for a while and reports, as one
@@ -54,18 +55,7 @@ async function daemonLoad(): Promise<void> {
 async function rawLoad(): Promise<void> {
   const agent = new Agent({ keepAlive: true });
   const body = JSON.stringify({ name: "e0", driver: "null" });
-  const post = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        { socketPath: socket, agent, method: "POST", path: "/networks", headers: { "content-type": "application/json", "content-length": body.length } },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+  const post = () => rawPost(socket, agent, "/networks", body);
   try {
     while (performance.now() < until) await timed(post);
   } finally {

@@ -1,10 +1,11 @@
 import { execFile, execFileSync } from "node:child_process";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { Agent, createServer, request } from "node:http";
+import { Agent, createServer } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { benchDir, isRoot, msPerOp, msPerOpSync } from "./harness.js";
+import { rawPost } from "./rawHttp.js";
 
 /**
  * The floors: the plain operations a figure is compared with, measured in the same run on the same
@@ -77,18 +78,7 @@ export const commit100Ms = () =>
 export async function postRoundTripMs(socketPath: string, n = 500): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const body = JSON.stringify({ NetworkID: "n".repeat(64), EndpointID: "e".repeat(64) });
-  const post = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        { socketPath, path: "/NetworkDriver.Leave", method: "POST", agent, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+  const post = () => rawPost(socketPath, agent, "/NetworkDriver.Leave", body);
   try {
     return await msPerOp(n, post);
   } finally {

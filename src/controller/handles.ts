@@ -1,10 +1,20 @@
 import * as C from "../domain/collection.js";
 import { notFound } from "../domain/errors.js";
+import type { CommandInput } from "../domain/commands.js";
 import type { PortBinding } from "../domain/events.js";
 import { shortId } from "../domain/ids.js";
 import { findEndpoint, findEndpointById } from "../domain/resolve.js";
 import { type EndpointView, endpointView, type NetworkView, networkView, type SandboxView, sandboxView } from "../domain/views.js";
-import type { CommandOptions, Controller } from "./controller.js";
+import type { State } from "../domain/state.js";
+import type { CommandOptions, CommandResult } from "./options.js";
+
+/** What a handle needs of the controller: the state, the command path, the driver, the sandbox files. */
+export interface HandleHost {
+  current(): State;
+  run(input: CommandInput, opts?: CommandOptions): Promise<CommandResult>;
+  endpointOperInfo(endpointId: string): Promise<Record<string, unknown>>;
+  readonly sandboxFiles: { hostsPath(sandboxId: string): string; resolvConfPath(sandboxId: string): string };
+}
 
 /**
  * Handles on libnetwork's objects. A handle holds an id and reads the current state on every access,
@@ -12,7 +22,7 @@ import type { CommandOptions, Controller } from "./controller.js";
  */
 export class Network {
   constructor(
-    private readonly c: Controller,
+    private readonly c: HandleHost,
     readonly id: string,
   ) {}
 
@@ -39,7 +49,7 @@ export class Network {
     options: { ip?: string; ip6?: string; mac?: string; ports?: PortBinding[]; aliases?: string[] } & CommandOptions = {},
   ): Promise<Endpoint> {
     const { requestId, actor, ...rest } = options;
-    const r = await this.c.run({ type: "endpoint.create", network: this.id, name, ...rest } as never, { requestId, actor });
+    const r = await this.c.run({ type: "endpoint.create", network: this.id, name, ...rest }, { requestId, actor });
     return new Endpoint(this.c, r.entity!.id);
   }
 
@@ -74,7 +84,7 @@ export class Network {
 
 export class Endpoint {
   constructor(
-    private readonly c: Controller,
+    private readonly c: HandleHost,
     readonly id: string,
   ) {}
 
@@ -122,7 +132,7 @@ export class Endpoint {
 
 export class Sandbox {
   constructor(
-    private readonly c: Controller,
+    private readonly c: HandleHost,
     readonly id: string,
   ) {}
 

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { canonicalJson } from "../domain/canonical.js";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
+import { EffectHistory } from "./effectHistory.js";
 import { EventLog } from "./eventLog.js";
 import { hasLog, migrate } from "./migrations.js";
 
@@ -57,6 +58,8 @@ export function serialiseState(s: State): { json: string; hash: string } {
 export class Store {
   readonly db: Database.Database;
   readonly log: EventLog;
+  /** The log read by effect, for recovery's reports and repeated request ids. */
+  readonly effects: EffectHistory;
   readonly databaseId: string;
 
   private constructor(
@@ -67,6 +70,7 @@ export class Store {
   ) {
     this.db = db;
     this.log = new EventLog(db);
+    this.effects = new EffectHistory(db);
     this.databaseId = this.getMeta("database_id") ?? "";
     this.noBusyWait = db.prepare("PRAGMA busy_timeout = 0");
     this.busyWait = db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`);

@@ -1,0 +1,227 @@
+import * as C from "../domain/collection.js";
+import { NetledgerError } from "../domain/errors.js";
+import type { ErrorInfo } from "../domain/events.js";
+import type { EffectRecord } from "../domain/state.js";
+import type { EffectHistory } from "../store/effectHistory.js";
+import { type Dispatcher, dispatchedInThisProcess } from "./dispatcher.js";
+import { currentAttempt, isAlive, isSelf } from "./processIdentity.js";
+import { randomHex } from "./randomHex.js";
+import type { CommandSink } from "./sink.js";
+import { type EffectTracker, toError } from "./tracker.js";
+
+export interface RecoveredEffect {
+  effect: number;
+  op: string;
+  driver: string;
+  resource: string;
+  /** Attempts recorded so far (1: the first, made with the intent). */
+  attempts: number;
+  outcome: "succeeded" | "failed" | "pending";
+  /** Why it failed, or why it is still pending. */
+  error?: ErrorInfo;
+}
+
+export interface RecoveryReport {
+  /** A reboot recorded by this recovery (the kernel boot id changed since the log last saw it). */
+  boot: { previous: string; current: string } | null;
+  /** Effects this recovery took over or tried again, with what became of them. */
+  resolved: RecoveredEffect[];
+  /** Open effects a live process is making: left to it. */
+  left: (RecoveredEffect & { pid: number })[];
+  /** Projections (hosts files, nftables) that could not be rebuilt, and why. */
+  projectionErrors?: string[];
+}
+
+/** What the kernel no longer holds after a reboot: the sandboxes whose namespace is gone, and the drivers to re-program. */
+export interface KernelLoss {
+  drivers: string[];
+  goneSandboxes: string[];
+}
+
+export interface RecoveryOptions {
+  sink: CommandSink;
+  tracker: EffectTracker;
+  dispatcher: Dispatcher;
+  history: EffectHistory;
+  databaseId: string;
+  kernelLoss: () => KernelLoss;
+  /** Resolves once no call is running and nothing is queued (back-offs excepted). */
+  quiet: () => Promise<void>;
+  /** Rebuilds the projections from the state; returns what could not be rebuilt. */
+  rebuildProjections: () => Promise<string[]>;
+  closed: () => boolean;
+}
+
+/**
+ * Recovery (DESIGN §2): an open effect whose process is gone is in doubt, and is taken over — a new
+ * attempt recorded, then the call made under its in-doubt policy. A reboot (a new kernel boot id) is
+ * recorded with what the kernel lost. A live process's effects are never taken over.
+ */
+export class Recovery {
+  /** Effects being taken over right now, so that a poll does not ask twice. */
+  private readonly takingOver = new Set<number>();
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: RecoveryOptions) {}
+
+  /** Whether an open effect's process is gone: its last attempt's, or ours when no call for it runs here. */
+  isInDoubt(f: EffectRecord): boolean {
+    const last = f.attempts.at(-1)!;
+    if (isSelf(last)) return !dispatchedInThisProcess(this.o.databaseId, f.id);
+    return !isAlive(last);
+  }
+
+  /** Open effects whose process is gone: in doubt (DESIGN §2). */
+  inDoubt(): EffectRecord[] {
+    return [...C.values(this.o.sink.state.effects)].filter((f) => this.isInDoubt(f));
+  }
+
+  /**
+   * Records a reboot (host.booted) when the kernel boot id differs from the last one the log saw;
+   * returns the change, or null. Effects of the earlier boot are then in doubt (isAlive).
+   */
+  async noteBoot(): Promise<{ previous: string; current: string } | null> {
+    const previous = this.o.sink.state.boot;
+    const current = currentAttempt().boot;
+    if (previous === null || previous === current) return null;
+    const r = await this.o.sink.submit({ type: "host.boot", ...this.o.kernelLoss() });
+    return r.events.length > 0 ? { previous, current } : null;
+  }
+
+  /**
+   * Takes effects over: a new attempt (effect.attempted) for each, after which this process makes
+   * the call under the effect's in-doubt policy. Does not wait for the calls. Resolves to the effects
+   * it took; one another process took first is left to it.
+   */
+  async takeOver(effects: readonly EffectRecord[]): Promise<number[]> {
+    const fresh = effects.filter((f) => !this.takingOver.has(f.id));
+    for (const f of fresh) this.takingOver.add(f.id);
+    const settled = await Promise.allSettled(fresh.map((f) => this.o.sink.submit({ type: "effect.retry", effect: f.id, seen: f.attempts.length })));
+    for (const f of fresh) this.takingOver.delete(f.id);
+    return fresh.filter((_, i) => settled[i]!.status === "fulfilled").map((f) => f.id);
+  }
+
+  /** At open: a reboot recorded, and what dead processes left taken over (the calls run after). */
+  async atOpen(): Promise<void> {
+    await this.noteBoot();
+    await this.takeOver(this.inDoubt());
+  }
+
+  /**
+   * Resolves what is open now and lists what it did: records a reboot, takes over every effect whose
+   * process is gone (under its in-doubt policy), tries effects backing off for an unavailable driver
+   * once more, and waits for their outcomes (not for drivers still unavailable). Effects a live
+   * process is making are left to it, and listed.
+   */
+  async recover(): Promise<RecoveryReport> {
+    const { sink, tracker, dispatcher } = this.o;
+    sink.refresh();
+    const boot = await this.noteBoot();
+    const open = [...C.values(sink.state.effects)];
+    const inDoubt = open.filter((f) => this.isInDoubt(f));
+    // Effects taken over earlier (at open) and still being made here are resolved here too.
+    const takenEarlier = open
+      .filter((f) => !inDoubt.includes(f) && f.attempts.length > 1 && isSelf(f.attempts.at(-1)!) && dispatcher.isRunning(f.id))
+      .map((f) => f.id);
+    const taken = await this.takeOver(inDoubt);
+    const retried = dispatcher.backingOff().filter((id) => dispatcher.retryNow(id));
+    const root = `recover:${randomHex(8)}`;
+    const w = tracker.waiterFor(root, false);
+    w.follow = true;
+    w.followedIds = [];
+    const resolving = [...new Set([...takenEarlier, ...taken, ...retried])];
+    for (const id of resolving) if (C.has(sink.state.effects, String(id))) tracker.track(w, root, id, true);
+    // quiet() ends the wait when all that is left is backing off for a driver still unavailable.
+    if (w.open.size > 0) await Promise.race([w.promise, this.o.quiet()]);
+    tracker.forget(root);
+    const left = open
+      .filter((f) => !inDoubt.includes(f) && !dispatcher.isRunning(f.id) && C.has(sink.state.effects, String(f.id)))
+      .map((f) => ({ ...this.report(f.id), pid: f.attempts.at(-1)!.pid }));
+    // The hosts files and the nftables table are derived: whatever a crash left them as, rebuild them.
+    const projectionErrors = await this.o.rebuildProjections();
+    return {
+      boot,
+      // What the resolved outcomes led to (continuations, compensations) is listed after them.
+      resolved: w.followedIds.map((id) => this.report(id)),
+      left,
+      ...(projectionErrors.length ? { projectionErrors } : {}),
+    };
+  }
+
+  /**
+   * A request id seen before: the repeat returns the first run's result. When that run is still in
+   * flight (its process crashed, or is busy elsewhere) the repeat waits for it to complete, taking over
+   * what a dead process left; when it failed, the repeat fails the same way (the error returned here).
+   */
+  followRepeat(root: string, since: number): NetledgerError | undefined {
+    const { sink, tracker } = this.o;
+    const first = this.o.history.failures(root, since)[0];
+    const failure = first && toError(first);
+    const open = [...C.values(sink.state.effects)].filter((f) => f.root === root);
+    if (open.length === 0) return failure;
+    const w = tracker.waiterFor(root, true);
+    if (failure) w.error ??= failure;
+    for (const f of open) tracker.track(w, root, f.id, f.inverse);
+    void this.takeOver(open.filter((f) => this.isInDoubt(f)));
+    this.ensurePolling();
+    return undefined;
+  }
+
+  /**
+   * While a waiter waits on another process's effects, look at the log for their outcomes, and take
+   * over the ones whose process has died meanwhile.
+   */
+  private ensurePolling(): void {
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      if (this.o.closed()) return;
+      try {
+        this.o.sink.refresh();
+      } catch {
+        return; // a busy reader retries on the next tick
+      }
+      const foreign: EffectRecord[] = [];
+      for (const id of this.o.tracker.trackedIds()) {
+        const f = C.get(this.o.sink.state.effects, String(id));
+        if (f && !this.o.dispatcher.isRunning(id)) foreign.push(f);
+      }
+      if (foreign.length === 0) return this.stop();
+      const gone = foreign.filter((f) => this.isInDoubt(f));
+      if (gone.length > 0) void this.takeOver(gone);
+    }, 20);
+  }
+
+  stop(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** What became of an effect: its outcome from the log, or why it is still open. */
+  report(id: number): RecoveredEffect {
+    const open = C.get(this.o.sink.state.effects, String(id));
+    if (open) {
+      const backingOff = this.o.dispatcher.backingOff().includes(id);
+      return {
+        effect: id,
+        op: open.op,
+        driver: open.driver,
+        resource: open.resource,
+        attempts: open.attempts.length,
+        outcome: "pending",
+        ...(backingOff ? { error: { code: "PluginUnavailable", message: `driver ${open.driver} is unavailable; retried with back-off` } } : {}),
+      };
+    }
+    const fate = this.o.history.fate(id);
+    if (!fate || fate.intent.type !== "effect.requested") throw new NetledgerError("Internal", `event ${id} is not an effect intent`);
+    const { op, driver, resource } = fate.intent.data;
+    return {
+      effect: id,
+      op,
+      driver,
+      resource,
+      attempts: fate.attempts,
+      outcome: fate.outcome === null ? "pending" : fate.outcome.ok ? "succeeded" : "failed",
+      ...(fate.outcome && !fate.outcome.ok ? { error: fate.outcome.error } : {}),
+    };
+  }
+}

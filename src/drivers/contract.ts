@@ -99,7 +99,7 @@ export interface LeaveRequest extends JoinRequest {
   joinInfo: Record<string, unknown> | null;
 }
 
-export interface NetworkDriver {
+export interface NetworkDriver extends CollectsGarbage {
   /** libnetwork's ConfigureNetworkDriver → driver.Config. */
   config?(options: Record<string, unknown>): Promise<void>;
   createNetwork(req: CreateNetworkRequest, call: EffectCall): Promise<void>;
@@ -115,9 +115,11 @@ export interface NetworkDriver {
 }
 
 /** The sandbox layer (libnetwork's osl): namespaces for sandboxes that are not the host's. */
-export interface SandboxDriver {
+export interface SandboxDriver extends CollectsGarbage {
   createSandbox(req: { sandboxId: string; key: string; create: boolean }, call: EffectCall): Promise<void>;
   deleteSandbox(req: { sandboxId: string; key: string }, call: EffectCall): Promise<void>;
+  /** Whether the namespace at `key` still exists: after a reboot, the sandboxes whose namespace does not are gone. */
+  exists?(key: string): boolean;
   close?(): Promise<void>;
 }
 
@@ -143,4 +145,42 @@ export type RegisterDriver = (name: string, driver: NetworkDriver, capability: C
 /** A driver module: its init registers what it provides (libnetwork's `Init(dc, config)`). */
 export interface DriverModule {
   init(register: RegisterDriver, config: Record<string, unknown>): void | Promise<void>;
+}
+
+// ---------------------------------------------------------------- garbage (`netledger gc`)
+
+/**
+ * A kernel object or file that carries this database's id and that its state no longer knows. Each
+ * part of the driver layer names its own: the bridge driver its host links and nftables table, the
+ * sandbox layer its namespaces, the links inside them and the sandbox file directories.
+ */
+export interface Garbage {
+  kind: "link" | "namespace" | "nftables-table" | "nftables-rule" | "sandbox-files";
+  /** The link, path, table or rule (chain and handle). */
+  name: string;
+  /** Where it is: a namespace path for a link inside one, the table for a rule. */
+  where?: string;
+  reason: string;
+}
+
+/** What a collector is told; anything else it needs (its directories, its projections) it holds itself. */
+export interface GcContext {
+  state: State;
+  databaseId: string;
+}
+
+/**
+ * Finds and removes one part's garbage. Two steps, so that every part finds before any part removes:
+ * removing a veth's host end takes its sandbox end with it, and the report says what was there.
+ */
+export interface GarbageCollector {
+  /** What this part owns that the state no longer wants; an object whose entity has a call in flight is in use. */
+  find(ctx: GcContext): Promise<Garbage[]>;
+  /** Removes what `find` returned; answers what could not be removed, and why. */
+  remove(ctx: GcContext, found: readonly Garbage[]): Promise<string[]>;
+}
+
+/** A driver that leaves objects outside the log collects its own garbage. */
+export interface CollectsGarbage {
+  gc?: GarbageCollector;
 }

@@ -2,7 +2,7 @@ import type { DriverInfo } from "../domain/decide/index.js";
 import { sandboxDriver } from "../domain/decide/index.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";
 import { isValidName } from "../domain/names.js";
-import type { Capability, NetworkDriver, RegisterDriver, SandboxDriver } from "./contract.js";
+import type { Capability, GarbageCollector, NetworkDriver, RegisterDriver, SandboxDriver, StateProjection } from "./contract.js";
 import { IpamRegistry } from "./ipamRegistry.js";
 
 export interface RegisteredDriver {
@@ -29,6 +29,10 @@ export class DriverRegistry {
   private sandbox: SandboxDriver | undefined;
   /** The IPAM drivers, kept beside the network drivers (libnetwork's drvregistry holds both). */
   readonly ipam = new IpamRegistry();
+  /** What the drivers keep in step with the state outside the log, in the order it is brought up to date. */
+  private readonly stateProjections: StateProjection[] = [];
+  /** Collectors of parts that are not a registered driver (the sandbox layer's files, with or without its driver). */
+  private readonly extraCollectors: GarbageCollector[] = [];
 
   /** The callback for driver modules of a given origin. */
   callback(origin: string): RegisterDriver {
@@ -59,6 +63,25 @@ export class DriverRegistry {
 
   sandboxDriver(): SandboxDriver | undefined {
     return this.sandbox;
+  }
+
+  addProjection(p: StateProjection): void {
+    this.stateProjections.push(p);
+  }
+
+  /** The state projections, in the order they were added. */
+  projections(): readonly StateProjection[] {
+    return this.stateProjections;
+  }
+
+  addCollector(c: GarbageCollector): void {
+    this.extraCollectors.push(c);
+  }
+
+  /** Who collects garbage (`netledger gc`): the network drivers that do, the sandbox driver, the other parts; each once. */
+  collectors(): GarbageCollector[] {
+    const all = [...[...this.drivers.values()].map((d) => d.driver.gc), this.sandbox?.gc, ...this.extraCollectors];
+    return [...new Set(all.filter((c): c is GarbageCollector => c !== undefined))];
   }
 
   addResolver(r: DriverResolver): void {

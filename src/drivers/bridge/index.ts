@@ -18,6 +18,8 @@ import { ipBatch, linkAlias, linkExists, listLinks, step } from "../netns/iprout
 import { isNamespace } from "../netns/namespaces.js";
 import { type Owner, ownerAlias, parseOwnerAlias } from "../netns/ownership.js";
 import { haltPoint } from "../testHooks.js";
+import type { Firewall } from "./firewall.js";
+import { bridgeGarbage } from "./gc.js";
 import { bridgeName, hostVethName, macFor, mtuOf } from "./names.js";
 import { enableRouteLocalnet } from "./nftables.js";
 import { poolsOf } from "./pools.js";
@@ -29,9 +31,10 @@ import { poolsOf } from "./pools.js";
  * address, MAC and MTU and a default route through the gateway (none on an internal network).
  * CreateEndpoint only settles the MAC, so an endpoint has kernel objects exactly while it is joined,
  * and Leave removes them. Every call can be repeated: a create finds what exists, a delete finds
- * nothing and succeeds. NAT, isolation and published ports are the nftables projection (firewall.ts).
+ * nothing and succeeds. NAT, isolation and published ports are the nftables projection (firewall.ts);
+ * given it, the driver also collects its garbage (gc.ts): its host links and its table's stale rules.
  */
-export function bridgeDriver(): NetworkDriver {
+export function bridgeDriver(firewall?: Firewall): NetworkDriver {
   const locks = new Map<string, Promise<unknown>>();
   /** Joins into one namespace run one at a time, so two never pick the same ethN. */
   function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -44,6 +47,8 @@ export function bridgeDriver(): NetworkDriver {
   }
 
   return {
+    ...(firewall ? { gc: bridgeGarbage(firewall) } : {}),
+
     async createNetwork(req: CreateNetworkRequest, call: EffectCall) {
       const name = bridgeName(req.networkId, req.options);
       const mtu = checkedMtu(req.options);
@@ -223,8 +228,11 @@ function freePort(hostIp: string): Promise<number> {
   });
 }
 
-export const bridgeModule: DriverModule = {
-  init(register) {
-    register("bridge", bridgeDriver(), { dataScope: "local", sideEffects: true, usesIpam: true });
-  },
-};
+/** The bridge driver's module, with the nftables projection it programs (and rebuilds when it collects garbage). */
+export function bridgeModule(firewall: Firewall): DriverModule {
+  return {
+    init(register) {
+      register("bridge", bridgeDriver(firewall), { dataScope: "local", sideEffects: true, usesIpam: true });
+    },
+  };
+}

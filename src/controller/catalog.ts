@@ -1,9 +1,8 @@
 import type { Command } from "../domain/commands.js";
 import type { DriverInfo, IpamDriverInfo } from "../domain/decide/index.js";
-import { NetledgerError } from "../domain/errors.js";
 import type { NetworkRecord } from "../domain/state.js";
-import { DriverRegistry } from "../drivers/registry.js";
-import { isRoot } from "./paths.js";
+import type { Builtins } from "../drivers/builtin.js";
+import type { DriverRegistry } from "../drivers/registry.js";
 
 /**
  * The drivers as decide() sees them: the registry's answers as plain data, cached until a driver is
@@ -16,7 +15,10 @@ export class DriverCatalog {
   /** The registry generation the two caches were taken at. */
   private generation = -1;
 
-  constructor(readonly registry: DriverRegistry) {}
+  constructor(
+    readonly registry: DriverRegistry,
+    private readonly builtins: Builtins,
+  ) {}
 
   invalidate(): void {
     this.drivers = undefined;
@@ -39,13 +41,13 @@ export class DriverCatalog {
     return (this.ipam ??= this.registry.ipam.info());
   }
 
-  /** A network driver by name, found by plugin discovery if need be; Forbidden for bridge without root. */
+  /** A network driver by name, found by plugin discovery if need be; a built-in not installed here says why. */
   async ensureDriver(name: string): Promise<void> {
     if (this.registry.get(name)) return;
     await this.registry.ensure(name);
     this.drivers = undefined;
-    if (!this.registry.get(name) && name === "bridge" && !isRoot())
-      throw new NetledgerError("Forbidden", `the bridge driver programs the kernel and needs root; run netledger as root, or use -d null`);
+    const unavailable = this.registry.get(name) ? undefined : this.builtins.unavailable(name);
+    if (unavailable) throw unavailable;
   }
 
   /**

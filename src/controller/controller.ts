@@ -53,7 +53,7 @@ export class Controller implements HandleHost {
     readonly runDir: string,
     opts: Pick<OpenOptions, "backoffMs" | "callTimeoutMs" | "pluginTimeoutMs">,
   ) {
-    this.catalog = new DriverCatalog(kernel.registry);
+    this.catalog = new DriverCatalog(kernel.registry, kernel.builtins);
     this.bus = new CommandBus(store, loaded, actor, (root) => ({
       root,
       attempt: currentAttempt(),
@@ -65,7 +65,7 @@ export class Controller implements HandleHost {
       registry: kernel.registry,
       databaseId: store.databaseId,
       history: store.effects,
-      projections: store.readonly ? [] : kernel.projections,
+      projections: store.readonly ? [] : kernel.registry.projections(),
       kernelLoss: () => this.kernelLoss(),
       ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
       ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
@@ -122,8 +122,8 @@ export class Controller implements HandleHost {
   }
 
   /** Each sandbox's hosts and resolv.conf. */
-  get sandboxFiles(): Kernel["sandboxFiles"] {
-    return this.kernel.sandboxFiles;
+  get sandboxFiles(): Kernel["builtins"]["sandboxFiles"] {
+    return this.kernel.builtins.sandboxFiles;
   }
 
   // ---------------------------------------------------------------- drivers
@@ -272,7 +272,7 @@ export class Controller implements HandleHost {
   /** What the kernel no longer holds after a reboot: the sandboxes whose namespace is gone, and the drivers to re-program. */
   private kernelLoss(): KernelLoss {
     const s = this.current();
-    const goneSandboxes = [...C.values(s.sandboxes)].filter((sb) => sb.key !== null && !this.kernel.namespaceExists(sb.key)).map((sb) => sb.id);
+    const goneSandboxes = [...C.values(s.sandboxes)].filter((sb) => sb.key !== null && !this.kernel.builtins.namespaceExists(sb.key)).map((sb) => sb.id);
     const drivers = this.registry
       .list()
       .filter((d) => d.origin === "builtin" && d.capability.sideEffects)
@@ -305,7 +305,7 @@ export class Controller implements HandleHost {
   async gc(opts: { dryRun?: boolean } = {}): Promise<GcReport> {
     // gc writes nothing to the log, so a read-only open serves it.
     await this.effects.projections.idle();
-    return collectGarbage(this.kernel.gcContext(this.current()), opts.dryRun ?? false);
+    return collectGarbage(this.registry.collectors(), { state: this.current(), databaseId: this.databaseId }, opts.dryRun ?? false);
   }
 
   // ---------------------------------------------------------------- queries

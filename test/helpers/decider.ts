@@ -155,12 +155,18 @@ export function given(...events: NewEvent[]): Given {
   return new Given(fold(emptyState(), events));
 }
 
-/** The events a run of commands decides, each on the state the earlier ones left: a `given` told as commands. */
-export function history(...steps: (CommandInput | OpenOutcome)[]): NewEvent[] {
+/** A step of a history: a command, the outcome of the effect open on a resource, or an event as it is. */
+export type Step = CommandInput | OpenOutcome | NewEvent;
+
+/**
+ * The events of a run of steps, each command decided on the state the earlier steps left (events are
+ * taken as they are): a `given` told as what happened, e.g. `history(createNetwork, ok(net), sandbox(...))`.
+ */
+export function history(...steps: Step[]): NewEvent[] {
   let s = emptyState();
   const all: NewEvent[] = [];
   for (const step of steps) {
-    const events = decide(s, resolve(s, step), context).events;
+    const events = "stream" in step ? [step] : decide(s, resolve(s, step), context).events;
     s = fold(s, events);
     all.push(...events);
   }

@@ -178,5 +178,4 @@ describe("network delete", () => {
   it("refuses a network that does not exist", () => {
     given().when({ type: "network.delete", network: "front" }).thenError("NotFound", /network "front" not found/);
   });
-
 });

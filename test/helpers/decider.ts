@@ -58,8 +58,9 @@ export const ipamDrivers: Record<string, IpamDriverInfo> = {
 
 export const context: DecideContext = { root, attempt, drivers, ipamDrivers, netnsDir };
 
-/** A command as a caller writes it, before its schema fills in the defaults. */
-export type CommandInput = { [T in CommandType]: z.input<(typeof commandSchemas)[T]> }[CommandType];
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+/** A command as a caller writes it (`as const` welcome), before its schema fills in the defaults. */
+export type CommandInput = DeepReadonly<{ [T in CommandType]: z.input<(typeof commandSchemas)[T]> }[CommandType]>;
 
 /** The outcome of whatever effect is open on a resource, resolved against the given state. */
 export interface OpenOutcome {

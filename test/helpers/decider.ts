@@ -20,6 +20,7 @@ import { emptyState, type State } from "../../src/domain/state.js";
  * `then` compares the whole list (type, stream, data) with toEqual: use expect.objectContaining (or
  * `effect()` below) where ids and arguments are long. The events it accepts are folded too, so an
  * event the reducers would refuse fails the spec. It returns the events and the state after them.
+ * (A When has a `then` method: end a spec with `.then(...)`/`.thenError(...)`, never return or await a When.)
  */
 
 export { endpoint, hex, joined, network, sandbox } from "./state.js";
@@ -62,7 +63,11 @@ type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T ex
 /** A command as a caller writes it (`as const` welcome), before its schema fills in the defaults. */
 export type CommandInput = DeepReadonly<{ [T in CommandType]: z.input<(typeof commandSchemas)[T]> }[CommandType]>;
 
-/** The outcome of whatever effect is open on a resource, resolved against the given state. */
+/**
+ * The outcome of whatever effect is open on a resource, resolved against the given state into an
+ * effect.outcome command for that effect's current attempt, as the dispatcher would report it:
+ * `when(ok(endpointId))`, `when(failed(endpointId, "Timeout"))`.
+ */
 export interface OpenOutcome {
   outcomeOn: string;
   ok: boolean;
@@ -135,10 +140,6 @@ export class When {
 
 export class Given {
   constructor(readonly state: State) {}
-
-  effectOn(resource: string): number {
-    return effectOn(this.state, resource);
-  }
 
   /** Decides a command (or the outcome of the effect open on a resource) with the fixed context, `ctx` overriding parts. */
   when(input: CommandInput | OpenOutcome, ctx: Partial<DecideContext> = {}): When {

@@ -21,13 +21,9 @@ const releasedEndpoint = { type: "ipam.address.released", stream: E, data: { net
 
 describe("an effect outcome", () => {
   it("is refused when it answers for an attempt another has superseded, and a second outcome is refused", () => {
-    const taken = creating;
-    const retried = given(...taken).when({ type: "effect.retry", effect: 2, seen: 1 }).events;
-    given(...taken, ...retried)
-      .when(outcome(2, 1))
-      .thenError("Conflict", /^effect 2: attempt 1 was superseded by attempt 2; its outcome is not recorded$/);
-    const done = given(...taken, ...retried).when(outcome(2, 2)).events;
-    given(...taken, ...retried, ...done)
+    const retried = history(...creating, { type: "effect.retry", effect: 2, seen: 1 });
+    given(...retried).when(outcome(2, 1)).thenError("Conflict", /^effect 2: attempt 1 was superseded by attempt 2; its outcome is not recorded$/);
+    given(...history(...retried, outcome(2, 2)))
       .when(outcome(2, 2))
       .thenError("Conflict", /^effect 2 is not open: its outcome is already recorded$/);
   });
@@ -36,8 +32,7 @@ describe("an effect outcome", () => {
     given(...creating)
       .when({ type: "effect.retry", effect: 2, seen: 1 })
       .then([{ type: "effect.attempted", stream: N, data: { effect: 2, attempt } }]);
-    const retried = given(...creating).when({ type: "effect.retry", effect: 2, seen: 1 }).events;
-    given(...creating, ...retried)
+    given(...history(...creating, { type: "effect.retry", effect: 2, seen: 1 }))
       .when({ type: "effect.retry", effect: 2, seen: 1 })
       .thenError("Conflict", /^effect 2 was taken over by another process \(attempt 2\)$/);
   });
@@ -52,8 +47,7 @@ describe("an effect outcome", () => {
   });
 
   it("of an inverse call moves nothing and is followed by nothing", () => {
-    const undone = [...creating, ...given(...creating).when(failed(N, "Timeout", "x")).events];
-    given(...undone).when(ok(N)).then([{ type: "effect.succeeded", stream: N, data: { effect: 4, result: null } }]);
+    given(...history(...creating, failed(N, "Timeout", "x"))).when(ok(N)).then([{ type: "effect.succeeded", stream: N, data: { effect: 4, result: null } }]);
   });
 });
 

@@ -7,4 +7,4 @@ export { gatewayLabel, ipamHasEffects, ipamInfo, macAddressLabel, requestAddress
 export { endpointReleases, macFor, nextEndpointRequest, planEndpointIpam, type AddressRequest, type EndpointAddressing } from "./ipamEndpoint.js";
 export { ipamData, networkReleases, nextNetworkRequest, planNetworkIpam, type IpamData } from "./ipamNetwork.js";
 export { ipamContinuation, refusedAnswer, type IpamEffect, type IpamNext } from "./ipamOutcome.js";
-export { addressEvent, planReleases, releaseEffect, releaseEvent, type ReleaseStep } from "./ipamReleases.js";
+export { planReleases, releaseEvent, type ReleaseStep } from "./ipamReleases.js";

@@ -177,8 +177,6 @@ export type EffectResult<O extends EffectOp> = z.output<Table[O]["result"]>;
 /** An effect with its operation and arguments, typed together: narrowing on `op` types `args`. */
 export type EffectOf<O extends EffectOp> = { [P in O]: { op: P; args: EffectArgs<P> } }[O];
 export type TypedEffect = EffectOf<EffectOp>;
-/** An operation's answer, typed by its operation. */
-export type TypedAnswer = { [O in EffectOp]: { op: O; result: EffectResult<O> } }[EffectOp];
 
 /** Operations whose outcome moves an entity's lifecycle (network driver's and sandbox layer's). */
 export type EntityOp = { [O in EffectOp]: Table[O]["lifecycle"] extends null ? never : O }[EffectOp];

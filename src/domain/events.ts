@@ -1,26 +1,14 @@
 import { z } from "zod";
+import { effectRequestedSchema } from "./effects/requested.js";
+import { attemptSchema, errorInfoSchema, ipamConfigSchema, ipamRoleSchema, ipFamilySchema, portBindingSchema } from "./values.js";
+
+export { attemptSchema, errorInfoSchema, ipamConfigSchema, ipamRoleSchema, ipFamilySchema, portBindingSchema };
+export type { Attempt, ErrorInfo, IpamConfig, IpamRole, PortBinding } from "./values.js";
 
 /**
  * Every event type with its zod schema and current version. Stored events are upcast to the current
  * version when read (`upcast`); nothing stored is ever rewritten (DESIGN §3).
  */
-
-export const attemptSchema = z.object({
-  pid: z.number().int(),
-  /** Process start time, in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
-  start: z.string(),
-  /** Kernel boot id: a process from an earlier boot is gone whatever its pid. */
-  boot: z.string(),
-});
-export type Attempt = z.infer<typeof attemptSchema>;
-
-export const ipamConfigSchema = z.object({
-  subnet: z.string(),
-  gateway: z.string().optional(),
-  ipRange: z.string().optional(),
-  auxAddresses: z.record(z.string(), z.string()).optional(),
-});
-export type IpamConfig = z.infer<typeof ipamConfigSchema>;
 
 export const ipamSchema = z.object({
   driver: z.string(),
@@ -29,25 +17,10 @@ export const ipamSchema = z.object({
 });
 export type Ipam = z.infer<typeof ipamSchema>;
 
-export const portBindingSchema = z.object({
-  proto: z.enum(["tcp", "udp", "sctp"]),
-  port: z.number().int().min(1).max(65535),
-  hostIp: z.string(),
-  hostPort: z.number().int().min(0).max(65535),
-});
-export type PortBinding = z.infer<typeof portBindingSchema>;
-
 export const extraHostSchema = z.object({ name: z.string(), ip: z.string() });
 export type ExtraHost = z.infer<typeof extraHostSchema>;
 
-export const errorInfoSchema = z.object({ code: z.string(), message: z.string() });
-export type ErrorInfo = z.infer<typeof errorInfoSchema>;
-
 const strMap = z.record(z.string(), z.string());
-
-export const ipFamilySchema = z.union([z.literal(4), z.literal(6)]);
-export const ipamRoleSchema = z.enum(["gateway", "aux", "endpoint"]);
-export type IpamRole = z.infer<typeof ipamRoleSchema>;
 
 /** An address a pool hands out, as its request and its release both name it. */
 const ipamAddressSchema = z.object({
@@ -141,24 +114,8 @@ export const eventSchemas = {
   "ipam.address.released": ipamAddressSchema,
   /** A sandbox delete stopped: one of its endpoints could not leave. The sandbox stays ready. */
   "sandbox.deleteAborted": z.object({ id: z.string(), error: errorInfoSchema }),
-  "effect.requested": z.object({
-    driver: z.string(),
-    op: z.string(),
-    /** The entity the call acts on; at most one effect per resource is open at a time. */
-    resource: z.string(),
-    args: z.record(z.string(), z.unknown()),
-    /** The command (request id, or a generated one) this effect serves, directly or by continuation. */
-    root: z.string(),
-    /** The process that will make the call; the first attempt is recorded with the intent. */
-    attempt: attemptSchema,
-    /** An inverse call owed by a compensation: it moves no lifecycle. */
-    inverse: z.boolean().optional(),
-    /**
-     * Set on a clean-up call requested because the command it serves could not go on (a connect whose
-     * sandbox went away before the join, say): the command fails with this error once the call settles.
-     */
-    failure: errorInfoSchema.optional(),
-  }),
+  /** A driver call's intent: one of the effect table's operations with its arguments (effects/requested.ts). */
+  "effect.requested": effectRequestedSchema,
   "effect.attempted": z.object({ effect: z.number().int(), attempt: attemptSchema }),
   "effect.succeeded": z.object({ effect: z.number().int(), result: z.unknown() }),
   "effect.failed": z.object({ effect: z.number().int(), error: errorInfoSchema }),

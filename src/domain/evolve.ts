@@ -1,8 +1,7 @@
 import { type Draft, freeze, produce } from "immer";
 import * as C from "./collection.js";
-import { effectOps, isEffectOp } from "./effectOps.js";
+import { isEntityOp, lifecycleOf } from "./effects/table.js";
 import type { StoredEvent } from "./events.js";
-import { isIpamOp } from "./ipam/ops.js";
 import { addressReleased, addressRequested, ipamOutcomeMove, poolReleased, poolRequested } from "./ipam/recipes.js";
 import { endpointMachine } from "./machines/endpoint.js";
 import { networkMachine } from "./machines/network.js";
@@ -269,16 +268,13 @@ const recipes: Recipes = {
     const d = e.data;
     const open = C.get(s.effectsByResource, d.resource);
     if (open !== undefined) throw new Error(`resource ${d.resource} already has effect ${open} in flight`);
+    const { attempt, inverse, failure, ...effect } = d;
     C.set(s.effects, String(e.seq), {
       id: e.seq,
-      driver: d.driver,
-      op: d.op,
-      resource: d.resource,
-      args: d.args,
-      root: d.root,
-      inverse: d.inverse ?? false,
-      failure: d.failure ?? null,
-      attempts: [d.attempt],
+      ...effect,
+      inverse: inverse ?? false,
+      failure: failure ?? null,
+      attempts: [attempt],
       requestedAt: e.meta.time,
     });
     C.set(s.effectsByResource, d.resource, e.seq);
@@ -305,13 +301,12 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
   C.remove(s.effects, String(effectId));
   C.remove(s.effectsByResource, fx.resource);
   if (fx.inverse) return;
-  if (isIpamOp(fx.op)) {
+  if (!isEntityOp(fx.op)) {
     const m = ipamOutcomeMove(s, fx, outcome);
     if (m) move(s, m.kind, m.id, m.type);
     return;
   }
-  if (!isEffectOp(fx.op)) return;
-  const { kind, verb } = effectOps[fx.op];
+  const { kind, verb } = lifecycleOf(fx.op);
   if (kind === "endpoint") {
     const ep = need(C.get(s.endpoints, fx.resource), `endpoint ${fx.resource}`);
     if (outcome === "OK") keepResult(ep, fx.op, result);
@@ -319,7 +314,7 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
       move(s, kind, fx.resource, `${verb}_${outcome}`);
       detach(s, ep);
       // A failed join of `network connect` removes the endpoint again, as libnetwork's rollback does.
-      ep.then = fx.args["connect"] === true ? { remove: true } : null;
+      ep.then = fx.args.connect === true ? { remove: true } : null;
       return;
     }
     if (fx.op === "leave") {

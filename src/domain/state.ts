@@ -3,6 +3,7 @@ import { emptyCollection } from "./collection.js";
 import type { Attempt, ErrorInfo, ExtraHost, Ipam, PortBinding } from "./events.js";
 import type { PoolRecord } from "./ipam/pool.js";
 import type { SubnetIndex } from "./ipam/subnets.js";
+import type { TypedEffect } from "./effects/table.js";
 
 /**
  * The controller state, derived from the log by evolve(). Collections are tries (collection.ts) so that
@@ -66,19 +67,18 @@ export interface SandboxRecord {
   endpoints: string[];
 }
 
-export interface EffectRecord {
+/** An open effect: its operation and arguments typed together (TypedEffect), and its bookkeeping. */
+export type EffectRecord = TypedEffect & {
   id: number;
   driver: string;
-  op: string;
   resource: string;
-  args: Record<string, unknown>;
   root: string;
   inverse: boolean;
   /** The error of the command this clean-up call serves, when it could not go on (see effect.requested). */
   failure: ErrorInfo | null;
   attempts: Attempt[];
   requestedAt: string;
-}
+};
 
 export interface State {
   /** The last seq folded into this state (0: empty log). */

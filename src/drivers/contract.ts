@@ -96,7 +96,15 @@ export interface JoinResult {
 }
 
 export interface LeaveRequest extends JoinRequest {
-  joinInfo: Record<string, unknown> | null;
+  /** What the Join answered; none when the Leave undoes a Join in doubt (sent with the Join's arguments). */
+  joinInfo?: Record<string, unknown> | null;
+}
+
+/** ProgramExternalConnectivity's request: the endpoint and the sandbox options its Join was given (ports). */
+export interface ExternalConnectivityRequest {
+  networkId: string;
+  endpointId: string;
+  options: Record<string, unknown>;
 }
 
 export interface NetworkDriver extends CollectsGarbage {
@@ -110,6 +118,13 @@ export interface NetworkDriver extends CollectsGarbage {
   endpointOperInfo(req: { networkId: string; endpointId: string }): Promise<Record<string, unknown>>;
   join(req: JoinRequest, call: EffectCall): Promise<JoinResult>;
   leave(req: LeaveRequest, call: EffectCall): Promise<void>;
+  /**
+   * libnetwork's ProgramExternalConnectivity: made after a Join succeeds, on a network that is not
+   * internal, as part of the join effect. A failure fails the join, which is then left again.
+   */
+  programExternalConnectivity?(req: ExternalConnectivityRequest, call: EffectCall): Promise<void>;
+  /** libnetwork's RevokeExternalConnectivity: made before Leave, on a network that is not internal, as part of the leave effect. */
+  revokeExternalConnectivity?(req: { networkId: string; endpointId: string }, call: EffectCall): Promise<void>;
   /** Called when the process closes the controller; releases connections and child processes. */
   close?(): Promise<void>;
 }

@@ -1,12 +1,10 @@
-import { type EffectOp, isEffectOp } from "../domain/effectOps.js";
+import { policyFor, type TypedEffect, undoEffect } from "../domain/effects/table.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
-import { isIpamOp, type IpamOp } from "../domain/ipam/ops.js";
 import type { EffectRecord } from "../domain/state.js";
 import type { EffectCall } from "../drivers/contract.js";
 import type { DriverRegistry } from "../drivers/registry.js";
 import { crashPoint } from "./crashPoints.js";
 import { execute } from "./executor.js";
-import { policyFor, undoOfAny } from "./policies.js";
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -109,41 +107,38 @@ export class Dispatcher {
     const attempt = fx.attempts.length;
     const call: EffectCall = { effectId: fx.id, attempt, databaseId: this.opts.databaseId };
     let outcome: Outcome;
-    if (!isEffectOp(fx.op) && !isIpamOp(fx.op)) {
-      outcome = { ok: false, error: { code: "Internal", message: `effect ${fx.id}: unknown operation ${fx.op}` } };
-    } else {
-      const policy = policyFor(fx.op);
-      try {
-        const undo = undoOfAny(fx.op);
-        if (inDoubt && policy.undoFirst && undo) {
-          try {
-            await this.call(fx, undo, call);
-          } catch (e) {
-            // The undo of a call that was never made fails; that is why its errors are tolerated.
-            if (asNetledgerError(e).code === "PluginUnavailable") throw e;
-          }
+    const policy = policyFor(fx.op);
+    try {
+      const undo = undoEffect(fx);
+      if (inDoubt && policy.undoFirst && undo) {
+        try {
+          await this.call(fx, undo, call);
+        } catch (e) {
+          // The undo of a call that was never made fails; that is why its errors are tolerated.
+          if (asNetledgerError(e).code === "PluginUnavailable") throw e;
         }
-        outcome = { ok: true, result: await this.call(fx, fx.op, call) };
-      } catch (e) {
-        const err = asNetledgerError(e, "DriverError");
-        if (err.code === "PluginUnavailable") {
-          if (failures === 0) this.opts.onUnavailable?.(fx.id, err);
-          return this.retryLater(fx, inDoubt, failures + 1);
-        }
-        if (err.code === "NotFound" && policy.notFoundIsSuccess) outcome = { ok: true, result: null };
-        else outcome = { ok: false, error: { code: err.code, message: err.message } };
       }
+      outcome = { ok: true, result: await this.call(fx, fx, call) };
+    } catch (e) {
+      const err = asNetledgerError(e, "DriverError");
+      if (err.code === "PluginUnavailable") {
+        if (failures === 0) this.opts.onUnavailable?.(fx.id, err);
+        return this.retryLater(fx, inDoubt, failures + 1);
+      }
+      if (err.code === "NotFound" && policy.notFoundIsSuccess) outcome = { ok: true, result: null };
+      else outcome = { ok: false, error: { code: err.code, message: err.message } };
     }
     if (this.stopped) return;
     crashPoint("after-call");
     await this.opts.report(fx.id, attempt, outcome);
   }
 
-  /** One driver call, abandoned (and its signal aborted) when it takes longer than the call timeout. */
-  private async call(fx: EffectRecord, op: EffectOp | IpamOp, base: EffectCall): Promise<unknown> {
+  /** One driver call (the effect's own, or its undo), abandoned (and its signal aborted) when it takes longer than the call timeout. */
+  private async call(fx: EffectRecord, effect: TypedEffect, base: EffectCall): Promise<unknown> {
+    const op = effect.op;
     await this.resourceFree(fx.resource);
     const ac = new AbortController();
-    const pending = execute(this.opts.registry, fx, op, { ...base, signal: ac.signal });
+    const pending = execute(this.opts.registry, fx.driver, effect, { ...base, signal: ac.signal });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new NetledgerError(
       "Timeout",

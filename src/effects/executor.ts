@@ -1,42 +1,146 @@
 import { sandboxDriver } from "../domain/decide/index.js";
-import type { EffectOp } from "../domain/effectOps.js";
-import { type ErrorCode, isNetledgerError, NetledgerError } from "../domain/errors.js";
-import type { EffectRecord } from "../domain/state.js";
-import type { EffectCall, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
+import { checkAnswer } from "../domain/effects/answers.js";
+import type { EffectOp, TypedEffect } from "../domain/effects/table.js";
+import { asNetledgerError, type ErrorCode, isNetledgerError, NetledgerError } from "../domain/errors.js";
+import type { EffectCall, JoinRequest, JoinResult, LeaveRequest, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
+import type { IpamDriver } from "../drivers/ipamContract.js";
 import type { DriverRegistry } from "../drivers/registry.js";
-import { isIpamOp, type IpamOp } from "../domain/ipam/ops.js";
-import { executeIpam } from "./ipamExecutor.js";
-import { checkResult } from "./results.js";
 
 /**
- * Makes one driver call for an effect: its own operation, or the operation's undo (same arguments: an
- * undo takes a subset of what its create took). Returns the driver's answer, checked and as it will be
- * stored; throws a NetledgerError whose code classifies the failure and whose message names the driver
- * and the call (`driver X: createEndpoint: …`): PluginUnavailable when the driver cannot be reached
- * (the effect stays pending), BadResponse for a malformed answer, the driver's own class (NotFound,
- * Forbidden, …) when it gave one, DriverError for anything else.
+ * Makes one driver call for an effect (its own operation, or its undo: see undoEffect) and checks the
+ * answer once, against the operation's result schema (domain/effects/answers.ts). Returns the answer as
+ * it will be stored; throws a NetledgerError whose code classifies the failure:
+ *
+ * - network driver and sandbox layer: the message names the driver and the call (`driver X: join: …`);
+ *   PluginUnavailable when the driver cannot be reached (the effect stays pending), BadResponse for a
+ *   malformed answer, the driver's own class (NotFound, Forbidden, …) when it gave one, DriverError else;
+ * - IPAM driver: PluginUnavailable likewise; a malformed answer or a refused request is the call's
+ *   failure; a failed release is an answer, not a failure (libnetwork logs ReleasePool and
+ *   ReleaseAddress errors and goes on, and so does netledger, keeping the error in the outcome).
  */
-export async function execute(
-  registry: DriverRegistry,
-  fx: Pick<EffectRecord, "driver" | "args">,
-  op: EffectOp | IpamOp,
-  call: EffectCall,
-): Promise<unknown> {
-  if (isIpamOp(op)) return executeIpam(registry.ipam, op, fx, call);
-  let raw: unknown;
-  try {
-    raw =
-      fx.driver === sandboxDriver
-        ? await invokeSandbox(sandboxOf(registry), op, fx.args as never, call)
-        : await invokeNetwork(await networkDriverOf(registry, fx.driver), op, fx.args as never, call);
-    return checkResult(op, raw);
-  } catch (e) {
-    throw driverFailure(e, fx.driver, op);
+export async function execute(registry: DriverRegistry, driver: string, fx: TypedEffect, call: EffectCall): Promise<unknown> {
+  switch (fx.op) {
+    case "requestPool":
+    case "releasePool":
+    case "requestAddress":
+    case "releaseAddress":
+      return executeIpam(registry, driver, fx, call);
+    default:
+      try {
+        return answered(fx, await callNetwork(registry, driver, fx, call));
+      } catch (e) {
+        throw driverFailure(e, driver, fx.op);
+      }
   }
 }
 
-function sandboxOf(registry: DriverRegistry): SandboxDriver {
-  const sb = registry.sandboxDriver();
+/** The network driver's or sandbox layer's call for an effect: one case per operation. */
+async function callNetwork(registry: DriverRegistry, driver: string, fx: TypedEffect, call: EffectCall): Promise<unknown> {
+  switch (fx.op) {
+    case "createNetwork":
+      return (await networkDriverOf(registry, driver)).createNetwork(fx.args, call);
+    case "deleteNetwork":
+      return (await networkDriverOf(registry, driver)).deleteNetwork(fx.args, call);
+    case "createEndpoint":
+      return (await networkDriverOf(registry, driver)).createEndpoint(fx.args, call);
+    case "deleteEndpoint":
+      return (await networkDriverOf(registry, driver)).deleteEndpoint(fx.args, call);
+    case "join":
+      return joinAndProgram(await networkDriverOf(registry, driver), fx.args, call);
+    case "leave":
+      return revokeAndLeave(await networkDriverOf(registry, driver), fx.args, call);
+    case "createSandbox":
+      return sandboxOf(registry, driver).createSandbox(fx.args, call);
+    case "deleteSandbox":
+      return sandboxOf(registry, driver).deleteSandbox(fx.args, call);
+    case "requestPool":
+    case "releasePool":
+    case "requestAddress":
+    case "releaseAddress":
+      throw new NetledgerError("Internal", `${fx.op} is an IPAM driver's operation`);
+  }
+}
+
+/**
+ * The join effect (libnetwork's sandbox join): Join, then ProgramExternalConnectivity unless the
+ * network is internal. When programming fails the join is left again and fails.
+ */
+export async function joinAndProgram(d: NetworkDriver, req: JoinRequest, call: EffectCall): Promise<JoinResult> {
+  const result = await d.join(req, call);
+  if (d.programExternalConnectivity && !req.network?.internal) {
+    try {
+      await d.programExternalConnectivity({ networkId: req.networkId, endpointId: req.endpointId, options: req.options }, call);
+    } catch (e) {
+      await d.leave({ ...req, joinInfo: null }, call).catch(() => undefined);
+      throw new NetledgerError(
+        "DriverError",
+        `driver failed programming external connectivity on endpoint ${req.endpointId}: ${asNetledgerError(e).message}; left again`,
+      );
+    }
+  }
+  return result;
+}
+
+/** The leave effect: RevokeExternalConnectivity unless the network is internal, then Leave. Also a Join's undo. */
+export async function revokeAndLeave(d: NetworkDriver, req: LeaveRequest, call: EffectCall): Promise<void> {
+  if (d.revokeExternalConnectivity && !req.network?.internal)
+    await d.revokeExternalConnectivity({ networkId: req.networkId, endpointId: req.endpointId }, call);
+  await d.leave(req, call);
+}
+
+/** The answer of a network driver's or the sandbox layer's call, checked; a malformed one is thrown. */
+function answered(fx: TypedEffect, raw: unknown): unknown {
+  const r = checkAnswer(fx.op, raw, fx);
+  if (!r.ok) throw new NetledgerError(r.code, r.message);
+  return r.result;
+}
+
+/** The answer of a call, as it will be stored; throws a BadResponse when it breaks the contract. */
+export function checkResult(op: EffectOp, raw: unknown): unknown {
+  const r = checkAnswer(op, raw);
+  if (!r.ok) throw new NetledgerError(r.code, r.message);
+  return r.result;
+}
+
+async function executeIpam(
+  registry: DriverRegistry,
+  driver: string,
+  fx: Extract<TypedEffect, { op: "requestPool" | "releasePool" | "requestAddress" | "releaseAddress" }>,
+  call: EffectCall,
+): Promise<unknown> {
+  const d = await ipamDriverOf(registry, driver);
+  let raw: unknown;
+  try {
+    switch (fx.op) {
+      case "requestPool":
+        raw = await d.requestPool(fx.args.request, call);
+        break;
+      case "requestAddress":
+        raw = await d.requestAddress(fx.args.request, call);
+        break;
+      case "releasePool":
+        await d.releasePool(fx.args.request, call);
+        return null;
+      case "releaseAddress":
+        // An in-doubt RequestAddress is undone by releasing what it asked for; with nothing asked, nothing to release.
+        if (!fx.args.request.address) return null;
+        await d.releaseAddress(fx.args.request, call);
+        return null;
+    }
+  } catch (e) {
+    const err = asNetledgerError(e, "DriverError");
+    if (err.code === "PluginUnavailable") throw err;
+    if (fx.op === "releasePool" || fx.op === "releaseAddress") return { ignoredError: { code: err.code, message: err.message } };
+    if (err.code === "Internal") throw new NetledgerError("DriverError", `IPAM driver ${driver}: ${fx.op}: ${err.message}`);
+    throw err;
+  }
+  const r = checkAnswer(fx.op, raw, fx);
+  if (!r.ok) throw new NetledgerError(r.code, `IPAM driver ${driver}: ${r.message}`);
+  return r.result;
+}
+
+function sandboxOf(registry: DriverRegistry, driver: string): SandboxDriver {
+  const sb = driver === sandboxDriver ? registry.sandboxDriver() : undefined;
   if (!sb) throw new NetledgerError("PluginUnavailable", "the sandbox driver is not available in this process");
   return sb;
 }
@@ -55,35 +159,19 @@ async function networkDriverOf(registry: DriverRegistry, name: string): Promise<
   return reg.driver;
 }
 
-async function invokeNetwork(d: NetworkDriver, op: EffectOp, a: never, call: EffectCall): Promise<unknown> {
-  switch (op) {
-    case "createNetwork":
-      return d.createNetwork(a, call);
-    case "deleteNetwork":
-      return d.deleteNetwork(a, call);
-    case "createEndpoint":
-      return d.createEndpoint(a, call);
-    case "deleteEndpoint":
-      return d.deleteEndpoint(a, call);
-    case "join":
-      return d.join(a, call);
-    case "leave":
-      return d.leave(a, call);
-    case "createSandbox":
-    case "deleteSandbox":
-      throw new NetledgerError("Internal", `${op} is a sandbox operation, not a network driver's`);
+/** An IPAM driver by name; a plugin IPAM is registered lazily, on first use in this process (plugin discovery). */
+async function ipamDriverOf(registry: DriverRegistry, name: string): Promise<IpamDriver> {
+  const ipam = registry.ipam;
+  if (!ipam.get(name)) {
+    try {
+      await ipam.ensure(name);
+    } catch (e) {
+      throw new NetledgerError("PluginUnavailable", `IPAM driver ${name}: plugin discovery failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
-}
-
-async function invokeSandbox(d: SandboxDriver, op: EffectOp, a: never, call: EffectCall): Promise<unknown> {
-  switch (op) {
-    case "createSandbox":
-      return d.createSandbox(a, call);
-    case "deleteSandbox":
-      return d.deleteSandbox(a, call);
-    default:
-      throw new NetledgerError("Internal", `${op} is not a sandbox operation`);
-  }
+  const reg = ipam.get(name);
+  if (!reg?.driver) throw new NetledgerError("PluginUnavailable", `IPAM driver ${name} is not available`);
+  return reg.driver;
 }
 
 /** Codes a driver may answer with, kept as they are; anything else it throws is a DriverError. */

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { EffectOp } from "../../src/domain/effectOps.js";
+import type { EntityOp as EffectOp } from "../../src/domain/effects/table.js";
 import { isNetledgerError, NetledgerError } from "../../src/domain/errors.js";
 import type {
   CreateEndpointRequest,

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CommandInput } from "../../src/domain/commands.js";
-import type { EffectOp } from "../../src/domain/effectOps.js";
-import { effectOps } from "../../src/domain/effectOps.js";
+import type { EntityOp as EffectOp } from "../../src/domain/effects/table.js";
+import { entityOps as effectOps } from "../../src/domain/effects/table.js";
 import { isNetledgerError } from "../../src/domain/errors.js";
 import type { Controller } from "../../src/index.js";
 import { configIn, crashedRun, crashesIn, outcomeOf, referenceRun } from "../crash/reference.js";

@@ -1,15 +1,14 @@
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
-import { driverMayHaveActed, type EffectOp, isEffectOp, undoOf } from "../effectOps.js";
+import { driverMayHaveActed, isIpamOp, isIpamRequest, undoEffect } from "../effects/table.js";
 import { conflict, isNetledgerError } from "../errors.js";
 import type { ErrorInfo, NewEvent } from "../events.js";
 import { shortId } from "../ids.js";
-import { ipamOps, isIpamOp } from "../ipam/ops.js";
 import type { EffectRecord, EndpointRecord, State } from "../state.js";
 import type { DecideContext, Decision } from "./context.js";
-import { requestEffect } from "./effect.js";
+import { requestEffect, requestTyped } from "./effect.js";
 import { endpointArgs, joinArgs, planEndpointRemoval, planJoin } from "./endpoint.js";
-import { checkIpamAnswer, endpointReleases, ipamContinuation, networkReleases, planReleases } from "./ipam.js";
+import { endpointReleases, ipamContinuation, type IpamEffect, networkReleases, planReleases, refusedAnswer } from "./ipam.js";
 import { createNetworkEffect, networkDriverStep, planNetworkTeardown } from "./network.js";
 import { preview } from "./preview.js";
 import { continueReprogram } from "./reprogram.js";
@@ -36,12 +35,10 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
     throw conflict(`effect ${fx.id}: attempt ${cmd.attempt} was superseded by attempt ${fx.attempts.length}; its outcome is not recorded`, {
       effect: fx.id,
     });
-  // An IPAM driver's answer that does not fit the request counts as the call's failure.
-  const checked = cmd.ok && isIpamOp(fx.op) && !fx.inverse ? checkIpamAnswer(s, fx, cmd.result) : { answer: cmd.ok ? cmd.result : undefined };
-  const ok = cmd.ok && "answer" in checked;
-  const error: ErrorInfo = cmd.ok
-    ? { code: "DriverError", message: `IPAM driver ${fx.driver}: ${"error" in checked ? checked.error : ""}` }
-    : cmd.error;
+  // The effect layer checked the answer against its operation's schema; what only the state can tell is checked here.
+  const refused = cmd.ok && !fx.inverse && isIpamOp(fx.op) ? refusedAnswer(s, ipamEffect(fx)!, cmd.result) : null;
+  const ok = cmd.ok && refused === null;
+  const error: ErrorInfo = cmd.ok ? { code: "DriverError", message: `IPAM driver ${fx.driver}: ${refused ?? ""}` } : cmd.error;
   const outcome: NewEvent = ok
     ? { type: "effect.succeeded", stream: fx.resource, data: { effect: fx.id, result: (cmd.ok ? cmd.result : null) ?? null } }
     : { type: "effect.failed", stream: fx.resource, data: { effect: fx.id, error } };
@@ -50,10 +47,23 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
   if (fx.inverse) return { events: [outcome, ...afterUndo(after, fx, c)] };
   const released = releases(s, after, fx, ok, c);
   const settled = released.length > 0 ? preview(after, released) : after;
-  if (isIpamOp(fx.op)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, "answer" in checked ? checked.answer : undefined, c)] };
-  if (!isEffectOp(fx.op)) return { events: [outcome] };
-  const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, fx.op, error, c);
+  const ipam = ipamEffect(fx);
+  if (ipam) return { events: [outcome, ...released, ...ipamNext(settled, ipam, ok, cmd.ok ? cmd.result : undefined, c)] };
+  const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, error, c);
   return { events: [outcome, ...released, ...next] };
+}
+
+/** The effect as an IPAM driver's, or undefined when it is a network driver's or the sandbox layer's. */
+function ipamEffect(fx: EffectRecord): IpamEffect | undefined {
+  switch (fx.op) {
+    case "requestPool":
+    case "releasePool":
+    case "requestAddress":
+    case "releaseAddress":
+      return fx;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -65,7 +75,8 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
  */
 export function releases(before: State, after: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
   // A network re-programmed after a reboot keeps its pools whatever its CreateNetwork answers.
-  const failedCreate = !ok && fx.args["reprogram"] !== true && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
+  const reprogram = fx.op === "createNetwork" && fx.args.reprogram === true;
+  const failedCreate = !ok && !reprogram && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
   if (fx.op === "deleteEndpoint" || failedCreate) {
     const ep = C.get(before.endpoints, fx.resource);
     if (ep) {
@@ -87,10 +98,10 @@ function abandonConnect(s: State, endpoint: string): NewEvent[] {
 }
 
 /** The next step after an IPAM driver's answer: the next request or release of a chain, then the driver call. */
-function ipamNext(s: State, fx: EffectRecord, ok: boolean, answer: unknown, ctx: DecideContext): NewEvent[] {
+function ipamNext(s: State, fx: IpamEffect, ok: boolean, answer: unknown, ctx: DecideContext): NewEvent[] {
   // A failed request fails its entity (evolve) and is compensated above; a failed release is still
   // recorded as done, since libnetwork only logs it, and its chain goes on.
-  if (!ok && ipamOps[fx.op as keyof typeof ipamOps].request) return abandonConnect(s, fx.resource);
+  if (!ok && isIpamRequest(fx.op)) return abandonConnect(s, fx.resource);
   const { events, next } = ipamContinuation(s, fx, ok, answer, ctx);
   if (!next) return events;
   const after = preview(s, events);
@@ -114,7 +125,7 @@ function continuation(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[
   switch (fx.op) {
     case "createNetwork": {
       const n = C.get(s.networks, fx.resource);
-      return n && fx.args["reprogram"] === true ? continueReprogram(s, n, ctx) : [];
+      return n && fx.args.reprogram === true ? continueReprogram(s, n, ctx) : [];
     }
     case "createEndpoint": {
       const ep = C.get(s.endpoints, fx.resource);
@@ -127,13 +138,12 @@ function continuation(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[
       const events: NewEvent[] = [];
       if (ep.then && "remove" in ep.then) events.push(...planEndpointRemoval(s, ep, ctx));
       // Having left, the endpoint is detached; a sandbox being deleted goes once none is joined.
-      const sb = C.get(s.sandboxes, fx.args["sandboxId"] as string);
+      const sb = C.get(s.sandboxes, fx.args.sandboxId);
       if (sb && sb.lifecycle === "deleting" && sb.endpoints.length === 0) events.push(...planSandboxRelease(sb, ctx));
       return events;
     }
     case "deleteEndpoint": {
-      const networkId = fx.args["networkId"] as string;
-      const n = C.get(s.networks, networkId);
+      const n = C.get(s.networks, fx.args.networkId);
       if (n && n.lifecycle === "deleting" && n.endpoints.size === 0) return planNetworkTeardown(ctx, n);
       return [];
     }
@@ -155,7 +165,7 @@ function connectJoin(s: State, ep: EndpointRecord, sandboxId: string, ctx: Decid
     const events = planJoin(s, n, ep, sb, ctx);
     // Mark the join as part of a connect, so that its failure removes the endpoint too.
     return events.map((e) =>
-      e.type === "effect.requested" ? { ...e, data: { ...e.data, args: { ...joinArgs(n, ep, sb), connect: true } } } : e,
+      e.type === "effect.requested" && e.data.op === "join" ? { ...e, data: { ...e.data, args: { ...joinArgs(n, ep, sb), connect: true } } } : e,
     );
   } catch (e) {
     if (!isNetledgerError(e)) throw e;
@@ -177,11 +187,11 @@ function connectJoin(s: State, ep: EndpointRecord, sandboxId: string, ctx: Decid
  * Resources the controller itself holds are released here too (IPAM: the endpoint's addresses when
  * its create fails or it is rolled back, the network's pools when its create fails).
  */
-export function compensation(s: State, fx: EffectRecord, op: EffectOp, error: ErrorInfo, ctx: DecideContext): NewEvent[] {
+export function compensation(s: State, fx: EffectRecord, error: ErrorInfo, ctx: DecideContext): NewEvent[] {
   const events: NewEvent[] = [];
-  const undo = undoOf(op);
+  const undo = undoEffect(fx);
   const undoOwed = undo !== null && driverMayHaveActed(error.code);
-  switch (op) {
+  switch (fx.op) {
     case "createEndpoint": {
       const ep = C.get(s.endpoints, fx.resource);
       // A failed `network connect` leaves nothing behind, as libnetwork's rollback does.
@@ -195,11 +205,11 @@ export function compensation(s: State, fx: EffectRecord, op: EffectOp, error: Er
       break;
     }
     case "leave":
-      events.push(...abortSandboxDeletion(s, fx.args["sandboxId"] as string, error));
-      events.push(...abortNetworkDeletion(s, fx.args["networkId"] as string, error));
+      events.push(...abortSandboxDeletion(s, fx.args.sandboxId, error));
+      events.push(...abortNetworkDeletion(s, fx.args.networkId, error));
       break;
     case "deleteEndpoint":
-      events.push(...abortNetworkDeletion(s, fx.args["networkId"] as string, error));
+      events.push(...abortNetworkDeletion(s, fx.args.networkId, error));
       break;
     case "createNetwork":
     case "deleteNetwork":
@@ -207,8 +217,14 @@ export function compensation(s: State, fx: EffectRecord, op: EffectOp, error: Er
     case "deleteSandbox":
       // The lifecycle moved already (failed; a network whose delete failed is gone, as in libnetwork).
       break;
+    case "requestPool":
+    case "releasePool":
+    case "requestAddress":
+    case "releaseAddress":
+      // An IPAM driver's failure is compensated by its releases (`releases`) and what follows it (`ipamNext`).
+      return [];
   }
-  if (undoOwed) events.push(requestEffect(ctx, fx.driver, undo, fx.resource, fx.args, { inverse: true }));
+  if (undoOwed) events.push(requestTyped(ctx, fx.driver, fx.resource, undo, { inverse: true }));
   return events;
 }
 

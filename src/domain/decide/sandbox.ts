@@ -67,13 +67,13 @@ export function createSandbox(s: State, cmd: CommandOf<"sandbox.create">, ctx: D
       },
     },
   ];
-  if (fx) events.push(requestEffect(ctx, sandboxDriver, "createSandbox", cmd.id, { sandboxId: cmd.id, key, create }));
+  if (fx && key !== null) events.push(requestEffect(ctx, sandboxDriver, "createSandbox", cmd.id, { sandboxId: cmd.id, key, create }));
   return { events, entity: { kind: "sandbox", id: cmd.id } };
 }
 
 /** The last step of a sandbox's deletion, once no endpoint is joined to it any more. */
 export function planSandboxRelease(sb: SandboxRecord, ctx: DecideContext): NewEvent[] {
-  if (needsNamespaceEffects(ctx, sb.key))
+  if (sb.key !== null && needsNamespaceEffects(ctx, sb.key))
     return [requestEffect(ctx, sandboxDriver, "deleteSandbox", sb.id, { sandboxId: sb.id, key: sb.key })];
   return [{ type: "sandbox.deleted", stream: sb.id, data: { id: sb.id, pending: false } }];
 }

@@ -3,7 +3,7 @@ import type { EventData } from "../events.js";
 import type { EffectRecord, EndpointRecord, NetworkRecord, State } from "../state.js";
 import { knownSubnet } from "./address.js";
 import { defaultIpam } from "./defaults.js";
-import { ipamOps, type IpamOp } from "./ops.js";
+import { isIpamRequest } from "../effects/table.js";
 import { claimAddress, newPoolAllocator, type PoolRecord, poolUsage, releaseAddress, withPrefix } from "./pool.js";
 import { markSubnet, unmarkSubnet } from "./subnets.js";
 
@@ -123,7 +123,7 @@ export function ipamOutcomeMove(
   fx: Pick<EffectRecord, "op" | "resource">,
   outcome: "OK" | "FAILED",
 ): { kind: "network" | "endpoint"; id: string; type: "CREATE_FAILED" } | null {
-  if (outcome === "OK" || !ipamOps[fx.op as IpamOp].request) return null;
+  if (outcome === "OK" || !isIpamRequest(fx.op)) return null;
   if (C.get(s.networks, fx.resource)?.lifecycle === "creating") return { kind: "network", id: fx.resource, type: "CREATE_FAILED" };
   if (C.get(s.endpoints, fx.resource)?.lifecycle === "creating") return { kind: "endpoint", id: fx.resource, type: "CREATE_FAILED" };
   return null;

@@ -20,13 +20,12 @@ import {
 } from "./api.js";
 import { type CallOptions, effectCallOptions, type PluginClient } from "./client.js";
 import { sortedMap } from "./goJson.js";
-import { parseWireCidr } from "./wireValues.js";
 
 /**
  * libnetwork's remote IPAM (ipams/remote/remote.go): every IpamDriver call of plugin-protocol.md §7 as
  * `POST /IpamDriver.<Method>`. The in-body error field is `Error` (a 200 answer with `Err` is a
- * success, §3.2). Addresses and pools come back in CIDR form and are checked here; an empty address is
- * `No address returned`.
+ * success, §3.2). Addresses and pools come back in CIDR form, as the plugin wrote them: the effect layer
+ * checks them against the contract (domain/effects/results.ts). An empty address is `No address returned`.
  */
 export class RemoteIpamDriver implements IpamDriver {
   constructor(
@@ -62,9 +61,7 @@ export class RemoteIpamDriver implements IpamDriver {
       requestPoolResponse,
       effectCallOptions(call),
     );
-    const pool = parseWireCidr(r.Pool);
-    if (!pool) throw this.client.fail("BadResponse", `${ipamSubsystem}.RequestPool`, `invalid pool "${r.Pool}" in the answer: expected CIDR`);
-    return { poolId: r.PoolID, pool: pool.text, ...(r.Data ? { data: r.Data } : {}) };
+    return { poolId: r.PoolID, pool: r.Pool, ...(r.Data ? { data: r.Data } : {}) };
   }
 
   async releasePool(req: { poolId: string }, call: EffectCall): Promise<void> {
@@ -75,9 +72,7 @@ export class RemoteIpamDriver implements IpamDriver {
     const m = `${ipamSubsystem}.RequestAddress`;
     const r = await this.call("RequestAddress", { PoolID: req.poolId, Address: req.address, Options: emptyAsNull(req.options) }, requestAddressResponse, effectCallOptions(call));
     if (r.Address === "") throw this.client.fail("DriverError", m, "No address returned");
-    const a = parseWireCidr(r.Address);
-    if (!a) throw this.client.fail("BadResponse", m, `invalid address "${r.Address}" in the answer: expected CIDR`);
-    return { address: a.text, ...(r.Data ? { data: r.Data } : {}) };
+    return { address: r.Address, ...(r.Data ? { data: r.Data } : {}) };
   }
 
   async releaseAddress(req: { poolId: string; address: string }, call: EffectCall): Promise<void> {

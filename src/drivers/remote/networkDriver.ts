@@ -7,6 +7,7 @@ import type {
   CreateEndpointResult,
   CreateNetworkRequest,
   EffectCall,
+  ExternalConnectivityRequest,
   InterfaceInfo,
   JoinRequest,
   JoinResult,
@@ -147,8 +148,8 @@ export class RemoteNetworkDriver implements NetworkDriver {
   }
 
   /**
-   * Join (§5.7): the answer's gateways and routes are checked, the interface it names is placed in the
-   * sandbox, then ProgramExternalConnectivity is sent (404 tolerated; §5.9). A named interface that
+   * Join (§5.7): the answer's gateways and routes are checked, and the interface it names is placed in
+   * the sandbox (the effect layer then sends ProgramExternalConnectivity, §5.9). A named interface that
    * does not exist, or that cannot be placed, fails the join and sends Leave; no interface named is a
    * success. A malformed answer is a BadResponse (the effect layer sends Leave for it).
    */
@@ -187,17 +188,29 @@ export class RemoteNetworkDriver implements NetworkDriver {
         result["sandboxInterface"] = dst;
       }
     }
-    if (!req.network?.internal) {
-      try {
-        await this.call("ProgramExternalConnectivity", { ...ids, Options: sandboxOptions }, emptyResponse, effectCallOptions(call));
-      } catch (e) {
-        if (!(isNetledgerError(e) && e.code === "NotFound")) {
-          await this.undoJoin(req, call);
-          throw this.client.fail("DriverError", m, `driver failed programming external connectivity on endpoint ${req.endpointId}: ${(e as Error).message}; left again`);
-        }
-      }
-    }
     return result;
+  }
+
+  /**
+   * ProgramExternalConnectivity (§5.9), made by the effect layer after a Join succeeds: the sandbox
+   * options of the Join again. A 404 (a plugin that does not implement it) is a success.
+   */
+  async programExternalConnectivity(req: ExternalConnectivityRequest, call: EffectCall): Promise<void> {
+    try {
+      await this.call(
+        "ProgramExternalConnectivity",
+        { NetworkID: req.networkId, EndpointID: req.endpointId, Options: joinOptions(req.options) },
+        emptyResponse,
+        effectCallOptions(call),
+      );
+    } catch (e) {
+      if (!(isNetledgerError(e) && e.code === "NotFound")) throw e;
+    }
+  }
+
+  /** RevokeExternalConnectivity (§5.8), made by the effect layer before Leave; what the plugin answers is ignored. */
+  async revokeExternalConnectivity(req: { networkId: string; endpointId: string }, call: EffectCall): Promise<void> {
+    await ignoringAnswers(this.call("RevokeExternalConnectivity", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, effectCallOptions(call)));
   }
 
   private async placeNamed(req: JoinRequest, srcName: string, dstPrefix: string, result: JoinResult, call: EffectCall): Promise<string> {
@@ -231,22 +244,17 @@ export class RemoteNetworkDriver implements NetworkDriver {
     }
   }
 
-  private async undoJoin(req: JoinRequest, call: EffectCall): Promise<void> {
-    if (req.sandboxKey) await this.placement.remove(req.sandboxKey, { databaseId: call.databaseId, endpointId: req.endpointId }, call.signal).catch(() => undefined);
-    await this.leaveQuietly(req, call);
-  }
-
   private async leaveQuietly(req: { networkId: string; endpointId: string }, call: EffectCall): Promise<void> {
     await this.call("Leave", { NetworkID: req.networkId, EndpointID: req.endpointId }, emptyResponse, effectCallOptions(call)).catch(() => undefined);
   }
 
   /**
-   * Leave (§5.8): RevokeExternalConnectivity (errors ignored), the interface moved back out of the
-   * sandbox as libnetwork does, then Leave. Sent as well to undo a Join in doubt (its args, no joinInfo).
+   * Leave (§5.8): the interface moved back out of the sandbox as libnetwork does, then Leave (the effect
+   * layer sends RevokeExternalConnectivity first). Sent as well to undo a Join in doubt (its args, no
+   * joinInfo), and when ProgramExternalConnectivity failed.
    */
   async leave(req: LeaveRequest, call: EffectCall): Promise<void> {
     const ids = { NetworkID: req.networkId, EndpointID: req.endpointId };
-    if (!req.network?.internal) await ignoringAnswers(this.call("RevokeExternalConnectivity", ids, emptyResponse, effectCallOptions(call)));
     // Found by its alias, so that the Leave that undoes a Join in doubt (no answer recorded) moves it too.
     if (req.sandboxKey) await this.placement.remove(req.sandboxKey, { databaseId: call.databaseId, endpointId: req.endpointId }, call.signal);
     await ignoringAnswers(this.call("Leave", ids, emptyResponse, effectCallOptions(call)));

@@ -9,6 +9,7 @@ import { lookupPlugin } from "../../../src/drivers/remote/discovery.js";
 import { RemotePlugins } from "../../../src/drivers/remote/index.js";
 import type { InterfacePlacement } from "../../../src/drivers/remote/joinInterface.js";
 import { RemoteNetworkDriver } from "../../../src/drivers/remote/networkDriver.js";
+import { joinAndProgram, revokeAndLeave } from "../../../src/effects/executor.js";
 import type { Override } from "../../helpers/pluginServer/server.js";
 import { fakePlugin } from "../../helpers/pluginServer/inProcess.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
@@ -196,10 +197,11 @@ describe("the remote network driver (plugin-protocol.md §9)", () => {
       m.endsWith("ExternalConnectivity") ? { status, body: status === 404 ? "404 page not found\n" : { Err: "x" } } : undefined,
     );
     const req = { networkId: "n", endpointId: "e", sandboxId: "s", sandboxKey: null, options: {} };
-    await expect(d.join(req, call)).resolves.toEqual({});
-    await d.leave({ ...req, joinInfo: {} }, call);
+    // The join and leave effects, as the effect layer makes them: Join then Program; Revoke then Leave.
+    await expect(joinAndProgram(d, req, call)).resolves.toEqual({});
+    await revokeAndLeave(d, { ...req, joinInfo: {} }, call);
     status = 500;
-    await expect(d.join(req, call)).rejects.toThrow(/driver failed programming external connectivity on endpoint e: .*: x; left again/);
+    await expect(joinAndProgram(d, req, call)).rejects.toThrow(/driver failed programming external connectivity on endpoint e: .*: x; left again/);
     expect(p.methods().slice(-3)).toEqual(["NetworkDriver.Join", "NetworkDriver.ProgramExternalConnectivity", "NetworkDriver.Leave"]);
   });
 

@@ -18,7 +18,7 @@ function effect(id: number, resource: string, op = "createEndpoint"): EffectReco
     failure: null,
     attempts: [{ pid: process.pid, start: "s", boot: "b" }],
     requestedAt: "",
-  };
+  } as EffectRecord;
 }
 
 function dispatcherFor(driver: Partial<NetworkDriver>, opts: { callTimeoutMs?: number } = {}) {

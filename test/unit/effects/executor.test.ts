@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isNetledgerError, NetledgerError } from "../../../src/domain/errors.js";
-import { driverFailure } from "../../../src/effects/executor.js";
-import { checkResult } from "../../../src/effects/results.js";
+import { checkResult, driverFailure } from "../../../src/effects/executor.js";
 
 function badResponse(f: () => unknown): string {
   try {

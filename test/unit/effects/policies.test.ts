@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EffectOp, effectOps, undoOf } from "../../../src/domain/effectOps.js";
+import { type EntityOp as EffectOp, entityOps as effectOps, inDoubtPolicies, undoOf } from "../../../src/domain/effects/table.js";
 import type { Attempt } from "../../../src/domain/events.js";
 import type { EffectRecord } from "../../../src/domain/state.js";
 import type { EffectCall } from "../../../src/drivers/contract.js";
 import { DriverRegistry } from "../../../src/drivers/registry.js";
 import { Dispatcher, type Outcome } from "../../../src/effects/dispatcher.js";
-import { inDoubtPolicies } from "../../../src/effects/policies.js";
 import { externalDriverName as ext, ExternalSystem } from "../../helpers/externalDriver.js";
 import { tempDir } from "../../helpers/tmp.js";
 
@@ -133,7 +132,7 @@ async function takeOver(op: EffectOp, madeBeforeCrash: boolean) {
   registry.registerSandboxDriver(system.sandboxDriver());
   const outcomes: [number, number, Outcome][] = [];
   const dispatcher = new Dispatcher({ registry, databaseId: "test", report: (id, attempt, o) => outcomes.push([id, attempt, o]) });
-  const fx: EffectRecord = {
+  const fx = {
     id: 7,
     driver: row.driver,
     op,
@@ -144,7 +143,7 @@ async function takeOver(op: EffectOp, madeBeforeCrash: boolean) {
     failure: null,
     attempts: [dead, { pid: process.pid, start: "now", boot: "this" }],
     requestedAt: "",
-  };
+  } as EffectRecord;
   dispatcher.start(fx, true);
   await dispatcher.drain();
   return { system, calls: system.calls().slice(seen).map((c) => `${c.op}:${c.answer}`), outcomes };

@@ -24,7 +24,7 @@ const base: NewEvent[] = [
   joined(e3, s1),
   // e2 joins through a driver call whose answer names the host port it picked for port 0.
   { type: "endpoint.joined", stream: e2, data: { id: e2, sandbox: s2, pending: true } },
-  { type: "effect.requested", stream: e2, data: { driver: "bridge", op: "join", resource: e2, args: {}, root: "r", attempt } },
+  { type: "effect.requested", stream: e2, data: { driver: "bridge", op: "join", resource: e2, args: { networkId: na, endpointId: e2, sandboxId: s2, sandboxKey: null, options: {} }, root: "r", attempt } },
 ];
 const succeeded = (seq: number): NewEvent => ({
   type: "effect.succeeded",

@@ -29,7 +29,7 @@ describe("the decide context", () => {
   });
 
   it("records releases to an IPAM driver no longer registered without a call, as libnetwork logs and goes on", () => {
-    const made = history({ type: "network.create", id: N, name: "front", driver: "plug", ipam: { driver: "pipam" } }, ok(N, { poolId: "P", pool: "10.200.0.0/24" }), ok(N, { address: "10.200.0.1" }), ok(N));
+    const made = history({ type: "network.create", id: N, name: "front", driver: "plug", ipam: { driver: "pipam" } }, ok(N, { poolId: "P", pool: "10.200.0.0/24" }), ok(N, { address: "10.200.0.1/24" }), ok(N));
     given(...made)
       .when({ type: "network.delete", network: "front" }, { ipamDrivers: {} })
       .then([

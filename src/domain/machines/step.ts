@@ -1,4 +1,4 @@
-import { type AnyStateMachine, transition } from "xstate";
+import { type AnyStateMachine, type EventFrom, type StateValueFrom, transition } from "xstate";
 
 /**
  * xstate v5 machines used as pure transition functions (DESIGN §1): the state is stored as a plain
@@ -8,6 +8,10 @@ import { type AnyStateMachine, transition } from "xstate";
  * machine does not accept, so replay reports such an event as a bug instead of folding it.
  */
 const memo = new WeakMap<AnyStateMachine, Map<string, string | null>>();
+
+/** A machine's state values and event types, as its config names them (the machines are flat). */
+export type StateOf<M extends AnyStateMachine> = StateValueFrom<M> & string;
+export type EventOf<M extends AnyStateMachine> = EventFrom<M>["type"];
 
 /** The initial state of a lifecycle before its first event. */
 export const initial = "none";
@@ -20,7 +24,11 @@ function compute(machine: AnyStateMachine, from: string, type: string): string |
 }
 
 /** The state after `type`, or null when the machine does not accept it in `from`. */
-export function next(machine: AnyStateMachine, from: string, type: string): string | null {
+export function next<M extends AnyStateMachine>(machine: M, from: StateOf<M> | typeof initial, type: EventOf<M>): StateOf<M> | null {
+  return nextValue(machine, from, type) as StateOf<M> | null;
+}
+
+function nextValue(machine: AnyStateMachine, from: string, type: string): string | null {
   let table = memo.get(machine);
   if (!table) memo.set(machine, (table = new Map()));
   const key = from + "\u0000" + type;
@@ -32,7 +40,7 @@ export function next(machine: AnyStateMachine, from: string, type: string): stri
   return to;
 }
 
-export function canStep(machine: AnyStateMachine, from: string, type: string): boolean {
+export function canStep<M extends AnyStateMachine>(machine: M, from: StateOf<M>, type: EventOf<M>): boolean {
   return next(machine, from, type) !== null;
 }
 
@@ -46,7 +54,7 @@ export class IllegalTransition extends Error {
   }
 }
 
-export function step(machine: AnyStateMachine, from: string, type: string): string {
+export function step<M extends AnyStateMachine>(machine: M, from: StateOf<M> | typeof initial, type: EventOf<M>): StateOf<M> {
   const to = next(machine, from, type);
   if (to === null) throw new IllegalTransition(machine.id, from, type);
   return to;
@@ -57,7 +65,7 @@ export function step(machine: AnyStateMachine, from: string, type: string): stri
  * Memoised like the transitions: evolve asks after every lifecycle step, and resolving a state with
  * xstate was a fifth of a replay's time.
  */
-export function isFinal(machine: AnyStateMachine, value: string): boolean {
+export function isFinal<M extends AnyStateMachine>(machine: M, value: StateOf<M>): boolean {
   let table = finals.get(machine);
   if (!table) finals.set(machine, (table = new Map()));
   let done = table.get(value);

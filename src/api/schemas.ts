@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { commandSchemas } from "../domain/commands.js";
 import { eventSchemas, extraHostSchema, ipamConfigSchema, metaSchema } from "../domain/events.js";
+import { endpointStates } from "../domain/machines/endpoint.js";
+import { networkStates } from "../domain/machines/network.js";
+import { sandboxStates } from "../domain/machines/sandbox.js";
 import type { EndpointView, EffectView, NetworkView, SandboxView, StateView } from "../domain/views.js";
 import type { RecoveryReport } from "../controller/controller.js";
 import type { VerifyReport } from "../controller/verify.js";
@@ -51,14 +54,14 @@ export const networkViewSchema = z.object({
   options: z.record(z.string(), z.string()),
   labels: z.record(z.string(), z.string()),
   endpoints: z.array(z.string()),
-  state: z.string(),
+  state: z.enum(networkStates),
   createdAt: z.string(),
 });
 
 /** An endpoint as recorded (endpoint.created), where it is joined, and its lifecycle. */
 export const endpointViewSchema = eventSchemas["endpoint.created"]
   .pick({ id: true, name: true, network: true, ipv4: true, ipv6: true, mac: true, gateway: true, gateway6: true, ports: true, aliases: true })
-  .extend({ sandbox: z.string().nullable(), state: z.string(), createdAt: z.string() });
+  .extend({ sandbox: z.string().nullable(), state: z.enum(endpointStates), createdAt: z.string() });
 
 export const sandboxViewSchema = z.object({
   id: z.string(),
@@ -69,7 +72,7 @@ export const sandboxViewSchema = z.object({
   dns: z.array(z.string()),
   extraHosts: z.array(extraHostSchema),
   endpoints: z.array(z.string()),
-  state: z.string(),
+  state: z.enum(sandboxStates),
   createdAt: z.string(),
 });
 

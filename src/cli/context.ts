@@ -7,7 +7,7 @@ import { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
 import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
 import { daemonAnswers, HttpApi } from "../daemon/client.js";
-import { pluginDirs } from "../drivers/remote/discovery.js";
+import { pluginDirs } from "../api/plugins.js";
 import { durationMs } from "./parse.js";
 import type { Io } from "./output.js";
 import { json } from "./output.js";

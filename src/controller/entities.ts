@@ -1,6 +1,6 @@
 import { invalid } from "../domain/errors.js";
 import { isId, isIdPrefix, shortId } from "../domain/ids.js";
-import type { EventLog, EventRow } from "../store/eventLog.js";
+import { type EventLog, type EventRow, tryEvent } from "../store/eventLog.js";
 
 export type EntityKind = "network" | "endpoint" | "sandbox";
 
@@ -16,13 +16,8 @@ export interface LoggedEntity {
   createdSeq: number;
 }
 
-/** The event that creates each kind of entity, and where in its data the entity's name is. */
-const births: Record<string, { kind: EntityKind; name: string }> = {
-  "network.created": { kind: "network", name: "name" },
-  "endpoint.created": { kind: "endpoint", name: "name" },
-  "sandbox.created": { kind: "sandbox", name: "containerId" },
-};
-const birthTypes = Object.keys(births);
+/** The events that create an entity: a stream whose first event is one of them is that entity's. */
+const birthTypes = ["network.created", "endpoint.created", "sandbox.created"] as const;
 const cacheLimit = 50_000;
 
 /**
@@ -50,20 +45,23 @@ export class EntityDirectory {
   }
 
   private fromBirth(row: EventRow): LoggedEntity | null {
-    const birth = births[row.type];
-    if (!birth) return null;
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(row.data) as Record<string, unknown>;
-    } catch {
-      return null;
+    const e = tryEvent(row);
+    if (!e) return null;
+    const entity = (kind: EntityKind, name: string): LoggedEntity => ({ kind, id: row.stream, name, createdSeq: row.seq });
+    switch (e.type) {
+      case "network.created":
+        return entity("network", e.data.name);
+      case "sandbox.created":
+        return entity("sandbox", e.data.containerId);
+      case "endpoint.created": {
+        const ep = entity("endpoint", e.data.name);
+        const net = this.entity(e.data.network);
+        ep.network = { id: e.data.network, name: net?.name ?? shortId(e.data.network) };
+        return ep;
+      }
+      default:
+        return null;
     }
-    const entity: LoggedEntity = { kind: birth.kind, id: row.stream, name: String(data[birth.name] ?? row.stream), createdSeq: row.seq };
-    if (birth.kind === "endpoint" && typeof data["network"] === "string") {
-      const net = this.entity(data["network"]);
-      entity.network = { id: data["network"], name: net?.name ?? shortId(data["network"]) };
-    }
-    return entity;
   }
 
   /** How a stream is named for people: `network frontend`, `endpoint backend/web-1`, `driver acme`. */
@@ -85,14 +83,8 @@ export class EntityDirectory {
     let op = this.effectOps.get(effect);
     if (op === undefined) {
       const row = this.log.rowAt(effect);
-      op = null;
-      if (row?.type === "effect.requested") {
-        try {
-          op = String((JSON.parse(row.data) as { op?: unknown }).op ?? "") || null;
-        } catch {
-          op = null;
-        }
-      }
+      const e = row && tryEvent(row);
+      op = e?.type === "effect.requested" ? e.data.op || null : null;
       this.effectOps.set(effect, op);
     }
     return op ?? undefined;

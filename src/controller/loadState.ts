@@ -2,7 +2,6 @@ import { apply, seal } from "../domain/evolve.js";
 import { emptyState, reducerVersion, type State } from "../domain/state.js";
 import { corrupt } from "../domain/errors.js";
 import { type Head, toEvent } from "../store/eventLog.js";
-import { genesisHash } from "../store/hashChain.js";
 import type { Store } from "../store/store.js";
 
 export interface Loaded {
@@ -16,10 +15,9 @@ export interface Loaded {
 export type Progress = (done: number, total: number) => void;
 
 function hashAt(store: Store, seq: number): string {
-  if (seq === 0) return genesisHash;
-  const r = store.db.prepare("SELECT hash FROM events WHERE seq = ?").get(seq) as { hash: string } | undefined;
-  if (!r) throw corrupt(`snapshot at seq ${seq} has no event ${seq} in the log: the log was cut short`, { seq });
-  return r.hash;
+  const hash = store.log.hashAt(seq);
+  if (hash === undefined) throw corrupt(`snapshot at seq ${seq} has no event ${seq} in the log: the log was cut short`, { seq });
+  return hash;
 }
 
 /**
@@ -27,8 +25,8 @@ function hashAt(store: Store, seq: number): string {
  * after it folded in place (no immer per event: this state is private until sealed).
  */
 export function loadState(store: Store, opts: { until?: number; useSnapshots?: boolean; onProgress?: Progress } = {}): Loaded {
-  const snap = opts.useSnapshots === false ? undefined : store.latestSnapshot(reducerVersion, opts.until);
-  const state: State = snap ? (JSON.parse(snap.state) as State) : emptyState();
+  const snap = opts.useSnapshots === false ? undefined : store.latestSnapshotState(reducerVersion, opts.until);
+  const state: State = snap ? snap.state : emptyState();
   let hash = hashAt(store, state.seq);
   const start = state.seq;
   const total = opts.onProgress ? Math.max(0, (opts.until ?? store.log.head().seq) - start) : 0;

@@ -2,26 +2,34 @@ import { existsSync, readFileSync } from "node:fs";
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createInterface } from "node:readline";
+import { z } from "zod";
 import type {
   CallOptions,
   ConnectBody,
   DisconnectBody,
-  Disconnected,
-  DriverView,
   EndpointCreateBody,
   EventQuery,
-  Health,
   NetledgerApi,
   NetworkCreateBody,
-  Removed,
   SandboxCreateBody,
 } from "../api/contract.js";
-import type { RecoveryReport } from "../controller/controller.js";
-import type { VerifyReport } from "../controller/verify.js";
+import {
+  disconnectedSchema,
+  driverViewSchema,
+  endpointViewSchema,
+  eventSchema,
+  headSchema,
+  healthSchema,
+  networkViewSchema,
+  recoveryReportSchema,
+  removedSchema,
+  sandboxViewSchema,
+  snapshotSchema,
+  stateViewSchema,
+  verifyReportSchema,
+} from "../api/schemas.js";
 import { invalid, isErrorCode, NetledgerError } from "../domain/errors.js";
-import type { StoredEvent } from "../domain/events.js";
-import type { EndpointView, NetworkView, SandboxView, StateView } from "../domain/views.js";
-import type { Head } from "../store/eventLog.js";
+import { eventSchemas, isEventType, type StoredEvent } from "../domain/events.js";
 
 /** Client certificate files for an https:// daemon (NETLEDGER_TLS_CERT, NETLEDGER_TLS_KEY, NETLEDGER_TLS_CA). */
 export interface ClientTls {
@@ -100,6 +108,36 @@ function answerError(status: number, text: string): NetledgerError {
 
 const q = encodeURIComponent;
 
+const networkList = z.array(networkViewSchema);
+const endpointList = z.array(endpointViewSchema);
+const sandboxList = z.array(sandboxViewSchema);
+const driverList = z.array(driverViewSchema);
+
+/**
+ * A daemon's answer checked against the API's schema before the caller sees it: a daemon of another
+ * version, or anything else listening there, is an error that says so rather than a crash later.
+ * The value is the JSON as it came (zod's copy would reorder keys, and the CLI prints them in order).
+ */
+function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`)
+      .join("; ");
+    throw new NetledgerError("Internal", `the daemon's answer to ${what} is not what this netledger expects (${issues}): is it another version?`);
+  }
+  return value as z.output<S>;
+}
+
+/** One line of the event stream: an event of a type this netledger knows, its data checked against its schema. */
+function checkedEvent(value: unknown): StoredEvent {
+  const e = checked(eventSchema, value, "GET /events");
+  if (!isEventType(e.type)) throw new NetledgerError("Internal", `the daemon sent event ${e.seq} of a type this netledger does not know ("${e.type}")`);
+  checked(eventSchemas[e.type], e.data, `GET /events (event ${e.seq}, ${e.type})`);
+  return value as StoredEvent;
+}
+
 /**
  * The API over HTTP: each call is one request to a daemon, on a kept-alive connection. Errors come
  * back as the NetledgerErrors the daemon's library raised, so a caller cannot tell the two apart.
@@ -136,62 +174,68 @@ export class HttpApi implements NetledgerApi {
     });
   }
 
-  private async call<T>(method: string, path: string, call?: CallOptions, payload?: unknown): Promise<T> {
+  private async call<S extends z.ZodType>(schema: S, method: string, path: string, call?: CallOptions, payload?: unknown): Promise<z.output<S>> {
     const res = await this.send(method, path, call, payload);
     const chunks: Buffer[] = [];
     for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
     const text = Buffer.concat(chunks).toString("utf8");
     if ((res.statusCode ?? 500) >= 400) throw answerError(res.statusCode ?? 500, text);
-    return JSON.parse(text) as T;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new NetledgerError("Internal", `the daemon's answer to ${method} ${path} is not JSON: ${text.slice(0, 200)}`);
+    }
+    return checked(schema, json, `${method} ${path}`);
   }
 
   networks() {
-    return this.call<NetworkView[]>("GET", "/networks");
+    return this.call(networkList, "GET", "/networks");
   }
   network(ref: string) {
-    return this.call<NetworkView>("GET", `/networks/${q(ref)}`);
+    return this.call(networkViewSchema, "GET", `/networks/${q(ref)}`);
   }
   createNetwork(body: NetworkCreateBody, o?: CallOptions) {
-    return this.call<NetworkView>("POST", "/networks", o, body);
+    return this.call(networkViewSchema, "POST", "/networks", o, body);
   }
   deleteNetwork(ref: string, force: boolean, o?: CallOptions) {
-    return this.call<Removed>("DELETE", `/networks/${q(ref)}${force ? "?force=1" : ""}`, o);
+    return this.call(removedSchema, "DELETE", `/networks/${q(ref)}${force ? "?force=1" : ""}`, o);
   }
   connect(network: string, body: ConnectBody, o?: CallOptions) {
-    return this.call<EndpointView>("POST", `/networks/${q(network)}/connect`, o, body);
+    return this.call(endpointViewSchema, "POST", `/networks/${q(network)}/connect`, o, body);
   }
   disconnect(network: string, body: DisconnectBody, o?: CallOptions) {
-    return this.call<Disconnected>("POST", `/networks/${q(network)}/disconnect`, o, body);
+    return this.call(disconnectedSchema, "POST", `/networks/${q(network)}/disconnect`, o, body);
   }
   endpoints(network?: string) {
-    return this.call<EndpointView[]>("GET", network === undefined ? "/endpoints" : `/networks/${q(network)}/endpoints`);
+    return this.call(endpointList, "GET", network === undefined ? "/endpoints" : `/networks/${q(network)}/endpoints`);
   }
   endpoint(network: string, ref: string) {
-    return this.call<EndpointView>("GET", `/networks/${q(network)}/endpoints/${q(ref)}`);
+    return this.call(endpointViewSchema, "GET", `/networks/${q(network)}/endpoints/${q(ref)}`);
   }
   createEndpoint(network: string, body: EndpointCreateBody, o?: CallOptions) {
-    return this.call<EndpointView>("POST", `/networks/${q(network)}/endpoints`, o, body);
+    return this.call(endpointViewSchema, "POST", `/networks/${q(network)}/endpoints`, o, body);
   }
   deleteEndpoint(network: string, ref: string, force: boolean, o?: CallOptions) {
-    return this.call<Removed>("DELETE", `/networks/${q(network)}/endpoints/${q(ref)}${force ? "?force=1" : ""}`, o);
+    return this.call(removedSchema, "DELETE", `/networks/${q(network)}/endpoints/${q(ref)}${force ? "?force=1" : ""}`, o);
   }
   join(network: string, endpoint: string, sandbox: string, o?: CallOptions) {
-    return this.call<EndpointView>("POST", `/networks/${q(network)}/endpoints/${q(endpoint)}/sandboxes`, o, { sandbox });
+    return this.call(endpointViewSchema, "POST", `/networks/${q(network)}/endpoints/${q(endpoint)}/sandboxes`, o, { sandbox });
   }
   leave(network: string, endpoint: string, sandbox: string, o?: CallOptions) {
-    return this.call<EndpointView>("DELETE", `/networks/${q(network)}/endpoints/${q(endpoint)}/sandboxes/${q(sandbox)}`, o);
+    return this.call(endpointViewSchema, "DELETE", `/networks/${q(network)}/endpoints/${q(endpoint)}/sandboxes/${q(sandbox)}`, o);
   }
   sandboxes() {
-    return this.call<SandboxView[]>("GET", "/sandboxes");
+    return this.call(sandboxList, "GET", "/sandboxes");
   }
   sandbox(ref: string) {
-    return this.call<SandboxView>("GET", `/sandboxes/${q(ref)}`);
+    return this.call(sandboxViewSchema, "GET", `/sandboxes/${q(ref)}`);
   }
   createSandbox(body: SandboxCreateBody, o?: CallOptions) {
-    return this.call<SandboxView>("POST", "/sandboxes", o, body);
+    return this.call(sandboxViewSchema, "POST", "/sandboxes", o, body);
   }
   deleteSandbox(ref: string, force: boolean, o?: CallOptions) {
-    return this.call<Removed>("DELETE", `/sandboxes/${q(ref)}${force ? "?force=1" : ""}`, o);
+    return this.call(removedSchema, "DELETE", `/sandboxes/${q(ref)}${force ? "?force=1" : ""}`, o);
   }
 
   async *events(query: EventQuery = {}): AsyncGenerator<StoredEvent> {
@@ -213,9 +257,10 @@ export class HttpApi implements NetledgerApi {
     }
     const lines = createInterface({ input: res, crlfDelay: Infinity });
     try {
-      for await (const line of lines) if (line !== "") yield JSON.parse(line) as StoredEvent;
+      for await (const line of lines) if (line !== "") yield checkedEvent(JSON.parse(line));
     } catch (e) {
       if ((e as Error).name === "AbortError" || query.signal?.aborted) return;
+      if (e instanceof NetledgerError) throw e;
       throw new NetledgerError("Unavailable", `the daemon at ${this.o.host} cut the event stream: ${(e as Error).message}`);
     } finally {
       res.destroy();
@@ -226,25 +271,25 @@ export class HttpApi implements NetledgerApi {
 
   state(until?: number | Date) {
     const u = until === undefined ? "" : `?until=${q(typeof until === "number" ? String(until) : until.toISOString())}`;
-    return this.call<StateView>("GET", `/state${u}`);
+    return this.call(stateViewSchema, "GET", `/state${u}`);
   }
   head() {
-    return this.call<Head>("GET", "/head");
+    return this.call(headSchema, "GET", "/head");
   }
   verify(o: { expectHead?: string } = {}) {
-    return this.call<VerifyReport>("POST", "/verify", undefined, o.expectHead !== undefined ? { expectHead: o.expectHead } : {});
+    return this.call(verifyReportSchema, "POST", "/verify", undefined, o.expectHead !== undefined ? { expectHead: o.expectHead } : {});
   }
   snapshot() {
-    return this.call<{ seq: number; stateHash: string }>("POST", "/snapshot");
+    return this.call(snapshotSchema, "POST", "/snapshot");
   }
   recover() {
-    return this.call<RecoveryReport>("POST", "/recover");
+    return this.call(recoveryReportSchema, "POST", "/recover");
   }
   drivers() {
-    return this.call<DriverView[]>("GET", "/drivers");
+    return this.call(driverList, "GET", "/drivers");
   }
   health() {
-    return this.call<Health>("GET", "/health");
+    return this.call(healthSchema, "GET", "/health");
   }
 
   async close(): Promise<void> {

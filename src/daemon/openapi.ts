@@ -84,13 +84,10 @@ function operation(r: Route): JsonSchema {
     description: "a name, an id or a unique id prefix of 12 or more hex characters",
     schema: { type: "string" },
   }));
-  const queryParams = (r.query ?? []).map((q) => ({
-    name: q.name,
-    in: "query",
-    required: false,
-    description: q.description,
-    schema: jsonSchema(q.schema, "input"),
-  }));
+  const queryParams = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => {
+    const { description, ...rest } = jsonSchema(schema, "input");
+    return { name, in: "query", required: false, description, schema: rest };
+  });
   const headerParams = ["POST", "DELETE"].includes(r.method)
     ? [
         {

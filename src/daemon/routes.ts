@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { CallOptions, NetledgerApi } from "../api/contract.js";
 import {
   bodySchemas,
   disconnectedSchema,
@@ -17,6 +16,9 @@ import {
   verifyReportSchema,
 } from "../api/schemas.js";
 import { invalid } from "../domain/errors.js";
+import { flagQuery, forceQuery, pointQuery, type Route, route, seqQuery, textQuery } from "./route.js";
+
+export type { Route, RouteRequest } from "./route.js";
 
 /**
  * The REST API of interface.md §4, modelled on libnetwork's api package: one row per route, giving
@@ -24,318 +26,252 @@ import { invalid } from "../domain/errors.js";
  * one call of the NetledgerApi, so the daemon answers exactly what the library would.
  */
 
-export interface RouteRequest {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: Record<string, unknown>;
-  call: CallOptions;
-  /** Aborts when the client goes away or the daemon stops (for streams). */
-  signal: AbortSignal;
-}
-
-export interface QueryParam {
-  name: string;
-  description: string;
-  schema: z.ZodType;
-}
-
-export interface Route {
-  method: "GET" | "POST" | "DELETE";
-  /** With `{name}` for a path parameter. */
-  path: string;
-  operationId: string;
-  summary: string;
-  /** The JSON body it takes (unknown fields are refused). */
-  body?: z.ZodObject;
-  query?: QueryParam[];
-  response: z.ZodType;
-  /** The answer is JSON lines of `response`, streamed. */
-  stream?: boolean;
-  /** 200 unless said. */
-  status?: number;
-  handle: (api: NetledgerApi, r: RouteRequest) => Promise<unknown> | AsyncIterable<unknown>;
-}
-
-const seqText = z.string().regex(/^\d+$/);
-
-/** A seq bound from the query string; bounds are inclusive. */
-function seqParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === "") return undefined;
-  if (!/^\d+$/.test(v)) throw invalid(`query parameter ${name} takes a seq (a whole number), not "${v}"`);
-  return Number(v);
-}
-
-/** A point in the log: a seq, or a time (the last event at or before it). */
-function pointParam(q: URLSearchParams, name: string): number | Date | undefined {
-  const v = q.get(name);
-  if (v === null || v === "") return undefined;
-  if (/^\d+$/.test(v)) return Number(v);
-  const t = new Date(v);
-  if (Number.isNaN(t.getTime())) throw invalid(`query parameter ${name} takes a seq or an ISO 8601 time, not "${v}"`);
-  return t;
-}
-
-function flag(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  if (v === null) return false;
-  if (["", "1", "true", "yes"].includes(v)) return true;
-  if (["0", "false", "no"].includes(v)) return false;
-  throw invalid(`query parameter ${name} takes 1 or 0, not "${v}"`);
-}
-
-const str = (q: URLSearchParams, name: string) => q.get(name) ?? undefined;
-const forceParam: QueryParam = {
-  name: "force",
-  description: "1: remove what stands in the way first (endpoints of a network; a joined endpoint leaves first)",
-  schema: z.enum(["1", "0", "true", "false"]),
-};
-
-const p = (r: RouteRequest, name: string) => r.params[name]!;
+const p = (r: { params: Record<string, string> }, name: string) => r.params[name]!;
 
 export const routes: Route[] = [
-  {
+  route({
     method: "GET",
     path: "/networks",
     operationId: "listNetworks",
     summary: "list networks",
     response: z.array(networkViewSchema),
     handle: (api) => api.networks(),
-  },
-  {
+  }),
+  route({
     method: "POST",
     path: "/networks",
     operationId: "createNetwork",
     summary: "create a network (libnetwork's NewNetwork)",
     body: bodySchemas.networkCreate,
+    bodyIs: "network.create command",
     response: networkViewSchema,
     status: 201,
-    handle: (api, r) => api.createNetwork(r.body as never, r.call),
-  },
-  {
+    handle: (api, r) => api.createNetwork(r.body, r.call),
+  }),
+  route({
     method: "GET",
     path: "/networks/{network}",
     operationId: "inspectNetwork",
     summary: "a network by name, id or unique id prefix",
     response: networkViewSchema,
     handle: (api, r) => api.network(p(r, "network")),
-  },
-  {
+  }),
+  route({
     method: "DELETE",
     path: "/networks/{network}",
     operationId: "deleteNetwork",
     summary: "remove a network; refused while it has endpoints unless force=1",
-    query: [forceParam],
+    query: forceQuery,
     response: removedSchema,
-    handle: (api, r) => api.deleteNetwork(p(r, "network"), flag(r.query, "force"), r.call),
-  },
-  {
+    handle: (api, r) => api.deleteNetwork(p(r, "network"), r.query.force ?? false, r.call),
+  }),
+  route({
     method: "POST",
     path: "/networks/{network}/connect",
     operationId: "connect",
     summary: "connect a sandbox: an endpoint named after its container, created and joined",
     body: bodySchemas.connect,
+    bodyIs: "network.connect command",
     response: endpointViewSchema,
     status: 201,
-    handle: (api, r) => api.connect(p(r, "network"), r.body as never, r.call),
-  },
-  {
+    handle: (api, r) => api.connect(p(r, "network"), r.body, r.call),
+  }),
+  route({
     method: "POST",
     path: "/networks/{network}/disconnect",
     operationId: "disconnect",
     summary: "disconnect a sandbox: its endpoint on the network leaves and is deleted",
     body: bodySchemas.disconnect,
+    bodyIs: "network.disconnect command",
     response: disconnectedSchema,
-    handle: (api, r) => api.disconnect(p(r, "network"), r.body as never, r.call),
-  },
-  {
+    handle: (api, r) => api.disconnect(p(r, "network"), r.body, r.call),
+  }),
+  route({
     method: "GET",
     path: "/networks/{network}/endpoints",
     operationId: "listNetworkEndpoints",
     summary: "a network's endpoints",
     response: z.array(endpointViewSchema),
     handle: (api, r) => api.endpoints(p(r, "network")),
-  },
-  {
+  }),
+  route({
     method: "POST",
     path: "/networks/{network}/endpoints",
     operationId: "createEndpoint",
     summary: "create an endpoint on a network (libnetwork's CreateEndpoint)",
     body: bodySchemas.endpointCreate,
+    bodyIs: "endpoint.create command",
     response: endpointViewSchema,
     status: 201,
-    handle: (api, r) => api.createEndpoint(p(r, "network"), r.body as never, r.call),
-  },
-  {
+    handle: (api, r) => api.createEndpoint(p(r, "network"), r.body, r.call),
+  }),
+  route({
     method: "GET",
     path: "/networks/{network}/endpoints/{endpoint}",
     operationId: "inspectEndpoint",
     summary: "an endpoint by name, id or unique id prefix",
     response: endpointViewSchema,
     handle: (api, r) => api.endpoint(p(r, "network"), p(r, "endpoint")),
-  },
-  {
+  }),
+  route({
     method: "DELETE",
     path: "/networks/{network}/endpoints/{endpoint}",
     operationId: "deleteEndpoint",
     summary: "delete an endpoint; a joined one is refused unless force=1",
-    query: [forceParam],
+    query: forceQuery,
     response: removedSchema,
-    handle: (api, r) => api.deleteEndpoint(p(r, "network"), p(r, "endpoint"), flag(r.query, "force"), r.call),
-  },
-  {
+    handle: (api, r) => api.deleteEndpoint(p(r, "network"), p(r, "endpoint"), r.query.force ?? false, r.call),
+  }),
+  route({
     method: "POST",
     path: "/networks/{network}/endpoints/{endpoint}/sandboxes",
     operationId: "join",
     summary: "join the endpoint to a sandbox",
     body: bodySchemas.join,
+    bodyIs: "endpoint.join command",
     response: endpointViewSchema,
-    handle: (api, r) => api.join(p(r, "network"), p(r, "endpoint"), r.body["sandbox"] as string, r.call),
-  },
-  {
+    handle: (api, r) => api.join(p(r, "network"), p(r, "endpoint"), r.body.sandbox, r.call),
+  }),
+  route({
     method: "DELETE",
     path: "/networks/{network}/endpoints/{endpoint}/sandboxes/{sandbox}",
     operationId: "leave",
     summary: "take the endpoint out of the sandbox",
     response: endpointViewSchema,
     handle: (api, r) => api.leave(p(r, "network"), p(r, "endpoint"), p(r, "sandbox"), r.call),
-  },
-  {
+  }),
+  route({
     method: "GET",
     path: "/endpoints",
     operationId: "listEndpoints",
     summary: "every endpoint, or one network's",
-    query: [{ name: "network", description: "only this network's (name or id)", schema: z.string() }],
+    query: z.object({ network: textQuery("only this network's (name or id)") }),
     response: z.array(endpointViewSchema),
-    handle: (api, r) => api.endpoints(str(r.query, "network")),
-  },
-  {
+    handle: (api, r) => api.endpoints(r.query.network),
+  }),
+  route({
     method: "GET",
     path: "/sandboxes",
     operationId: "listSandboxes",
     summary: "list sandboxes",
     response: z.array(sandboxViewSchema),
     handle: (api) => api.sandboxes(),
-  },
-  {
+  }),
+  route({
     method: "POST",
     path: "/sandboxes",
     operationId: "createSandbox",
     summary: "create a sandbox for a container (libnetwork's NewSandbox)",
     body: bodySchemas.sandboxCreate,
+    bodyIs: "sandbox.create command",
     response: sandboxViewSchema,
     status: 201,
-    handle: (api, r) => api.createSandbox(r.body as never, r.call),
-  },
-  {
+    handle: (api, r) => api.createSandbox(r.body, r.call),
+  }),
+  route({
     method: "GET",
     path: "/sandboxes/{sandbox}",
     operationId: "inspectSandbox",
     summary: "a sandbox by id, container id or unique id prefix",
     response: sandboxViewSchema,
     handle: (api, r) => api.sandbox(p(r, "sandbox")),
-  },
-  {
+  }),
+  route({
     method: "DELETE",
     path: "/sandboxes/{sandbox}",
     operationId: "deleteSandbox",
     summary: "delete a sandbox: its endpoints leave and are deleted, then its namespace goes",
-    query: [forceParam],
+    query: forceQuery,
     response: removedSchema,
-    handle: (api, r) => api.deleteSandbox(p(r, "sandbox"), flag(r.query, "force"), r.call),
-  },
-  {
+    handle: (api, r) => api.deleteSandbox(p(r, "sandbox"), r.query.force ?? false, r.call),
+  }),
+  route({
     method: "GET",
     path: "/events",
     operationId: "events",
     summary: "the log as JSON lines, in seq order; with follow=1 the stream stays open for new events",
-    query: [
-      { name: "since", description: "from this seq (inclusive)", schema: seqText },
-      { name: "until", description: "up to this seq (inclusive)", schema: seqText },
-      { name: "stream", description: "only this entity's events (name, container id or id)", schema: z.string() },
-      { name: "type", description: "only this event type, or a family such as `endpoint`", schema: z.string() },
-      { name: "actor", description: "only this actor's events", schema: z.string() },
-      { name: "follow", description: "1: keep the stream open and send events as they are appended", schema: z.enum(["1", "0"]) },
-    ],
+    query: z.object({
+      since: seqQuery("from this seq (inclusive)"),
+      until: seqQuery("up to this seq (inclusive)"),
+      stream: textQuery("only this entity's events (name, container id or id)"),
+      type: textQuery("only this event type, or a family such as `endpoint`"),
+      actor: textQuery("only this actor's events"),
+      follow: flagQuery("1: keep the stream open and send events as they are appended"),
+    }),
     response: eventSchema,
     stream: true,
     handle: (api, r) => {
-      const since = seqParam(r.query, "since");
-      const until = seqParam(r.query, "until");
-      const [stream, type, actor] = [str(r.query, "stream"), str(r.query, "type"), str(r.query, "actor")];
+      const { since, until, stream, type, actor, follow } = r.query;
       return api.events({
         ...(since !== undefined ? { since } : {}),
         ...(until !== undefined ? { until } : {}),
         ...(stream !== undefined ? { stream } : {}),
         ...(type !== undefined ? { type } : {}),
         ...(actor !== undefined ? { actor } : {}),
-        follow: flag(r.query, "follow"),
+        follow: follow ?? false,
         signal: r.signal,
       });
     },
-  },
-  {
+  }),
+  route({
     method: "GET",
     path: "/state",
     operationId: "state",
     summary: "the whole state as of a seq or a time (default: now), as replay prints it",
-    query: [{ name: "until", description: "a seq, or an ISO 8601 time", schema: z.string() }],
+    query: z.object({ until: pointQuery("a seq, or an ISO 8601 time") }),
     response: stateViewSchema,
-    handle: (api, r) => api.state(pointParam(r.query, "until")),
-  },
-  {
+    handle: (api, r) => api.state(r.query.until),
+  }),
+  route({
     method: "GET",
     path: "/head",
     operationId: "head",
     summary: "the current head: seq and hash (keep it elsewhere; POST /verify checks against it)",
     response: headSchema,
     handle: (api) => api.head(),
-  },
-  {
+  }),
+  route({
     method: "POST",
     path: "/verify",
     operationId: "verify",
     summary: "check the hash chain, replay everything, compare snapshots; ok is false naming the first bad seq",
     body: bodySchemas.verify,
+    bodyIs: "verify request",
     response: verifyReportSchema,
-    handle: (api, r) => {
-      const b = bodySchemas.verify.safeParse(r.body);
-      if (!b.success) throw invalid(`invalid verify request: ${b.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      return api.verify(b.data.expectHead !== undefined ? { expectHead: b.data.expectHead } : {});
-    },
-  },
-  {
+    handle: (api, r) => api.verify(r.body.expectHead !== undefined ? { expectHead: r.body.expectHead } : {}),
+  }),
+  route({
     method: "POST",
     path: "/recover",
     operationId: "recover",
     summary: "resolve in-doubt and pending effects now, and list what was done",
     response: recoveryReportSchema,
     handle: (api) => api.recover(),
-  },
-  {
+  }),
+  route({
     method: "POST",
     path: "/snapshot",
     operationId: "snapshot",
     summary: "write a snapshot of the current state",
     response: snapshotSchema,
     handle: (api) => api.snapshot(),
-  },
-  {
+  }),
+  route({
     method: "GET",
     path: "/drivers",
     operationId: "drivers",
     summary: "registered network drivers, built-in and plugin",
     response: z.array(driverViewSchema),
     handle: (api) => api.drivers(),
-  },
-  {
+  }),
+  route({
     method: "GET",
     path: "/health",
     operationId: "health",
     summary: "the daemon answers: its version, pid, database and head",
     response: healthSchema,
     handle: (api) => api.health(),
-  },
+  }),
 ];
 
 export interface Match {

@@ -1,11 +1,11 @@
 import { type Draft, freeze, produce } from "immer";
 import * as C from "./collection.js";
-import { isEntityOp, lifecycleOf } from "./effects/table.js";
-import type { StoredEvent } from "./events.js";
+import { type EntityOp, isEntityOp, lifecycleOf } from "./effects/table.js";
+import type { EventData, EventType, StoredEvent } from "./events.js";
 import { addressReleased, addressRequested, ipamOutcomeMove, poolReleased, poolRequested } from "./ipam/recipes.js";
-import { endpointMachine } from "./machines/endpoint.js";
-import { networkMachine } from "./machines/network.js";
-import { sandboxMachine } from "./machines/sandbox.js";
+import { type EndpointLifecycleEvent, endpointMachine } from "./machines/endpoint.js";
+import { type NetworkLifecycleEvent, networkMachine } from "./machines/network.js";
+import { type SandboxLifecycleEvent, sandboxMachine } from "./machines/sandbox.js";
 import { initial, isFinal, step } from "./machines/step.js";
 import type { EndpointRecord, State } from "./state.js";
 
@@ -50,7 +50,7 @@ export function seal(state: State): State {
 export function apply(s: State, e: StoredEvent): void {
   if (e.seq !== s.seq + 1) throw new ReplayError(e.seq, `expected seq ${s.seq + 1}: the log has a gap or is out of order`);
   try {
-    recipes[e.type](s, e as never);
+    applyRecipe(s, e);
   } catch (err) {
     if (err instanceof ReplayError) throw err;
     throw new ReplayError(e.seq, `${e.type}: ${(err as Error).message}`);
@@ -58,8 +58,17 @@ export function apply(s: State, e: StoredEvent): void {
   s.seq = e.seq;
 }
 
-type Recipe<T extends StoredEvent["type"]> = (s: State, e: Extract<StoredEvent, { type: T }>) => void;
-type Recipes = { [T in StoredEvent["type"]]: Recipe<T> };
+/**
+ * A stored event of type T, written as a map indexed by T so that TypeScript sees `recipes[e.type]`
+ * and `e` as belonging together (a correlated union) and no cast is needed to apply a recipe.
+ */
+type EventOfType<T extends EventType> = { [P in T]: StoredEvent & { type: P; data: EventData<P> } }[T];
+type Recipes = { [T in EventType]: (s: State, e: EventOfType<T>) => void };
+
+function applyRecipe<T extends EventType>(s: State, e: EventOfType<T>): void {
+  const recipe: Recipes[T] = recipes[e.type];
+  recipe(s, e);
+}
 
 function need<V>(v: V | undefined, what: string): V {
   if (v === undefined) throw new Error(`${what} is not in the state`);
@@ -100,27 +109,54 @@ function dropSandbox(s: State, id: string): void {
   C.remove(s.sandboxContainers, sb.containerId);
 }
 
+/** A lifecycle move: an entity and an event its own machine takes. */
+type Move =
+  | { kind: "network"; id: string; type: NetworkLifecycleEvent }
+  | { kind: "endpoint"; id: string; type: EndpointLifecycleEvent }
+  | { kind: "sandbox"; id: string; type: SandboxLifecycleEvent };
+
 /** Moves an entity's lifecycle by a machine event and drops the entity when it reaches a final state. */
-function move(s: State, kind: "network" | "endpoint" | "sandbox", id: string, type: string): void {
-  switch (kind) {
+function move(s: State, m: Move): void {
+  switch (m.kind) {
     case "network": {
-      const n = need(C.get(s.networks, id), `network ${id}`);
-      n.lifecycle = step(networkMachine, n.lifecycle, type);
-      if (isFinal(networkMachine, n.lifecycle)) dropNetwork(s, id);
+      const n = need(C.get(s.networks, m.id), `network ${m.id}`);
+      n.lifecycle = step(networkMachine, n.lifecycle, m.type);
+      if (isFinal(networkMachine, n.lifecycle)) dropNetwork(s, m.id);
       return;
     }
     case "endpoint": {
-      const ep = need(C.get(s.endpoints, id), `endpoint ${id}`);
-      ep.lifecycle = step(endpointMachine, ep.lifecycle, type);
-      if (isFinal(endpointMachine, ep.lifecycle)) dropEndpoint(s, id);
+      const ep = need(C.get(s.endpoints, m.id), `endpoint ${m.id}`);
+      ep.lifecycle = step(endpointMachine, ep.lifecycle, m.type);
+      if (isFinal(endpointMachine, ep.lifecycle)) dropEndpoint(s, m.id);
       return;
     }
     case "sandbox": {
-      const sb = need(C.get(s.sandboxes, id), `sandbox ${id}`);
-      sb.lifecycle = step(sandboxMachine, sb.lifecycle, type);
-      if (isFinal(sandboxMachine, sb.lifecycle)) dropSandbox(s, id);
+      const sb = need(C.get(s.sandboxes, m.id), `sandbox ${m.id}`);
+      sb.lifecycle = step(sandboxMachine, sb.lifecycle, m.type);
+      if (isFinal(sandboxMachine, sb.lifecycle)) dropSandbox(s, m.id);
       return;
     }
+  }
+}
+
+/** The event a driver call's outcome sends, by the lifecycle verb it completes (effectOps.ts). */
+const outcomeEvents = {
+  CREATE: { OK: "CREATE_OK", FAILED: "CREATE_FAILED" },
+  DELETE: { OK: "DELETE_OK", FAILED: "DELETE_FAILED" },
+  JOIN: { OK: "JOIN_OK", FAILED: "JOIN_FAILED" },
+  LEAVE: { OK: "LEAVE_OK", FAILED: "LEAVE_FAILED" },
+} as const;
+
+/** The move an operation's outcome makes on the entity it acted on: each kind's events checked against its machine. */
+function outcomeMove(op: EntityOp, id: string, outcome: "OK" | "FAILED"): Move {
+  const o = lifecycleOf(op);
+  switch (o.kind) {
+    case "network":
+      return { kind: "network", id, type: outcomeEvents[o.verb][outcome] };
+    case "endpoint":
+      return { kind: "endpoint", id, type: outcomeEvents[o.verb][outcome] };
+    case "sandbox":
+      return { kind: "sandbox", id, type: outcomeEvents[o.verb][outcome] };
   }
 }
 
@@ -162,12 +198,12 @@ const recipes: Recipes = {
   // a second event without `pending` completes it when no driver call is (the host namespace, say).
   "network.deleted": (s, e) => {
     if (!completesDeletion(need(C.get(s.networks, e.data.id), `network ${e.data.id}`).lifecycle, e.data.pending))
-      move(s, "network", e.data.id, "DELETE");
-    if (!e.data.pending) move(s, "network", e.data.id, "DELETE_OK");
+      move(s, { kind: "network", id: e.data.id, type: "DELETE" });
+    if (!e.data.pending) move(s, { kind: "network", id: e.data.id, type: "DELETE_OK" });
   },
 
-  "network.deleteAborted": (s, e) => move(s, "network", e.data.id, "DELETE_ABORTED"),
-  "network.reprogrammed": (s, e) => move(s, "network", e.data.id, "REPROGRAM"),
+  "network.deleteAborted": (s, e) => move(s, { kind: "network", id: e.data.id, type: "DELETE_ABORTED" }),
+  "network.reprogrammed": (s, e) => move(s, { kind: "network", id: e.data.id, type: "REPROGRAM" }),
 
   "endpoint.created": (s, e) => {
     const d = e.data;
@@ -201,8 +237,8 @@ const recipes: Recipes = {
   "endpoint.joined": (s, e) => {
     const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
     const sb = need(C.get(s.sandboxes, e.data.sandbox), `sandbox ${e.data.sandbox}`);
-    move(s, "endpoint", ep.id, "JOIN");
-    if (!e.data.pending) move(s, "endpoint", ep.id, "JOIN_OK");
+    move(s, { kind: "endpoint", id: ep.id, type: "JOIN" });
+    if (!e.data.pending) move(s, { kind: "endpoint", id: ep.id, type: "JOIN_OK" });
     ep.sandbox = sb.id;
     ep.then = null;
     sb.endpoints.push(ep.id);
@@ -212,22 +248,22 @@ const recipes: Recipes = {
   "endpoint.left": (s, e) => {
     const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
     if (ep.sandbox !== e.data.sandbox) throw new Error(`endpoint ${ep.id} is not joined to sandbox ${e.data.sandbox}`);
-    move(s, "endpoint", ep.id, "LEAVE");
+    move(s, { kind: "endpoint", id: ep.id, type: "LEAVE" });
     ep.then = e.data.remove ? { remove: true } : null;
     if (!e.data.pending) {
-      move(s, "endpoint", ep.id, "LEAVE_OK");
+      move(s, { kind: "endpoint", id: ep.id, type: "LEAVE_OK" });
       detach(s, ep);
     }
   },
 
-  "endpoint.reprogrammed": (s, e) => move(s, "endpoint", e.data.id, "REPROGRAM"),
+  "endpoint.reprogrammed": (s, e) => move(s, { kind: "endpoint", id: e.data.id, type: "REPROGRAM" }),
 
   "endpoint.deleted": (s, e) => {
-    if (e.data.force) return move(s, "endpoint", e.data.id, "FORCE_REMOVE");
+    if (e.data.force) return move(s, { kind: "endpoint", id: e.data.id, type: "FORCE_REMOVE" });
     const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
     ep.then = null;
-    move(s, "endpoint", ep.id, "DELETE");
-    if (!e.data.pending) move(s, "endpoint", ep.id, "DELETE_OK");
+    move(s, { kind: "endpoint", id: ep.id, type: "DELETE" });
+    if (!e.data.pending) move(s, { kind: "endpoint", id: ep.id, type: "DELETE_OK" });
   },
 
   "sandbox.created": (s, e) => {
@@ -252,17 +288,17 @@ const recipes: Recipes = {
   },
 
   "sandbox.deleted": (s, e) => {
-    if (e.data.force) return move(s, "sandbox", e.data.id, "FORCE_REMOVE");
+    if (e.data.force) return move(s, { kind: "sandbox", id: e.data.id, type: "FORCE_REMOVE" });
     if (!completesDeletion(need(C.get(s.sandboxes, e.data.id), `sandbox ${e.data.id}`).lifecycle, e.data.pending))
-      move(s, "sandbox", e.data.id, "DELETE");
-    if (!e.data.pending) move(s, "sandbox", e.data.id, "DELETE_OK");
+      move(s, { kind: "sandbox", id: e.data.id, type: "DELETE" });
+    if (!e.data.pending) move(s, { kind: "sandbox", id: e.data.id, type: "DELETE_OK" });
   },
 
   "ipam.pool.requested": (s, e) => poolRequested(s, e.data),
   "ipam.pool.released": (s, e) => poolReleased(s, e.data),
   "ipam.address.requested": (s, e) => addressRequested(s, e.data),
   "ipam.address.released": (s, e) => addressReleased(s, e.data),
-  "sandbox.deleteAborted": (s, e) => move(s, "sandbox", e.data.id, "DELETE_ABORTED"),
+  "sandbox.deleteAborted": (s, e) => move(s, { kind: "sandbox", id: e.data.id, type: "DELETE_ABORTED" }),
 
   "effect.requested": (s, e) => {
     const d = e.data;
@@ -303,29 +339,30 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
   if (fx.inverse) return;
   if (!isEntityOp(fx.op)) {
     const m = ipamOutcomeMove(s, fx, outcome);
-    if (m) move(s, m.kind, m.id, m.type);
+    if (m) move(s, m);
     return;
   }
-  const { kind, verb } = lifecycleOf(fx.op);
+  const { kind } = lifecycleOf(fx.op);
+  const m = outcomeMove(fx.op, fx.resource, outcome);
   if (kind === "endpoint") {
     const ep = need(C.get(s.endpoints, fx.resource), `endpoint ${fx.resource}`);
     if (outcome === "OK") keepResult(ep, fx.op, result);
     if (fx.op === "join" && outcome === "FAILED") {
-      move(s, kind, fx.resource, `${verb}_${outcome}`);
+      move(s, m);
       detach(s, ep);
       // A failed join of `network connect` removes the endpoint again, as libnetwork's rollback does.
       ep.then = fx.args.connect === true ? { remove: true } : null;
       return;
     }
     if (fx.op === "leave") {
-      move(s, kind, fx.resource, `${verb}_${outcome}`);
+      move(s, m);
       if (outcome === "OK") detach(s, ep);
       // A failed leave keeps the endpoint joined; whatever was to follow the leave does not happen.
       else ep.then = null;
       return;
     }
   }
-  move(s, kind, fx.resource, `${verb}_${outcome}`);
+  move(s, m);
 }
 
 /**

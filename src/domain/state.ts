@@ -2,6 +2,9 @@ import type { Collection } from "./collection.js";
 import { emptyCollection } from "./collection.js";
 import type { Attempt, ErrorInfo, ExtraHost, Ipam, PortBinding } from "./events.js";
 import type { PoolRecord } from "./ipam/pool.js";
+import type { EndpointLifecycle } from "./machines/endpoint.js";
+import type { NetworkLifecycle } from "./machines/network.js";
+import type { SandboxLifecycle } from "./machines/sandbox.js";
 import type { SubnetIndex } from "./ipam/subnets.js";
 import type { TypedEffect } from "./effects/table.js";
 
@@ -20,7 +23,7 @@ export interface NetworkRecord {
   internal: boolean;
   options: Record<string, string>;
   labels: Record<string, string>;
-  lifecycle: string;
+  lifecycle: NetworkLifecycle;
   createdAt: string;
   /** Ids of the network's endpoints. */
   endpoints: Collection<1>;
@@ -45,7 +48,7 @@ export interface EndpointRecord {
   gateway6: string | null;
   ports: PortBinding[];
   aliases: string[];
-  lifecycle: string;
+  lifecycle: EndpointLifecycle;
   createdAt: string;
   /** What the endpoint does once the effect in flight succeeds: join a sandbox, or be deleted. */
   then: { join: string } | { remove: true } | null;
@@ -61,7 +64,7 @@ export interface SandboxRecord {
   domainname: string;
   dns: string[];
   extraHosts: ExtraHost[];
-  lifecycle: string;
+  lifecycle: SandboxLifecycle;
   createdAt: string;
   /** Joined endpoints in join order: the first is eth0. */
   endpoints: string[];

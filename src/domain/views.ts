@@ -1,5 +1,8 @@
 import * as C from "./collection.js";
 import { type PoolUsage, poolUsage } from "./ipam/pool.js";
+import type { EndpointLifecycle } from "./machines/endpoint.js";
+import type { NetworkLifecycle } from "./machines/network.js";
+import type { SandboxLifecycle } from "./machines/sandbox.js";
 import type { EffectRecord, EndpointRecord, NetworkRecord, SandboxRecord, State } from "./state.js";
 
 /**
@@ -24,7 +27,7 @@ export interface NetworkView {
   options: Record<string, string>;
   labels: Record<string, string>;
   endpoints: string[];
-  state: string;
+  state: NetworkLifecycle;
   createdAt: string;
 }
 
@@ -40,7 +43,7 @@ export interface EndpointView {
   gateway6: string | null;
   ports: EndpointRecord["ports"];
   aliases: string[];
-  state: string;
+  state: EndpointLifecycle;
   createdAt: string;
 }
 
@@ -53,7 +56,7 @@ export interface SandboxView {
   dns: string[];
   extraHosts: SandboxRecord["extraHosts"];
   endpoints: string[];
-  state: string;
+  state: SandboxLifecycle;
   createdAt: string;
 }
 

@@ -155,8 +155,8 @@ export class Recovery {
    */
   followRepeat(root: string, since: number): NetledgerError | undefined {
     const { sink, tracker } = this.o;
-    const first = this.o.history.failures(root, since)[0];
-    const failure = first && toError(first);
+    const first = this.o.history.failuresSince(root, since)[0];
+    const failure = first && toError(first.error);
     const open = [...C.values(sink.state.effects)].filter((f) => f.root === root);
     if (open.length === 0) return failure;
     const w = tracker.waiterFor(root, true);
@@ -211,17 +211,8 @@ export class Recovery {
         ...(backingOff ? { error: { code: "PluginUnavailable", message: `driver ${open.driver} is unavailable; retried with back-off` } } : {}),
       };
     }
-    const fate = this.o.history.fate(id);
-    if (!fate || fate.intent.type !== "effect.requested") throw new NetledgerError("Internal", `event ${id} is not an effect intent`);
-    const { op, driver, resource } = fate.intent.data;
-    return {
-      effect: id,
-      op,
-      driver,
-      resource,
-      attempts: fate.attempts,
-      outcome: fate.outcome === null ? "pending" : fate.outcome.ok ? "succeeded" : "failed",
-      ...(fate.outcome && !fate.outcome.ok ? { error: fate.outcome.error } : {}),
-    };
+    const summary = this.o.history.summary(id);
+    if (!summary) throw new NetledgerError("Internal", `event ${id} is not an effect intent`);
+    return { effect: id, ...summary };
   }
 }

@@ -2,67 +2,105 @@ import type Database from "better-sqlite3";
 import type { ErrorInfo, StoredEvent } from "../domain/events.js";
 import { type EventRow, toEvent } from "./eventLog.js";
 
-/** What became of an effect whose intent is at `seq`, read from the log. */
-export interface EffectFate {
-  intent: StoredEvent;
-  /** Attempts recorded: 1 (with the intent) plus every takeover. */
+export type EffectIntent = Extract<StoredEvent, { type: "effect.requested" }>;
+
+/** How an effect ended, as its outcome event says; undefined while it has none. */
+export type EffectOutcome = { outcome: "succeeded"; seq: number; result: unknown } | { outcome: "failed"; seq: number; error: ErrorInfo };
+
+/** A closed or open effect as `recover` reports it, read off the log alone. */
+export interface EffectSummary {
+  op: string;
+  driver: string;
+  resource: string;
+  /** Every attempt, the one recorded with the intent included. */
   attempts: number;
-  outcome: { ok: true } | { ok: false; error: ErrorInfo } | null;
+  outcome: "succeeded" | "failed" | "pending";
+  error?: ErrorInfo;
 }
 
 /**
- * The log read by effect: an effect's intent, attempts and outcome (all linked by causation to the
- * intent's seq), and the failures recorded for a command's root. Recovery's reports and a repeated
- * request id ask; the hot path never does.
+ * What became of effects, read off the log by the seq of their intent (an effect's id): for reports
+ * after the state has dropped a closed effect, and for a repeated request id asking how its first run
+ * ended. Every row goes through `toEvent`, so it is upcast and checked like any event read back.
  */
 export class EffectHistory {
-  constructor(private readonly db: Database.Database) {}
+  private readonly rowStmt: Database.Statement;
+  private readonly attemptsStmt: Database.Statement;
+  private readonly outcomeStmt: Database.Statement;
+  private readonly intentsOfRootStmt: Database.Statement;
 
-  fate(seq: number): EffectFate | undefined {
-    const row = this.db.prepare("SELECT * FROM events WHERE seq = ?").get(seq) as EventRow | undefined;
+  constructor(private readonly db: Database.Database) {
+    this.rowStmt = db.prepare("SELECT * FROM events WHERE seq = ?");
+    this.attemptsStmt = db.prepare("SELECT count(*) AS n FROM events WHERE seq > ? AND causation = ? AND type = 'effect.attempted'");
+    this.outcomeStmt = db.prepare(
+      "SELECT * FROM events WHERE seq > ? AND causation = ? AND type IN ('effect.succeeded', 'effect.failed') ORDER BY seq LIMIT 1",
+    );
+    this.intentsOfRootStmt = db.prepare(
+      "SELECT * FROM events WHERE seq >= ? AND type = 'effect.requested' AND json_extract(data, '$.root') = ? ORDER BY seq",
+    );
+  }
+
+  /** The intent (effect.requested) at a seq; undefined when the event there is something else or absent. */
+  intent(seq: number): EffectIntent | undefined {
+    const row = this.rowStmt.get(seq) as EventRow | undefined;
     if (!row) return undefined;
-    const taken = this.db
-      .prepare("SELECT count(*) AS n FROM events WHERE seq > ? AND causation = ? AND type = 'effect.attempted'")
-      .get(seq, seq) as { n: number };
-    const outcome = this.db
-      .prepare("SELECT type, data FROM events WHERE seq > ? AND causation = ? AND type IN ('effect.succeeded', 'effect.failed') LIMIT 1")
-      .get(seq, seq) as { type: string; data: string } | undefined;
+    const e = toEvent(row);
+    return e.type === "effect.requested" ? e : undefined;
+  }
+
+  /** How many times the effect was attempted: the attempt recorded with its intent, and each retry or takeover. */
+  attemptCount(seq: number): number {
+    return 1 + (this.attemptsStmt.get(seq, seq) as { n: number }).n;
+  }
+
+  /** The effect's outcome, if one was recorded. */
+  outcome(seq: number): EffectOutcome | undefined {
+    const row = this.outcomeStmt.get(seq, seq) as EventRow | undefined;
+    if (!row) return undefined;
+    const e = toEvent(row);
+    if (e.type === "effect.succeeded") return { outcome: "succeeded", seq: e.seq, result: e.data.result };
+    if (e.type === "effect.failed") return { outcome: "failed", seq: e.seq, error: e.data.error };
+    return undefined;
+  }
+
+  /** An effect's driver, op and resource, its attempts and how it ended; undefined when `seq` is no intent. */
+  summary(seq: number): EffectSummary | undefined {
+    const intent = this.intent(seq);
+    if (!intent) return undefined;
+    const outcome = this.outcome(seq);
     return {
-      intent: toEvent(row),
-      attempts: 1 + taken.n,
-      outcome:
-        outcome === undefined
-          ? null
-          : outcome.type === "effect.succeeded"
-            ? { ok: true }
-            : { ok: false, error: (JSON.parse(outcome.data) as { error: ErrorInfo }).error },
+      op: intent.data.op,
+      driver: intent.data.driver,
+      resource: intent.data.resource,
+      attempts: this.attemptCount(seq),
+      outcome: outcome?.outcome ?? "pending",
+      ...(outcome?.outcome === "failed" ? { error: outcome.error } : {}),
     };
   }
 
   /**
-   * The failures recorded for a command (by its root, from the seq its first event took), in log
-   * order: clean-up intents that carry the failure they serve, and failed outcomes of its calls that
-   * were not undos.
+   * The failures recorded for a command (by its root, from the seq its first event took), in seq order:
+   * a clean-up requested because the command could not go on (its intent carries the failure), and an
+   * effect of its own (not an inverse) that failed. The first is how the command failed.
    */
-  failures(root: string, since: number): ErrorInfo[] {
-    const intents = this.db
-      .prepare("SELECT seq, data FROM events WHERE seq >= ? AND type = 'effect.requested' AND json_extract(data, '$.root') = ?")
-      .all(since, root) as { seq: number; data: string }[];
-    if (intents.length === 0) return [];
+  failuresSince(root: string, sinceSeq: number): { seq: number; error: ErrorInfo }[] {
     const found: { seq: number; error: ErrorInfo }[] = [];
     const primary: number[] = [];
-    for (const row of intents) {
-      const d = JSON.parse(row.data) as { inverse?: boolean; failure?: ErrorInfo };
-      if (d.failure) found.push({ seq: row.seq, error: d.failure });
-      if (!d.inverse) primary.push(row.seq);
+    for (const row of this.intentsOfRootStmt.iterate(sinceSeq, root) as IterableIterator<EventRow>) {
+      const e = toEvent(row);
+      if (e.type !== "effect.requested") continue;
+      if (e.data.failure) found.push({ seq: e.seq, error: e.data.failure });
+      if (!e.data.inverse) primary.push(e.seq);
     }
     if (primary.length > 0) {
       const failed = this.db
-        .prepare(`SELECT seq, data FROM events WHERE seq > ? AND type = 'effect.failed' AND causation IN (${primary.map(() => "?").join(",")})`)
-        .all(since, ...primary) as { seq: number; data: string }[];
-      for (const row of failed) found.push({ seq: row.seq, error: (JSON.parse(row.data) as { error: ErrorInfo }).error });
+        .prepare(`SELECT * FROM events WHERE seq > ? AND type = 'effect.failed' AND causation IN (${primary.map(() => "?").join(",")})`)
+        .all(sinceSeq, ...primary) as EventRow[];
+      for (const row of failed) {
+        const e = toEvent(row);
+        if (e.type === "effect.failed") found.push({ seq: e.seq, error: e.data.error });
+      }
     }
-    found.sort((a, b) => a.seq - b.seq);
-    return found.map((f) => f.error);
+    return found.sort((a, b) => a.seq - b.seq);
   }
 }

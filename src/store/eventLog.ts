@@ -1,9 +1,11 @@
 import type Database from "better-sqlite3";
+import type { z } from "zod";
 import { canonicalJson } from "../domain/canonical.js";
 import { corrupt } from "../domain/errors.js";
 import {
   currentVersion,
   type EventMeta,
+  eventSchemas,
   type EventType,
   isEventType,
   type NewEvent,
@@ -46,7 +48,22 @@ export function metaText(r: Pick<EventRow, "actor" | "time" | "request_id" | "ca
   return canonicalJson(metaOf(r));
 }
 
-/** A stored row as an event of the current schema version (upcast on read, never rewritten). */
+/** Where a schema failed, in a line a person can read: the first few issues with their paths. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(data)"}: ${i.message}`)
+    .join("; ");
+}
+
+/**
+ * A stored row as an event of the current schema version: upcast on read, never rewritten, then
+ * checked against its type's zod schema, so that a row the reducers would misread is a Corrupt error
+ * naming its seq. The data stays the object the row parsed to (the schemas carry no transforms or
+ * defaults): its key order is the stored canonical one, as `seal` gives a live command's events, so a
+ * replayed state equals the live one key for key. zod 4's compiled object path keeps this at about
+ * 0.15 µs an event, a few per cent of a replay (bench target4b).
+ */
 export function toEvent(r: EventRow): StoredEvent {
   if (!isEventType(r.type)) throw corrupt(`event ${r.seq} has unknown type "${r.type}"`, { seq: r.seq });
   let data: unknown;
@@ -56,7 +73,16 @@ export function toEvent(r: EventRow): StoredEvent {
     throw corrupt(`event ${r.seq} (${r.type}) has data that is not JSON`, { seq: r.seq });
   }
   const type: EventType = r.type;
-  if (r.version !== currentVersion[type]) data = upcast(type, r.version, data);
+  if (r.version !== currentVersion[type]) {
+    try {
+      data = upcast(type, r.version, data);
+    } catch (e) {
+      throw corrupt(`event ${r.seq} (${type}) cannot be upcast: ${(e as Error).message}`, { seq: r.seq });
+    }
+  }
+  const checked = eventSchemas[type].safeParse(data);
+  if (!checked.success)
+    throw corrupt(`event ${r.seq} (${type}) does not match its schema: ${describeIssues(checked.error)}`, { seq: r.seq });
   return {
     seq: r.seq,
     stream: r.stream,
@@ -66,6 +92,15 @@ export function toEvent(r: EventRow): StoredEvent {
     meta: metaOf(r),
     hash: r.hash,
   } as StoredEvent;
+}
+
+/** A row read only to label something (an entity's name, an effect's op): undefined when it does not read as an event. */
+export function tryEvent(r: EventRow): StoredEvent | undefined {
+  try {
+    return toEvent(r);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -136,6 +171,7 @@ export class EventLog {
   private readonly insertStmt: Database.Statement;
   private readonly headStmt: Database.Statement;
   private readonly fromStmt: Database.Statement;
+  private readonly hashAtStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
@@ -143,6 +179,7 @@ export class EventLog {
     );
     this.headStmt = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
     this.fromStmt = db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq");
+    this.hashAtStmt = db.prepare("SELECT hash FROM events WHERE seq = ?");
   }
 
   head(): Head {
@@ -212,6 +249,12 @@ export class EventLog {
   seqAtOrBefore(time: string): number | undefined {
     const r = this.db.prepare("SELECT seq FROM events WHERE time <= ? ORDER BY seq DESC LIMIT 1").get(time) as { seq: number } | undefined;
     return r?.seq;
+  }
+
+  /** The hash of the event at a seq (the genesis hash at 0), or undefined when the log has no such event. */
+  hashAt(seq: number): string | undefined {
+    if (seq === 0) return genesisHash;
+    return (this.hashAtStmt.get(seq) as { hash: string } | undefined)?.hash;
   }
 
   /** The row at a seq, if the log has it. */

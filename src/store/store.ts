@@ -1,27 +1,19 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { canonicalJson } from "../domain/canonical.js";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
 import { EffectHistory } from "./effectHistory.js";
 import { EventLog } from "./eventLog.js";
 import { hasLog, migrate } from "./migrations.js";
+import { type SnapshotRow, snapshotState } from "./snapshots.js";
 
 export interface StoreOptions {
   /** Open without writing: no migrations, no database id; for read-only commands. */
   readonly?: boolean;
   /** How long a write waits for another process's write lock, in ms. */
   busyTimeoutMs?: number;
-}
-
-export interface SnapshotRow {
-  seq: number;
-  reducer_version: number;
-  state: string;
-  state_hash: string;
-  created_at: string;
 }
 
 export interface RequestRow {
@@ -40,15 +32,8 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-export function stateHash(stateJson: string): string {
-  return createHash("sha256").update(stateJson).digest("hex");
-}
-
-/** The canonical JSON of a state and its hash: what snapshots store and verify compares. */
-export function serialiseState(s: State): { json: string; hash: string } {
-  const json = canonicalJson(s);
-  return { json, hash: stateHash(json) };
-}
+export { serialiseState, stateHash } from "./stateHash.js";
+export type { SnapshotRow } from "./snapshots.js";
 
 /**
  * One SQLite database: the log and its side tables. WAL, synchronous=FULL (better-sqlite3 builds WAL
@@ -58,7 +43,7 @@ export function serialiseState(s: State): { json: string; hash: string } {
 export class Store {
   readonly db: Database.Database;
   readonly log: EventLog;
-  /** The log read by effect, for recovery's reports and repeated request ids. */
+  /** What became of effects, read off the log by the seq of their intent. */
   readonly effects: EffectHistory;
   readonly databaseId: string;
 
@@ -169,6 +154,15 @@ export class Store {
         `SELECT * FROM snapshots WHERE reducer_version = ?${atOrBefore !== undefined ? " AND seq <= ?" : ""} ORDER BY seq DESC LIMIT 1`,
       )
       .get(...(atOrBefore !== undefined ? [reducerVersion, atOrBefore] : [reducerVersion])) as SnapshotRow | undefined;
+  }
+
+  /**
+   * The state of the latest snapshot of this reducer version (at or before a seq), checked against its
+   * hash and shape (snapshots.ts); a snapshot that fails is a Corrupt error naming its seq.
+   */
+  latestSnapshotState(reducerVersion: number, atOrBefore?: number): { seq: number; state: State } | undefined {
+    const row = this.latestSnapshot(reducerVersion, atOrBefore);
+    return row && { seq: row.seq, state: snapshotState(row) };
   }
 
   snapshots(): SnapshotRow[] {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { DriverRegistry } from "../../drivers/registry.js";
-import { RemotePlugins } from "../../drivers/remote/index.js";
+import { listPlugins } from "../../api/plugins.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 
@@ -18,20 +17,12 @@ export function registerPlugins(program: Command, cli: CliContext): void {
       // Needs no database: discovery and activation only.
       const g = cli.globals(cmd);
       const { pluginDirs, pluginTimeoutMs } = cli.pluginOptions(g);
-      const registry = new DriverRegistry();
-      const remote = new RemotePlugins({ dirs: pluginDirs, ...(pluginTimeoutMs !== undefined ? { timeoutMs: pluginTimeoutMs } : {}) });
-      remote.attach(registry);
-      try {
-        const list = await remote.list(registry);
-        cli.print(g, list, () =>
-          table(
-            ["NAME", "ADDRESS", "IMPLEMENTS", "SCOPE", "ERROR"],
-            list.map((p) => [p.name, p.address, p.implements.join(","), p.scope ?? "", p.error ?? ""]),
-          ),
-        );
-      } finally {
-        remote.close();
-        await registry.close();
-      }
+      const list = await listPlugins({ dirs: pluginDirs, ...(pluginTimeoutMs !== undefined ? { timeoutMs: pluginTimeoutMs } : {}) });
+      cli.print(g, list, () =>
+        table(
+          ["NAME", "ADDRESS", "IMPLEMENTS", "SCOPE", "ERROR"],
+          list.map((p) => [p.name, p.address, p.implements.join(","), p.scope ?? "", p.error ?? ""]),
+        ),
+      );
     });
 }

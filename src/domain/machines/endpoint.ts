@@ -1,4 +1,4 @@
-import { setup } from "xstate";
+import { type EventFrom, setup, type StateValueFrom } from "xstate";
 
 /**
  * An endpoint's lifecycle, libnetwork's create → join → leave → delete. A failed Join leaves the
@@ -6,7 +6,10 @@ import { setup } from "xstate";
  * can be retried or forced; a failed create or delete leaves it `failed`, removable with --force.
  * FORCE_REMOVE ends it from any state without a driver call.
  */
-export const endpointMachine = setup({}).createMachine({
+/** The events a endpoint lifecycle takes: the machine's config is checked against them. */
+export const endpointEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "JOIN", "JOIN_OK", "JOIN_FAILED", "LEAVE", "LEAVE_OK", "LEAVE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "FORCE_REMOVE", "REPROGRAM"] as const;
+
+export const endpointMachine = setup({ types: { events: {} as { type: (typeof endpointEvents)[number] } } }).createMachine({
   id: "endpoint",
   initial: "none",
   states: {
@@ -21,3 +24,10 @@ export const endpointMachine = setup({}).createMachine({
     deleted: { type: "final" },
   },
 });
+
+/** A endpoint's lifecycle state, as the machine names its states. */
+export type EndpointLifecycle = StateValueFrom<typeof endpointMachine>;
+/** An event of the endpoint lifecycle. */
+export type EndpointLifecycleEvent = EventFrom<typeof endpointMachine>["type"];
+/** Every state of the lifecycle, read off the machine (for schemas that list them, as the API's views do). */
+export const endpointStates = Object.keys(endpointMachine.states) as [EndpointLifecycle, ...EndpointLifecycle[]];

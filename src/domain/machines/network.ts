@@ -1,4 +1,4 @@
-import { setup } from "xstate";
+import { type EventFrom, setup, type StateValueFrom } from "xstate";
 
 /**
  * A network's lifecycle. `*_OK` / `*_FAILED` come from the outcome of the driver call (effect) that
@@ -6,7 +6,10 @@ import { setup } from "xstate";
  * A failed DeleteNetwork still ends the network: libnetwork logs the driver error and deletes anyway
  * (network.go deleteNetwork; plugin-protocol §9 check 24).
  */
-export const networkMachine = setup({}).createMachine({
+/** The events a network lifecycle takes: the machine's config is checked against them. */
+export const networkEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "DELETE_ABORTED", "REPROGRAM"] as const;
+
+export const networkMachine = setup({ types: { events: {} as { type: (typeof networkEvents)[number] } } }).createMachine({
   id: "network",
   initial: "none",
   states: {
@@ -19,3 +22,10 @@ export const networkMachine = setup({}).createMachine({
     deleted: { type: "final" },
   },
 });
+
+/** A network's lifecycle state, as the machine names its states. */
+export type NetworkLifecycle = StateValueFrom<typeof networkMachine>;
+/** An event of the network lifecycle. */
+export type NetworkLifecycleEvent = EventFrom<typeof networkMachine>["type"];
+/** Every state of the lifecycle, read off the machine (for schemas that list them, as the API's views do). */
+export const networkStates = Object.keys(networkMachine.states) as [NetworkLifecycle, ...NetworkLifecycle[]];

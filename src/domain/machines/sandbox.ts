@@ -1,7 +1,10 @@
-import { setup } from "xstate";
+import { type EventFrom, setup, type StateValueFrom } from "xstate";
 
 /** A sandbox's lifecycle: the container's network namespace, made, used, removed. */
-export const sandboxMachine = setup({}).createMachine({
+/** The events a sandbox lifecycle takes: the machine's config is checked against them. */
+export const sandboxEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "DELETE_ABORTED", "FORCE_REMOVE", "REPROGRAM"] as const;
+
+export const sandboxMachine = setup({ types: { events: {} as { type: (typeof sandboxEvents)[number] } } }).createMachine({
   id: "sandbox",
   initial: "none",
   states: {
@@ -14,3 +17,10 @@ export const sandboxMachine = setup({}).createMachine({
     deleted: { type: "final" },
   },
 });
+
+/** A sandbox's lifecycle state, as the machine names its states. */
+export type SandboxLifecycle = StateValueFrom<typeof sandboxMachine>;
+/** An event of the sandbox lifecycle. */
+export type SandboxLifecycleEvent = EventFrom<typeof sandboxMachine>["type"];
+/** Every state of the lifecycle, read off the machine (for schemas that list them, as the API's views do). */
+export const sandboxStates = Object.keys(sandboxMachine.states) as [SandboxLifecycle, ...SandboxLifecycle[]];

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { endpointMachine } from "../../../../src/domain/machines/endpoint.js";
+import { type EndpointLifecycle, endpointMachine } from "../../../../src/domain/machines/endpoint.js";
 import { networkMachine } from "../../../../src/domain/machines/network.js";
 import { sandboxMachine } from "../../../../src/domain/machines/sandbox.js";
 import { canStep, IllegalTransition, isFinal, step } from "../../../../src/domain/machines/step.js";
 
 describe("lifecycles as pure transition functions", () => {
   it("walk an endpoint through create, join, leave and delete", () => {
-    let s = "none";
+    let s: EndpointLifecycle | "none" = "none";
     for (const [ev, to] of [
       ["CREATE", "creating"],
       ["CREATE_OK", "created"],
@@ -27,7 +27,7 @@ describe("lifecycles as pure transition functions", () => {
     expect(canStep(endpointMachine, "created", "LEAVE")).toBe(false);
     expect(() => step(networkMachine, "creating", "DELETE")).toThrow(IllegalTransition);
     for (const m of [networkMachine, endpointMachine, sandboxMachine])
-      for (const ev of ["CREATE", "DELETE", "DELETE_OK", "FORCE_REMOVE", "REPROGRAM"]) expect(canStep(m, "deleted", ev)).toBe(false);
+      for (const ev of ["CREATE", "DELETE", "DELETE_OK", "FORCE_REMOVE", "REPROGRAM"] as const) expect(canStep(m, "deleted", ev)).toBe(false);
   });
 
   it("go back to created when a join fails, and keep a joined endpoint joined when a leave fails", () => {

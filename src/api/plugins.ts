@@ -7,7 +7,6 @@ import { type PluginListing, RemotePlugins } from "../drivers/remote/index.js";
  * plugins are looked for, and what is found there. Needs no database.
  */
 
-export type { PluginListing };
 
 /** The plugin directories: those given (--plugin-dir), else NETLEDGER_PLUGIN_DIRS, else Docker's. */
 export function pluginDirs(given: readonly string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {

@@ -76,7 +76,7 @@ export const sandboxViewSchema = z.object({
   createdAt: z.string(),
 });
 
-export const effectViewSchema = z.object({
+const effectViewSchema = z.object({
   id: z.number().int(),
   driver: z.string(),
   op: z.string(),

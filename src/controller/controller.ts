@@ -29,7 +29,6 @@ import { type VerifyReport, verifyStore } from "./verify.js";
 
 export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions, ReprogramReport } from "./options.js";
 export type { RecoveredEffect, RecoveryReport } from "../effects/recovery.js";
-export type { PortBinding };
 
 /**
  * The controller: libnetwork's object, made of a log. It opens and closes the log, hands out the

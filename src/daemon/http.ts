@@ -35,7 +35,7 @@ export function httpError(status: number, code: ErrorCode, message: string): Net
   return new NetledgerError(code, message, { httpStatus: status });
 }
 
-export function statusOf(e: NetledgerError): number {
+function statusOf(e: NetledgerError): number {
   const s = e.details["httpStatus"];
   return typeof s === "number" ? s : statusByCode[e.code] ?? 500;
 }

@@ -18,7 +18,7 @@ import {
 import { invalid } from "../domain/errors.js";
 import { flagQuery, forceQuery, pointQuery, type Route, route, seqQuery, textQuery } from "./route.js";
 
-export type { Route, RouteRequest } from "./route.js";
+export type { Route } from "./route.js";
 
 /**
  * The REST API of interface.md §4, modelled on libnetwork's api package: one row per route, giving

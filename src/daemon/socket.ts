@@ -10,10 +10,10 @@ import { conflict, invalid, NetledgerError } from "../domain/errors.js";
  * Anyone else is refused by the kernel before netledger sees them.
  */
 
-export const socketMode = 0o660;
+const socketMode = 0o660;
 
 /** A group name or number as a gid, from /etc/group (Node has no getgrnam). */
-export function groupId(group: string): number {
+function groupId(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
   let text = "";
   try {
@@ -44,7 +44,7 @@ function answers(path: string): Promise<boolean> {
  * Makes the path ready to listen on: its directory made, a stale socket (left by a daemon that was
  * killed) removed. Refuses a path where another daemon answers or that is not a socket.
  */
-export async function prepareSocketPath(path: string): Promise<void> {
+async function prepareSocketPath(path: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   let st;
   try {

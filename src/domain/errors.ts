@@ -3,7 +3,7 @@
  * can act on. Codes follow libnetwork's error classes (types/types.go: NotFound, Forbidden, BadRequest…)
  * plus the ones an event log adds (Corrupt, InDoubt) and a driver's answer can earn (Timeout, BadResponse).
  */
-export const errorCodes = [
+const errorCodes = [
   "NotFound",
   "Conflict",
   "InvalidParameter",

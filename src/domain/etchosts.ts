@@ -19,7 +19,7 @@ const defaultContent = [
 ] as const;
 
 /** An endpoint shows in hosts files once its join has completed, as libnetwork adds records after sbJoin. */
-export const isJoined = (ep: EndpointRecord): boolean => ep.sandbox !== null && ep.lifecycle === "joined";
+const isJoined = (ep: EndpointRecord): boolean => ep.sandbox !== null && ep.lifecycle === "joined";
 
 export function joinedEndpoints(s: State, sb: SandboxRecord): EndpointRecord[] {
   return sb.endpoints.map((id) => C.get(s.endpoints, id)).filter((e): e is EndpointRecord => e !== undefined && isJoined(e));

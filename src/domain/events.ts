@@ -2,7 +2,7 @@ import { z } from "zod";
 import { effectRequestedSchema } from "./effects/requested.js";
 import { attemptSchema, errorInfoSchema, ipamConfigSchema, ipamRoleSchema, ipFamilySchema, portBindingSchema } from "./values.js";
 
-export { attemptSchema, errorInfoSchema, ipamConfigSchema, ipamRoleSchema, ipFamilySchema, portBindingSchema };
+export { ipamConfigSchema, portBindingSchema };
 export type { Attempt, ErrorInfo, IpamConfig, IpamRole, PortBinding } from "./values.js";
 
 /**
@@ -10,7 +10,7 @@ export type { Attempt, ErrorInfo, IpamConfig, IpamRole, PortBinding } from "./va
  * version when read (`upcast`); nothing stored is ever rewritten (DESIGN §3).
  */
 
-export const ipamSchema = z.object({
+const ipamSchema = z.object({
   driver: z.string(),
   config: z.array(ipamConfigSchema),
   options: z.record(z.string(), z.string()),
@@ -158,7 +158,7 @@ export function isEventType(t: string): t is EventType {
  * Upcasters: pure functions from (type, version) to the next version's data. Empty while every type is
  * at version 1; a new version of a type adds one entry here and a fixture log under test/fixtures.
  */
-export const upcasters: Partial<Record<EventType, Record<number, (data: unknown) => unknown>>> = {};
+const upcasters: Partial<Record<EventType, Record<number, (data: unknown) => unknown>>> = {};
 
 export function upcast(type: EventType, version: number, data: unknown): unknown {
   const target = currentVersion[type];

@@ -17,7 +17,7 @@ import type { EndpointRecord, State } from "./state.js";
  */
 export type Mutable = Draft<State> | State;
 
-export class ReplayError extends Error {
+class ReplayError extends Error {
   constructor(
     readonly seq: number,
     message: string,

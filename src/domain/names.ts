@@ -2,7 +2,7 @@ import { invalid } from "./errors.js";
 
 /** libnetwork's name rule (config.ValidateName): a letter or digit, then letters, digits, `_`, `.`, `-`. */
 const namePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-export const maxNameLength = 64;
+const maxNameLength = 64;
 
 export function validateName(kind: string, name: string): void {
   if (name.length === 0) throw invalid(`${kind} name must not be empty`);

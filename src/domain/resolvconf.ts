@@ -11,7 +11,7 @@ import type { SandboxRecord, State } from "./state.js";
  * nothing is left, Google's public servers stand in. A sandbox in the host's namespace gets the
  * host's file as it is. Pure: the host's file is an input.
  */
-export const defaultNameservers = { ipv4: ["8.8.8.8", "8.8.4.4"], ipv6: ["2001:4860:4860::8888", "2001:4860:4860::8844"] };
+const defaultNameservers = { ipv4: ["8.8.8.8", "8.8.4.4"], ipv6: ["2001:4860:4860::8888", "2001:4860:4860::8844"] };
 
 const nameserverLine = /^\s*nameserver\s+(\S+)/;
 
@@ -25,7 +25,7 @@ function field(hostText: string, key: string): string[] {
 }
 
 /** Whether any network the sandbox is joined to has IPv6. */
-export function sandboxHasIPv6(s: State, sb: SandboxRecord): boolean {
+function sandboxHasIPv6(s: State, sb: SandboxRecord): boolean {
   return joinedEndpoints(s, sb).some((ep) => C.get(s.networks, ep.network)?.ipv6 === true);
 }
 

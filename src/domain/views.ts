@@ -142,7 +142,7 @@ export function sandboxView(s: SandboxRecord): SandboxView {
   };
 }
 
-export function effectView(f: EffectRecord): EffectView {
+function effectView(f: EffectRecord): EffectView {
   return {
     id: f.id,
     driver: f.driver,

@@ -19,7 +19,7 @@ import { invalid } from "../domain/errors.js";
 export const crashPointNames = ["before-commit", "after-commit", "after-call", "after-outcome"] as const;
 export type CrashPoint = (typeof crashPointNames)[number];
 
-export const crashEnvVar = "NETLEDGER_CRASH_AT";
+const crashEnvVar = "NETLEDGER_CRASH_AT";
 
 const hits: Record<CrashPoint, number> = { "before-commit": 0, "after-commit": 0, "after-call": 0, "after-outcome": 0 };
 

@@ -15,8 +15,8 @@ export interface Backoff {
   max: number;
 }
 
-export const defaultBackoff: Backoff = { initial: 250, max: 30_000 };
-export const defaultCallTimeoutMs = 30_000;
+const defaultBackoff: Backoff = { initial: 250, max: 30_000 };
+const defaultCallTimeoutMs = 30_000;
 
 export interface DispatcherOptions {
   registry: DriverRegistry;

@@ -36,7 +36,7 @@ export interface Head {
   hash: string;
 }
 
-export function metaOf(r: Pick<EventRow, "actor" | "time" | "request_id" | "causation">): EventMeta {
+function metaOf(r: Pick<EventRow, "actor" | "time" | "request_id" | "causation">): EventMeta {
   const meta: EventMeta = { actor: r.actor, time: r.time };
   if (r.request_id !== null) meta.requestId = r.request_id;
   if (r.causation !== null) meta.causation = r.causation;
@@ -143,7 +143,7 @@ export interface EventFilter {
 }
 
 /** The WHERE clause of a filter, written so that each term can use an index of migration 0002. */
-export function filterSql(f: EventFilter): { where: string; args: (string | number)[] } {
+function filterSql(f: EventFilter): { where: string; args: (string | number)[] } {
   const where: string[] = [];
   const args: (string | number)[] = [];
   if (f.since !== undefined) where.push("seq >= ?"), args.push(f.since);

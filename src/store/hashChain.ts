@@ -18,7 +18,7 @@ export interface ChainedRow {
  * {data, meta, seq, stream, type, version} with sorted keys, built from the stored text byte for byte,
  * so that any change to a stored byte changes the hash.
  */
-export function canonicalEventText(r: ChainedRow): string {
+function canonicalEventText(r: ChainedRow): string {
   return `{"data":${r.data},"meta":${r.meta},"seq":${r.seq},"stream":${JSON.stringify(r.stream)},"type":${JSON.stringify(r.type)},"version":${r.version}}`;
 }
 

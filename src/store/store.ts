@@ -33,7 +33,6 @@ function sleepSync(ms: number): void {
 }
 
 export { serialiseState, stateHash } from "./stateHash.js";
-export type { SnapshotRow } from "./snapshots.js";
 
 /**
  * One SQLite database: the log and its side tables. WAL, synchronous=FULL (better-sqlite3 builds WAL

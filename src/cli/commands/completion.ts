@@ -99,7 +99,7 @@ function commonFunctions(specs: Spec[]): string {
   ].join("\n");
 }
 
-export function bashCompletion(program: Command): string {
+function bashCompletion(program: Command): string {
   return `# bash completion for netledger, made by \`netledger completion bash\`.
 # Load it now:       source <(netledger completion bash)
 # Or for every shell: netledger completion bash > /etc/bash_completion.d/netledger
@@ -121,7 +121,7 @@ complete -o filenames -F _netledger netledger
 `;
 }
 
-export function zshCompletion(program: Command): string {
+function zshCompletion(program: Command): string {
   return `#compdef netledger
 # zsh completion for netledger, made by \`netledger completion zsh\`.
 # Load it now:       source <(netledger completion zsh)   (after compinit)

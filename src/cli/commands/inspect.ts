@@ -34,7 +34,7 @@ export function findEndpointInLog(ledger: Ledger, networkRef: string, ref: strin
  * Why an entity that the state does not have is not found, when the log knows it was deleted: what it
  * was, when it went, and where its history is. Empty when the log never had it.
  */
-export function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKind[], command: string): string {
+function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKind[], command: string): string {
   let found: LoggedEntity[];
   try {
     found = new EntityDirectory(log).find(ref, kinds);

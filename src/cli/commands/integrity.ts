@@ -82,7 +82,7 @@ Examples:
 }
 
 /** One line per effect recovery touched, and a line for a reboot; "nothing to recover" when it did nothing. */
-export function recoveryText(r: RecoveryReport): string {
+function recoveryText(r: RecoveryReport): string {
   const lines: string[] = [];
   if (r.boot) lines.push(`host rebooted (boot id ${r.boot.previous} → ${r.boot.current}): effects of the earlier boot are in doubt`);
   const what = (x: RecoveredEffect) => `effect ${x.effect}: ${x.driver} ${x.op} on ${shortId(x.resource)}`;

@@ -31,7 +31,7 @@ function keyValues(m: unknown): string {
  * What an event did, in a few words, with the entities it mentions by name. An event type this code
  * does not know (a newer netledger's) is shown by its data, so the trail stays readable.
  */
-export function eventDetail(e: LoggedEvent, names: EntityDirectory): string {
+function eventDetail(e: LoggedEvent, names: EntityDirectory): string {
   const d = (typeof e.data === "object" && e.data !== null ? e.data : {}) as Data;
   const parts: string[] = [];
   const awaiting = d["pending"] === true ? "awaiting the driver" : "";

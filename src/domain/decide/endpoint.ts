@@ -13,7 +13,7 @@ import type { DecideContext, Decision } from "./context.js";
 import { requestEffect } from "./effect.js";
 import { endpointReleases, ipamHasEffects, planEndpointIpam, planReleases } from "./ipam.js";
 
-export function label(kind: string, name: string, id: string): string {
+function label(kind: string, name: string, id: string): string {
   return name === id ? `${kind} ${shortId(id)}` : `${kind} ${name} (${shortId(id)})`;
 }
 
@@ -168,7 +168,7 @@ interface RemovalOptions {
 }
 
 /** libnetwork's Endpoint.Leave; with `remove` the endpoint is deleted once it has left. */
-export function planLeave(
+function planLeave(
   s: State,
   n: NetworkRecord,
   ep: EndpointRecord,

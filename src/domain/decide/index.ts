@@ -8,7 +8,7 @@ import { decideOutcome, decideRetry } from "./outcome.js";
 import { reprogram } from "./reprogram.js";
 import { createSandbox, deleteSandbox } from "./sandbox.js";
 
-export type { DecideContext, Decision, DriverInfo, IpamDriverInfo } from "./context.js";
+export type { DecideContext, DriverInfo, IpamDriverInfo } from "./context.js";
 export { sandboxDriver } from "./context.js";
 
 /**

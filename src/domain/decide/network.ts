@@ -14,7 +14,7 @@ import { assertIdle, planEndpointRemoval } from "./endpoint.js";
 import { ipamData, ipamHasEffects, networkReleases, planNetworkIpam, planReleases, requireIpam } from "./ipam.js";
 import { preview } from "./preview.js";
 
-export function driverOf(ctx: DecideContext, name: string): DriverInfo {
+function driverOf(ctx: DecideContext, name: string): DriverInfo {
   const d = ctx.drivers[name];
   if (!d) throw notFound(`network driver "${name}" is not registered: no built-in driver or plugin by that name`);
   return d;
@@ -98,7 +98,7 @@ export function networkDriverStep(ctx: DecideContext, n: NetworkRecord): NewEven
   return [{ type: "network.deleted", stream: n.id, data: { id: n.id, pending: false } }];
 }
 
-export function activeEndpointsError(n: NetworkRecord): NetledgerError {
+function activeEndpointsError(n: NetworkRecord): NetledgerError {
   return new NetledgerError("ActiveEndpoints", `network ${n.name} id ${n.id} has active endpoints`, {
     endpoints: n.endpoints.size,
   });

@@ -73,7 +73,7 @@ function ipamEffect(fx: EffectRecord): IpamEffect | undefined {
  * answered, whatever it answered (libnetwork logs a failed DeleteEndpoint and releases anyway).
  * `before` is the state without the outcome, `after` with it (a deleted endpoint is gone from it).
  */
-export function releases(before: State, after: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
+function releases(before: State, after: State, fx: EffectRecord, ok: boolean, ctx: DecideContext): NewEvent[] {
   // A network re-programmed after a reboot keeps its pools whatever its CreateNetwork answers.
   const reprogram = fx.op === "createNetwork" && fx.args.reprogram === true;
   const failedCreate = !ok && !reprogram && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
@@ -187,7 +187,7 @@ function connectJoin(s: State, ep: EndpointRecord, sandboxId: string, ctx: Decid
  * Resources the controller itself holds are released here too (IPAM: the endpoint's addresses when
  * its create fails or it is rolled back, the network's pools when its create fails).
  */
-export function compensation(s: State, fx: EffectRecord, error: ErrorInfo, ctx: DecideContext): NewEvent[] {
+function compensation(s: State, fx: EffectRecord, error: ErrorInfo, ctx: DecideContext): NewEvent[] {
   const events: NewEvent[] = [];
   const undo = undoEffect(fx);
   const undoOwed = undo !== null && driverMayHaveActed(error.code);

@@ -184,10 +184,6 @@ export type EntityOp = { [O in EffectOp]: Table[O]["lifecycle"] extends null ? n
 export type IpamOp = { [O in EffectOp]: Table[O]["served"] extends "ipam" ? O : never }[EffectOp];
 export type EntityKind = NonNullable<Table[EffectOp]["lifecycle"]>["kind"];
 
-export function isEffectOp(op: string): op is EffectOp {
-  return Object.hasOwn(effectTable, op);
-}
-
 export function isEntityOp(op: EffectOp): op is EntityOp {
   return effectTable[op].lifecycle !== null;
 }
@@ -242,11 +238,6 @@ export function undoEffect(fx: TypedEffect): TypedEffect | null {
 /** The in-doubt policy of an operation. */
 export function policyFor(op: EffectOp): InDoubtPolicy {
   return effectTable[op].inDoubt;
-}
-
-/** An operation in words for people ("create endpoint"). */
-export function wordsFor(op: EffectOp): string {
-  return effectTable[op].words;
 }
 
 /**

@@ -48,7 +48,7 @@ export function newPoolAllocator(subnet: Subnet, ipRange: Subnet | null): Alloca
 /** The subnet of a pool (parsed once and remembered). */
 export const poolSubnet = (p: PoolRecord): Subnet => knownSubnet(p.subnet);
 
-export function ordinalDigits(p: PoolRecord, ip: Ip): number[] {
+function ordinalDigits(p: PoolRecord, ip: Ip): number[] {
   return digitsOf(ip.value - poolSubnet(p).network, p.allocator!.bitmap.levels);
 }
 

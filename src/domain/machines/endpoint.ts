@@ -7,7 +7,7 @@ import { type EventFrom, setup, type StateValueFrom } from "xstate";
  * FORCE_REMOVE ends it from any state without a driver call.
  */
 /** The events a endpoint lifecycle takes: the machine's config is checked against them. */
-export const endpointEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "JOIN", "JOIN_OK", "JOIN_FAILED", "LEAVE", "LEAVE_OK", "LEAVE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "FORCE_REMOVE", "REPROGRAM"] as const;
+const endpointEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "JOIN", "JOIN_OK", "JOIN_FAILED", "LEAVE", "LEAVE_OK", "LEAVE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "FORCE_REMOVE", "REPROGRAM"] as const;
 
 export const endpointMachine = setup({ types: { events: {} as { type: (typeof endpointEvents)[number] } } }).createMachine({
   id: "endpoint",

@@ -7,7 +7,7 @@ import { type EventFrom, setup, type StateValueFrom } from "xstate";
  * (network.go deleteNetwork; plugin-protocol §9 check 24).
  */
 /** The events a network lifecycle takes: the machine's config is checked against them. */
-export const networkEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "DELETE_ABORTED", "REPROGRAM"] as const;
+const networkEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "DELETE_ABORTED", "REPROGRAM"] as const;
 
 export const networkMachine = setup({ types: { events: {} as { type: (typeof networkEvents)[number] } } }).createMachine({
   id: "network",

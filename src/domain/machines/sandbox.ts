@@ -2,7 +2,7 @@ import { type EventFrom, setup, type StateValueFrom } from "xstate";
 
 /** A sandbox's lifecycle: the container's network namespace, made, used, removed. */
 /** The events a sandbox lifecycle takes: the machine's config is checked against them. */
-export const sandboxEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "DELETE_ABORTED", "FORCE_REMOVE", "REPROGRAM"] as const;
+const sandboxEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "DELETE_ABORTED", "FORCE_REMOVE", "REPROGRAM"] as const;
 
 export const sandboxMachine = setup({ types: { events: {} as { type: (typeof sandboxEvents)[number] } } }).createMachine({
   id: "sandbox",

@@ -24,7 +24,7 @@ function compute(machine: AnyStateMachine, from: string, type: string): string |
 }
 
 /** The state after `type`, or null when the machine does not accept it in `from`. */
-export function next<M extends AnyStateMachine>(machine: M, from: StateOf<M> | typeof initial, type: EventOf<M>): StateOf<M> | null {
+function next<M extends AnyStateMachine>(machine: M, from: StateOf<M> | typeof initial, type: EventOf<M>): StateOf<M> | null {
   return nextValue(machine, from, type) as StateOf<M> | null;
 }
 

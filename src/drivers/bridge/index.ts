@@ -160,7 +160,7 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
 }
 
 /** eth0, eth1…: the first index no link in the sandbox holds (libnetwork's osl counts per prefix). */
-export function nextEthName(taken: readonly string[]): string {
+function nextEthName(taken: readonly string[]): string {
   const used = new Set(taken);
   for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
 }
@@ -191,7 +191,7 @@ function assertOwned(name: string, want: Owner): void {
 const derivedName = (o: Owner): string => (o.kind === "network" ? bridgeName(o.id, undefined) : hostVethName(o.id));
 
 /** The host link whose alias names this owner: the bridge of a network whatever its name. */
-export function findOwnedLink(o: Owner): string | undefined {
+function findOwnedLink(o: Owner): string | undefined {
   const want = ownerAlias(o);
   const guess = derivedName(o);
   const guessAlias = linkAlias(guess);

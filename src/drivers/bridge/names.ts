@@ -12,9 +12,9 @@ export const options = {
   icc: "com.docker.network.bridge.enable_icc",
 } as const;
 
-export const bridgePrefix = "nl-";
-export const vethPrefix = "nlv";
-export const tablePrefix = "netledger_";
+const bridgePrefix = "nl-";
+const vethPrefix = "nlv";
+const tablePrefix = "netledger_";
 
 export function bridgeName(networkId: string, opts: Record<string, string> | undefined): string {
   return opts?.[options.bridgeName] || `${bridgePrefix}${networkId.slice(0, 12)}`;

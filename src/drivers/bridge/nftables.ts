@@ -43,14 +43,6 @@ export async function listTable(name: string): Promise<NftTable | undefined> {
   return t;
 }
 
-/** Names of the `inet` tables that start with `prefix`. */
-export async function listTables(prefix: string): Promise<string[]> {
-  const { stdout } = await run("nft", ["-j", "list", "tables", "inet"]);
-  return (JSON.parse(stdout) as NftJson).nftables
-    .map((i) => i["table"]?.["name"])
-    .filter((n): n is string => typeof n === "string" && n.startsWith(prefix));
-}
-
 function setSysctl(path: string, value: string): void {
   try {
     if (readFileSync(path, "utf8").trim() === value) return;

@@ -52,11 +52,11 @@ export interface FirewallPlan {
 }
 
 /** Networks whose rules are in the table: the bridge networks that are, or are being, programmed. */
-export function isProgrammed(n: NetworkRecord): boolean {
+function isProgrammed(n: NetworkRecord): boolean {
   return n.driver === "bridge" && (n.lifecycle === "active" || n.lifecycle === "creating");
 }
 
-export function networkSubnets(n: NetworkRecord): string[] {
+function networkSubnets(n: NetworkRecord): string[] {
   return n.ipam.config.map((c) => c.subnet).filter((s) => s.includes("/"));
 }
 

@@ -4,7 +4,7 @@ import type { DriverModule, NetworkDriver } from "../contract.js";
  * libnetwork's host driver: the container shares the host's network namespace, so there is nothing
  * to create or join, and no effect intents are recorded for it.
  */
-export function hostDriver(): NetworkDriver {
+function hostDriver(): NetworkDriver {
   return {
     async createNetwork() {},
     async deleteNetwork() {},

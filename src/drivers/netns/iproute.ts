@@ -133,7 +133,7 @@ export const step = {
 };
 
 /** The steps that configure a link already in the namespace under its final name, in the order they must run. */
-export function configureSteps(cfg: InterfaceConfig): string[] {
+function configureSteps(cfg: InterfaceConfig): string[] {
   const n = cfg.name;
   const lines: string[] = [];
   if (cfg.alias) lines.push(step.alias(n, cfg.alias));
@@ -145,11 +145,6 @@ export function configureSteps(cfg: InterfaceConfig): string[] {
   if (cfg.gateway) lines.push(step.defaultRoute(n, cfg.gateway));
   if (cfg.gatewayIPv6) lines.push(step.defaultRoute(n, cfg.gatewayIPv6));
   return lines;
-}
-
-/** Configures a link that is already in the namespace at `nsPath` under its final name. */
-export async function configureInterface(nsPath: string, cfg: InterfaceConfig, signal?: AbortSignal): Promise<void> {
-  await ipBatch(configureSteps(cfg), { netns: nsPath, ...(signal ? { signal } : {}) });
 }
 
 /**

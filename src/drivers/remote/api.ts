@@ -15,13 +15,13 @@ export const emptyResponse = goStruct(errField);
 
 export const capabilitiesResponse = goStruct({ ...errField, Scope: goString, ConnectivityScope: goString, GwAllocChecker: goBool });
 
-export const endpointInterface = { Address: goString, AddressIPv6: goString, MacAddress: goString };
+const endpointInterface = { Address: goString, AddressIPv6: goString, MacAddress: goString };
 
 export const createEndpointResponse = goStruct({ ...errField, Interface: goPointer(endpointInterface) });
 
 export const endpointOperInfoResponse = goStruct({ ...errField, Value: goAnyMap });
 
-export const staticRoute = goStruct({ Destination: goString, RouteType: goInt, NextHop: goString });
+const staticRoute = goStruct({ Destination: goString, RouteType: goInt, NextHop: goString });
 
 export const joinResponse = goStruct({
   ...errField,

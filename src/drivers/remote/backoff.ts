@@ -5,7 +5,7 @@
  * plugin that cannot be reached with its own back-off, and a command does not wait 15 s for a plugin
  * that is not there.
  */
-export const dockerRetryBudgetMs = 30_000;
+const dockerRetryBudgetMs = 30_000;
 
 export function retryDelayMs(n: number): number {
   return Math.min(1000 * 2 ** Math.max(0, n), 30_000);

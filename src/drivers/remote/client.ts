@@ -25,8 +25,8 @@ import { firstJsonValue, goEncode } from "./goJson.js";
  *
  * Every message names the plugin and the call.
  */
-export const acceptHeader = "application/vnd.docker.plugins.v1.2+json";
-export const maxAnswerBytes = 1024 * 1024;
+const acceptHeader = "application/vnd.docker.plugins.v1.2+json";
+const maxAnswerBytes = 1024 * 1024;
 export const defaultPluginTimeoutMs = 30_000;
 
 export interface ClientOptions {

@@ -10,9 +10,9 @@ import { NetledgerError } from "../../domain/errors.js";
  * for its sockets first and then its spec files; Docker's are the socket directory and then the two
  * spec directories. The name is the file's name: the `Name` inside a `.json` is ignored.
  */
-export const dockerPluginDirs: readonly string[] = ["/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins"];
+const dockerPluginDirs: readonly string[] = ["/run/docker/plugins", "/etc/docker/plugins", "/usr/lib/docker/plugins"];
 
-export const pluginDirsEnv = "NETLEDGER_PLUGIN_DIRS";
+const pluginDirsEnv = "NETLEDGER_PLUGIN_DIRS";
 
 /** The directories to search: given ones, else NETLEDGER_PLUGIN_DIRS (colon-separated), else Docker's. */
 export function pluginDirs(given: readonly string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -80,7 +80,7 @@ const jsonSpecSchema = z.object({
 });
 
 /** Reads a `.spec` (one URL with a scheme) or `.json` spec file. */
-export function readSpecFile(name: string, file: string): PluginSpec {
+function readSpecFile(name: string, file: string): PluginSpec {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -26,7 +26,7 @@ export const goSlice = <T extends z.ZodType>(elem: T) => z.array(elem).nullish()
  * without regard to case; keys matching no field are dropped. Anything not an object is left for the
  * schema to refuse (a type mismatch); null is left as null.
  */
-export function foldKeys(value: unknown, fields: readonly string[]): unknown {
+function foldKeys(value: unknown, fields: readonly string[]): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const lower = new Map<string, string>();
   for (const f of fields) if (!lower.has(f.toLowerCase())) lower.set(f.toLowerCase(), f);

@@ -141,6 +141,3 @@ function asError(e: unknown): NetledgerError {
   return isNetledgerError(e) ? e : new NetledgerError("DriverError", e instanceof Error ? e.message : String(e));
 }
 
-export { RemoteNetworkDriver } from "./networkDriver.js";
-export { RemoteIpamDriver } from "./ipamDriver.js";
-export { PluginClient } from "./client.js";

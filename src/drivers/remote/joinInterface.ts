@@ -30,7 +30,7 @@ export interface PlacementOwner {
 
 const aliasPrefix = "netledger-plugin/";
 
-export const placementAlias = (o: PlacementOwner, srcName: string): string => `${aliasPrefix}${o.databaseId}/${o.endpointId}/${srcName}`;
+const placementAlias = (o: PlacementOwner, srcName: string): string => `${aliasPrefix}${o.databaseId}/${o.endpointId}/${srcName}`;
 
 export const kernelPlacement: InterfacePlacement = {
   exists: (srcName) => linkExists(srcName),

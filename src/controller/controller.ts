@@ -1,7 +1,7 @@
 import * as C from "../domain/collection.js";
 import type { CommandInput } from "../domain/commands.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
-import type { PortBinding, StoredEvent } from "../domain/events.js";
+import type { StoredEvent } from "../domain/events.js";
 import { shortId } from "../domain/ids.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
 import { emptyState, reducerVersion, type State } from "../domain/state.js";
@@ -12,7 +12,7 @@ import { armCrashPoints } from "../effects/crashPoints.js";
 import { collectGarbage, type GcReport } from "../effects/gc.js";
 import { EffectLayer } from "../effects/layer.js";
 import { currentAttempt } from "../effects/processIdentity.js";
-import type { KernelLoss, RecoveryReport } from "../effects/recovery.js";
+import type { RecoveryReport, ReprogramReport } from "../effects/recovery.js";
 import type { EffectRecord } from "../domain/state.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { genesisHash } from "../store/hashChain.js";
@@ -22,13 +22,13 @@ import { DriverCatalog } from "./catalog.js";
 import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
 import { type Kernel, openKernel } from "./kernel.js";
 import { type Loaded, loadState, type Progress } from "./loadState.js";
-import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions, ReprogramReport } from "./options.js";
+import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 
-export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions, ReprogramReport } from "./options.js";
-export type { RecoveredEffect, RecoveryReport } from "../effects/recovery.js";
+export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
+export type { RecoveredEffect, RecoveryReport, ReprogramReport } from "../effects/recovery.js";
 
 /**
  * The controller: libnetwork's object, made of a log. It opens and closes the log, hands out the
@@ -65,7 +65,7 @@ export class Controller implements HandleHost {
       databaseId: store.databaseId,
       history: store.effects,
       projections: store.readonly ? [] : kernel.registry.projections(),
-      kernelLoss: () => this.kernelLoss(),
+      namespaceExists: (key) => kernel.builtins.namespaceExists(key),
       ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
       ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
       // A plugin call may take the plugin timeout, and a Join places an interface after it.
@@ -268,33 +268,13 @@ export class Controller implements HandleHost {
     return this.effects.recovery.recover();
   }
 
-  /** What the kernel no longer holds after a reboot: the sandboxes whose namespace is gone, and the drivers to re-program. */
-  private kernelLoss(): KernelLoss {
-    const s = this.current();
-    const goneSandboxes = [...C.values(s.sandboxes)].filter((sb) => sb.key !== null && !this.kernel.builtins.namespaceExists(sb.key)).map((sb) => sb.id);
-    const drivers = this.registry
-      .list()
-      .filter((d) => d.origin === "builtin" && d.capability.sideEffects)
-      .map((d) => d.name);
-    return { drivers, goneSandboxes };
-  }
-
   /**
-   * Re-programs the kernel from the state, for the recovery to call when the boot id has changed (the
-   * namespaces, links and nftables rules are gone): sandboxes whose namespace no longer exists are
-   * removed with their endpoints, networks of the built-in kernel drivers are created again and
-   * their joined endpoints joined again — all through events — and the projections are rebuilt. Run
-   * it once in-doubt effects are settled; entities still busy are skipped and a later run takes them.
+   * Re-programs the kernel from the state after a reboot (recovery.ts): what the kernel lost is made
+   * again through events, and the projections are rebuilt.
    */
-  async reprogram(opts: CommandOptions = {}): Promise<ReprogramReport> {
-    const { drivers, goneSandboxes } = this.kernelLoss();
-    const r = await this.run({ type: "kernel.reprogram", drivers, goneSandboxes }, opts);
-    const projectionErrors = await this.effects.projections.rebuild();
-    return {
-      networks: r.events.filter((e) => e.type === "network.reprogrammed").map((e) => e.stream),
-      removedSandboxes: goneSandboxes.filter((id) => r.events.some((e) => e.type === "sandbox.deleted" && e.stream === id)),
-      ...(projectionErrors.length ? { projectionErrors } : {}),
-    };
+  reprogram(opts: CommandOptions = {}): Promise<ReprogramReport> {
+    if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
+    return this.effects.recovery.reprogram(opts);
   }
 
   /**

@@ -70,11 +70,3 @@ export interface NewSandboxOptions extends CommandOptions {
   /** An existing namespace path; null for the host's namespace; absent to have one made. */
   netns?: string | null;
 }
-
-export interface ReprogramReport {
-  /** Networks whose CreateNetwork was made again (their joined endpoints were joined again after it). */
-  networks: string[];
-  /** Sandboxes removed because their namespace was gone. */
-  removedSandboxes: string[];
-  projectionErrors?: string[];
-}

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import { once } from "node:events";
-import type { CallOptions, NetledgerApi } from "../api/contract.js";
+import type { CallOptions } from "../api/contract.js";
 import { LocalApi } from "../api/local.js";
 import type { OpenOptions } from "../controller/controller.js";
 import { defaultSocketPath } from "../controller/paths.js";

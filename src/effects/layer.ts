@@ -8,7 +8,7 @@ import type { DriverRegistry } from "../drivers/registry.js";
 import type { EffectHistory } from "../store/effectHistory.js";
 import { type Backoff, Dispatcher, type Outcome } from "./dispatcher.js";
 import { Projections } from "./projections.js";
-import { type KernelLoss, Recovery } from "./recovery.js";
+import { Recovery } from "./recovery.js";
 import type { Commit, CommandSink, FoldListener } from "./sink.js";
 import { EffectTracker } from "./tracker.js";
 
@@ -18,7 +18,8 @@ export interface EffectLayerOptions {
   history: EffectHistory;
   /** What is kept in step with the state outside the log; none when open read-only. */
   projections: readonly StateProjection[];
-  kernelLoss: () => KernelLoss;
+  /** Whether a sandbox's namespace still exists (the sandbox layer's answer). */
+  namespaceExists: (key: string) => boolean;
   backoffMs?: Backoff;
   callTimeoutMs?: number;
 }
@@ -56,7 +57,8 @@ export class EffectLayer implements FoldListener {
       dispatcher: this.dispatcher,
       history: o.history,
       databaseId: o.databaseId,
-      kernelLoss: o.kernelLoss,
+      registry: o.registry,
+      namespaceExists: o.namespaceExists,
       quiet: () => this.quiet(),
       rebuildProjections: () => this.projections.rebuild(),
       closed: () => this.closed,

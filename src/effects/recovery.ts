@@ -2,11 +2,12 @@ import * as C from "../domain/collection.js";
 import { NetledgerError } from "../domain/errors.js";
 import type { ErrorInfo } from "../domain/events.js";
 import type { EffectRecord } from "../domain/state.js";
+import type { DriverRegistry } from "../drivers/registry.js";
 import type { EffectHistory } from "../store/effectHistory.js";
 import { type Dispatcher, dispatchedInThisProcess } from "./dispatcher.js";
 import { currentAttempt, isAlive, isSelf } from "./processIdentity.js";
 import { randomHex } from "./randomHex.js";
-import type { CommandSink } from "./sink.js";
+import type { CommandSink, SubmitOptions } from "./sink.js";
 import { type EffectTracker, toError } from "./tracker.js";
 
 export interface RecoveredEffect {
@@ -38,13 +39,24 @@ export interface KernelLoss {
   goneSandboxes: string[];
 }
 
+/** What `reprogram` did: the networks made again and the sandboxes removed because their namespace was gone. */
+export interface ReprogramReport {
+  /** Networks whose CreateNetwork was made again (their joined endpoints were joined again after it). */
+  networks: string[];
+  /** Sandboxes removed because their namespace was gone. */
+  removedSandboxes: string[];
+  projectionErrors?: string[];
+}
+
 export interface RecoveryOptions {
   sink: CommandSink;
+  registry: DriverRegistry;
   tracker: EffectTracker;
   dispatcher: Dispatcher;
   history: EffectHistory;
   databaseId: string;
-  kernelLoss: () => KernelLoss;
+  /** Whether a sandbox's namespace still exists (the sandbox layer's answer). */
+  namespaceExists: (key: string) => boolean;
   /** Resolves once no call is running and nothing is queued (back-offs excepted). */
   quiet: () => Promise<void>;
   /** Rebuilds the projections from the state; returns what could not be rebuilt. */
@@ -84,8 +96,39 @@ export class Recovery {
     const previous = this.o.sink.state.boot;
     const current = currentAttempt().boot;
     if (previous === null || previous === current) return null;
-    const r = await this.o.sink.submit({ type: "host.boot", ...this.o.kernelLoss() });
+    const r = await this.o.sink.submit({ type: "host.boot", ...this.kernelLoss() });
     return r.events.length > 0 ? { previous, current } : null;
+  }
+
+  /** What the kernel no longer holds after a reboot: the sandboxes whose namespace is gone, and the drivers to re-program. */
+  kernelLoss(): KernelLoss {
+    const { sink, registry, namespaceExists } = this.o;
+    sink.refresh();
+    const goneSandboxes = [...C.values(sink.state.sandboxes)].filter((sb) => sb.key !== null && !namespaceExists(sb.key)).map((sb) => sb.id);
+    const drivers = registry
+      .list()
+      .filter((d) => d.origin === "builtin" && d.capability.sideEffects)
+      .map((d) => d.name);
+    return { drivers, goneSandboxes };
+  }
+
+  /**
+   * Re-programs the kernel from the state when the boot id has changed (the namespaces, links and
+   * nftables rules are gone): sandboxes whose namespace no longer exists are removed with their
+   * endpoints, networks of the built-in kernel drivers are created again and their joined endpoints
+   * joined again — all through events — and the projections are rebuilt. Run it once in-doubt effects
+   * are settled; entities still busy are skipped and a later run takes them.
+   */
+  async reprogram(opts: SubmitOptions = {}): Promise<ReprogramReport> {
+    const { drivers, goneSandboxes } = this.kernelLoss();
+    const r = await this.o.sink.submit({ type: "kernel.reprogram", drivers, goneSandboxes }, opts);
+    if (r.settled) await r.settled;
+    const projectionErrors = await this.o.rebuildProjections();
+    return {
+      networks: r.events.filter((e) => e.type === "network.reprogrammed").map((e) => e.stream),
+      removedSandboxes: goneSandboxes.filter((id) => r.events.some((e) => e.type === "sandbox.deleted" && e.stream === id)),
+      ...(projectionErrors.length ? { projectionErrors } : {}),
+    };
   }
 
   /**

@@ -3,24 +3,15 @@ import { NetledgerError } from "../domain/errors.js";
 import type { ErrorInfo } from "../domain/events.js";
 import type { EffectRecord } from "../domain/state.js";
 import type { DriverRegistry } from "../drivers/registry.js";
-import type { EffectHistory } from "../store/effectHistory.js";
+import type { EffectHistory, EffectSummary } from "../store/effectHistory.js";
 import { type Dispatcher, dispatchedInThisProcess } from "./dispatcher.js";
 import { currentAttempt, isAlive, isSelf } from "./processIdentity.js";
 import { randomHex } from "./randomHex.js";
 import type { CommandSink, SubmitOptions } from "./sink.js";
 import { type EffectTracker, toError } from "./tracker.js";
 
-export interface RecoveredEffect {
-  effect: number;
-  op: string;
-  driver: string;
-  resource: string;
-  /** Attempts recorded so far (1: the first, made with the intent). */
-  attempts: number;
-  outcome: "succeeded" | "failed" | "pending";
-  /** Why it failed, or why it is still pending. */
-  error?: ErrorInfo;
-}
+/** What became of an effect recovery touched: the log's summary of it (store/effectHistory.ts), by id. */
+export type RecoveredEffect = { effect: number } & EffectSummary;
 
 export interface RecoveryReport {
   /** A reboot recorded by this recovery (the kernel boot id changed since the log last saw it). */

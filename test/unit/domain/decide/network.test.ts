@@ -5,23 +5,9 @@ const N = hex("1");
 const N2 = hex("2");
 const E = hex("a");
 
-const created = (over: Record<string, unknown> = {}) => ({
-  type: "network.created",
-  stream: N,
-  data: {
-    id: N,
-    name: "front",
-    driver: "null",
-    scope: "local",
-    ipam: { driver: "null", config: [], options: {} },
-    ipv6: false,
-    internal: false,
-    options: {},
-    labels: {},
-    pending: false,
-    ...over,
-  },
-});
+/** The network.created event of "front" on the null driver, as decide writes it, with `over` on top. */
+const created = (over: Parameters<typeof network>[2] = {}) =>
+  network(N, "front", { driver: "null", ipam: { driver: "null", config: [], options: {} }, ...over });
 
 /** A network of the null driver on 10.1.0.0/24 (default IPAM), with endpoint "web" when asked. */
 const nullNetwork = (...more: Parameters<typeof history>) =>

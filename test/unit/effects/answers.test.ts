@@ -10,6 +10,7 @@ import type { IpamDriver } from "../../../src/drivers/ipamContract.js";
 import { DriverRegistry } from "../../../src/drivers/registry.js";
 import { Dispatcher, type Outcome } from "../../../src/effects/dispatcher.js";
 import { endpoint, hex, network, sandbox, stateOf } from "../../helpers/state.js";
+import { nullDriver } from "../../../src/drivers/null/index.js";
 
 /**
  * A driver's answer is checked once, where the driver answers (the executor, against its operation's
@@ -75,7 +76,7 @@ describe("a driver's answer that fails its operation's result schema", () => {
       },
       async leave() {},
     };
-    registry.register("ext", { ...nullDriverLike(), ...garbage }, { dataScope: "local", sideEffects: true, usesIpam: false });
+    registry.register("ext", { ...nullDriver, ...garbage }, { dataScope: "local", sideEffects: true, usesIpam: false });
 
     const outcomes = await dispatch(registry, fx);
     expect(joins).toBe(1);
@@ -132,21 +133,3 @@ describe("a driver's answer that fails its operation's result schema", () => {
     expect(events).toEqual([{ type: "effect.failed", stream: hex("a"), data: { effect: fx.id, error: outcomes[0]!.ok ? null : outcomes[0]!.error } }]);
   });
 });
-
-function nullDriverLike(): NetworkDriver {
-  return {
-    async createNetwork() {},
-    async deleteNetwork() {},
-    async createEndpoint() {
-      return {};
-    },
-    async deleteEndpoint() {},
-    async endpointOperInfo() {
-      return {};
-    },
-    async join() {
-      return {};
-    },
-    async leave() {},
-  };
-}

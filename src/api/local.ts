@@ -6,6 +6,7 @@ import { findNetwork, findSandbox, resolveEndpoint, resolveNetwork } from "../do
 import { type EndpointView, endpointView, type StateView, stateView } from "../domain/views.js";
 import { Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
 import type { VerifyReport } from "../controller/verify.js";
+import type { GcReport } from "../effects/gc.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import type {
   CallOptions,
@@ -38,6 +39,15 @@ export class LocalApi implements NetledgerApi {
 
   static async open(opts: OpenOptions): Promise<LocalApi> {
     return new LocalApi(await Controller.open(opts));
+  }
+
+  /**
+   * `netledger gc`: the kernel objects and files this database owns that its state no longer knows.
+   * Local only: it acts on this host's kernel with this process's privileges, so the CLI runs it on
+   * the database file itself, a daemon's included, and no REST route carries it.
+   */
+  gc(opts: { dryRun: boolean }): Promise<GcReport> {
+    return this.controller.gc(opts);
   }
 
   private async run<T extends CommandType>(type: T, body: object, o: CallOptions = {}) {

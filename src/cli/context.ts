@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { NetledgerApi } from "../api/contract.js";
 import { LocalApi } from "../api/local.js";
-import { Controller, type CommandOptions, type OpenOptions } from "../controller/controller.js";
+import type { CommandOptions, OpenOptions } from "../controller/controller.js";
 import { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
 import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
@@ -131,17 +131,17 @@ export class CliContext {
   }
 
   /**
-   * Runs `fn` with a controller opened in this process, for what the API does not carry. With a daemon
-   * in use and no --db, that is the daemon's database (SQLite lets both use it).
+   * Runs `fn` with the API on the database file opened in this process, for what only a local API
+   * carries (gc). With a daemon in use and no --db, that is the daemon's database (SQLite lets both use it).
    */
-  async withController<T>(
+  async withLocalApi<T>(
     cmd: Command,
     mode: "read" | "write",
-    fn: (c: Controller, g: GlobalOptions) => Promise<T> | T,
+    fn: (api: LocalApi, g: GlobalOptions) => Promise<T> | T,
     extra: Partial<OpenOptions> = {},
   ): Promise<T> {
     const g = this.globals(cmd);
-    const c = await Controller.open({
+    const c = await LocalApi.open({
       ...this.pluginOptions(g),
       ...this.openOptions,
       ...extra,

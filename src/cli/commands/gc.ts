@@ -10,8 +10,8 @@ export function registerGc(program: Command, cli: CliContext): void {
     .option("--dry-run", "only list what would be removed", false)
     .addHelpText("after", "\nExample:\n  netledger gc --dry-run\n")
     .action(async (o, cmd: Command) => {
-      await cli.withController(cmd, "read", async (c, g) => {
-        const r = await c.gc({ dryRun: o.dryRun });
+      await cli.withLocalApi(cmd, "read", async (api, g) => {
+        const r = await api.gc({ dryRun: o.dryRun });
         cli.print(g, r, () =>
           r.found.length === 0
             ? "nothing to collect\n"

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Command, type CommandInput, commandSchemas, type CommandType } from "../domain/commands.js";
 import { invalid } from "../domain/errors.js";
 import { randomHex } from "../effects/randomHex.js";
+import { issuesText } from "../domain/schemaIssues.js";
 
 /**
  * Validates a command with its zod schema; bad input is an InvalidParameter and writes nothing. A
@@ -15,8 +16,7 @@ export function parseCommand(input: CommandInput, requestId: string | undefined)
   const withId = "shape" in schema && "id" in schema.shape && (input as { id?: string }).id === undefined ? { ...input, id: newId(type, requestId) } : input;
   const r = schema.safeParse(withId);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
-    throw invalid(`invalid ${input.type} command: ${issues}`);
+    throw invalid(`invalid ${input.type} command: ${issuesText(r.error)}`);
   }
   return r.data as Command;
 }

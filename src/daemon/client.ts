@@ -30,6 +30,7 @@ import {
 } from "../api/schemas.js";
 import { invalid, isErrorCode, NetledgerError } from "../domain/errors.js";
 import { eventSchemas, isEventType, type StoredEvent } from "../domain/events.js";
+import { issuesText } from "../domain/schemaIssues.js";
 
 /** Client certificate files for an https:// daemon (NETLEDGER_TLS_CERT, NETLEDGER_TLS_KEY, NETLEDGER_TLS_CA). */
 export interface ClientTls {
@@ -121,11 +122,7 @@ const driverList = z.array(driverViewSchema);
 function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
-    const issues = r.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`)
-      .join("; ");
-    throw new NetledgerError("Internal", `the daemon's answer to ${what} is not what this netledger expects (${issues}): is it another version?`);
+    throw new NetledgerError("Internal", `the daemon's answer to ${what} is not what this netledger expects (${issuesText(r.error, 3)}): is it another version?`);
   }
   return value as z.output<S>;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CallOptions, NetledgerApi } from "../api/contract.js";
 import { invalid } from "../domain/errors.js";
+import { issuesText } from "../domain/schemaIssues.js";
 
 /**
  * What a route of the REST API is, and how one is made so that its handler gets a body and a query
@@ -54,8 +55,6 @@ interface RouteDef<B extends z.ZodObject | undefined, Q extends z.ZodObject | un
   handle: (api: NetledgerApi, r: Parsed<Output<B>, Output<Q>>) => Promise<unknown> | AsyncIterable<unknown>;
 }
 
-const issueText = (i: z.core.$ZodIssue) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`;
-
 /** The query string as one value a name (the first, as URLSearchParams.get reads it). */
 function queryRecord(q: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
@@ -84,7 +83,7 @@ export function route<B extends z.ZodObject | undefined = undefined, Q extends z
       let parsedBody: unknown = {};
       if (body) {
         const b = body.safeParse(r.body);
-        if (!b.success) throw invalid(`invalid ${bodyIs ?? "request body"}: ${b.error.issues.map(issueText).join("; ")}`);
+        if (!b.success) throw invalid(`invalid ${bodyIs ?? "request body"}: ${issuesText(b.error)}`);
         parsedBody = b.data;
       }
       // The schemas' outputs are the handler's types (RouteDef ties them); the parsed values are those outputs.

@@ -1,5 +1,4 @@
 import type Database from "better-sqlite3";
-import type { z } from "zod";
 import { canonicalJson } from "../domain/canonical.js";
 import { corrupt } from "../domain/errors.js";
 import {
@@ -13,6 +12,7 @@ import {
   upcast,
 } from "../domain/events.js";
 import { chainHash, genesisHash } from "./hashChain.js";
+import { issuesText } from "../domain/schemaIssues.js";
 
 /** An event row as SQLite returns it. */
 export interface EventRow {
@@ -48,14 +48,6 @@ export function metaText(r: Pick<EventRow, "actor" | "time" | "request_id" | "ca
   return canonicalJson(metaOf(r));
 }
 
-/** Where a schema failed, in a line a person can read: the first few issues with their paths. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length ? i.path.join(".") : "(data)"}: ${i.message}`)
-    .join("; ");
-}
-
 /**
  * A stored row as an event of the current schema version: upcast on read, never rewritten, then
  * checked against its type's zod schema, so that a row the reducers would misread is a Corrupt error
@@ -82,7 +74,7 @@ export function toEvent(r: EventRow): StoredEvent {
   }
   const checked = eventSchemas[type].safeParse(data);
   if (!checked.success)
-    throw corrupt(`event ${r.seq} (${type}) does not match its schema: ${describeIssues(checked.error)}`, { seq: r.seq });
+    throw corrupt(`event ${r.seq} (${type}) does not match its schema: ${issuesText(checked.error, 3)}`, { seq: r.seq });
   return {
     seq: r.seq,
     stream: r.stream,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { corrupt } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
 import { stateHash } from "./stateHash.js";
+import { issuesText } from "../domain/schemaIssues.js";
 
 /** A snapshot row as SQLite returns it. */
 export interface SnapshotRow {
@@ -57,8 +58,7 @@ export function snapshotState(row: SnapshotRow): State {
   }
   const checked = snapshotStateSchema.safeParse(parsed);
   if (!checked.success) {
-    const issue = checked.error.issues[0];
-    throw corrupt(`${where} does not hold a state: ${issue ? `${issue.path.join(".") || "(state)"}: ${issue.message}` : "bad shape"}`, { seq: row.seq });
+    throw corrupt(`${where} does not hold a state: ${issuesText(checked.error, 1)}`, { seq: row.seq });
   }
   if (checked.data.seq !== row.seq) throw corrupt(`${where} holds the state at seq ${checked.data.seq}`, { seq: row.seq });
   // The parsed object itself (not zod's copy, which would drop the records' key order): checked above.

@@ -1,5 +1,6 @@
 import { familyOfCidr } from "./results.js";
 import { type EffectOp, effectTable, isIpamOp, type TypedEffect } from "./table.js";
+import { issuesText } from "../schemaIssues.js";
 
 /**
  * The one check of a driver's answer (DESIGN §4: a malformed answer is a classified error, never a
@@ -14,8 +15,7 @@ export function checkAnswer(op: EffectOp, raw: unknown, fx?: TypedEffect): Answe
   const r = effectTable[op].result.safeParse(raw);
   if (!r.success) {
     if (isIpamOp(op)) return { ok: false, code: "DriverError", message: r.error.issues[0]?.message ?? `${op} returned something malformed` };
-    const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
-    return { ok: false, code: "BadResponse", message: `answered something that is not a ${op} result (${issues})` };
+    return { ok: false, code: "BadResponse", message: `answered something that is not a ${op} result (${issuesText(r.error)})` };
   }
   const wrong = fx ? wrongFamily(fx, r.data) : null;
   return wrong ? { ok: false, code: "DriverError", message: wrong } : { ok: true, result: r.data };

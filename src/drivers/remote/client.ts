@@ -7,6 +7,7 @@ import { type ErrorCode, NetledgerError } from "../../domain/errors.js";
 import { retryAbort, retryDelayMs } from "./backoff.js";
 import type { PluginSpec } from "./discovery.js";
 import { firstJsonValue, goEncode } from "./goJson.js";
+import { issuesText } from "../../domain/schemaIssues.js";
 
 /**
  * The HTTP client of one plugin (moby pkg/plugins/client.go, plugin-protocol.md §3): `POST /<Method>`
@@ -127,8 +128,7 @@ export class PluginClient {
     }
     const r = schema.safeParse(value);
     if (!r.success) {
-      const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
-      throw this.fail("BadResponse", method, `answered JSON of the wrong shape (${issues})`);
+      throw this.fail("BadResponse", method, `answered JSON of the wrong shape (${issuesText(r.error)})`);
     }
     return r.data;
   }

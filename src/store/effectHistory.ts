@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ErrorInfo, StoredEvent } from "../domain/events.js";
-import { type EventRow, toEvent } from "./eventLog.js";
+import { type EventLog, type EventRow, toEvent } from "./eventLog.js";
 
 export type EffectIntent = Extract<StoredEvent, { type: "effect.requested" }>;
 
@@ -24,25 +24,15 @@ export interface EffectSummary {
  * ended. Every row goes through `toEvent`, so it is upcast and checked like any event read back.
  */
 export class EffectHistory {
-  private readonly rowStmt: Database.Statement;
-  private readonly attemptsStmt: Database.Statement;
-  private readonly outcomeStmt: Database.Statement;
-  private readonly intentsOfRootStmt: Database.Statement;
-
-  constructor(private readonly db: Database.Database) {
-    this.rowStmt = db.prepare("SELECT * FROM events WHERE seq = ?");
-    this.attemptsStmt = db.prepare("SELECT count(*) AS n FROM events WHERE seq > ? AND causation = ? AND type = 'effect.attempted'");
-    this.outcomeStmt = db.prepare(
-      "SELECT * FROM events WHERE seq > ? AND causation = ? AND type IN ('effect.succeeded', 'effect.failed') ORDER BY seq LIMIT 1",
-    );
-    this.intentsOfRootStmt = db.prepare(
-      "SELECT * FROM events WHERE seq >= ? AND type = 'effect.requested' AND json_extract(data, '$.root') = ? ORDER BY seq",
-    );
-  }
+  // Statements are prepared when asked, not at open: only recovery's reports and repeated request ids ask.
+  constructor(
+    private readonly db: Database.Database,
+    private readonly log: EventLog,
+  ) {}
 
   /** The intent (effect.requested) at a seq; undefined when the event there is something else or absent. */
   intent(seq: number): EffectIntent | undefined {
-    const row = this.rowStmt.get(seq) as EventRow | undefined;
+    const row = this.log.rowAt(seq);
     if (!row) return undefined;
     const e = toEvent(row);
     return e.type === "effect.requested" ? e : undefined;
@@ -50,12 +40,17 @@ export class EffectHistory {
 
   /** How many times the effect was attempted: the attempt recorded with its intent, and each retry or takeover. */
   attemptCount(seq: number): number {
-    return 1 + (this.attemptsStmt.get(seq, seq) as { n: number }).n;
+    const taken = this.db
+      .prepare("SELECT count(*) AS n FROM events WHERE seq > ? AND causation = ? AND type = 'effect.attempted'")
+      .get(seq, seq) as { n: number };
+    return 1 + taken.n;
   }
 
   /** The effect's outcome, if one was recorded. */
   outcome(seq: number): EffectOutcome | undefined {
-    const row = this.outcomeStmt.get(seq, seq) as EventRow | undefined;
+    const row = this.db
+      .prepare("SELECT * FROM events WHERE seq > ? AND causation = ? AND type IN ('effect.succeeded', 'effect.failed') ORDER BY seq LIMIT 1")
+      .get(seq, seq) as EventRow | undefined;
     if (!row) return undefined;
     const e = toEvent(row);
     if (e.type === "effect.succeeded") return { outcome: "succeeded", seq: e.seq, result: e.data.result };
@@ -86,7 +81,10 @@ export class EffectHistory {
   failuresSince(root: string, sinceSeq: number): { seq: number; error: ErrorInfo }[] {
     const found: { seq: number; error: ErrorInfo }[] = [];
     const primary: number[] = [];
-    for (const row of this.intentsOfRootStmt.iterate(sinceSeq, root) as IterableIterator<EventRow>) {
+    const intents = this.db.prepare(
+      "SELECT * FROM events WHERE seq >= ? AND type = 'effect.requested' AND json_extract(data, '$.root') = ? ORDER BY seq",
+    );
+    for (const row of intents.iterate(sinceSeq, root) as IterableIterator<EventRow>) {
       const e = toEvent(row);
       if (e.type !== "effect.requested") continue;
       if (e.data.failure) found.push({ seq: e.seq, error: e.data.failure });

@@ -54,7 +54,7 @@ export class Store {
   ) {
     this.db = db;
     this.log = new EventLog(db);
-    this.effects = new EffectHistory(db);
+    this.effects = new EffectHistory(db, this.log);
     this.databaseId = this.getMeta("database_id") ?? "";
     this.noBusyWait = db.prepare("PRAGMA busy_timeout = 0");
     this.busyWait = db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`);

@@ -27,7 +27,7 @@ export async function execute(registry: DriverRegistry, driver: string, fx: Type
       return executeIpam(registry, driver, fx, call);
     default:
       try {
-        return answered(fx, await callNetwork(registry, driver, fx, call));
+        return checkResult(fx.op, await callNetwork(registry, driver, fx, call));
       } catch (e) {
         throw driverFailure(e, driver, fx.op);
       }
@@ -88,14 +88,7 @@ export async function revokeAndLeave(d: NetworkDriver, req: LeaveRequest, call: 
   await d.leave(req, call);
 }
 
-/** The answer of a network driver's or the sandbox layer's call, checked; a malformed one is thrown. */
-function answered(fx: TypedEffect, raw: unknown): unknown {
-  const r = checkAnswer(fx.op, raw, fx);
-  if (!r.ok) throw new NetledgerError(r.code, r.message);
-  return r.result;
-}
-
-/** The answer of a call, as it will be stored; throws a BadResponse when it breaks the contract. */
+/** The answer of a network driver's or the sandbox layer's call, as it will be stored; a malformed one is thrown as a BadResponse. */
 export function checkResult(op: EffectOp, raw: unknown): unknown {
   const r = checkAnswer(op, raw);
   if (!r.ok) throw new NetledgerError(r.code, r.message);

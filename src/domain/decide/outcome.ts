@@ -1,6 +1,6 @@
 import * as C from "../collection.js";
 import type { CommandOf } from "../commands.js";
-import { driverMayHaveActed, isIpamOp, isIpamRequest, undoEffect } from "../effects/table.js";
+import { driverMayHaveActed, isIpamEffect, isIpamRequest, undoEffect } from "../effects/table.js";
 import { conflict, isNetledgerError } from "../errors.js";
 import type { ErrorInfo, NewEvent } from "../events.js";
 import { shortId } from "../ids.js";
@@ -36,7 +36,7 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
       effect: fx.id,
     });
   // The effect layer checked the answer against its operation's schema; what only the state can tell is checked here.
-  const refused = cmd.ok && !fx.inverse && isIpamOp(fx.op) ? refusedAnswer(s, ipamEffect(fx)!, cmd.result) : null;
+  const refused = cmd.ok && !fx.inverse && isIpamEffect(fx) ? refusedAnswer(s, fx, cmd.result) : null;
   const ok = cmd.ok && refused === null;
   const error: ErrorInfo = cmd.ok ? { code: "DriverError", message: `IPAM driver ${fx.driver}: ${refused ?? ""}` } : cmd.error;
   const outcome: NewEvent = ok
@@ -47,23 +47,9 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
   if (fx.inverse) return { events: [outcome, ...afterUndo(after, fx, c)] };
   const released = releases(s, after, fx, ok, c);
   const settled = released.length > 0 ? preview(after, released) : after;
-  const ipam = ipamEffect(fx);
-  if (ipam) return { events: [outcome, ...released, ...ipamNext(settled, ipam, ok, cmd.ok ? cmd.result : undefined, c)] };
+  if (isIpamEffect(fx)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, cmd.ok ? cmd.result : undefined, c)] };
   const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, error, c);
   return { events: [outcome, ...released, ...next] };
-}
-
-/** The effect as an IPAM driver's, or undefined when it is a network driver's or the sandbox layer's. */
-function ipamEffect(fx: EffectRecord): IpamEffect | undefined {
-  switch (fx.op) {
-    case "requestPool":
-    case "releasePool":
-    case "requestAddress":
-    case "releaseAddress":
-      return fx;
-    default:
-      return undefined;
-  }
 }
 
 /**

@@ -192,6 +192,11 @@ export function isIpamOp(op: EffectOp): op is IpamOp {
   return effectTable[op].served === "ipam";
 }
 
+/** The effect as an IPAM driver's (narrowing the effect, not only its op). */
+export function isIpamEffect<E extends TypedEffect>(fx: E): fx is Extract<E, { op: IpamOp }> {
+  return isIpamOp(fx.op);
+}
+
 /** An IPAM request: its failure fails the network or endpoint it was for (a release's failure is only logged). */
 export function isIpamRequest(op: EffectOp): op is "requestPool" | "requestAddress" {
   return op === "requestPool" || op === "requestAddress";
@@ -217,22 +222,20 @@ export function undoOf(op: EffectOp): EffectOp | null {
   return effectTable[op].undo;
 }
 
-/** The undo of an effect, with its arguments: an undo takes a subset of what the call it undoes took. */
+/**
+ * An undo is sent with the arguments of the call it undoes: checked here, at compile time, that every
+ * operation's arguments are arguments of its undo too (`undoEffect` relies on it).
+ */
+type UndoArgsFit = {
+  [O in EffectOp]: Table[O]["undo"] extends EffectOp ? (EffectArgs<O> extends EffectArgs<Table[O]["undo"]> ? true : false) : true;
+}[EffectOp];
+const undoArgsFit: false extends UndoArgsFit ? "an operation's arguments do not fit its undo" : true = true;
+void undoArgsFit;
+
+/** The undo of an effect (the table's `undo`), with its arguments: an undo takes what the call it undoes took. */
 export function undoEffect(fx: TypedEffect): TypedEffect | null {
-  switch (fx.op) {
-    case "createNetwork":
-      return { op: "deleteNetwork", args: fx.args };
-    case "createEndpoint":
-      return { op: "deleteEndpoint", args: fx.args };
-    case "join":
-      return { op: "leave", args: fx.args };
-    case "createSandbox":
-      return { op: "deleteSandbox", args: fx.args };
-    case "requestAddress":
-      return { op: "releaseAddress", args: fx.args };
-    default:
-      return null;
-  }
+  const undo = undoOf(fx.op);
+  return undo === null ? null : ({ op: undo, args: fx.args } as TypedEffect);
 }
 
 /** The in-doubt policy of an operation. */

@@ -8,7 +8,7 @@ import { type Benchmark, benchDir } from "./harness.js";
 /**
  * Two processes writing flat out to one database for a few seconds: the share of the commits each
  * got. SQLite's busy handler alone lets the process that just committed take the lock again before
- * the other wakes (DESIGN §3); the floor is a fair half.
+ * the other wakes (docs/architecture.md, the log); the floor is a fair half.
  */
 const seconds = 5;
 

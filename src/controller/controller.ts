@@ -253,7 +253,7 @@ export class Controller implements HandleHost {
 
   // ---------------------------------------------------------------- recovery
 
-  /** Open effects whose process is gone: in doubt (DESIGN §2). */
+  /** Open effects whose process is gone: in doubt (docs/architecture.md, recovery). */
   inDoubtEffects(): EffectRecord[] {
     return this.effects.recovery.inDoubt();
   }

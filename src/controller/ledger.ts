@@ -71,7 +71,7 @@ export class Ledger {
   }
 
   /**
-   * The views at a seq. At the head, an open effect whose process is gone is in doubt (DESIGN §2);
+   * The views at a seq. At the head, an open effect whose process is gone is in doubt (docs/architecture.md, recovery);
    * at an earlier point every open effect was simply pending then.
    */
   viewAt(seq: number, onProgress?: Progress): StateView {

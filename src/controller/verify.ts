@@ -25,7 +25,7 @@ export interface VerifyReport {
 }
 
 /**
- * Checks everything the log promises (DESIGN §3, invariant 3): seq gap-free from 1; every link of the
+ * Checks everything the log promises (docs/architecture.md, the log, invariant 3): seq gap-free from 1; every link of the
  * hash chain, each checked against the stored hash of the row before it, so that a changed row is
  * named by its own seq and not by every row after it; a full replay from nothing, in which any event
  * the reducers or lifecycles refuse is named; every snapshot against the state replay reaches at its

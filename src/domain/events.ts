@@ -7,7 +7,7 @@ export type { Attempt, ErrorInfo, IpamConfig, IpamRole, PortBinding } from "./va
 
 /**
  * Every event type with its zod schema and current version. Stored events are upcast to the current
- * version when read (`upcast`); nothing stored is ever rewritten (DESIGN §3).
+ * version when read (`upcast`); nothing stored is ever rewritten (docs/architecture.md, the log).
  */
 
 const ipamSchema = z.object({

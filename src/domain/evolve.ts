@@ -139,7 +139,7 @@ function move(s: State, m: Move): void {
   }
 }
 
-/** The event a driver call's outcome sends, by the lifecycle verb it completes (effectOps.ts). */
+/** The event a driver call's outcome sends, by the lifecycle verb it completes (the effect table's lifecycle). */
 const outcomeEvents = {
   CREATE: { OK: "CREATE_OK", FAILED: "CREATE_FAILED" },
   DELETE: { OK: "DELETE_OK", FAILED: "DELETE_FAILED" },

@@ -5,7 +5,7 @@ import type { State } from "../domain/state.js";
 /**
  * The network driver contract, mirroring libnetwork's driverapi.Driver, made async. Built-in drivers
  * are idempotent: a create finds what already exists and succeeds, a delete that finds nothing
- * succeeds, so the effect layer may repeat any call (DESIGN §2). Each call carries the effect that
+ * succeeds, so the effect layer may repeat any call (docs/architecture.md, recovery). Each call carries the effect that
  * asks for it, whose id is stable across retries.
  */
 export interface Capability {

@@ -56,7 +56,7 @@ export interface RecoveryOptions {
 }
 
 /**
- * Recovery (DESIGN §2): an open effect whose process is gone is in doubt, and is taken over — a new
+ * Recovery (docs/architecture.md, recovery): an open effect whose process is gone is in doubt, and is taken over — a new
  * attempt recorded, then the call made under its in-doubt policy. A reboot (a new kernel boot id) is
  * recorded with what the kernel lost. A live process's effects are never taken over.
  */
@@ -74,7 +74,7 @@ export class Recovery {
     return !isAlive(last);
   }
 
-  /** Open effects whose process is gone: in doubt (DESIGN §2). */
+  /** Open effects whose process is gone: in doubt (docs/architecture.md, recovery). */
   inDoubt(): EffectRecord[] {
     return [...C.values(this.o.sink.state.effects)].filter((f) => this.isInDoubt(f));
   }

@@ -7,7 +7,7 @@ import { configIn, crashedRun, crashesIn, outcomeOf, type ReferenceRun, referenc
 import { crashWorkload, describeStep, openWith, runSteps, type StepResult } from "./workload.js";
 
 /**
- * DESIGN §6 invariant 6, exhaustively: the workload runs in a child process that is killed with
+ * invariant 6 of docs/architecture.md, exhaustively: the workload runs in a child process that is killed with
  * SIGKILL at every named crash point of every step (every time the step passes the point), then is
  * sent again from the start in a new process. The end state — the controller's views, the external
  * driver's own state, each step's result — must equal the crash-free run's; no effect is left open,

@@ -10,7 +10,7 @@ import { tempDb, tempDir } from "../helpers/tmp.js";
  * netledger SIGKILLed in the middle of a plugin call (the crash points of src/effects/crashPoints.ts):
  * after the intent is durable and before the call (`after-commit`), and after the plugin answered and
  * before the outcome is recorded (`after-call`). `netledger recover` then applies the in-doubt policy
- * (DESIGN §2: CreateEndpoint/Join in doubt → DeleteEndpoint/Leave, then again), after which the
+ * (docs/architecture.md, recovery: CreateEndpoint/Join in doubt → DeleteEndpoint/Leave, then again), after which the
  * plugin's record and netledger's state agree.
  */
 const teardown = teardownEach();

@@ -9,7 +9,7 @@ import { externalDriverName, externalDrivers, ExternalSystem } from "../helpers/
  * The crash workload: commands of every kind against the external test driver, each with a fixed
  * request id (so the ids of what it creates are fixed too, and sending it again is a repeat). Run to
  * the end without a crash it is the reference; killed anywhere and run again from the start, it must
- * end in the same state (DESIGN §6 invariant 6).
+ * end in the same state (invariant 6 of docs/architecture.md).
  *
  * As a child process: `node --import tsx test/crash/workload.ts CONFIG.json` runs the steps of the
  * config (default: crashWorkload) with the crash point NETLEDGER_CRASH_AT names, if any.

@@ -3,7 +3,7 @@ import type { StateView } from "../../src/domain/views.js";
 import type { ExternalState } from "./externalDriver.js";
 
 /**
- * Checks the crash and property suites share (DESIGN §6 invariants 5 and 6). Each returns the problems
+ * Checks the crash and property suites share (invariants 5 and 6 of docs/architecture.md). Each returns the problems
  * it found as sentences, so a failing test says what is wrong, not only that something is.
  */
 

@@ -13,7 +13,7 @@ import { Store } from "../../src/store/store.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
 /**
- * Model runs over random command sequences, valid and invalid, against a real database: DESIGN §6
+ * Model runs over random command sequences, valid and invalid, against a real database: the invariants of docs/architecture.md
  * invariants 1 (replay determinism), 2 (snapshot equivalence), 3 (append-only, gap-free, tamper
  * named at its seq), 4 (request-id dedupe), 7 (referential integrity) and 9 (lifecycles).
  */

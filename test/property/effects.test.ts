@@ -13,7 +13,7 @@ import { rig, testRunDir } from "../helpers/rig.js";
 import { tempDir } from "../helpers/tmp.js";
 
 /**
- * Model runs for the effect invariants of DESIGN §6, against the external test driver (state outside
+ * Model runs for the effect invariants of docs/architecture.md, against the external test driver (state outside
  * the log, no idempotency): invariant 5 (every outcome has exactly one earlier intent; never two
  * effects in flight on one resource), checked on the log after random sequences with driver faults,
  * concurrent commands on several controllers and recover() interleaved; and invariant 6 (a crash

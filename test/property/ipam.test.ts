@@ -12,7 +12,7 @@ import { TestIpam } from "../helpers/testIpam.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
 /**
- * DESIGN.md §6 invariant 8 under random sequences of network and endpoint creates and deletes, on the
+ * invariant 8 of docs/architecture.md under random sequences of network and endpoint creates and deletes, on the
  * default IPAM and on an IPAM driver with effects, with drivers that fail some calls: no address is
  * handed out twice in a pool; the network, broadcast, gateway and auxiliary addresses never go to an
  * endpoint; every address of a deleted (or failed) endpoint is free again; a deleted network's pools

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 /**
- * The house rules (DESIGN §5, issue 13) checked by reading the sources: each rule is one test that
+ * The house rules (docs/architecture.md, the rooms, issue 13) checked by reading the sources: each rule is one test that
  * names every file breaking it. Imports are read with a regex (`import … from "…"`, `export … from
  * "…"`, `import "…"`), type-only imports included, as madge counts them.
  */

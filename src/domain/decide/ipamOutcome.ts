@@ -22,7 +22,7 @@ export type IpamNext =
 
 /**
  * The answer of a request as its operation's result type. The effect layer checked it where the
- * driver answered (effects/results.ts); what reaches decide otherwise is a malformed command, refused
+ * driver answered (effects/executor.ts, domain/effects/answers.ts); what reaches decide otherwise is a malformed command, refused
  * as one, never a second verdict on the driver.
  */
 function poolAnswer(raw: unknown): EffectResult<"requestPool"> {

@@ -21,7 +21,7 @@ function openEffect(s: State, id: number): EffectRecord {
 }
 
 /**
- * The outcome of a driver call, and everything that follows from it (DESIGN §1 step 4): on success
+ * The outcome of a driver call, and everything that follows from it (docs/architecture.md, the flow of one command step 4): on success
  * the next step of a multi-step command (connect's join, disconnect's delete, a forced delete once
  * its members are gone); on failure the compensation. Both are planned against the state as it will
  * be once the outcome is folded, so their checks see the entity settled.
@@ -163,7 +163,7 @@ function connectJoin(s: State, ep: EndpointRecord, sandboxId: string, ctx: Decid
  * The compensation of a failed driver call: what the failure leaves to undo or to stop, planned against
  * the state with the failure folded in (the entity already moved by `<VERB>_FAILED`), all as events:
  *
- * - the inverse call (`undo` in effectOps), when the driver may have acted although the call did not
+ * - the inverse call (`undo` in the effect table), when the driver may have acted although the call did not
  *   succeed (a timeout or a malformed answer): a plugin that created the endpoint and then hung keeps
  *   it otherwise. It is sent as its own effect, marked `inverse`, so it moves no lifecycle;
  * - the rollback of `network connect`: a failed create or join removes the endpoint again;

@@ -10,7 +10,7 @@ import { createNetworkArgs } from "./network.js";
 import { deleteSandbox } from "./sandbox.js";
 
 /**
- * Re-programming after a reboot (DESIGN §2: a new boot id means the namespaces, links and nftables
+ * Re-programming after a reboot (docs/architecture.md, recovery: a new boot id means the namespaces, links and nftables
  * rules are gone). Through events, as everything else:
  *
  * - each sandbox whose namespace is gone is deleted with its endpoints, exactly as `sandbox rm

@@ -3,7 +3,7 @@ import { type EffectOp, effectTable, isIpamOp, type TypedEffect } from "./table.
 import { issuesText } from "../schemaIssues.js";
 
 /**
- * The one check of a driver's answer (DESIGN §4: a malformed answer is a classified error, never a
+ * The one check of a driver's answer (docs/architecture.md, drivers: a malformed answer is a classified error, never a
  * crash): against its operation's result schema, and for an IPAM request against what was asked (the
  * address family). The effect layer applies it where the driver answers; decide then reads the answer
  * typed. A network driver's malformed answer is a BadResponse (the driver may have acted: its undo is

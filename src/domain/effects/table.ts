@@ -13,7 +13,7 @@ import * as R from "./results.js";
 
 /**
  * What to do with an effect whose intent is durable but whose outcome is missing and whose process is
- * gone (DESIGN §2). A plugin promises no idempotency (the plugin protocol has no idempotency key), so a
+ * gone (docs/architecture.md, recovery). A plugin promises no idempotency (the plugin protocol has no idempotency key), so a
  * create that may have been made is undone first (its `undo`, errors tolerated) and then made again:
  * the driver ends with exactly one. Deletes and leaves are made again, and a NotFound answer means an
  * earlier attempt got there: success. Namespace creation finds what exists. A remote IPAM promises

@@ -1,7 +1,7 @@
 import { type AnyStateMachine, type EventFrom, type StateValueFrom, transition } from "xstate";
 
 /**
- * xstate v5 machines used as pure transition functions (DESIGN §1): the state is stored as a plain
+ * xstate v5 machines used as pure transition functions (docs/architecture.md, the flow of one command): the state is stored as a plain
  * string, never as a live actor. The machines have no context and no guards, so the next state depends
  * on (state, event type) alone; each pair is computed once with xstate's `transition()` and remembered.
  * decide() asks `canStep` before it emits an event; evolve() calls `step`, which refuses what the

@@ -33,7 +33,7 @@ function describe(program: string, args: readonly string[], stderr: string, exit
 }
 
 /**
- * Runs a program with an argument array, never through a shell (DESIGN §4), optionally inside a
+ * Runs a program with an argument array, never through a shell (docs/architecture.md, drivers), optionally inside a
  * network namespace. Rejects with a ProgramError carrying stderr.
  */
 export function run(program: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -2,7 +2,7 @@ import type { StateView } from "../../../src/domain/views.js";
 import type { Holdings } from "./server.js";
 
 /**
- * Whether a plugin's record and netledger's state agree (DESIGN §2): the plugin holds exactly the
+ * Whether a plugin's record and netledger's state agree (docs/architecture.md, recovery): the plugin holds exactly the
  * networks and endpoints netledger has live (created, joined) on it, and exactly the joins netledger
  * has joined. Returns the differences as sentences.
  */

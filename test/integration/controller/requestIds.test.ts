@@ -6,7 +6,7 @@ import { externalDriverName as ext } from "../../helpers/externalDriver.js";
 import { rig, testRunDir, until } from "../../helpers/rig.js";
 
 /**
- * Request ids end to end (DESIGN §2): the same request sent again returns the first result and
+ * Request ids end to end (docs/architecture.md, recovery): the same request sent again returns the first result and
  * appends nothing — a failure as much as a success — and one still in flight elsewhere is waited for.
  * (A repeat after a crash, which completes the command, is in test/crash.)
  */

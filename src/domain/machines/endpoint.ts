@@ -6,7 +6,7 @@ import { type EventFrom, setup, type StateValueFrom } from "xstate";
  * can be retried or forced; a failed create or delete leaves it `failed`, removable with --force.
  * FORCE_REMOVE ends it from any state without a driver call.
  */
-/** The events a endpoint lifecycle takes: the machine's config is checked against them. */
+/** The events an endpoint lifecycle takes: the machine's config is checked against them. */
 const endpointEvents = ["CREATE", "CREATE_OK", "CREATE_FAILED", "JOIN", "JOIN_OK", "JOIN_FAILED", "LEAVE", "LEAVE_OK", "LEAVE_FAILED", "DELETE", "DELETE_OK", "DELETE_FAILED", "FORCE_REMOVE", "REPROGRAM"] as const;
 
 export const endpointMachine = setup({ types: { events: {} as { type: (typeof endpointEvents)[number] } } }).createMachine({
@@ -25,7 +25,7 @@ export const endpointMachine = setup({ types: { events: {} as { type: (typeof en
   },
 });
 
-/** A endpoint's lifecycle state, as the machine names its states. */
+/** An endpoint's lifecycle state, as the machine names its states. */
 export type EndpointLifecycle = StateValueFrom<typeof endpointMachine>;
 /** An event of the endpoint lifecycle. */
 export type EndpointLifecycleEvent = EventFrom<typeof endpointMachine>["type"];

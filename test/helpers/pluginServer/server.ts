@@ -275,6 +275,10 @@ export async function startPluginServer(cfg: PluginConfig, override?: Override):
       switch (fault?.mode) {
         case "die":
           record(method, body, applied, "die");
+          // Stop listening first: a call that connects while the kernel is still tearing the killed
+          // process down would otherwise be accepted and then reset (read as "may have acted"), where a
+          // plugin that is gone should refuse it (PluginUnavailable), as the tests of a dead plugin mean.
+          server.close();
           process.kill(process.pid, "SIGKILL");
           return;
         case "malformed":

@@ -100,6 +100,9 @@ export class Controller implements HandleHost {
       if (!store.readonly) {
         if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
         if (opts.recover !== false) await c.effects.recovery.atOpen();
+        // The embedded DNS server answers from the state it was opened on and follows other writers.
+        kernel.dns?.follow(() => c.refresh());
+        await kernel.dns?.rebuild(c.current());
       }
       return c;
     } catch (e) {
@@ -352,6 +355,7 @@ export class Controller implements HandleHost {
     await this.effects.drain();
     this.closed = true;
     this.effects.stop(new NetledgerError("IllegalState", "the controller was closed"));
+    await this.kernel.dns?.close();
     await this.registry.close();
     this.store.close();
   }

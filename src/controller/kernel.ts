@@ -1,3 +1,4 @@
+import { DnsService } from "../dns/service.js";
 import { type Builtins, installBuiltins } from "../drivers/builtin.js";
 import { DriverRegistry } from "../drivers/registry.js";
 import { RemotePlugins } from "../drivers/remote/index.js";
@@ -8,6 +9,8 @@ import { isRoot } from "./paths.js";
 export interface Kernel {
   registry: DriverRegistry;
   builtins: Builtins;
+  /** The embedded DNS server, a state projection: as root, open for writing, unless turned off. */
+  dns?: DnsService;
 }
 
 /**
@@ -26,5 +29,8 @@ export async function openKernel(opts: OpenOptions, databaseId: string, runDir: 
       ...(opts.pluginDirs ? { dirs: opts.pluginDirs } : {}),
       ...(opts.pluginTimeoutMs !== undefined ? { timeoutMs: opts.pluginTimeoutMs } : {}),
     }).attach(registry);
-  return { registry, builtins };
+  // After the sandbox files and the nftables table: a join's name answers once its files are written.
+  const dns = isRoot() && !opts.readonly && opts.dns !== false ? new DnsService(opts.dns ?? {}) : undefined;
+  if (dns) registry.addProjection(dns);
+  return { registry, builtins, ...(dns ? { dns } : {}) };
 }

@@ -2,6 +2,7 @@ import type { ExtraHost, Ipam, StoredEvent } from "../domain/events.js";
 import type { DriverModule, SandboxDriver } from "../drivers/contract.js";
 import type { IpamModule } from "../drivers/ipamContract.js";
 import type { RemoteOptions } from "../drivers/remote/index.js";
+import type { DnsOptions } from "../dns/service.js";
 import type { Backoff } from "../effects/dispatcher.js";
 import type { EntityRef } from "../effects/sink.js";
 
@@ -37,6 +38,8 @@ export interface OpenOptions {
   pluginTimeoutMs?: number;
   /** Further options of the remote module, or false for no plugin discovery. */
   plugins?: Omit<RemoteOptions, "dirs" | "timeoutMs"> | false;
+  /** The embedded DNS server (src/dns), run as root by a process open for writing; false for none. */
+  dns?: DnsOptions | false;
 }
 
 export interface CommandOptions {

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { dnsOption } from "../../domain/dnsRecords.js";
 import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.js";
 import type { IpamConfig } from "../../domain/events.js";
 import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
@@ -28,6 +29,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .option("--ipv6", "enable IPv6", false)
     .option("--internal", "no route out of the network", false)
     .option("-o, --opt <key=value>", "a driver option (repeatable)", collect, [])
+    .option("--disable-dns", `no embedded DNS server for this network (sets the option ${dnsOption}=false)`, false)
     .option("--label <key=value>", "a label (repeatable)", collect, [])
     .addHelpText("after", "\nExample:\n  netledger network create -d null --subnet 10.9.0.0/24 n1\n")
     .action(async (name: string, o, cmd: Command) => {
@@ -40,7 +42,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
             ipam: { config, options: {}, ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
             ipv6: o.ipv6,
             internal: o.internal,
-            options: keyValues("--opt", o.opt),
+            options: { ...keyValues("--opt", o.opt), ...(o.disableDns ? { [dnsOption]: "false" } : {}) },
             labels: keyValues("--label", o.label),
           },
           cli.commandOptions(g),

@@ -63,7 +63,13 @@ const canonical = (address: string): string | undefined => {
   return ip ? ipText(ip) : undefined;
 };
 
-/** The names an endpoint answers to, first the one its PTR record gives back. */
+/** A name DNS can carry: labels of 1 to 63 bytes, 253 in all (RFC 1035 §2.3.4). */
+const isDnsName = (n: string): boolean => n.length <= 253 && n.split(".").every((l) => l.length >= 1 && l.length <= 63);
+
+/**
+ * The names an endpoint answers to, first the one its PTR record gives back. A 64-digit container id
+ * is one label too long for DNS, so only its 12-digit short form is answered (as with Docker).
+ */
 export function endpointNames(ep: EndpointRecord, sb: SandboxRecord | undefined): string[] {
   const names = [ep.name, ...ep.aliases];
   if (sb) {
@@ -73,7 +79,7 @@ export function endpointNames(ep: EndpointRecord, sb: SandboxRecord | undefined)
   const out: string[] = [];
   for (const n of names) {
     const k = n.toLowerCase().replace(/\.$/, "");
-    if (k !== "" && !out.includes(k)) out.push(k);
+    if (isDnsName(k) && !out.includes(k)) out.push(k);
   }
   return out;
 }
@@ -111,6 +117,7 @@ export function dnsTable(s: State): DnsTable {
       const v4 = ep.ipv4 ? canonical(ep.ipv4) : undefined;
       const v6 = ep.ipv6 ? canonical(ep.ipv6) : undefined;
       const names = endpointNames(ep, sb);
+      if (names.length === 0) continue;
       for (const name of names) addName(net.names, name, v4, v6);
       for (const addr of [v4, v6]) {
         if (!addr) continue;

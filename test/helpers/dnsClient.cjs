@@ -2,7 +2,7 @@
 // embedded DNS tests and bench/dns.ts. It prints one JSON line. dns-packet is found through NLD_DNS_PACKET.
 //   ask  udp|tcp SERVER NAME TYPE        → {rcode, answers:[{type,data}], tc}  or {timeout:true}
 //   raw  udp|tcp SERVER HEX              → {rcode} or {timeout:true} (bytes sent as they are)
-//   flood SERVER NAME COUNT WINDOW       → {answered, sent, p50, p99, qps} (UDP, WINDOW in flight)
+//   flood SERVER NAME COUNT WINDOW [PORT] → {answered, sent, p50, p99, qps} (UDP, WINDOW in flight)
 const dgram = require("node:dgram");
 const net = require("node:net");
 const packet = require(process.env.NLD_DNS_PACKET || "dns-packet");
@@ -62,7 +62,7 @@ function tcp(server, bytes, framed) {
   c.on("error", (e) => out({ error: e.code || e.message }));
 }
 
-function flood(server, name, count, window) {
+function flood(server, name, count, window, port) {
   const s = dgram.createSocket(server.includes(":") ? "udp6" : "udp4");
   const sentAt = new Map();
   const lat = [];
@@ -82,7 +82,7 @@ function flood(server, name, count, window) {
     const id = nextId++ & 0xffff;
     sentAt.set(id, process.hrtime.bigint());
     sent++;
-    s.send(query(id, name, "A"), 53, server);
+    s.send(query(id, name, "A"), port, server);
   };
   s.on("message", (m) => {
     const id = m.readUInt16BE(0);
@@ -108,8 +108,8 @@ if (mode === "ask") {
   const bytes = Buffer.from(hex, "hex");
   proto === "tcp" ? tcp(server, bytes, true) : udp(server, bytes);
 } else if (mode === "flood") {
-  const [server, name, count, window] = args;
-  flood(server, name, Number(count), Number(window));
+  const [server, name, count, window, port] = args;
+  flood(server, name, Number(count), Number(window), Number(port || 53));
 } else {
   process.stderr.write("usage: dnsClient.cjs ask|raw|flood ...\n");
   process.exit(2);

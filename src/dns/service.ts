@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
-import { decideQuestion, dnsTable, type DnsTable } from "../domain/dnsRecords.js";
+import { decideQuestion, dnsTable, type DnsTable, touchesDns } from "../domain/dnsRecords.js";
 import { ipText, tryParseIp } from "../domain/ipam/address.js";
 import { nameservers } from "../domain/resolvconf.js";
+import type { Touched } from "../domain/projection.js";
 import type { State } from "../domain/state.js";
 import type { StateProjection } from "../drivers/contract.js";
 import { defaultForwardOptions, type ForwardOptions, Forwarder } from "./forward.js";
@@ -60,8 +61,8 @@ export class DnsService implements StateProjection {
     this.refresh = refresh;
   }
 
-  update(state: State): Promise<void> {
-    return this.apply(state);
+  update(state: State, touched: Touched, before: State): Promise<void> {
+    return touchesDns(before, state, touched) ? this.apply(state) : Promise.resolve();
   }
 
   rebuild(state: State): Promise<void> {

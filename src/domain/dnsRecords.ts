@@ -1,5 +1,6 @@
 import { plainAddress } from "./addresses.js";
 import * as C from "./collection.js";
+import type { Touched } from "./projection.js";
 import { familyBits, type Ip, ipText, knownSubnet, contains, tryParseIp } from "./ipam/address.js";
 import type { EndpointRecord, NetworkRecord, SandboxRecord, State } from "./state.js";
 
@@ -99,10 +100,25 @@ function addName(names: Map<string, NameRecord>, name: string, v4: string | unde
   if (v6 && !r.aaaa.includes(v6)) r.aaaa.push(v6);
 }
 
+/**
+ * Whether a batch that touched `t` can change the table: only if it touched a network with a resolver
+ * (before or after). Records are per network and a sandbox's names and --dns are fixed at its creation,
+ * so a batch on other networks (a null network's churn, say) costs the server nothing.
+ */
+export function touchesDns(before: State, after: State, t: Touched): boolean {
+  for (const id of t.networks) {
+    const n = C.get(after.networks, id) ?? C.get(before.networks, id);
+    if (n && dnsEnabled(n)) return true;
+  }
+  return false;
+}
+
 export function dnsTable(s: State): DnsTable {
   const networks = new Map<string, DnsNetwork>();
   const clients = new Map<string, DnsClient>();
   const ptr = new Map<string, Map<string, string>>();
+  /** The sandboxes joined to a network with a resolver: the clients, looked at once each below. */
+  const served = new Set<string>();
   for (const n of C.values(s.networks)) {
     if (!dnsEnabled(n) || n.lifecycle !== "active") continue;
     const gateways = n.pools.map((p) => (p.gateway ? canonical(p.gateway) : undefined)).filter((g): g is string => g !== undefined);
@@ -114,6 +130,7 @@ export function dnsTable(s: State): DnsTable {
       const ep = C.get(s.endpoints, epId);
       if (!ep || !isJoined(ep)) continue;
       const sb = C.get(s.sandboxes, ep.sandbox!);
+      served.add(ep.sandbox!);
       const v4 = ep.ipv4 ? canonical(ep.ipv4) : undefined;
       const v6 = ep.ipv6 ? canonical(ep.ipv6) : undefined;
       const names = endpointNames(ep, sb);
@@ -128,7 +145,9 @@ export function dnsTable(s: State): DnsTable {
       }
     }
   }
-  for (const sb of C.values(s.sandboxes)) {
+  for (const id of served) {
+    const sb = C.get(s.sandboxes, id);
+    if (!sb) continue;
     const eps = sb.endpoints.map((id) => C.get(s.endpoints, id)).filter((e): e is EndpointRecord => e !== undefined && isJoined(e));
     const nets = [...new Set(eps.map((e) => e.network).filter((id) => networks.has(id)))];
     if (nets.length === 0) continue;

@@ -1,7 +1,7 @@
 import { produce } from "immer";
 import { describe, expect, it } from "vitest";
 import * as C from "../../../src/domain/collection.js";
-import { decideQuestion, dnsOption, dnsTable, endpointNames, reverseName } from "../../../src/domain/dnsRecords.js";
+import { decideQuestion, dnsOption, dnsTable, endpointNames, reverseName, touchesDns } from "../../../src/domain/dnsRecords.js";
 import type { NewEvent } from "../../../src/domain/events.js";
 import { tryParseIp } from "../../../src/domain/ipam/address.js";
 import type { PoolRecord } from "../../../src/domain/ipam/pool.js";
@@ -104,5 +104,14 @@ describe("a sandbox's resolv.conf with the embedded server", () => {
 
   it("keeps the host's servers for a sandbox on no network with DNS", () => {
     expect(resolvConf(state, C.get(state.sandboxes, sOff)!, host)).toBe(host);
+  });
+});
+
+describe("which batches the DNS server follows", () => {
+  it("follows a batch that touched a network with a resolver, and not one that touched only others", () => {
+    const none = { networks: new Set<string>(), sandboxes: new Set<string>() };
+    expect(touchesDns(state, state, { ...none, networks: new Set([front]) })).toBe(true);
+    expect(touchesDns(state, state, { ...none, networks: new Set([off, nul]) })).toBe(false);
+    expect(touchesDns(state, state, { ...none, sandboxes: new Set([sWeb]) })).toBe(false);
   });
 });

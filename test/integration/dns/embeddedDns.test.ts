@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Controller, type Sandbox } from "../../../src/index.js";
 import { ask, client, getent, nameserverOf } from "../../helpers/dnsAsk.js";
 import { fixedResolver, type FixedResolver } from "../../helpers/fixedResolver.js";
-import { cleanupKernel, isRoot, needsRoot } from "../../helpers/kernel.js";
+import { cleanupKernel, isRoot, needsRoot, sh } from "../../helpers/kernel.js";
 import { until } from "../../helpers/wait.js";
 
 /**
@@ -174,6 +174,17 @@ describe.skipIf(!isRoot)(`the embedded DNS server on bridge networks (${needsRoo
     expect(r.sent).toBe(10_000);
     expect(r.answered).toBe(10_000);
     expect(addressesOf(await ask(key("one"), server("one"), "web3"))).toEqual([ip["three"]]);
+  });
+
+  it("answers again after a reboot's re-programming makes the bridge and the veths again", async () => {
+    const net = c.network("nld-a")!;
+    // What a reboot does to this network: its bridge and the host ends of its veths (with the sandbox ends) go.
+    for (const ep of net.endpoints()) sh("ip", ["link", "del", `nlv${ep.id.slice(0, 12)}`]);
+    sh("ip", ["link", "del", `nl-${net.id.slice(0, 12)}`]);
+    expect((await ask(key("one"), server("one"), "web2")).timeout).toBe(true);
+    await c.reprogram();
+    await until(async () => addressesOf(await ask(key("one"), server("one"), "web2")).includes(ip["two"]!), 50);
+    await resolves("three", "db", ip["one"]!);
   });
 
   it("serves no network created with DNS off", async () => {

@@ -187,15 +187,17 @@ export type DnsDecision =
 /**
  * Decides one question from `client` arriving at the server of network `networkId`. A client outside
  * that network's subnets is refused (aardvark-dns answers only its own network's containers); a known
- * client sees the names of every resolver network its sandbox is on, an unknown one (an address not
- * joined, in the subnet) those of this network only.
+ * client sees the names of every resolver network its sandbox is on, this one first, an unknown one (an
+ * address not joined, in the subnet) those of this network only.
  */
 export function decideQuestion(t: DnsTable, networkId: string, client: string, qname: string, qtype: string): DnsDecision {
   const net = t.networks.get(networkId);
   const ip = tryParseIp(client);
   if (!net || !ip || !net.subnets.some((c) => contains(knownSubnet(c), ip))) return { kind: "refuse" };
   const who = t.clients.get(ipText(ip));
-  const visible = who && who.networks.includes(networkId) ? who.networks : [networkId];
+  // The network asked first, then the client's others in join order: a name on two of them is answered
+  // from the first (libnetwork, too, answers from the first of the container's networks that has it).
+  const visible = who && who.networks.includes(networkId) ? [networkId, ...who.networks.filter((id) => id !== networkId)] : [networkId];
   const name = qname.toLowerCase().replace(/\.$/, "");
   if (qtype === "PTR") {
     const m = t.ptr.get(name);

@@ -49,7 +49,11 @@ export class Forwarder {
       const id = query.readUInt16BE(0);
       const from = tryParseIp(server);
       const expected = from ? ipText(from) : server;
+      let finished = false;
+      // Once only: a second datagram read in the same batch, or an error after the answer, finds it done.
       const done = (answer: Buffer | undefined) => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         sock.close();
         resolve(answer);

@@ -71,8 +71,17 @@ export class Listener {
   }
 
   private async onDatagram(udp: UdpSocket, msg: Buffer, address: string, port: number): Promise<void> {
-    const reply = await this.answer(msg, address, false);
+    const reply = await this.safely(msg, address, false);
     if (reply && this.udp === udp) udp.send(reply, port, address);
+  }
+
+  /** The answer, or nothing when answering threw: one bad query must never end the process. */
+  private async safely(msg: Buffer, client: string, tcp: boolean): Promise<Buffer | undefined> {
+    try {
+      return await this.answer(msg, client, tcp);
+    } catch {
+      return undefined;
+    }
   }
 
   private connection(c: Socket): void {
@@ -96,7 +105,7 @@ export class Listener {
         if (++answered > this.limits.maxQueriesPerConnection) return void c.end();
         // Answers go back in order, one at a time, whatever each takes.
         chain = chain.then(async () => {
-          const reply = await this.answer(msg, client, true);
+          const reply = await this.safely(msg, client, true);
           if (!reply || c.destroyed) return;
           const len2 = Buffer.alloc(2);
           len2.writeUInt16BE(reply.length);

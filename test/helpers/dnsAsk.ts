@@ -19,22 +19,29 @@ export interface DnsAnswer {
   closed?: boolean;
 }
 
-export function run(program: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(program: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(program, args, { encoding: "utf8", env: { ...process.env, NLD_DNS_PACKET: dnsPacketPath }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+    execFile(program, args, { encoding: "utf8", env: { ...process.env, NLD_DNS_PACKET: dnsPacketPath, ...env }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
     );
   });
 }
 
-/** Runs dnsClient.cjs in the namespace at `ns` and returns what it printed. */
-export async function client<T = DnsAnswer>(ns: string, args: string[]): Promise<T> {
-  const r = await run("nsenter", [`--net=${ns}`, "--", process.execPath, clientPath, ...args]);
+/**
+ * Runs dnsClient.cjs in the namespace at `ns` and returns what it printed. It waits 10 s for an answer,
+ * or `waitMs` where no answer is what the test expects.
+ */
+export async function client<T = DnsAnswer>(ns: string, args: string[], waitMs?: number): Promise<T> {
+  const env = waitMs !== undefined ? { NLD_DNS_TIMEOUT_MS: String(waitMs) } : {};
+  const r = await run("nsenter", [`--net=${ns}`, "--", process.execPath, clientPath, ...args], env);
   if (r.code !== 0) throw new Error(`dns client in ${ns} failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
 
 export const ask = (ns: string, server: string, name: string, type = "A", proto: "udp" | "tcp" = "udp") => client(ns, ["ask", proto, server, name, type]);
+
+/** Asks, expecting silence: waits 2 s. */
+export const askSilence = (ns: string, server: string, name: string) => client(ns, ["ask", "udp", server, name, "A"], 2_000);
 
 /** The first nameserver a resolv.conf names. */
 export function nameserverOf(resolvConfPath: string): string {

@@ -63,11 +63,16 @@ describe.skipIf(!isRoot)(`the embedded DNS server on bridge networks (${needsRoo
     sb["three"] = await c.newSandbox("nld-three", { hostname: "web3", dns: [dnsFlagIp] });
     sb["other"] = await c.newSandbox("nld-other", { hostname: "other" });
     sb["off"] = await c.newSandbox("nld-off1", { hostname: "off1" });
+    await c.newNetwork("bridge", "nld-int", { ipam: { config: [{ subnet: "10.219.4.0/24" }] }, internal: true });
+    sb["in1"] = await c.newSandbox("nld-in1", { hostname: "inside1" });
+    sb["in2"] = await c.newSandbox("nld-in2", { hostname: "inside2" });
     await connect("one", "nld-a", ["db"]);
     await connect("two", "nld-a");
     await connect("three", "nld-a", ["cache"]);
     await connect("other", "nld-b");
     await connect("off", "nld-off");
+    await connect("in1", "nld-int");
+    await connect("in2", "nld-int");
   });
 
   afterAll(async () => {
@@ -113,6 +118,11 @@ describe.skipIf(!isRoot)(`the embedded DNS server on bridge networks (${needsRoo
     expect(upstream.asked).toContain("web1");
     // And the other network's server refuses a client that is not on its network.
     expect((await ask(key("other"), server("one"), "web1")).rcode).toBe(5);
+  });
+
+  it("answers on an internal network too: the bridge driver's rules filter forwarding, and a question to the gateway is local delivery", async () => {
+    await resolves("in1", "inside2", ip["in2"]!);
+    expect(addressesOf(await ask(key("in2"), server("in2"), "inside1", "A", "tcp"))).toEqual([ip["in1"]]);
   });
 
   it("answers over TCP as over UDP", async () => {

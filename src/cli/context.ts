@@ -105,6 +105,9 @@ export class CliContext {
         ? this.daemonApi(t, g)
         : await LocalApi.open({
             ...this.pluginOptions(g),
+            // A one-shot command serves no DNS: binding every gateway for the length of one command
+            // answers nothing useful and costs every command; the daemon or an embedder serves names.
+            dns: false,
             ...this.openOptions,
             ...extra,
             db: t.db,
@@ -143,6 +146,7 @@ export class CliContext {
     const g = this.globals(cmd);
     const c = await LocalApi.open({
       ...this.pluginOptions(g),
+      dns: false,
       ...this.openOptions,
       ...extra,
       db: await this.localDb(g),

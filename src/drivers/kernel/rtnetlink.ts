@@ -47,12 +47,6 @@ function nl(): RtNetlinkSocket {
   return socket;
 }
 
-/** Closes the socket (a controller's close); the next call opens a new one. */
-export function closeRtnetlink(): void {
-  socket?.socket.close();
-  socket = undefined;
-}
-
 /** The errno name of a refused request ("ENODEV"), from the package's "Request rejected: CODE". */
 export function errnoOf(e: unknown): string | undefined {
   return /Request rejected: (\w+)/.exec((e as Error)?.message ?? "")?.[1];
@@ -153,7 +147,11 @@ export function listLinks(netns?: string): Promise<KernelLink[]> {
 /** The caller's link of this name, or undefined. */
 export async function getLink(name: string): Promise<KernelLink | undefined> {
   try {
-    return toLinks(await nl().getLink({}, { ifname: name }))[0];
+    const msgs = await nl().getLink({}, { ifname: name });
+    const master = msgs[0]?.attrs.master;
+    // The master is named by index; its name is one more request.
+    const masters = master !== undefined ? await nl().getLink({ index: master }).catch(() => []) : [];
+    return toLinks([...msgs, ...masters])[0];
   } catch (e) {
     if (errnoOf(e) === "ENODEV") return undefined;
     throw failed(`look up link ${name}`, e);

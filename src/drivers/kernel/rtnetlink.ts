@@ -1,5 +1,5 @@
 import { closeSync, openSync } from "node:fs";
-import { AttrStream, createRtNetlink, ifla, rt, type RtNetlinkSocket } from "netlink";
+import type { ifla, RtNetlinkSocket } from "netlink";
 import { NetledgerError } from "../../domain/errors.js";
 
 /**
@@ -39,12 +39,27 @@ export interface LinkChange {
   name?: string;
 }
 
-let socket: RtNetlinkSocket | undefined;
+type NetlinkModule = typeof import("netlink");
 
-/** The process's rtnetlink socket, opened at first use; it does not keep the process alive. */
-function nl(): RtNetlinkSocket {
-  socket ??= createRtNetlink();
-  return socket;
+interface Rtnl {
+  lib: NetlinkModule;
+  socket: RtNetlinkSocket;
+}
+
+let opened: Promise<Rtnl> | undefined;
+
+/**
+ * The process's rtnetlink socket, opened at first use; it does not keep the process alive. The
+ * package is loaded then too (its generated codecs take 0.1–0.3 s to load), so a command that does not
+ * touch the kernel never pays for it.
+ */
+function rtnl(): Promise<Rtnl> {
+  opened ??= import("netlink").then((lib) => ({ lib, socket: lib.createRtNetlink() }));
+  return opened;
+}
+
+async function nl(): Promise<RtNetlinkSocket> {
+  return (await rtnl()).socket;
 }
 
 /** The errno name of a refused request ("ENODEV"), from the package's "Request rejected: CODE". */
@@ -75,13 +90,13 @@ function macBytes(mac: string): Buffer {
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
-function toLinks(msgs: readonly { data: { index?: number; flags?: { up?: true } }; attrs: ifla.LinkAttrs }[]): KernelLink[] {
+function toLinks(lib: NetlinkModule, msgs: readonly { data: { index?: number; flags?: { up?: true } }; attrs: ifla.LinkAttrs }[]): KernelLink[] {
   const names = new Map(msgs.map((m) => [m.data.index ?? 0, m.attrs.ifname ?? ""]));
   return msgs.map((m) => ({
     index: m.data.index ?? 0,
     name: m.attrs.ifname ?? "",
     alias: m.attrs.ifalias || undefined,
-    kind: m.attrs.linkinfo ? ifla.parseInfo(m.attrs.linkinfo).kind : undefined,
+    kind: m.attrs.linkinfo ? lib.ifla.parseInfo(m.attrs.linkinfo).kind : undefined,
     master: m.attrs.master !== undefined ? names.get(m.attrs.master) : undefined,
     mac: macText(m.attrs.address),
     mtu: m.attrs.mtu ?? 0,
@@ -106,8 +121,8 @@ const RTM_GETNSID = 90;
 const NETNSA_NSID = 1;
 const NETNSA_FD = 3;
 
-function nsidMessage(fd: number, nsid?: number): Uint8Array[] {
-  const m = new AttrStream();
+function nsidMessage(lib: NetlinkModule, fd: number, nsid?: number): Uint8Array[] {
+  const m = new lib.AttrStream();
   m.emit(Buffer.alloc(4)); // struct rtgenmsg, padded
   if (nsid !== undefined) {
     const b = Buffer.alloc(4);
@@ -125,12 +140,11 @@ function nsidMessage(fd: number, nsid?: number): Uint8Array[] {
  * what IFLA_TARGET_NETNSID names. Assigning twice is refused with EEXIST, which is the answer too.
  */
 async function nsidOf(fd: number): Promise<number> {
-  await nl()
-    .socket.request(RTM_NEWNSID, nsidMessage(fd, -1))
-    .catch((e: unknown) => {
-      if (errnoOf(e) !== "EEXIST") throw e;
-    });
-  const [msgs] = await nl().socket.request(RTM_GETNSID, nsidMessage(fd));
+  const { lib, socket } = await rtnl();
+  await socket.socket.request(RTM_NEWNSID, nsidMessage(lib, fd, -1)).catch((e: unknown) => {
+    if (errnoOf(e) !== "EEXIST") throw e;
+  });
+  const [msgs] = await socket.socket.request(RTM_GETNSID, nsidMessage(lib, fd));
   const data = msgs[0]?.data;
   // rtgenmsg (4) + NETNSA_NSID header (4) + s32
   if (!data || data.length < 12) throw new Error("no namespace id in the kernel's answer");
@@ -140,18 +154,23 @@ async function nsidOf(fd: number): Promise<number> {
 /** Links of the caller's namespace, or of the namespace bound at `netns`. */
 export function listLinks(netns?: string): Promise<KernelLink[]> {
   const what = `list links${netns ? ` in ${netns}` : ""}`;
-  if (netns === undefined) return request(what, async () => toLinks(await nl().getLinks()));
-  return withNamespaceFd(netns, (fd) => request(what, async () => toLinks(await nl().getLinks({}, { targetNetnsid: await nsidOf(fd) }))));
+  const list = async (fd?: number) => {
+    const { lib, socket } = await rtnl();
+    return toLinks(lib, await socket.getLinks({}, fd === undefined ? {} : { targetNetnsid: await nsidOf(fd) }));
+  };
+  if (netns === undefined) return request(what, () => list());
+  return withNamespaceFd(netns, (fd) => request(what, () => list(fd)));
 }
 
 /** The caller's link of this name, or undefined. */
 export async function getLink(name: string): Promise<KernelLink | undefined> {
   try {
-    const msgs = await nl().getLink({}, { ifname: name });
+    const { lib, socket } = await rtnl();
+    const msgs = await socket.getLink({}, { ifname: name });
     const master = msgs[0]?.attrs.master;
     // The master is named by index; its name is one more request.
-    const masters = master !== undefined ? await nl().getLink({ index: master }).catch(() => []) : [];
-    return toLinks([...msgs, ...masters])[0];
+    const masters = master !== undefined ? await socket.getLink({ index: master }).catch(() => []) : [];
+    return toLinks(lib, [...msgs, ...masters])[0];
   } catch (e) {
     if (errnoOf(e) === "ENODEV") return undefined;
     throw failed(`look up link ${name}`, e);
@@ -175,7 +194,7 @@ const upFlags = (up: boolean | undefined): { flags?: { up?: true }; change?: { u
 /** Changes the caller's link `index` in one request (RTM_NEWLINK without NLM_F_CREATE, as `ip link set` sends). */
 export function setLink(index: number, c: LinkChange): Promise<void> {
   const send = async (fd?: number) => {
-    await nl().setLink({ index, ...upFlags(c.up) }, changeAttrs(c, fd));
+    await (await nl()).setLink({ index, ...upFlags(c.up) }, changeAttrs(c, fd));
   };
   const what = `set link ${index}${c.netns ? ` into ${c.netns}` : ""}`;
   return c.netns === undefined ? request(what, send) : withNamespaceFd(c.netns, (fd) => request(what, () => send(fd)));
@@ -185,7 +204,7 @@ export function setLink(index: number, c: LinkChange): Promise<void> {
 export async function deleteLink(index: number, netns?: string): Promise<void> {
   const del = async (nsid?: number) => {
     try {
-      await nl().delLink({ index }, nsid === undefined ? {} : { targetNetnsid: nsid });
+      await (await nl()).delLink({ index }, nsid === undefined ? {} : { targetNetnsid: nsid });
     } catch (e) {
       if (errnoOf(e) !== "ENODEV") throw failed(`delete link ${index}${netns ? ` in ${netns}` : ""}`, e);
     }
@@ -215,14 +234,15 @@ export interface VethSpec {
 export function addVeth(v: VethSpec): Promise<void> {
   return withNamespaceFd(v.peerNetns, (fd) =>
     request(`add veth ${v.name}`, async () => {
-      const peer = new AttrStream();
-      peer.emit(rt.formatLink({}));
-      peer.emit(ifla.formatLinkAttrs({ ifname: v.peer, netNsFd: fd, ...(v.mtu ? { mtu: v.mtu } : {}) }));
-      const data = new AttrStream();
+      const { lib, socket } = await rtnl();
+      const peer = new lib.AttrStream();
+      peer.emit(lib.rt.formatLink({}));
+      peer.emit(lib.ifla.formatLinkAttrs({ ifname: v.peer, netNsFd: fd, ...(v.mtu ? { mtu: v.mtu } : {}) }));
+      const data = new lib.AttrStream();
       data.push(VETH_INFO_PEER, peer.bufs);
-      const info = new AttrStream();
-      info.emit(ifla.formatInfo({ kind: "veth", data: Buffer.concat(data.bufs) }));
-      await nl().newLink(
+      const info = new lib.AttrStream();
+      info.emit(lib.ifla.formatInfo({ kind: "veth", data: Buffer.concat(data.bufs) }));
+      await socket.newLink(
         { ...upFlags(true) },
         { ifname: v.name, linkinfo: Buffer.concat(info.bufs), ...(v.mtu ? { mtu: v.mtu } : {}), ...(v.master !== undefined ? { master: v.master } : {}) },
         { flags: NLM_F_CREATE_EXCL },

@@ -1,7 +1,8 @@
-import { forbidden, type NetledgerError } from "../domain/errors.js";
+import { forbidden, type NetledgerError, notFound } from "../domain/errors.js";
 import { Firewall } from "./bridge/firewall.js";
 import { bridgeModule } from "./bridge/index.js";
 import { hostModule } from "./host/index.js";
+import { missingPrograms } from "./kernel/programs.js";
 import { SandboxFiles } from "./netns/files.js";
 import { sandboxGarbage } from "./netns/gc.js";
 import { netnsSandboxDriver } from "./netns/index.js";
@@ -16,6 +17,8 @@ export interface BuiltinOptions {
   runDir: string;
   /** Whether netledger runs as root: the kernel drivers are installed only then. */
   root: boolean;
+  /** Where the kernel drivers' programs (nft, ip) are looked for; PATH by default. */
+  path?: string;
 }
 
 /** Where a sandbox's files are, for a runtime to bind-mount into its container. */
@@ -52,11 +55,15 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
   // The layer's garbage is collected even when an embedder brings its own sandbox driver.
   const sandboxGc = sandboxGarbage({ netnsDir: `${o.runDir}/netns`, files, kernel: o.root });
   registry.addCollector(sandboxGc);
+  // The bridge driver without nft would make networks with no firewall: it is not installed then.
+  const bridgeMissing = o.root ? missingPrograms("bridge", o.path ?? process.env["PATH"]) : [];
   if (o.root) {
-    const firewall = new Firewall(o.databaseId);
-    await bridgeModule(firewall).init(registry.callback("builtin"), {});
     registry.registerSandboxDriver(netnsSandboxDriver(sandboxGc));
-    registry.addProjection(firewall);
+    if (bridgeMissing.length === 0) {
+      const firewall = new Firewall(o.databaseId);
+      await bridgeModule(firewall).init(registry.callback("builtin"), {});
+      registry.addProjection(firewall);
+    }
   }
   return {
     sandboxFiles: files,
@@ -65,8 +72,11 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
       return d?.exists ? d.exists(key) : isNamespace(key);
     },
     unavailable(name) {
-      if (o.root || !kernelDrivers.has(name)) return undefined;
-      return forbidden(`the ${name} driver programs the kernel and needs root; run netledger as root, or use -d null`);
+      if (!kernelDrivers.has(name)) return undefined;
+      if (!o.root) return forbidden(`the ${name} driver programs the kernel and needs root; run netledger as root, or use -d null`);
+      if (name === "bridge" && bridgeMissing.length > 0)
+        return notFound(`the bridge driver needs ${bridgeMissing.join(" and ")}, not found in PATH; install it, or use -d null`);
+      return undefined;
     },
   };
 }

@@ -1,7 +1,6 @@
-import { readdirSync } from "node:fs";
 import type { Garbage, GarbageCollector, GcContext } from "../contract.js";
 import { attempt } from "../gcAttempt.js";
-import { ipBatch, linkAlias, step } from "../netns/iproute.js";
+import { deleteLink, listLinks } from "../kernel/rtnetlink.js";
 import { ownerWanted, parseOwnerAlias } from "../netns/ownership.js";
 import type { Firewall } from "./firewall.js";
 import { listTable } from "./nftables.js";
@@ -15,12 +14,15 @@ import { chains, firewallPlan, ruleOwner } from "./ruleset.js";
 export function bridgeGarbage(firewall: Firewall): GarbageCollector {
   return {
     async find(ctx) {
-      return [...hostLinks(ctx), ...(await nftGarbage(ctx))];
+      return [...(await hostLinks(ctx)), ...(await nftGarbage(ctx))];
     },
     async remove(ctx, found) {
       const errors: string[] = [];
-      for (const g of found)
-        if (g.kind === "link" && g.where === undefined) await attempt(errors, g.name, () => ipBatch([step.delete(g.name)]));
+      const links = found.some((g) => g.kind === "link" && g.where === undefined) ? await listLinks() : [];
+      for (const g of found) {
+        const link = g.kind === "link" && g.where === undefined ? links.find((l) => l.name === g.name) : undefined;
+        if (link) await attempt(errors, g.name, () => deleteLink(link.index));
+      }
       // The table is replaced by the state's ruleset in one step, which drops every stale rule (or the table).
       if (found.some((g) => g.kind === "nftables-rule" || g.kind === "nftables-table"))
         await attempt(errors, "nftables", () => firewall.rebuild(ctx.state));
@@ -29,10 +31,11 @@ export function bridgeGarbage(firewall: Firewall): GarbageCollector {
   };
 }
 
-function hostLinks(ctx: GcContext): Garbage[] {
+/** Listed through rtnetlink in the caller's namespace (sysfs would show its mounter's). */
+async function hostLinks(ctx: GcContext): Promise<Garbage[]> {
   const out: Garbage[] = [];
-  for (const name of readdirSync("/sys/class/net")) {
-    const o = parseOwnerAlias(linkAlias(name));
+  for (const { name, alias } of await listLinks()) {
+    const o = parseOwnerAlias(alias);
     if (!o || o.databaseId !== ctx.databaseId || ownerWanted(ctx.state, o)) continue;
     out.push({ kind: "link", name, reason: `${o.kind} ${o.id.slice(0, 12)} is not in the state${o.kind === "endpoint" ? " or not joined" : ""}` });
   }

@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { isIP } from "../../domain/addresses.js";
 import { conflict, forbidden, invalid, notFound } from "../../domain/errors.js";
@@ -14,7 +13,8 @@ import type {
   LeaveRequest,
   NetworkDriver,
 } from "../contract.js";
-import { ipBatch, linkAlias, linkExists, listLinks, step } from "../netns/iproute.js";
+import { addVeth, deleteLink, getLink, type KernelLink, listLinks, setLink } from "../kernel/rtnetlink.js";
+import { checkIfname, ipBatch, step } from "../netns/iproute.js";
 import { isNamespace } from "../netns/namespaces.js";
 import { type Owner, ownerAlias, parseOwnerAlias } from "../netns/ownership.js";
 import { haltPoint } from "../testHooks.js";
@@ -25,13 +25,15 @@ import { enableRouteLocalnet } from "./nftables.js";
 import { poolsOf } from "./pools.js";
 
 /**
- * libnetwork's bridge driver on iproute2. One Linux bridge per network holding the gateway addresses;
+ * libnetwork's bridge driver. One Linux bridge per network holding the gateway addresses;
  * per joined endpoint a veth pair whose host end (`nlv…`) is a port of the bridge and whose other end
  * is made directly in the sandbox's namespace, as eth0, eth1… in join order, with the endpoint's
  * address, MAC and MTU and a default route through the gateway (none on an internal network).
  * CreateEndpoint only settles the MAC, so an endpoint has kernel objects exactly while it is joined,
  * and Leave removes them. Every call can be repeated: a create finds what exists, a delete finds
- * nothing and succeeds. NAT, isolation and published ports are the nftables projection (firewall.ts);
+ * nothing and succeeds. Links are looked up, made, moved and deleted through rtnetlink from this
+ * process, in the caller's namespace (kernel/rtnetlink.ts); a Join's addresses and routes inside the
+ * sandbox are one `ip -batch` process, and a network's bridge one more (made once per network). NAT, isolation and published ports are the nftables projection (firewall.ts);
  * given it, the driver also collects its garbage (gc.ts): its host links and its table's stale rules.
  */
 export function bridgeDriver(firewall?: Firewall): NetworkDriver {
@@ -55,7 +57,8 @@ export function bridgeDriver(firewall?: Firewall): NetworkDriver {
       const pools = poolsOf(req);
       const owner = ownerAlias({ databaseId: call.databaseId, kind: "network", id: req.networkId });
       const lines: string[] = [];
-      if (linkExists(name)) assertOwned(name, { databaseId: call.databaseId, kind: "network", id: req.networkId });
+      const existing = await getLink(checkIfname(name));
+      if (existing) assertOwned(existing, { databaseId: call.databaseId, kind: "network", id: req.networkId });
       else lines.push(step.addBridge(name));
       lines.push(step.alias(name, owner));
       if (mtu) lines.push(step.mtu(name, mtu));
@@ -66,8 +69,8 @@ export function bridgeDriver(firewall?: Firewall): NetworkDriver {
     },
 
     async deleteNetwork(req: { networkId: string }, call: EffectCall) {
-      const name = findOwnedLink({ databaseId: call.databaseId, kind: "network", id: req.networkId });
-      if (name) await ipBatch([step.delete(name)], signalOf(call));
+      const link = await findOwnedLink({ databaseId: call.databaseId, kind: "network", id: req.networkId });
+      if (link) await deleteLink(link.index);
     },
 
     async createEndpoint(req: CreateEndpointRequest): Promise<CreateEndpointResult> {
@@ -105,49 +108,47 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
   if (!isNamespace(key)) throw notFound(`the namespace of sandbox ${req.sandboxId.slice(0, 12)} (${key}) does not exist`);
   const opts = req.network?.options ?? {};
   const internal = req.network?.internal ?? false;
-  const bridge = bridgeName(req.networkId, opts);
-  if (!linkExists(bridge)) throw notFound(`bridge ${bridge} of network ${req.networkId.slice(0, 12)} does not exist`);
+  const bridgeLink = await getLink(checkIfname(bridgeName(req.networkId, opts)));
+  if (!bridgeLink) throw notFound(`bridge ${bridgeName(req.networkId, opts)} of network ${req.networkId.slice(0, 12)} does not exist`);
   const mtu = checkedMtu(opts);
   const host = hostVethName(req.endpointId);
   const alias = ownerAlias({ databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
-  const signal = signalOf(call);
-
-  const inside = await listLinks({ netns: key, ...signal });
-  let name = inside.find((l) => l.alias === alias)?.name;
-  const hostLines: string[] = [];
-  if (name === undefined) {
-    // A host end without its sandbox end is what an interrupted attempt left: start again. One that
-    // is not this endpoint's (another database's, same 12 hex) is refused, never deleted.
-    if (linkExists(host)) {
-      assertOwned(host, { databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
-      hostLines.push(step.delete(host));
-    }
-    name = nextEthName(inside.map((l) => l.name));
-    hostLines.push(step.addVeth(host, name, key, mtu));
-  }
-  hostLines.push(step.alias(host, alias), step.master(host, bridge), step.up(host));
-  await ipBatch(hostLines, signal);
-  await haltPoint("bridge.join");
-
   const iface = req.interface ?? { address: null, addressIPv6: null, mac: null };
   const addresses = [iface.address, iface.addressIPv6].filter((a): a is string => !!a);
   // A default route per family the endpoint has an address in (a gateway it cannot reach is refused
   // by the kernel), and none at all on an internal network: it has no way out.
   const gateway = !internal && iface.address ? req.gateway : null;
   const gatewayIPv6 = !internal && iface.addressIPv6 ? req.gatewayIPv6 : null;
-  await ipBatch(
-    [
-      ...[
-        step.alias(name, alias),
-        ...(iface.mac ? [step.mac(name, iface.mac)] : []),
-        ...addresses.map((a) => step.address(name!, a)),
-        step.up(name),
-      ],
-      ...(gateway ? [step.defaultRoute(name, gateway)] : []),
-      ...(gatewayIPv6 ? [step.defaultRoute(name, gatewayIPv6)] : []),
-    ],
-    { netns: key, ...signal },
-  );
+  const insideLines = (name: string) => [
+    step.alias(name, alias),
+    ...(iface.mac ? [step.mac(name, iface.mac)] : []),
+    ...addresses.map((a) => step.address(name, a)),
+    step.up(name),
+    ...(gateway ? [step.defaultRoute(name, gateway)] : []),
+    ...(gatewayIPv6 ? [step.defaultRoute(name, gatewayIPv6)] : []),
+  ];
+  insideLines("eth0"); // a bad value is refused before anything changes
+
+  const inside = await listLinks(key);
+  let name = inside.find((l) => l.alias === alias)?.name;
+  let hostLink = await getLink(host);
+  if (name === undefined) {
+    // A host end without its sandbox end is what an interrupted attempt left: start again. One that
+    // is not this endpoint's (another database's, same 12 hex) is refused, never deleted.
+    if (hostLink) {
+      assertOwned(hostLink, { databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
+      await deleteLink(hostLink.index);
+    }
+    name = nextEthName(inside.map((l) => l.name));
+    // The sandbox end is made in the namespace under its final name: nothing is moved.
+    await addVeth({ name: host, master: bridgeLink.index, peer: name, peerNetns: key, ...(mtu ? { mtu } : {}) });
+    hostLink = await getLink(host);
+  }
+  if (!hostLink) throw notFound(`the host end ${host} of endpoint ${req.endpointId.slice(0, 12)}'s veth pair is missing`);
+  // The alias cannot be given in the request that makes the link; set again on a retry, with the rest.
+  await setLink(hostLink.index, { alias, master: bridgeLink.index, up: true });
+  await haltPoint("bridge.join");
+  await ipBatch(insideLines(name), { netns: key, ...signalOf(call) });
   const ports = (req.options["ports"] as PortBinding[] | undefined) ?? [];
   // The driver placed the interface itself: the names are reported, not handed to the controller to move.
   return {
@@ -167,10 +168,10 @@ function nextEthName(taken: readonly string[]): string {
 
 /** Removes an endpoint's veth pair (its sandbox end goes with it); nothing there is success. */
 async function removeVeth(endpointId: string, call: EffectCall): Promise<void> {
-  const host = hostVethName(endpointId);
-  if (!linkExists(host)) return;
-  assertOwned(host, { databaseId: call.databaseId, kind: "endpoint", id: endpointId });
-  await ipBatch([step.delete(host)], signalOf(call));
+  const link = await getLink(hostVethName(endpointId));
+  if (!link) return;
+  assertOwned(link, { databaseId: call.databaseId, kind: "endpoint", id: endpointId });
+  await deleteLink(link.index);
 }
 
 /**
@@ -178,8 +179,8 @@ async function removeVeth(endpointId: string, call: EffectCall): Promise<void> {
  * entity but without an alias is taken as ours: iproute2 cannot set the alias in the same request
  * that makes the link, so that is what an attempt interrupted between the two leaves.
  */
-function assertOwned(name: string, want: Owner): void {
-  const alias = linkAlias(name);
+function assertOwned(link: KernelLink, want: Owner): void {
+  const { name, alias } = link;
   const o = parseOwnerAlias(alias);
   if (o && o.databaseId === want.databaseId && o.kind === want.kind && o.id === want.id) return;
   if (alias === undefined && name === derivedName(want)) return;
@@ -191,13 +192,11 @@ function assertOwned(name: string, want: Owner): void {
 const derivedName = (o: Owner): string => (o.kind === "network" ? bridgeName(o.id, undefined) : hostVethName(o.id));
 
 /** The host link whose alias names this owner: the bridge of a network whatever its name. */
-function findOwnedLink(o: Owner): string | undefined {
+async function findOwnedLink(o: Owner): Promise<KernelLink | undefined> {
   const want = ownerAlias(o);
-  const guess = derivedName(o);
-  const guessAlias = linkAlias(guess);
-  if (guessAlias === want || (guessAlias === undefined && existsSync(`/sys/class/net/${guess}`))) return guess;
-  for (const name of readdirSync("/sys/class/net")) if (linkAlias(name) === want) return name;
-  return undefined;
+  const guess = await getLink(derivedName(o));
+  if (guess && (guess.alias === want || guess.alias === undefined)) return guess;
+  return (await listLinks()).find((l) => l.alias === want);
 }
 
 function checkedMtu(opts: Record<string, string>): number | undefined {

@@ -1,26 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
-import { invalid } from "../../domain/errors.js";
+import { invalid, notFound } from "../../domain/errors.js";
+import { getLink, type KernelLink, listLinks as kernelLinks, setLink } from "../kernel/rtnetlink.js";
 import { run } from "./exec.js";
 
 /**
- * The link primitives of the sandbox layer (libnetwork's osl), through iproute2: list links, and build
- * and run `ip -batch` scripts that move a link into a namespace, rename it, and set its MAC, MTU,
- * addresses and routes. The bridge driver places its veth ends with them; the remote driver places the
- * interface a plugin names at Join with `placeInterface`. Each script is one process, however many
- * steps it has (a spawn costs far more than the kernel work: research/limits.md row 6a), and every step
- * is one that can be repeated (`addr replace`, `route replace`).
+ * The link primitives of the sandbox layer (libnetwork's osl): links looked up, listed and moved through
+ * rtnetlink from this process, in the caller's namespace (kernel/rtnetlink.ts); and `ip -batch` scripts
+ * for what only a process inside a sandbox's namespace can do — set a link up there, address it, route
+ * through it. The bridge driver places its veth ends with them; the remote driver places the interface a
+ * plugin names at Join with `placeInterface`. Each script is one process, however many steps it has (a
+ * spawn costs far more than the kernel work: research/limits.md row 6a), and every step is one that can
+ * be repeated (`addr replace`, `route replace`).
  */
 
-export interface LinkInfo {
-  name: string;
-  alias: string | undefined;
-  /** "veth", "bridge"… (from `ip -d`), undefined for plain devices. */
-  kind: string | undefined;
-  master: string | undefined;
-  mac: string | undefined;
-  mtu: number;
-  up: boolean;
-}
+/** A link as listed: its name, owner alias, kind ("veth", "bridge"…), master, MAC, MTU, state. */
+export type LinkInfo = KernelLink;
 
 export interface Route {
   destination: string;
@@ -60,19 +53,14 @@ function token(what: string, v: string): string {
 
 const isV6 = (addr: string): boolean => addr.includes(":");
 
-/** Whether a link of this name exists in this process's namespace (sysfs, no process spawned). */
-export function linkExists(name: string): boolean {
-  return existsSync(`/sys/class/net/${checkIfname(name)}`);
+/** Whether a link of this name exists in the caller's namespace (rtnetlink; never sysfs, which shows its mounter's). */
+export async function linkExists(name: string): Promise<boolean> {
+  return (await getLink(checkIfname(name))) !== undefined;
 }
 
-/** A host link's alias, from sysfs; undefined when the link does not exist or has none. */
-export function linkAlias(name: string): string | undefined {
-  try {
-    const a = readFileSync(`/sys/class/net/${checkIfname(name)}/ifalias`, "utf8").trim();
-    return a === "" ? undefined : a;
-  } catch {
-    return undefined;
-  }
+/** A link's alias in the caller's namespace; undefined when the link does not exist or has none. */
+export async function linkAlias(name: string): Promise<string | undefined> {
+  return (await getLink(checkIfname(name)))?.alias;
 }
 
 /** Runs the lines as one `ip -batch` process, in the host's namespace or the one at `netns`. */
@@ -81,29 +69,9 @@ export async function ipBatch(lines: readonly string[], opts: { netns?: string; 
   await run("ip", ["-batch", "-"], { input: lines.join("\n") + "\n", ...opts });
 }
 
-interface IpLinkJson {
-  ifname: string;
-  ifalias?: string;
-  master?: string;
-  address?: string;
-  mtu: number;
-  flags?: string[];
-  linkinfo?: { info_kind?: string };
-}
-
-/** Every link in the host's namespace or in the one at `netns` (one `ip -j -d link show`). */
-export async function listLinks(opts: { netns?: string; signal?: AbortSignal } = {}): Promise<LinkInfo[]> {
-  const { stdout } = await run("ip", ["-j", "-d", "link", "show"], opts);
-  const links = JSON.parse(stdout || "[]") as IpLinkJson[];
-  return links.map((l) => ({
-    name: l.ifname,
-    alias: l.ifalias || undefined,
-    kind: l.linkinfo?.info_kind,
-    master: l.master,
-    mac: l.address,
-    mtu: l.mtu,
-    up: l.flags?.includes("UP") ?? false,
-  }));
+/** Every link in the caller's namespace or in the one at `netns` (rtnetlink; no process). */
+export async function listLinks(opts: { netns?: string } = {}): Promise<LinkInfo[]> {
+  return kernelLinks(opts.netns);
 }
 
 // ---------------------------------------------------------------- batch lines: one step each
@@ -132,13 +100,13 @@ export const step = {
   delete: (name: string) => `link del dev ${checkIfname(name)}`,
 };
 
-/** The steps that configure a link already in the namespace under its final name, in the order they must run. */
-function configureSteps(cfg: InterfaceConfig): string[] {
+/**
+ * The steps that configure a link already in the namespace under its final name, in the order they
+ * must run: what only a process inside the namespace can do (its alias, MAC and MTU travel with it).
+ */
+function insideSteps(cfg: InterfaceConfig): string[] {
   const n = cfg.name;
   const lines: string[] = [];
-  if (cfg.alias) lines.push(step.alias(n, cfg.alias));
-  if (cfg.mac) lines.push(step.mac(n, cfg.mac));
-  if (cfg.mtu) lines.push(step.mtu(n, cfg.mtu));
   for (const a of cfg.addresses) lines.push(step.address(n, a));
   lines.push(step.up(n));
   for (const r of cfg.routes ?? []) lines.push(step.route(n, r));
@@ -148,14 +116,21 @@ function configureSteps(cfg: InterfaceConfig): string[] {
 }
 
 /**
- * libnetwork's osl AddInterface: moves the host link `srcName` into the namespace at `nsPath`, renames
- * it to `cfg.name` and configures it. Two processes: one in the host's namespace, one in the sandbox's.
+ * libnetwork's osl AddInterface: the host link `srcName` given its alias, MAC and MTU and moved into the
+ * namespace at `nsPath` under `cfg.name`, in one rtnetlink request from this process; then set up,
+ * addressed and routed by one `ip -batch` process inside the namespace.
  */
 export async function placeInterface(srcName: string, nsPath: string, cfg: InterfaceConfig, signal?: AbortSignal): Promise<void> {
-  const opts = signal ? { signal } : {};
-  // Both scripts are built first: a bad value is refused before anything changes.
-  const move = [step.moveToNamespace(srcName, nsPath)];
-  const inside = [...(srcName !== cfg.name ? [step.rename(srcName, cfg.name)] : []), ...configureSteps(cfg)];
-  await ipBatch(move, opts);
-  await ipBatch(inside, { netns: nsPath, ...opts });
+  // The script is built first: a bad value is refused before anything changes.
+  const inside = insideSteps(cfg);
+  const link = await getLink(checkIfname(srcName));
+  if (!link) throw notFound(`link ${srcName} does not exist in this namespace`);
+  await setLink(link.index, {
+    ...(cfg.alias ? { alias: cfg.alias } : {}),
+    ...(cfg.mac ? { mac: cfg.mac } : {}),
+    ...(cfg.mtu ? { mtu: cfg.mtu } : {}),
+    netns: nsPath,
+    name: checkIfname(cfg.name),
+  });
+  await ipBatch(inside, { netns: nsPath, ...(signal ? { signal } : {}) });
 }

@@ -15,8 +15,8 @@ import { isNamespace } from "../netns/namespaces.js";
  * differs from the links netledger owns (ownership.ts): this link is the plugin's, and `gc` leaves it.
  */
 export interface InterfacePlacement {
-  /** Whether the host link the plugin named exists. */
-  exists(srcName: string): boolean;
+  /** Whether the link the plugin named exists in the caller's namespace. */
+  exists(srcName: string): boolean | Promise<boolean>;
   /** Places the link; returns its name in the sandbox. */
   place(srcName: string, dstPrefix: string, nsPath: string, cfg: Omit<InterfaceConfig, "name" | "alias">, owner: PlacementOwner, signal?: AbortSignal): Promise<string>;
   /** Moves the endpoint's link in the sandbox back to the host under its own name; nothing to do when it is not there. */
@@ -37,8 +37,7 @@ export const kernelPlacement: InterfacePlacement = {
 
   async place(srcName, dstPrefix, nsPath, cfg, owner, signal) {
     if (!isNamespace(nsPath)) throw new NetledgerError("DriverError", `sandbox namespace ${nsPath} does not exist`);
-    const opts = signal ? { netns: nsPath, signal } : { netns: nsPath };
-    const taken = new Set((await listLinks(opts)).map((l) => l.name));
+    const taken = new Set((await listLinks({ netns: nsPath })).map((l) => l.name));
     let i = 0;
     while (taken.has(`${dstPrefix}${i}`)) i++;
     const name = checkIfname(`${dstPrefix}${i}`);
@@ -51,13 +50,13 @@ export const kernelPlacement: InterfacePlacement = {
     const opts = signal ? { netns: nsPath, signal } : { netns: nsPath };
     const prefix = placementAlias(owner, "");
     const host = `/proc/${process.pid}/ns/net`;
-    for (const link of await listLinks(opts)) {
+    // Listed through rtnetlink from here; moved out by one `ip` process inside the namespace, because
+    // the kernel takes a link out of a namespace only from a socket opened there.
+    for (const link of await listLinks({ netns: nsPath })) {
       if (!link.alias?.startsWith(prefix)) continue;
       const srcName = checkIfname(link.alias.slice(prefix.length));
-      const lines = [`link set dev ${checkIfname(link.name)} down`];
-      if (link.name !== srcName) lines.push(step.rename(link.name, srcName));
-      lines.push(step.moveToNamespace(srcName, host));
-      await ipBatch(lines, opts);
+      // One request: moved to the caller's namespace and renamed there (a move takes the link down).
+      await ipBatch([`${step.moveToNamespace(link.name, host)} name ${srcName}`], opts);
     }
   },
 };

@@ -215,7 +215,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
 
   private async placeNamed(req: JoinRequest, srcName: string, dstPrefix: string, result: JoinResult, call: EffectCall): Promise<string> {
     const m = `${networkSubsystem}.Join`;
-    if (!this.placement.exists(srcName)) {
+    if (!(await this.placement.exists(srcName))) {
       await this.leaveQuietly(req, call);
       throw this.client.fail("DriverError", m, `the plugin named interface "${srcName}", which does not exist; sent Leave`);
     }

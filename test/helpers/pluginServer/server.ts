@@ -106,7 +106,8 @@ function apply(h: Holdings, method: string, b: Json, cfg: PluginConfig | undefin
       h.joins.add(ep);
       if (!cfg?.createInterfaces) return { ...(cfg?.joinExtras ?? {}) };
       const name = ifName(cfg, ep);
-      if (!existsSync(`/sys/class/net/${name}`)) execFileSync("ip", ["link", "add", name, "type", "veth", "peer", "name", `${name}p`]);
+      // Looked up with ip in this process's namespace: sysfs would show its mounter's (inside `unshare -n`).
+      if (!linkInNamespace(name)) execFileSync("ip", ["link", "add", name, "type", "veth", "peer", "name", `${name}p`]);
       return { InterfaceName: { SrcName: name, DstPrefix: "eth" }, ...(cfg.joinExtras ?? {}) };
     }
     case "NetworkDriver.Leave": {
@@ -160,6 +161,15 @@ function apply(h: Holdings, method: string, b: Json, cfg: PluginConfig | undefin
       return {};
     default:
       return {};
+  }
+}
+
+function linkInNamespace(name: string): boolean {
+  try {
+    execFileSync("ip", ["link", "show", "dev", name], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
   }
 }
 

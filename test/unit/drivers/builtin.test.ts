@@ -1,3 +1,4 @@
+import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { installBuiltins } from "../../../src/drivers/builtin.js";
@@ -34,6 +35,18 @@ describe("the built-in parts", () => {
     expect(registry.collectors()).toContain(registry.get("bridge")?.driver.gc);
     expect(registry.collectors()).toContain(registry.sandboxDriver()?.gc);
     expect(b.unavailable("bridge")).toBeUndefined();
+  });
+
+  it("as root without nft on the PATH: no bridge driver and no nftables table, and bridge refused naming nft", async () => {
+    const bin = tempDir();
+    symlinkSync("/bin/true", join(bin, "ip"));
+    const registry = new DriverRegistry();
+    const b = await installBuiltins(registry, { databaseId, runDir: tempDir(), root: true, path: bin });
+    expect(registry.list().map((d) => d.name)).toEqual(["host", "null"]);
+    expect(registry.sandboxDriver()).toBeDefined();
+    expect(registry.projections().map((p) => p.name)).toEqual(["sandbox files"]);
+    expect(b.unavailable("bridge")).toMatchObject({ code: "NotFound", message: expect.stringMatching(/needs nft \(nftables\), not found in PATH/) });
+    expect(b.unavailable("null")).toBeUndefined();
   });
 
   it("asks an embedder's sandbox driver whether a namespace exists when it can say", async () => {

@@ -1,0 +1,252 @@
+import { closeSync, openSync } from "node:fs";
+import type { ifla, RtNetlinkSocket } from "netlink";
+import { NetledgerError } from "../../domain/errors.js";
+
+/**
+ * Link work through rtnetlink from this process (the `netlink` package's native socket), as
+ * libnetwork does with vishvananda/netlink: no process per step. The socket lives in the network
+ * namespace of this process — the caller's — never the one sysfs was mounted in, so what it sees is
+ * what `ip` run by the caller would see. Inside a sandbox's namespace it can list and delete links
+ * (IFLA_TARGET_NETNSID) and move links in (IFLA_NET_NS_FD), but not address them: the kernel takes
+ * addresses and routes only from a socket opened in that namespace, which needs setns(2), so that part
+ * stays one `ip -batch` process per command (iproute.ts).
+ */
+
+/** A link as the kernel describes it. */
+export interface KernelLink {
+  index: number;
+  name: string;
+  alias: string | undefined;
+  /** "veth", "bridge"… (IFLA_INFO_KIND), undefined for plain devices. */
+  kind: string | undefined;
+  master: string | undefined;
+  mac: string | undefined;
+  mtu: number;
+  up: boolean;
+}
+
+/** What can be set on a link in one request (libnetwork's netlink.LinkSetX calls, batched). */
+export interface LinkChange {
+  alias?: string;
+  mtu?: number;
+  /** MAC address, "aa:bb:cc:dd:ee:ff". */
+  mac?: string;
+  /** Index of the bridge to enslave the link to. */
+  master?: number;
+  up?: boolean;
+  /** Move the link into the namespace at this path (renamed to `name` there when given). */
+  netns?: string;
+  name?: string;
+}
+
+type NetlinkModule = typeof import("netlink");
+
+interface Rtnl {
+  lib: NetlinkModule;
+  socket: RtNetlinkSocket;
+}
+
+let opened: Promise<Rtnl> | undefined;
+
+/**
+ * The process's rtnetlink socket, opened at first use; it does not keep the process alive. The
+ * package is loaded then too (its generated codecs take 0.1–0.3 s to load), so a command that does not
+ * touch the kernel never pays for it.
+ */
+function rtnl(): Promise<Rtnl> {
+  opened ??= import("netlink").then((lib) => ({ lib, socket: lib.createRtNetlink() }));
+  return opened;
+}
+
+async function nl(): Promise<RtNetlinkSocket> {
+  return (await rtnl()).socket;
+}
+
+/** The errno name of a refused request ("ENODEV"), from the package's "Request rejected: CODE". */
+export function errnoOf(e: unknown): string | undefined {
+  return /Request rejected: (\w+)/.exec((e as Error)?.message ?? "")?.[1];
+}
+
+/** A refused request as a driver error a person can act on. */
+function failed(what: string, e: unknown): NetledgerError {
+  const code = errnoOf(e);
+  const hint = code === "EPERM" || code === "EACCES" ? " (this needs root: CAP_NET_ADMIN)" : "";
+  return new NetledgerError("DriverError", `${what}: ${code ?? (e as Error).message}${hint}`);
+}
+
+async function request<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw failed(what, e);
+  }
+}
+
+const macText = (b: Buffer | undefined): string | undefined => (b && b.length === 6 ? [...b].map((x) => x.toString(16).padStart(2, "0")).join(":") : undefined);
+
+function macBytes(mac: string): Buffer {
+  const parts = mac.split(/[:-]/);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new NetledgerError("InvalidParameter", `"${mac}" is not a MAC address`);
+  return Buffer.from(parts.map((p) => parseInt(p, 16)));
+}
+
+function toLinks(lib: NetlinkModule, msgs: readonly { data: { index?: number; flags?: { up?: true } }; attrs: ifla.LinkAttrs }[]): KernelLink[] {
+  const names = new Map(msgs.map((m) => [m.data.index ?? 0, m.attrs.ifname ?? ""]));
+  return msgs.map((m) => ({
+    index: m.data.index ?? 0,
+    name: m.attrs.ifname ?? "",
+    alias: m.attrs.ifalias || undefined,
+    kind: m.attrs.linkinfo ? lib.ifla.parseInfo(m.attrs.linkinfo).kind : undefined,
+    master: m.attrs.master !== undefined ? names.get(m.attrs.master) : undefined,
+    mac: macText(m.attrs.address),
+    mtu: m.attrs.mtu ?? 0,
+    up: m.data.flags?.up === true,
+  }));
+}
+
+/** Runs `fn` with a read-only descriptor of the namespace at `path` (closed after). */
+function withNamespaceFd<T>(path: string, fn: (fd: number) => Promise<T>): Promise<T> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    return Promise.reject(new NetledgerError("NotFound", `namespace ${path} cannot be opened: ${(e as Error).message}`));
+  }
+  return fn(fd).finally(() => closeSync(fd));
+}
+
+// RTM_NEWNSID / RTM_GETNSID with NETNSA_NSID and NETNSA_FD (linux/net_namespace.h).
+const RTM_NEWNSID = 88;
+const RTM_GETNSID = 90;
+const NETNSA_NSID = 1;
+const NETNSA_FD = 3;
+
+function nsidMessage(lib: NetlinkModule, fd: number, nsid?: number): Uint8Array[] {
+  const m = new lib.AttrStream();
+  m.emit(Buffer.alloc(4)); // struct rtgenmsg, padded
+  if (nsid !== undefined) {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(nsid);
+    m.push(NETNSA_NSID, b);
+  }
+  const f = Buffer.alloc(4);
+  f.writeUInt32LE(fd);
+  m.push(NETNSA_FD, f);
+  return m.bufs;
+}
+
+/**
+ * The id this namespace knows the one at `fd` by, assigned if it has none (as `ip netns set` does):
+ * what IFLA_TARGET_NETNSID names. Assigning twice is refused with EEXIST, which is the answer too.
+ */
+async function nsidOf(fd: number): Promise<number> {
+  const { lib, socket } = await rtnl();
+  await socket.socket.request(RTM_NEWNSID, nsidMessage(lib, fd, -1)).catch((e: unknown) => {
+    if (errnoOf(e) !== "EEXIST") throw e;
+  });
+  const [msgs] = await socket.socket.request(RTM_GETNSID, nsidMessage(lib, fd));
+  const data = msgs[0]?.data;
+  // rtgenmsg (4) + NETNSA_NSID header (4) + s32
+  if (!data || data.length < 12) throw new Error("no namespace id in the kernel's answer");
+  return data.readInt32LE(8);
+}
+
+/** Links of the caller's namespace, or of the namespace bound at `netns`. */
+export function listLinks(netns?: string): Promise<KernelLink[]> {
+  const what = `list links${netns ? ` in ${netns}` : ""}`;
+  const list = async (fd?: number) => {
+    const { lib, socket } = await rtnl();
+    return toLinks(lib, await socket.getLinks({}, fd === undefined ? {} : { targetNetnsid: await nsidOf(fd) }));
+  };
+  if (netns === undefined) return request(what, () => list());
+  return withNamespaceFd(netns, (fd) => request(what, () => list(fd)));
+}
+
+/** The caller's link of this name, or undefined. */
+export async function getLink(name: string): Promise<KernelLink | undefined> {
+  try {
+    const { lib, socket } = await rtnl();
+    const msgs = await socket.getLink({}, { ifname: name });
+    const master = msgs[0]?.attrs.master;
+    // The master is named by index; its name is one more request.
+    const masters = master !== undefined ? await socket.getLink({ index: master }).catch(() => []) : [];
+    return toLinks(lib, [...msgs, ...masters])[0];
+  } catch (e) {
+    if (errnoOf(e) === "ENODEV") return undefined;
+    throw failed(`look up link ${name}`, e);
+  }
+}
+
+function changeAttrs(c: LinkChange, fd?: number): ifla.LinkAttrs {
+  return {
+    ...(c.alias !== undefined ? { ifalias: c.alias } : {}),
+    ...(c.mtu ? { mtu: c.mtu } : {}),
+    ...(c.mac ? { address: macBytes(c.mac) } : {}),
+    ...(c.master !== undefined ? { master: c.master } : {}),
+    ...(fd !== undefined ? { netNsFd: fd } : {}),
+    ...(c.name !== undefined ? { ifname: c.name } : {}),
+  };
+}
+
+const upFlags = (up: boolean | undefined): { flags?: { up?: true }; change?: { up?: true } } =>
+  up === undefined ? {} : { flags: up ? { up: true } : {}, change: { up: true } };
+
+/** Changes the caller's link `index` in one request (RTM_NEWLINK without NLM_F_CREATE, as `ip link set` sends). */
+export function setLink(index: number, c: LinkChange): Promise<void> {
+  const send = async (fd?: number) => {
+    await (await nl()).setLink({ index, ...upFlags(c.up) }, changeAttrs(c, fd));
+  };
+  const what = `set link ${index}${c.netns ? ` into ${c.netns}` : ""}`;
+  return c.netns === undefined ? request(what, send) : withNamespaceFd(c.netns, (fd) => request(what, () => send(fd)));
+}
+
+/** Deletes a link of the caller's namespace, or of the namespace at `netns`; one that is not there is success. */
+export async function deleteLink(index: number, netns?: string): Promise<void> {
+  const del = async (nsid?: number) => {
+    try {
+      await (await nl()).delLink({ index }, nsid === undefined ? {} : { targetNetnsid: nsid });
+    } catch (e) {
+      if (errnoOf(e) !== "ENODEV") throw failed(`delete link ${index}${netns ? ` in ${netns}` : ""}`, e);
+    }
+  };
+  if (netns === undefined) return del();
+  return withNamespaceFd(netns, async (fd) => del(await request(`namespace id of ${netns}`, () => nsidOf(fd))));
+}
+
+const NLM_F_CREATE_EXCL = 0x400 | 0x200;
+const VETH_INFO_PEER = 1;
+
+export interface VethSpec {
+  /** The end that stays in the caller's namespace: up, a port of `master`. */
+  name: string;
+  master?: number;
+  /** The other end, made directly in the namespace at `peerNetns` under its final name. */
+  peer: string;
+  peerNetns: string;
+  mtu?: number;
+}
+
+/**
+ * Makes a veth pair whose peer is created inside the sandbox's namespace (IFLA_NET_NS_FD in the peer's
+ * attributes) — no move, so no wait for the kernel to unregister it from one namespace first. The peer
+ * cannot be set up in the same request (the kernel opens it before the pair is linked: ENOTCONN).
+ */
+export function addVeth(v: VethSpec): Promise<void> {
+  return withNamespaceFd(v.peerNetns, (fd) =>
+    request(`add veth ${v.name}`, async () => {
+      const { lib, socket } = await rtnl();
+      const peer = new lib.AttrStream();
+      peer.emit(lib.rt.formatLink({}));
+      peer.emit(lib.ifla.formatLinkAttrs({ ifname: v.peer, netNsFd: fd, ...(v.mtu ? { mtu: v.mtu } : {}) }));
+      const data = new lib.AttrStream();
+      data.push(VETH_INFO_PEER, peer.bufs);
+      const info = new lib.AttrStream();
+      info.emit(lib.ifla.formatInfo({ kind: "veth", data: Buffer.concat(data.bufs) }));
+      await socket.newLink(
+        { ...upFlags(true) },
+        { ifname: v.name, linkinfo: Buffer.concat(info.bufs), ...(v.mtu ? { mtu: v.mtu } : {}), ...(v.master !== undefined ? { master: v.master } : {}) },
+        { flags: NLM_F_CREATE_EXCL },
+      );
+    }),
+  );
+}

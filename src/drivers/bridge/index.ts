@@ -122,7 +122,9 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
       assertOwned(host, { databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
       hostLines.push(step.delete(host));
     }
-    name = nextEthName(inside.map((l) => l.name));
+    if (req.ifname !== undefined && inside.some((l) => l.name === req.ifname))
+      throw conflict(`sandbox ${req.sandboxId.slice(0, 12)} already has an interface named ${req.ifname}`);
+    name = req.ifname ?? nextEthName(inside.map((l) => l.name));
     hostLines.push(step.addVeth(host, name, key, mtu));
   }
   hostLines.push(step.alias(host, alias), step.master(host, bridge), step.up(host));

@@ -96,6 +96,12 @@ function portMappings(v: unknown): PortMapping[] {
   });
 }
 
+/** The aliases capability: a list, or (as podman and the CNI conventions send it) a map from network name to its list. */
+function aliases(v: unknown, network: string): string[] {
+  if (isObj(v)) return strings(v[network], `runtimeConfig.aliases.${network}`);
+  return strings(v, "runtimeConfig.aliases");
+}
+
 function strings(v: unknown, what: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw bad(`${what} must be a list of strings`);
@@ -137,7 +143,7 @@ export function parseConf(stdin: string): NetConf {
       portMappings: portMappings(rc["portMappings"]),
       ips: strings(rc["ips"], "runtimeConfig.ips"),
       ...(typeof rc["mac"] === "string" ? { mac: rc["mac"] } : {}),
-      aliases: strings(rc["aliases"], "runtimeConfig.aliases"),
+      aliases: aliases(rc["aliases"], name),
     },
     ...(raw["prevResult"] !== undefined ? { prevResult: raw["prevResult"] } : {}),
     ...(valid !== undefined ? { validAttachments: valid as { containerID: string; ifname: string }[] } : {}),

@@ -19,12 +19,12 @@ import { CniError, cniCodes } from "./spec.js";
  */
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
-const sandboxIdOf = (containerId: string, g: number): string => sha(`netledger-cni:sandbox:${containerId}:${g}`);
+export const sandboxIdOf = (containerId: string, g: number): string => sha(`netledger-cni:sandbox:${containerId}:${g}`);
 const endpointIdOf = (containerId: string, ifname: string, networkId: string, g: number): string =>
   sha(`netledger-cni:endpoint:${containerId}:${ifname}:${networkId}:${g}`);
 
 /** How far a generation is looked for: far beyond any runtime's restarts of one container. */
-const maxGenerations = 10_000;
+const maxGenerations = 1 << 20;
 
 export interface Attached {
   network: NetworkView;
@@ -38,13 +38,28 @@ async function inLog(api: NetledgerApi, id: string): Promise<boolean> {
   return false;
 }
 
-/** The generation to use: the one whose entity is `alive`, else the first never used. */
-async function generation(api: NetledgerApi, idOf: (g: number) => string, alive: string | undefined): Promise<string> {
-  for (let g = 0; g < maxGenerations; g++) {
-    const id = idOf(g);
-    if (id === alive || !(await inLog(api, id))) return id;
+/**
+ * The generation to use: the one whose entity is `alive`, else the first never used. Generations are
+ * used in order, so the used ones are 0…k-1: the first unused is found by doubling then halving
+ * (O(log k) look-ups, for a container a runtime restarted many times), and an alive one is the last used.
+ */
+export async function generation(api: NetledgerApi, idOf: (g: number) => string, alive: string | undefined): Promise<string> {
+  if (alive !== undefined && alive === idOf(0)) return alive;
+  let lo = 0; // used (or about to be learnt so)
+  let hi = 1;
+  if (!(await inLog(api, idOf(0)))) return idOf(0);
+  while (await inLog(api, idOf(hi))) {
+    lo = hi;
+    hi *= 2;
+    if (hi > maxGenerations) throw new CniError(cniCodes.tryAgainLater, `no free generation for this attachment after ${maxGenerations}`);
   }
-  throw new CniError(cniCodes.tryAgainLater, `no free generation for this attachment after ${maxGenerations}`);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (await inLog(api, idOf(mid))) lo = mid;
+    else hi = mid;
+  }
+  // lo is the last used generation, hi the first unused.
+  return alive !== undefined && alive === idOf(lo) ? alive : idOf(hi);
 }
 
 function isNotFound(e: unknown): boolean {

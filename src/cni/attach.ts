@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { CallOptions, NetledgerApi } from "../api/contract.js";
+import type { CallOptions } from "../api/contract.js";
+import type { CniApi } from "./rest.js";
 import type { EndpointView, NetworkView, SandboxView } from "../domain/views.js";
 import type { CniEnv, NetConf } from "./config.js";
 import { cniActor } from "./connect.js";
@@ -33,7 +34,7 @@ export interface Attached {
 }
 
 /** Whether the log has ever had an event on this entity. */
-async function inLog(api: NetledgerApi, id: string): Promise<boolean> {
+async function inLog(api: CniApi, id: string): Promise<boolean> {
   for await (const _ of api.events({ stream: id })) return true;
   return false;
 }
@@ -43,7 +44,7 @@ async function inLog(api: NetledgerApi, id: string): Promise<boolean> {
  * used in order, so the used ones are 0…k-1: the first unused is found by doubling then halving
  * (O(log k) look-ups, for a container a runtime restarted many times), and an alive one is the last used.
  */
-export async function generation(api: NetledgerApi, idOf: (g: number) => string, alive: string | undefined): Promise<string> {
+export async function generation(api: CniApi, idOf: (g: number) => string, alive: string | undefined): Promise<string> {
   if (alive !== undefined && alive === idOf(0)) return alive;
   let lo = 0; // used (or about to be learnt so)
   let hi = 1;
@@ -66,7 +67,7 @@ function isNotFound(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "NotFound";
 }
 
-async function sandboxOf(api: NetledgerApi, containerId: string): Promise<SandboxView | undefined> {
+async function sandboxOf(api: CniApi, containerId: string): Promise<SandboxView | undefined> {
   try {
     const sb = await api.sandbox(containerId);
     return sb.containerId === containerId ? sb : undefined;
@@ -77,7 +78,7 @@ async function sandboxOf(api: NetledgerApi, containerId: string): Promise<Sandbo
 }
 
 /** The netledger network a config names; one that does not exist is an invalid config (nothing written). */
-export async function networkOf(api: NetledgerApi, ref: string): Promise<NetworkView> {
+export async function networkOf(api: CniApi, ref: string): Promise<NetworkView> {
   try {
     return await api.network(ref);
   } catch (e) {
@@ -86,7 +87,7 @@ export async function networkOf(api: NetledgerApi, ref: string): Promise<Network
   }
 }
 
-async function endpointIn(api: NetledgerApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
+async function endpointIn(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
   const eps = await api.endpoints(network.id);
   return eps.find((e) => e.sandbox === sb.id);
 }
@@ -106,7 +107,7 @@ function wantedIps(env: CniEnv, conf: NetConf): { ip?: string; ip6?: string } {
   return { ...(ip ? { ip } : {}), ...(ip6 ? { ip6 } : {}) };
 }
 
-export async function add(api: NetledgerApi, conf: NetConf, env: CniEnv): Promise<Attached> {
+export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Attached> {
   const network = await networkOf(api, conf.network);
   let sb = await sandboxOf(api, env.containerId);
   if (sb && sb.key !== env.netns)
@@ -142,7 +143,7 @@ const netledgerConflict = 101;
  * DEL: idempotent. An unknown container, or one no longer on the network, is success; otherwise its
  * endpoint leaves and is deleted, and the sandbox goes once it holds no endpoint.
  */
-export async function del(api: NetledgerApi, conf: NetConf, env: CniEnv): Promise<void> {
+export async function del(api: CniApi, conf: NetConf, env: CniEnv): Promise<void> {
   const sb = await sandboxOf(api, env.containerId);
   if (!sb) return;
   let network: NetworkView | undefined;
@@ -165,7 +166,7 @@ export async function del(api: NetledgerApi, conf: NetConf, env: CniEnv): Promis
 }
 
 /** What CHECK compares with the kernel: the attachment as the log has it, or a failure naming what is missing. */
-export async function attached(api: NetledgerApi, conf: NetConf, env: CniEnv): Promise<Attached> {
+export async function attached(api: CniApi, conf: NetConf, env: CniEnv): Promise<Attached> {
   const network = await networkOf(api, conf.network);
   const sb = await sandboxOf(api, env.containerId);
   if (!sb) throw new CniError(cniCodes.unknownContainer, `netledger has no sandbox for container ${env.containerId}`);
@@ -186,7 +187,7 @@ export function madeByCni(ep: EndpointView, containerId: string, networkId: stri
  * GC (CNI 1.1.0): every attachment this plugin made on the network that the runtime no longer lists
  * in cni.dev/valid-attachments is removed, as its DEL would.
  */
-export async function gc(api: NetledgerApi, conf: NetConf, env: CniEnv): Promise<string[]> {
+export async function gc(api: CniApi, conf: NetConf, env: CniEnv): Promise<string[]> {
   const network = await networkOf(api, conf.network);
   const valid = new Set((conf.validAttachments ?? []).map((a) => `${a.containerID}/${a.ifname}`));
   const removed: string[] = [];

@@ -1,4 +1,4 @@
-import type { NetledgerApi } from "../api/contract.js";
+import type { CniApi } from "./rest.js";
 import { add, attached, del, gc, networkOf } from "./attach.js";
 import { checkKernel, checkPrevResult } from "./check.js";
 import type { CniEnv, NetConf } from "./config.js";
@@ -15,7 +15,7 @@ function busy(e: unknown): boolean {
  * Once, when an entity is busy with what a dead process left: recover (take it over and wait for its
  * outcome), then the same call again. A runtime retries too, but this settles most cases at once.
  */
-async function settling<T>(api: NetledgerApi, fn: () => Promise<T>): Promise<T> {
+async function settling<T>(api: CniApi, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {

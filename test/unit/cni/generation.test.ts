@@ -1,17 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { NetledgerApi } from "../../../src/api/contract.js";
+import type { CniApi } from "../../../src/cni/rest.js";
 import { generation, sandboxIdOf } from "../../../src/cni/attach.js";
 import { parseArgs, parseConf } from "../../../src/cni/config.js";
 import { CniError } from "../../../src/cni/spec.js";
 
 /** An API whose log holds events on exactly these streams. */
-function logWith(streams: Set<string>): NetledgerApi {
+function logWith(streams: Set<string>): CniApi {
   return {
     events: async function* (q?: { stream?: string }) {
       if (q?.stream !== undefined && streams.has(q.stream)) yield { seq: 1 };
     },
-  } as unknown as NetledgerApi;
+  } as unknown as CniApi;
 }
 
 describe("the generation of a CNI attachment", () => {

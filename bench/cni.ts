@@ -23,11 +23,16 @@ function call(program: string[], env: Record<string, string>, stdin: string): vo
   if (r.status !== 0) throw new Error(`${program.join(" ")} ${env["CNI_COMMAND"]} failed: ${r.stdout}${r.stderr}`);
 }
 
+let containers = 0;
+
+/** n ADD+DEL cycles, each for a new container id as a runtime gives (podman: one per container). */
 function cycleMs(program: string[], conf: string, netns: string, n: number, runDir: string): number {
   const t0 = performance.now();
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < n; i++) {
+    const id = `nlc-bench-${containers++}`;
     for (const command of ["ADD", "DEL"])
-      call(program, { CNI_COMMAND: command, CNI_CONTAINERID: "nlc-bench", CNI_NETNS: netns, CNI_IFNAME: "eth0", CNI_PATH: refDir, NETLEDGER_RUN_DIR: runDir }, conf);
+      call(program, { CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: netns, CNI_IFNAME: "eth0", CNI_PATH: refDir, NETLEDGER_RUN_DIR: runDir }, conf);
+  }
   return (performance.now() - t0) / n;
 }
 

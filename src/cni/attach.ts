@@ -4,7 +4,7 @@ import type { CniApi } from "./rest.js";
 import type { EndpointView, NetworkView, SandboxView } from "../domain/views.js";
 import type { CniEnv, NetConf } from "./config.js";
 import { cniActor } from "./connect.js";
-import { CniError, cniCodes } from "./spec.js";
+import { CniError, cniCodes, netledgerCodes } from "./spec.js";
 
 /**
  * How a CNI attachment maps onto netledger: ADD is a sandbox for CNI_CONTAINERID bound to the
@@ -112,7 +112,7 @@ export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Atta
   let sb = await sandboxOf(api, env.containerId);
   if (sb && sb.key !== env.netns)
     throw new CniError(
-      netledgerConflict,
+      netledgerCodes["Conflict"]!,
       `container ${env.containerId} already has a sandbox bound to ${sb.key ?? "the host's namespace"}, not ${env.netns}`,
       "the runtime must DEL the earlier attachment first",
     );
@@ -126,7 +126,7 @@ export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Atta
   const existing = await endpointIn(api, network, sb);
   const epId = await generation(api, (g) => endpointIdOf(env.containerId, env.ifname, network.id, g), existing?.id);
   if (existing && existing.id !== epId)
-    throw new CniError(netledgerConflict, `container ${env.containerId} is already on network ${network.name} (endpoint ${existing.id.slice(0, 12)}, not made by this CNI attachment)`);
+    throw new CniError(netledgerCodes["Conflict"]!, `container ${env.containerId} is already on network ${network.name} (endpoint ${existing.id.slice(0, 12)}, not made by this CNI attachment)`);
   const mac = env.args["MAC"] || conf.runtime.mac;
   const ports = conf.runtime.portMappings.map((p) => ({ proto: p.protocol, port: p.containerPort, hostIp: p.hostIP, hostPort: p.hostPort }));
   const endpoint = await api.connect(
@@ -136,8 +136,6 @@ export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Atta
   );
   return { network, sandbox: sb, endpoint };
 }
-
-const netledgerConflict = 101;
 
 /**
  * DEL: idempotent. An unknown container, or one no longer on the network, is success; otherwise its

@@ -25,6 +25,8 @@ export interface CallOptions {
   requestId?: string;
   /** Who is acting, for the audit trail. */
   actor?: string;
+  /** The caller's own labels, kept in the events' metadata (the `Netledger-Labels` header: JSON, URI-encoded). */
+  labels?: Record<string, string>;
 }
 
 export interface DriverView {

@@ -61,7 +61,12 @@ export const networkViewSchema = z.object({
 /** An endpoint as recorded (endpoint.created), where it is joined, and its lifecycle. */
 export const endpointViewSchema = eventSchemas["endpoint.created"]
   .pick({ id: true, name: true, network: true, ipv4: true, ipv6: true, mac: true, gateway: true, gateway6: true, ports: true, aliases: true })
-  .extend({ sandbox: z.string().nullable(), state: z.enum(endpointStates), createdAt: z.string() });
+  .extend({
+    sandbox: z.string().nullable(),
+    interface: z.object({ name: z.string(), host: z.string().nullable() }).optional(),
+    state: z.enum(endpointStates),
+    createdAt: z.string(),
+  });
 
 export const sandboxViewSchema = z.object({
   id: z.string(),

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { OpenOptions } from "../controller/controller.js";
 import { version } from "../api/version.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
+import { registerCni } from "./commands/cni.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
@@ -45,6 +46,7 @@ export function buildProgram(cli: CliContext): Command {
   registerGc(program, cli);
   registerServe(program, cli);
   registerCompletion(program, cli);
+  registerCni(program, cli);
   program.addHelpText(
     "after",
     `

@@ -18,6 +18,7 @@ interface Pending {
   root: string;
   actor: string;
   requestId: string | undefined;
+  labels: Record<string, string> | undefined;
   resolve: (r: Commit) => void;
   reject: (e: unknown) => void;
 }
@@ -77,7 +78,7 @@ export class CommandBus implements CommandSink {
 
   submit(cmd: Command, opts: SubmitOptions = {}): Promise<Commit> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ cmd, root: opts.requestId ?? randomHex(16), actor: opts.actor ?? this.actor, requestId: opts.requestId, resolve, reject });
+      this.queue.push({ cmd, root: opts.requestId ?? randomHex(16), actor: opts.actor ?? this.actor, requestId: opts.requestId, labels: opts.labels, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -169,6 +170,7 @@ export class CommandBus implements CommandSink {
         const meta: EventMeta = { actor: p.actor, time };
         if (p.requestId !== undefined) meta.requestId = p.requestId;
         if (causation !== undefined) meta.causation = causation;
+        if (p.labels !== undefined && Object.keys(p.labels).length > 0) meta.labels = p.labels;
         const stored = this.store.log.seal(head, d.events, meta);
         state = evolve(state, stored);
         if (stored.length > 0) head = { seq: stored.at(-1)!.seq, hash: stored.at(-1)!.hash };

@@ -47,6 +47,8 @@ export interface CommandOptions {
   requestId?: string | undefined;
   /** Who is acting, for the audit trail. */
   actor?: string | undefined;
+  /** The caller's own labels, kept in the events' metadata (a CNI runtime's CNI_ARGS). */
+  labels?: Record<string, string> | undefined;
 }
 
 export interface CommandResult {

@@ -156,6 +156,7 @@ export class HttpApi implements NetledgerApi {
     }
     const actor = call.actor ?? this.o.actor;
     if (actor !== undefined) h["netledger-actor"] = encodeURIComponent(actor);
+    if (call.labels !== undefined) h["netledger-labels"] = encodeURIComponent(JSON.stringify(call.labels));
     if (this.o.db !== undefined) h["netledger-db"] = encodeURIComponent(this.o.db);
     return h;
   }

@@ -104,6 +104,13 @@ function operation(r: Route): JsonSchema {
           description: "who is acting, for the audit trail (percent-encoded)",
           schema: { type: "string" },
         },
+        {
+          name: "Netledger-Labels",
+          in: "header",
+          required: false,
+          description: "the caller's labels for the events' metadata: a JSON object of strings (percent-encoded)",
+          schema: { type: "string" },
+        },
       ]
     : [];
   const ok = r.stream

@@ -70,6 +70,20 @@ function decoded(v: string | undefined, name: string): string | undefined {
   }
 }
 
+/** The Netledger-Labels header: a JSON object of strings, or a clear refusal. */
+function labelsOf(v: string | undefined): Record<string, string> | undefined {
+  if (v === undefined || v === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((x) => typeof x !== "string"))
+    throw invalid("header Netledger-Labels must be a JSON object whose values are strings");
+  return parsed as Record<string, string>;
+}
+
 /**
  * `netledger serve`: one long-lived owner of the log that others send their commands to, over HTTP on
  * a UNIX socket and optionally HTTPS with client certificates. Commands from all clients share the
@@ -211,7 +225,8 @@ export class Daemon {
       const cn = (req.socket as TLSSocket).getPeerCertificate()?.subject?.CN;
       if (typeof cn === "string" && cn !== "") actor = cn;
     }
-    return { ...(requestId !== undefined && requestId !== "" ? { requestId } : {}), ...(actor ? { actor } : {}) };
+    const labels = labelsOf(decoded(headerValue(req, "netledger-labels"), "Netledger-Labels"));
+    return { ...(requestId !== undefined && requestId !== "" ? { requestId } : {}), ...(actor ? { actor } : {}), ...(labels ? { labels } : {}) };
   }
 
   /** JSON lines, with back-pressure; the headers go at once so that a follower knows it is connected. */

@@ -46,6 +46,8 @@ export const commandSchemas = {
     mac: z.string().optional(),
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
+    /** The interface's name in the sandbox (a CNI runtime's CNI_IFNAME); absent, the driver picks eth0, eth1… */
+    ifname: z.string().optional(),
   }),
   "endpoint.delete": z.object({
     type: z.literal("endpoint.delete"),
@@ -62,8 +64,10 @@ export const commandSchemas = {
     sandbox: ref,
     ip: z.string().optional(),
     ip6: z.string().optional(),
+    mac: z.string().optional(),
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
+    ifname: z.string().optional(),
   }),
   "network.disconnect": z.object({
     type: z.literal("network.disconnect"),

@@ -70,6 +70,8 @@ export const eventSchemas = {
     pending: z.boolean(),
     /** Set by `network connect`: join this sandbox once the endpoint exists. */
     connect: z.string().optional(),
+    /** The interface's name in the sandbox, when the caller chose it (CNI_IFNAME). */
+    ifname: z.string().optional(),
   }),
   "endpoint.joined": z.object({ id: z.string(), sandbox: z.string(), pending: z.boolean() }),
   "endpoint.left": z.object({
@@ -139,6 +141,8 @@ export const metaSchema = z.object({
   requestId: z.string().optional(),
   /** The seq of the event that caused this one (an effect outcome's intent, say). */
   causation: z.number().int().optional(),
+  /** The caller's own labels, for the audit trail (a CNI runtime's CNI_ARGS: K8S_POD_NAME…). */
+  labels: z.record(z.string(), z.string()).optional(),
 });
 export type EventMeta = z.infer<typeof metaSchema>;
 

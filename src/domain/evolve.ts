@@ -225,6 +225,7 @@ const recipes: Recipes = {
       gateway6: d.gateway6,
       ports: d.ports,
       aliases: d.aliases,
+      ...(d.ifname !== undefined ? { ifname: d.ifname } : {}),
       lifecycle,
       createdAt: e.meta.time,
       then: d.connect !== undefined && d.pending ? { join: d.connect } : null,

@@ -48,6 +48,8 @@ export interface EndpointRecord {
   gateway6: string | null;
   ports: PortBinding[];
   aliases: string[];
+  /** The interface's name in the sandbox, when the caller chose it; set only then. */
+  ifname?: string;
   lifecycle: EndpointLifecycle;
   createdAt: string;
   /** What the endpoint does once the effect in flight succeeds: join a sandbox, or be deleted. */

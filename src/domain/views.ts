@@ -43,6 +43,8 @@ export interface EndpointView {
   gateway6: string | null;
   ports: EndpointRecord["ports"];
   aliases: string[];
+  /** Where the joined endpoint's interface is, as its driver's Join answered: its name in the sandbox and its host end. */
+  interface?: { name: string; host: string | null };
   state: EndpointLifecycle;
   createdAt: string;
 }
@@ -122,9 +124,18 @@ export function endpointView(e: EndpointRecord): EndpointView {
     gateway6: e.gateway6,
     ports: e.ports,
     aliases: e.aliases,
+    ...interfaceOf(e),
     state: e.lifecycle,
     createdAt: e.createdAt,
   };
+}
+
+/** The interface names a built-in driver's Join reported (`dstName`, `hostInterface`), when it did. */
+function interfaceOf(e: EndpointRecord): Pick<EndpointView, "interface"> {
+  const name = e.joinInfo?.["dstName"];
+  if (typeof name !== "string") return {};
+  const host = e.joinInfo?.["hostInterface"];
+  return { interface: { name, host: typeof host === "string" ? host : null } };
 }
 
 export function sandboxView(s: SandboxRecord): SandboxView {

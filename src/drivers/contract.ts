@@ -78,6 +78,8 @@ export interface JoinRequest {
   gateway?: string | null;
   gatewayIPv6?: string | null;
   network?: { options: Record<string, string>; internal: boolean; ipv6: boolean };
+  /** The interface's name in the sandbox, when the caller chose it (CNI_IFNAME); else the driver's eth0, eth1… */
+  ifname?: string;
 }
 
 export interface StaticRoute {

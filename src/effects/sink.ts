@@ -13,6 +13,8 @@ export interface EntityRef {
 export interface SubmitOptions {
   requestId?: string | undefined;
   actor?: string | undefined;
+  /** The caller's labels, recorded in its events' metadata. */
+  labels?: Record<string, string> | undefined;
 }
 
 /** What the commit of one command hands back. */

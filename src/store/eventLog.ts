@@ -26,6 +26,8 @@ export interface EventRow {
   request_id: string | null;
   causation: number | null;
   hash: string;
+  /** The caller's labels as canonical JSON (migration 0003); absent on a row read before it. */
+  labels?: string | null;
 }
 
 /** The canonical data text computed when sealing, kept so that inserting does not encode it twice. */
@@ -36,15 +38,18 @@ export interface Head {
   hash: string;
 }
 
-function metaOf(r: Pick<EventRow, "actor" | "time" | "request_id" | "causation">): EventMeta {
+type MetaColumns = Pick<EventRow, "actor" | "time" | "request_id" | "causation" | "labels">;
+
+function metaOf(r: MetaColumns): EventMeta {
   const meta: EventMeta = { actor: r.actor, time: r.time };
   if (r.request_id !== null) meta.requestId = r.request_id;
   if (r.causation !== null) meta.causation = r.causation;
+  if (r.labels !== undefined && r.labels !== null) meta.labels = JSON.parse(r.labels) as Record<string, string>;
   return meta;
 }
 
 /** The canonical meta text the chain hashes, rebuilt from the meta columns. */
-export function metaText(r: Pick<EventRow, "actor" | "time" | "request_id" | "causation">): string {
+export function metaText(r: MetaColumns): string {
   return canonicalJson(metaOf(r));
 }
 
@@ -160,15 +165,13 @@ function filterSql(f: EventFilter): { where: string; args: (string | number)[] }
  * across processes.
  */
 export class EventLog {
-  private readonly insertStmt: Database.Statement;
+  /** Prepared at the first write: a read-only open of a database from before migration 0003 has no labels column. */
+  private insertStmt: Database.Statement | undefined;
   private readonly headStmt: Database.Statement;
   private readonly fromStmt: Database.Statement;
   private readonly hashAtStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.insertStmt = db.prepare(
-      "INSERT INTO events (seq, stream, type, version, data, actor, time, request_id, causation, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-    );
     this.headStmt = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
     this.fromStmt = db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq");
     this.hashAtStmt = db.prepare("SELECT hash FROM events WHERE seq = ?");
@@ -203,7 +206,11 @@ export class EventLog {
     for (const e of events) {
       const m = e.meta;
       const data = (e as StoredEvent & { [dataText]?: string })[dataText] ?? canonicalJson(e.data);
-      this.insertStmt.run(e.seq, e.stream, e.type, e.version, data, m.actor, m.time, m.requestId ?? null, m.causation ?? null, e.hash);
+      const labels = m.labels !== undefined ? canonicalJson(m.labels) : null;
+      this.insertStmt ??= this.db.prepare(
+        "INSERT INTO events (seq, stream, type, version, data, actor, time, request_id, causation, hash, labels) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+      );
+      this.insertStmt.run(e.seq, e.stream, e.type, e.version, data, m.actor, m.time, m.requestId ?? null, m.causation ?? null, e.hash, labels);
     }
   }
 

@@ -62,6 +62,7 @@ export function joinArgs(n: NetworkRecord, ep: EndpointRecord, sb: SandboxRecord
     sandboxKey: sb.key,
     options: { ports: ep.ports },
     interface: { address: ep.ipv4, addressIPv6: ep.ipv6, mac: ep.mac },
+    ...(ep.ifname !== undefined ? { ifname: ep.ifname } : {}),
     gateway: ep.gateway,
     gatewayIPv6: ep.gateway6,
     network: { options: n.options, internal: n.internal, ipv6: n.ipv6 },
@@ -83,12 +84,18 @@ interface NewEndpoint {
   mac?: string | undefined;
   ports: EndpointRecord["ports"];
   aliases: string[];
+  ifname?: string | undefined;
 }
+
+/** An interface name the kernel takes (IFNAMSIZ less its NUL), as CNI_IFNAME must be. */
+const ifnamePattern = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /** libnetwork's Network.CreateEndpoint; the name is unique in its network, checked in the transaction. */
 function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideContext, connect?: string): NewEvent[] {
   validateName("endpoint", req.name);
   for (const a of req.aliases) validateName("alias", a);
+  if (req.ifname !== undefined && !ifnamePattern.test(req.ifname))
+    throw invalid(`interface name "${req.ifname}" is not usable: 1 to 15 letters, digits, "_", "." or "-"`);
   for (const p of req.ports)
     if (p.hostIp !== "" && !isIP(p.hostIp)) throw invalid(`published port ${p.hostPort}:${p.port}: host IP "${p.hostIp}" is not an IP address`);
   if (C.has(s.endpointNames, `${n.id}/${req.name}`))
@@ -122,6 +129,7 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
         aliases: req.aliases,
         pending: fx,
         ...(connect !== undefined ? { connect } : {}),
+        ...(req.ifname !== undefined ? { ifname: req.ifname } : {}),
       },
     },
   ];
@@ -257,7 +265,7 @@ export function connect(s: State, cmd: CommandOf<"network.connect">, ctx: Decide
   if (sb.lifecycle !== "ready") throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be connected`);
   if (sb.endpoints.some((id) => C.get(s.endpoints, id)?.network === n.id))
     throw forbidden(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is already connected to network ${n.name}`);
-  const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, ports: cmd.ports, aliases: cmd.aliases };
+  const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, mac: cmd.mac, ports: cmd.ports, aliases: cmd.aliases, ifname: cmd.ifname };
   const events = planCreate(s, n, req, ctx, sb.id);
   if (!lifecycleEffects(ctx, n)) {
     events.push({ type: "endpoint.joined", stream: cmd.id, data: { id: cmd.id, sandbox: sb.id, pending: false } });

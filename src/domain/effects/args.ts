@@ -53,6 +53,8 @@ export const joinArgs = z.looseObject({
   gateway: z.string().nullable().optional(),
   gatewayIPv6: z.string().nullable().optional(),
   network: z.object({ options: strMap, internal: z.boolean(), ipv6: z.boolean() }).optional(),
+  /** The interface's name in the sandbox, when the caller chose it. */
+  ifname: z.string().optional(),
   /** The join of a `network connect`: its failure removes the endpoint again. */
   connect: z.boolean().optional(),
 });

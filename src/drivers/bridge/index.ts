@@ -139,7 +139,9 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
       assertOwned(hostLink, { databaseId: call.databaseId, kind: "endpoint", id: req.endpointId });
       await deleteLink(hostLink.index);
     }
-    name = nextEthName(inside.map((l) => l.name));
+    if (req.ifname !== undefined && inside.some((l) => l.name === req.ifname))
+      throw conflict(`sandbox ${req.sandboxId.slice(0, 12)} already has an interface named ${req.ifname}`);
+    name = req.ifname ?? nextEthName(inside.map((l) => l.name));
     // The sandbox end is made in the namespace under its final name: nothing is moved.
     await addVeth({ name: host, master: bridgeLink.index, peer: name, peerNetns: key, ...(mtu ? { mtu } : {}) });
     hostLink = await getLink(host);

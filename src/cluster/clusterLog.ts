@@ -24,6 +24,7 @@ interface Pending {
 
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
 const maxBatch = 40;
+const pollMs = 1000;
 
 /**
  * One node's view of the cluster log: the folded state at the head it has read, a watch that folds
@@ -46,6 +47,7 @@ export class ClusterLog {
   private queue: Pending[] = [];
   private flushing = false;
   private watcher: Watcher | null = null;
+  private poller: NodeJS.Timeout | undefined;
   private catching: Promise<void> | null = null;
   private listeners: ((events: ClusterEvent[], s: ClusterState) => void)[] = [];
   /** Conflicts met by this node's appends (for the benchmark and `cluster status`). */
@@ -80,9 +82,14 @@ export class ClusterLog {
     // and verified, so a missed or repeated notification can neither skip nor repeat an event.
     this.watcher.on("put", () => void this.catchUp().catch(() => undefined));
     this.watcher.on("connected", () => void this.catchUp().catch(() => undefined));
+    // A watch stream that broke in an outage reconnects only after the client's back-off (up to 30 s):
+    // a read of the head every second bounds how long a node trails once the quorum is back.
+    this.poller = setInterval(() => void this.catchUp().catch(() => undefined), pollMs);
+    this.poller.unref();
   }
 
   async close(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
     await this.watcher?.cancel().catch(() => undefined);
     this.watcher = null;
   }
@@ -192,6 +199,18 @@ export class ClusterLog {
       }
       const settleRefused = () => refused.forEach((r) => r.p.reject(r.e));
       if (all.length === 0) {
+        // Nothing to write, so no transaction proved the head current: a refusal must not rest on a
+        // head this node's watch has not caught up with yet. Read the head; decide again if it moved.
+        if (refused.length > 0) {
+          const seen = this.head.seq;
+          try {
+            await this.catchUp();
+          } catch (e) {
+            for (const p of live) p.reject(asNetledgerError(e, "ClusterUnavailable"));
+            return;
+          }
+          if (this.head.seq !== seen) continue;
+        }
         settleRefused();
         for (const x of planned) x.p.resolve([]);
         return;

@@ -44,6 +44,8 @@ export interface CommandOptions {
   requestId?: string | undefined;
   /** Who is acting, for the audit trail. */
   actor?: string | undefined;
+  /** The command mirrors what the cluster log decided (set by the cluster node, src/cluster): run it locally. */
+  mirror?: boolean | undefined;
 }
 
 export interface CommandResult {

@@ -16,7 +16,7 @@ import { Membership, type MembershipOptions } from "./membership.js";
  * A controller made a node of a cluster. Commands on global-scope networks are decided against the
  * cluster log first (the network's subnet, an endpoint's address and node), then mirrored into this
  * node's local log as ordinary commands with what the cluster decided pinned (the subnet, the address),
- * so this node's driver and plugin calls are effects in its own log, recovered as any other.
+ * so this node's driver and plugin calls are effects in its own log, recovered like every other.
  *
  * A reconciler keeps the local log in step with the folded cluster state, after every fold and at
  * start: a global network this node lacks is created here (its plugin gets CreateNetwork); a local copy

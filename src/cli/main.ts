@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { OpenOptions } from "../controller/controller.js";
 import { version } from "../api/version.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
+import { registerCluster } from "./commands/cluster.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
@@ -10,10 +11,12 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
+import { registerNode } from "./commands/node.js";
 import { registerPlugins } from "./commands/plugins.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerServe } from "./commands/serve.js";
+import { addClusterGlobals } from "./clusterOptions.js";
 import { CliContext } from "./context.js";
 import { errorText, type Io, processIo } from "./output.js";
 import { collect } from "./parse.js";
@@ -33,6 +36,7 @@ export function buildProgram(cli: CliContext): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
+  addClusterGlobals(program);
   registerNetwork(program, cli);
   registerEndpoint(program, cli);
   registerSandbox(program, cli);
@@ -44,6 +48,8 @@ export function buildProgram(cli: CliContext): Command {
   registerPlugins(program, cli);
   registerGc(program, cli);
   registerServe(program, cli);
+  registerCluster(program, cli);
+  registerNode(program, cli);
   registerCompletion(program, cli);
   program.addHelpText(
     "after",

@@ -46,6 +46,7 @@ export class Controller implements HandleHost {
   private readonly catalog: DriverCatalog;
   /** Set when this controller is a node of a cluster: global-scope commands go through it. */
   private globalScope: GlobalScope | undefined;
+  private cluster: { close(): Promise<void> } | undefined;
 
   private constructor(
     readonly store: Store,
@@ -103,6 +104,10 @@ export class Controller implements HandleHost {
       if (!store.readonly) {
         if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
         if (opts.recover !== false) await c.effects.recovery.atOpen();
+        if (opts.attachCluster) c.cluster = await opts.attachCluster(c).catch(async (e: unknown) => {
+          await c.close();
+          throw e;
+        });
       }
       return c;
     } catch (e) {
@@ -361,6 +366,7 @@ export class Controller implements HandleHost {
   /** Finishes what is in flight (queued commands, running calls, their outcomes), then closes. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.cluster?.close();
     await this.effects.drain();
     this.closed = true;
     this.effects.stop(new NetledgerError("IllegalState", "the controller was closed"));

@@ -37,6 +37,11 @@ export interface OpenOptions {
   pluginTimeoutMs?: number;
   /** Further options of the remote module, or false for no plugin discovery. */
   plugins?: Omit<RemoteOptions, "dirs" | "timeoutMs"> | false;
+  /**
+   * Makes a writer a node of a cluster once its log is open and recovered (src/cluster/attach.ts
+   * builds it from --cluster); what it returns is closed before the log is.
+   */
+  attachCluster?: (c: import("./controller.js").Controller) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface CommandOptions {

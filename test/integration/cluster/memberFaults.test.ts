@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { failure, until } from "../../helpers/wait.js";
+import { ClusterNode } from "../../../src/cluster/node.js";
+import { Controller } from "../../../src/controller/controller.js";
+import { fakePlugin } from "../../helpers/pluginServer/inProcess.js";
+import { tempDb, tempDir } from "../../helpers/tmp.js";
 import { hexId, threeLogs } from "./logs.js";
 
 const why = haveEtcd ? "" : " (skipped: /usr/bin/etcd is not installed)";
@@ -57,6 +61,36 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       expect(before).toBeGreaterThan(0);
     } finally {
       await close();
+    }
+  });
+
+  it("fails a global command with ClusterUnavailable without quorum while a local one succeeds on the same node", async () => {
+    await cluster.waitHealthy();
+    const pluginDir = tempDir("nlx-plugins-");
+    await fakePlugin(pluginDir, "gq", undefined, { scope: "global" });
+    const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
+    const prefix = `/nlx-q-${Date.now()}/`;
+    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: "q", advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
+    try {
+      const net = (await controller.run({ type: "network.create", driver: "gq", name: "gq-net" })).entity!.id;
+      await cluster.kill(1);
+      await cluster.kill(2);
+      const err = await failure(controller.run({ type: "endpoint.create", network: net, name: "needs-quorum" }));
+      expect(err.code).toBe("ClusterUnavailable");
+      expect(controller.view().endpoints).toEqual([]); // nothing half-written
+      const local = await controller.run({ type: "network.create", driver: "null", name: "local-goes-on" });
+      expect(local.entity!.id).toBeTruthy();
+      await cluster.start(1);
+      await cluster.start(2);
+      await cluster.waitHealthy();
+      await until(
+        () => controller.run({ type: "endpoint.create", network: net, name: "after" }).then(() => true, () => false),
+        200,
+      );
+      expect(controller.view().endpoints.map((e) => e.name)).toContain("after");
+    } finally {
+      await node.close({ revoke: true });
+      await controller.close();
     }
   });
 });

@@ -135,13 +135,11 @@ export class Membership {
   }
 
   view(s: ClusterState = this.log.current): NodeView[] {
-    const count = new Map<string, number>();
-    for (const ep of Object.values(s.endpoints)) count.set(ep.node, (count.get(ep.node) ?? 0) + 1);
     return Object.values(s.nodes)
       .sort((a, b) => (a.name < b.name ? -1 : 1))
       .map((n) => {
         const seen = this.lastSeen.get(n.name);
-        return { name: n.name, address: n.address, state: n.state, lastSeen: seen ? new Date(seen).toISOString() : null, endpoints: count.get(n.name) ?? 0 };
+        return { name: n.name, address: n.address, state: n.state, lastSeen: seen ? new Date(seen).toISOString() : null, endpoints: s.nodeEndpoints[n.name]?.size ?? 0 };
       });
   }
 

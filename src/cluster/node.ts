@@ -1,7 +1,7 @@
 import * as C from "../domain/collection.js";
 import type { Command } from "../domain/commands.js";
 import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
-import type { ClusterState, GlobalNetwork } from "../domain/cluster/state.js";
+import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
 import { asNetledgerError, forbidden } from "../domain/errors.js";
 import { findNetwork } from "../domain/resolve.js";
 import type { State } from "../domain/state.js";
@@ -31,6 +31,7 @@ export class ClusterNode implements GlobalScope {
   /** Ids a command of this process is working on: the reconciler leaves them alone. */
   private readonly busy = new Set<string>();
   private reconciling: Promise<void> | null = null;
+  private dirty: Dirty = { all: true, networks: new Set(), endpoints: new Set() };
   private again = false;
   private closed = false;
   /** The last reconcile's failure, for `cluster status` (a plugin that refused, the cluster away). */
@@ -66,6 +67,11 @@ export class ClusterNode implements GlobalScope {
   }
 
   private folded(events: ClusterEvent[], s: ClusterState): void {
+    for (const e of events) {
+      if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
+      else if (e.type === "global.endpoint.created" || e.type === "global.endpoint.deleted") this.dirty.endpoints.add(e.data.id);
+      else if (e.type === "global.node.lost" && e.data.name === this.name) this.dirty.all = true;
+    }
     // Lost while running (its lease expired in a partition): it is back, so it says so.
     if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
       void this.membership.join().catch(() => undefined);
@@ -98,7 +104,7 @@ export class ClusterNode implements GlobalScope {
         if (!n) return undefined;
         return this.withBusy(cmd.id, async () => {
           const [e] = await this.submit({ type: "global.endpoint.create", id: cmd.id, name: cmd.type === "endpoint.create" ? cmd.name : cmd.id.slice(0, 12), network: n.id, node: this.name, ...(cmd.ip ? { address: cmd.ip } : {}) });
-          const address = e && e.type === "global.endpoint.created" ? e.data.address : this.log.current.endpoints[cmd.id]?.address;
+          const address = e && e.type === "global.endpoint.created" ? e.data.address : globalEndpoint(this.log.current, cmd.id)?.address;
           try {
             return await this.controller.run({ ...cmd, network: n.id, ...(address ? { ip: address } : {}) }, { ...opts, mirror: true });
           } catch (err) {
@@ -117,7 +123,7 @@ export class ClusterNode implements GlobalScope {
         const r = await this.controller.run(cmd, { ...opts, mirror: true });
         // The local half first: an endpoint whose plugin refused DeleteEndpoint keeps its address.
         const gone = epId ?? r.entity?.id;
-        if (gone && this.log.current.endpoints[gone]) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
+        if (gone && globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
         return r;
       }
       default:
@@ -157,7 +163,8 @@ export class ClusterNode implements GlobalScope {
   // ---------------------------------------------------------------- the reconciler
 
   /** Brings the local log in step with the cluster state; runs one at a time, again if asked meanwhile. */
-  reconcile(): Promise<void> {
+  reconcile(all = false): Promise<void> {
+    if (all) this.dirty.all = true;
     if (this.reconciling) {
       this.again = true;
       return this.reconciling;
@@ -165,7 +172,9 @@ export class ClusterNode implements GlobalScope {
     this.reconciling = (async () => {
       do {
         this.again = false;
-        await this.reconcileOnce();
+        const dirty = this.dirty;
+        this.dirty = { all: false, networks: new Set(), endpoints: new Set() };
+        await this.reconcileOnce(dirty);
       } while (this.again && !this.closed);
     })().finally(() => {
       this.reconciling = null;
@@ -173,7 +182,8 @@ export class ClusterNode implements GlobalScope {
     return this.reconciling;
   }
 
-  private async reconcileOnce(): Promise<void> {
+  /** Looks at what the folded events touched (or at everything, at start and after this node was lost). */
+  private async reconcileOnce(dirty: Dirty): Promise<void> {
     if (this.closed) return;
     const g = this.log.current;
     const errors: string[] = [];
@@ -185,26 +195,37 @@ export class ClusterNode implements GlobalScope {
       }
     };
     let local = this.controller.current();
-    for (const gn of Object.values(g.networks))
-      if (!this.busy.has(gn.id) && !C.has(local.networks, gn.id)) await attempt(`create network ${gn.name}`, () => this.mirrorNetwork(gn));
-    local = this.controller.current();
-    for (const n of C.values(local.networks)) {
-      if (n.scope !== "global" || this.busy.has(n.id) || n.lifecycle === "deleted") continue;
-      for (const epId of C.keys(n.endpoints)) {
-        const ge = g.endpoints[epId];
-        if (this.busy.has(epId) || (ge && ge.node === this.name)) continue;
-        // Deleted in the cluster, or reclaimed while this node was lost: undone here, through its own events.
-        await attempt(`delete endpoint ${epId.slice(0, 12)}`, () =>
-          this.controller.run({ type: "endpoint.delete", network: n.id, endpoint: epId, force: true }, { requestId: `cluster-reclaim-${epId}`, mirror: true }),
-        );
-      }
-      if (!g.networks[n.id] && !this.busy.has(n.id))
-        await attempt(`delete network ${n.name}`, () => this.controller.run({ type: "network.delete", network: n.id, force: true }, { mirror: true }));
+    const networks = dirty.all
+      ? new Set([...Object.keys(g.networks), ...[...C.values(local.networks)].filter((n) => n.scope === "global").map((n) => n.id)])
+      : dirty.networks;
+    const gone: string[] = [];
+    for (const id of networks) {
+      if (this.busy.has(id)) continue;
+      const gn = g.networks[id];
+      const ln = C.get(local.networks, id);
+      if (gn && !ln) await attempt(`create network ${gn.name}`, () => this.mirrorNetwork(gn));
+      else if (!gn && ln && ln.scope === "global") gone.push(id);
     }
     local = this.controller.current();
-    for (const ge of Object.values(g.endpoints))
-      if (ge.node === this.name && !this.busy.has(ge.id) && !C.has(local.endpoints, ge.id))
-        await attempt(`release orphan endpoint ${ge.id.slice(0, 12)}`, () => this.submit({ type: "global.endpoint.delete", endpoint: ge.id }));
+    const endpoints = dirty.all
+      ? new Set([...endpointsOfNode(g, this.name), ...[...C.values(local.endpoints)].filter((e) => C.get(local.networks, e.network)?.scope === "global").map((e) => e.id)])
+      : dirty.endpoints;
+    for (const id of endpoints) {
+      if (this.busy.has(id)) continue;
+      const ge = globalEndpoint(g, id);
+      const le = C.get(local.endpoints, id);
+      const mine = ge !== undefined && ge.node === this.name;
+      if (le && !mine && C.get(local.networks, le.network)?.scope === "global")
+        // Deleted in the cluster, or reclaimed while this node was lost: undone here, through its own events.
+        await attempt(`delete endpoint ${id.slice(0, 12)}`, () =>
+          this.controller.run({ type: "endpoint.delete", network: le.network, endpoint: id, force: true }, { requestId: `cluster-reclaim-${id}`, mirror: true }),
+        );
+      else if (mine && !le)
+        // In the cluster for this node but never made here (a crash between the two appends): released.
+        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
+    }
+    for (const id of gone)
+      await attempt(`delete network ${id.slice(0, 12)}`, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
     this.lastError = errors.length ? errors.join("; ") : null;
   }
 
@@ -217,6 +238,13 @@ export class ClusterNode implements GlobalScope {
     await this.log.close();
     this.log.conn.close();
   }
+}
+
+/** What the folds since the last reconcile touched. */
+interface Dirty {
+  all: boolean;
+  networks: Set<string>;
+  endpoints: Set<string>;
 }
 
 /** The local copy of a global network named by `ref`, or undefined for a local network (or none). */

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { globalEndpoints } from "../../src/domain/cluster/state.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterCommand } from "../../src/domain/cluster/events.js";
 import { ClusterLog } from "../../src/cluster/clusterLog.js";
@@ -21,7 +22,7 @@ const step = fc.record({
 function commandFor(log: ClusterLog, s: { node: number; kind: string; pick: number }): ClusterCommand {
   const st = log.current;
   const nets = Object.values(st.networks);
-  const eps = Object.values(st.endpoints);
+  const eps = globalEndpoints(st);
   const nodes = ["a", "b", "c"];
   switch (s.kind) {
     case "network.create":
@@ -73,7 +74,7 @@ describe.skipIf(!haveEtcd)(`random global commands on three nodes${why}`, () => 
           // No address twice within a network; every endpoint's address inside its network's subnet.
           const st = logs[0]!.current;
           const seen = new Set<string>();
-          for (const ep of Object.values(st.endpoints)) {
+          for (const ep of globalEndpoints(st)) {
             const key = `${ep.network}|${ep.address}`;
             expect(seen.has(key), `address ${ep.address} twice`).toBe(false);
             seen.add(key);

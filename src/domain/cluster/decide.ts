@@ -4,7 +4,8 @@ import { defaultPoolId, isTaken, peekAddress } from "../ipam/pool.js";
 import { describeDefaults, firstFreeDefaultPool, globalAddressSpace } from "../ipam/defaults.js";
 import { findOverlap } from "../ipam/subnets.js";
 import type { ClusterCommand, ClusterNewEvent } from "./events.js";
-import type { ClusterState, GlobalEndpoint, GlobalNetwork } from "./state.js";
+import * as C from "../collection.js";
+import { type ClusterState, endpointsOfNode, type GlobalEndpoint, type GlobalNetwork, globalEndpoint } from "./state.js";
 
 /**
  * decide for the global part: what the cluster log should record for a command, judged against the
@@ -24,10 +25,7 @@ export function decideCluster(s: ClusterState, c: ClusterCommand): ClusterNewEve
       if (!n) throw notFound(`node ${c.name} is not a member of the cluster (see netledger node ls)`);
       if (n.state === "lost" && !c.removed) return [];
       // libnetwork left these in the store forever after a host died (libnetwork#786): here they go.
-      const reclaimed: ClusterNewEvent[] = Object.values(s.endpoints)
-        .filter((ep) => ep.node === c.name)
-        .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((ep) => ({ type: "global.endpoint.deleted", stream: ep.id, data: { id: ep.id, reclaimed: true } }));
+      const reclaimed: ClusterNewEvent[] = endpointsOfNode(s, c.name).map((id) => ({ type: "global.endpoint.deleted", stream: id, data: { id, reclaimed: true } }));
       return [...reclaimed, { type: "global.node.lost", stream: `node:${c.name}`, data: { name: c.name, by: c.by, removed: c.removed } }];
     }
     case "global.network.create": {
@@ -56,12 +54,11 @@ export function decideCluster(s: ClusterState, c: ClusterCommand): ClusterNewEve
       return [{ type: "global.network.deleted", stream: n.id, data: { id: n.id } }];
     }
     case "global.endpoint.create": {
-      if (s.endpoints[c.id]) throw conflict(`endpoint ${c.id} already exists`);
+      if (C.has(s.endpoints, c.id)) throw conflict(`endpoint ${c.id} already exists`);
       const n = findNetwork(s, c.network);
       const node = s.nodes[c.node];
       if (!node || node.state !== "alive") throw forbidden(`node ${c.node} is not an alive member of the cluster`);
-      const same = Object.values(s.endpoints).find((ep) => ep.network === n.id && ep.name === c.name);
-      if (same) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+      if (C.has(s.endpointNames, `${n.id}/${c.name}`)) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
       const pool = s.pools[n.pool]!;
       let address: string;
       if (c.address) {
@@ -95,9 +92,9 @@ export function findNetwork(s: ClusterState, ref: string): GlobalNetwork {
 }
 
 export function findEndpoint(s: ClusterState, ref: string): GlobalEndpoint {
-  const ep = s.endpoints[ref];
+  const ep = globalEndpoint(s, ref);
   if (ep) return ep;
-  const byPrefix = Object.values(s.endpoints).filter((x) => x.id.startsWith(ref));
-  if (byPrefix.length === 1) return byPrefix[0]!;
+  const byPrefix = ref.length >= 3 ? C.keysWithPrefix(s.endpoints, ref) : [];
+  if (byPrefix.length === 1) return globalEndpoint(s, byPrefix[0]!)!;
   throw notFound(`global endpoint ${ref} not found`);
 }

@@ -2,7 +2,8 @@ import { produce } from "immer";
 import { knownSubnet } from "../ipam/address.js";
 import { globalAddressSpace } from "../ipam/defaults.js";
 import { claimAddress, newPoolAllocator, type PoolRecord, releaseAddress } from "../ipam/pool.js";
-import { emptyCollection } from "../collection.js";
+import * as C from "../collection.js";
+import { type Collection, emptyCollection } from "../collection.js";
 import { markSubnet, type SubnetIndex, unmarkSubnet } from "../ipam/subnets.js";
 import type { ClusterNewEvent } from "./events.js";
 
@@ -43,13 +44,18 @@ export interface ClusterState {
   seq: number;
   nodes: Record<string, ClusterNode>;
   networks: Record<string, GlobalNetwork>;
-  endpoints: Record<string, GlobalEndpoint>;
+  /** Tries (src/domain/collection.ts), so that folding an event copies a few small nodes, not every endpoint. */
+  endpoints: Collection<GlobalEndpoint>;
+  /** `network/name` → endpoint id: names are unique in a network. */
+  endpointNames: Collection<string>;
+  /** node → its endpoints' ids: what a reclaim removes. */
+  nodeEndpoints: Record<string, Collection<1>>;
   pools: Record<string, PoolRecord>;
   subnets: SubnetIndex;
 }
 
 export function emptyClusterState(): ClusterState {
-  return { seq: 0, nodes: {}, networks: {}, endpoints: {}, pools: {}, subnets: emptyCollection() };
+  return { seq: 0, nodes: {}, networks: {}, endpoints: emptyCollection(), endpointNames: emptyCollection(), nodeEndpoints: {}, pools: {}, subnets: emptyCollection() };
 }
 
 /** Applies one event to a draft (or a private mutable value); the event was decided against it. */
@@ -101,16 +107,22 @@ export function evolveCluster(s: ClusterState, e: ClusterNewEvent, seq: number):
       const n = s.networks[d.network]!;
       claimAddress(s.pools[n.pool]!, d.address, true);
       n.endpoints++;
-      s.endpoints[d.id] = { id: d.id, name: d.name, network: d.network, node: d.node, address: d.address };
+      C.set(s.endpoints, d.id, { id: d.id, name: d.name, network: d.network, node: d.node, address: d.address });
+      C.set(s.endpointNames, `${d.network}/${d.name}`, d.id);
+      C.set((s.nodeEndpoints[d.node] ??= emptyCollection()), d.id, 1);
       return;
     }
     case "global.endpoint.deleted": {
-      const ep = s.endpoints[e.data.id];
+      const ep = C.get(s.endpoints, e.data.id);
       if (!ep) return;
       const n = s.networks[ep.network]!;
       releaseAddress(s.pools[n.pool]!, ep.address);
       n.endpoints--;
-      delete s.endpoints[ep.id];
+      C.remove(s.endpoints, ep.id);
+      C.remove(s.endpointNames, `${ep.network}/${ep.name}`);
+      const mine = s.nodeEndpoints[ep.node]!;
+      C.remove(mine, ep.id);
+      if (mine.size === 0) delete s.nodeEndpoints[ep.node];
       return;
     }
   }
@@ -123,3 +135,11 @@ export function foldCluster(s: ClusterState, events: readonly { event: ClusterNe
     for (const { event, seq } of events) evolveCluster(d, event, seq);
   });
 }
+
+export const globalEndpoint = (s: ClusterState, id: string): GlobalEndpoint | undefined => C.get(s.endpoints, id);
+export const globalEndpoints = (s: ClusterState): GlobalEndpoint[] => [...C.values(s.endpoints)];
+/** The ids of a node's endpoints, sorted (a reclaim removes them in this order). */
+export const endpointsOfNode = (s: ClusterState, node: string): string[] => {
+  const c = s.nodeEndpoints[node];
+  return c ? C.keys(c).sort() : [];
+};

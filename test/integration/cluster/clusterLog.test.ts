@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { until } from "../../helpers/wait.js";
 import { hexId, threeLogs } from "./logs.js";
@@ -49,7 +50,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       const headSeq = Math.max(...logs.map((l) => l.headSeen.seq));
       await until(() => logs.every((l) => l.headSeen.seq === headSeq));
       expect(new Set(logs.map((l) => l.stateHash())).size).toBe(1);
-      expect(Object.keys(logs[1]!.current.endpoints)).toHaveLength(150);
+      expect(globalEndpoints(logs[1]!.current)).toHaveLength(150);
       const seqs = created.flat().map((e) => e.seq).sort((a, b) => a - b);
       expect(new Set(seqs).size).toBe(seqs.length);
       console.log(`150 endpoints from three nodes: ${headSeq} events, conflicts ${logs.map((l) => l.conflicts).join("/")}`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { failure, until } from "../../helpers/wait.js";
 import { ClusterNode } from "../../../src/cluster/node.js";
@@ -55,7 +56,7 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       // No call here makes them read: their watch and their poll of the head do.
       await until(() => logs.every((l) => l.headSeen.seq === head), 50);
       expect(new Set(logs.map((l) => l.stateHash())).size).toBe(1);
-      const names = Object.values(logs[2]!.current.endpoints).map((e) => e.name).sort();
+      const names = globalEndpoints(logs[2]!.current).map((e) => e.name).sort();
       // "no-quorum" is there only if etcd applied it after all (in doubt); what matters is one answer everywhere.
       expect(names.filter((n) => n !== "no-quorum")).toEqual(["back", "one-down"]);
       expect(before).toBeGreaterThan(0);

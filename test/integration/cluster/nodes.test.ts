@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { globalEndpoint } from "../../../src/domain/cluster/state.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClusterNode } from "../../../src/cluster/node.js";
 import { Controller } from "../../../src/controller/controller.js";
@@ -97,7 +98,7 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     // c is gone without a word (its lease revoked, as a crash lets it expire).
     nodes.splice(nodes.indexOf(c!), 1);
     await c!.node.close({ revoke: true });
-    await until(() => a!.node.log.current.nodes["n3"]?.state === "lost" && b!.node.log.current.endpoints[epId] === undefined, 50);
+    await until(() => a!.node.log.current.nodes["n3"]?.state === "lost" && globalEndpoint(b!.node.log.current, epId) === undefined, 50);
     const again = await b!.controller.run({ type: "endpoint.create", network: id, name: "takes-it", ip: address });
     expect(b!.controller.endpoint(again.entity!.id)!.view().ipv4).toBe(`${address}/24`);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import { type ClusterCommand, type ClusterNewEvent, parseClusterCommand } from "../../../../src/domain/cluster/events.js";
-import { type ClusterState, emptyClusterState, foldCluster } from "../../../../src/domain/cluster/state.js";
+import { type ClusterState, emptyClusterState, foldCluster, globalEndpoints } from "../../../../src/domain/cluster/state.js";
 import { isNetledgerError } from "../../../../src/domain/errors.js";
 
 /** Given these commands decided and folded in turn, the state; decide's own level, no etcd. */
@@ -50,7 +50,7 @@ describe("deciding global commands", () => {
 
   it("hands out addresses in order after the gateway, and never one that is taken", () => {
     const s = given(join("a"), net(1), ep(1, 1, "a"), ep(2, 1, "a"));
-    expect(Object.values(s.endpoints).map((e) => e.address).sort()).toEqual(["10.0.0.2", "10.0.0.3"]);
+    expect(globalEndpoints(s).map((e) => e.address).sort()).toEqual(["10.0.0.2", "10.0.0.3"]);
     expect(refusal(s, ep(3, 1, "a", "10.0.0.3")).code).toBe("Conflict");
     expect(refusal(s, ep(3, 1, "a", "10.0.0.1")).code).toBe("Conflict");
   });

@@ -113,26 +113,31 @@ export class ClusterLog {
           .options(opts)
           .commit(),
       );
-      const headKv = res.responses[0]?.response_range?.kvs?.[0];
-      const kvs = res.responses[1]?.response_range?.kvs ?? [];
-      // An append of this node's may have been folded while the read was out: skip what is folded.
-      const events: ClusterEvent[] = [];
-      let prev = this.head.hash;
-      for (const kv of kvs) {
-        const seq = Number(kv.key.toString().slice(-12));
-        if (seq <= this.head.seq) continue;
-        const e = openRecord(kv.value.toString(), this.head.seq + 1 + events.length, prev);
-        events.push(e);
-        prev = e.hash;
-      }
-      this.apply(events);
-      if (headKv) {
-        const h = JSON.parse(headKv.value.toString()) as Head;
-        if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
-        if (h.seq > this.head.seq && kvs.length > 0) continue; // more than one page behind
-      }
-      return;
+      const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? []);
+      if (!more) return;
     }
+  }
+
+  /**
+   * Folds records read in one revision with the head key of that revision; true when the head is
+   * further than what was read (more than one page behind). An append of this node's may have been
+   * folded while the read was out: what is folded already is skipped.
+   */
+  private foldRange(headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly { key: Buffer; value: Buffer }[]): boolean {
+    const events: ClusterEvent[] = [];
+    let prev = this.head.hash;
+    for (const kv of kvs) {
+      const seq = Number(kv.key.toString().slice(-12));
+      if (seq <= this.head.seq) continue;
+      const e = openRecord(kv.value.toString(), this.head.seq + 1 + events.length, prev);
+      events.push(e);
+      prev = e.hash;
+    }
+    this.apply(events);
+    if (!headKv) return false;
+    const h = JSON.parse(headKv.value.toString()) as Head;
+    if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
+    return h.seq > this.head.seq && kvs.length > 0;
   }
 
   private apply(events: ClusterEvent[]): void {
@@ -233,12 +238,20 @@ export class ClusterLog {
                 kv.put(headKey).value(JSON.stringify({ seq: last.seq, hash: last.hash })),
                 kv.put(batchPrefix + batchId).value(String(records[0]!.seq)),
               )
+              // On conflict, what this node missed comes back in the same round trip.
+              .else(kv.get(headKey), kv.getAll().inRange({ start: seqKey(sealedOn.seq + 1), end: logEnd }).limit(500))
               .options(opts)
               .commit(),
           remaining,
         );
         outcome = res.succeeded ? "written" : "conflict";
         if (res.succeeded) this.headRev = String(res.header.revision);
+        else if (this.head.seq === sealedOn.seq) {
+          this.conflicts++;
+          const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? []);
+          if (!more && this.head.seq > sealedOn.seq) continue; // caught up: decide again at once
+          this.conflicts--;
+        }
       } catch (e) {
         // The call may have been applied though its answer was lost: look before deciding again.
         const landed = await this.conn

@@ -8,6 +8,7 @@ import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
+import { latestSnapshot, writeSnapshot } from "./snapshots.js";
 import { batchPrefix, type ClusterRecord, type Head, headKey, logEnd, openRecord, seal, seqKey } from "./records.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
@@ -53,7 +54,14 @@ export class ClusterLog {
   /** Conflicts met by this node's appends (for the benchmark and `cluster status`). */
   conflicts = 0;
 
-  constructor(readonly conn: ClusterConnection) {}
+  /** The seq of the snapshot this node started from (0: it read the whole log). */
+  loadedFrom = 0;
+
+  /** `snapshotEvery`: a node whose append crosses a multiple of it writes a snapshot of the global part. */
+  constructor(
+    readonly conn: ClusterConnection,
+    private readonly snapshotEvery = 1000,
+  ) {}
 
   get current(): ClusterState {
     return this.state;
@@ -74,6 +82,12 @@ export class ClusterLog {
 
   /** Reads the log up to its head and starts the watch that keeps this node folded. */
   async open(): Promise<void> {
+    const snap = this.head.seq === 0 ? await latestSnapshot(this.conn) : null;
+    if (snap) {
+      this.state = snap.state;
+      this.head = snap.head;
+      this.loadedFrom = snap.head.seq;
+    }
     await this.catchUp();
     this.watcher = await this.conn.call("watch", () =>
       this.conn.kv.watch().prefix("log/").startRevision(String(Number(this.headRev) + 1)).create(),
@@ -269,6 +283,8 @@ export class ClusterLog {
       }
       if (outcome === "written") {
         await this.foldOwn(sealedOn, records);
+        if (Math.floor(last.seq / this.snapshotEvery) > Math.floor(sealedOn.seq / this.snapshotEvery))
+          void writeSnapshot(this.conn, this.state, this.head).catch(() => undefined);
         settleRefused();
         for (const x of planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
         return;

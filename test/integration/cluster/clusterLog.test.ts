@@ -3,6 +3,8 @@ import { globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { until } from "../../helpers/wait.js";
 import { hexId, threeLogs } from "./logs.js";
+import { ClusterLog } from "../../../src/cluster/clusterLog.js";
+import { ClusterConnection } from "../../../src/cluster/connection.js";
 
 const why = haveEtcd ? "" : " (skipped: /usr/bin/etcd is not installed)";
 
@@ -70,6 +72,29 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       expect(refused.map((r) => (r.reason as { code: string }).code)).toEqual(["Conflict", "Conflict"]);
     } finally {
       await close();
+    }
+  });
+
+  it("lets a new node start from the latest snapshot in the cluster and fold only what follows it", async () => {
+    const o = { endpoints: cluster.endpoints, node: "s", advertiseAddr: "127.0.0.1", timeoutMs: 5000, prefix: `/nlx-snap-${hexId().slice(0, 8)}/` };
+    const writer = new ClusterLog(new ClusterConnection(o), 10);
+    await writer.open();
+    try {
+      await writer.submit({ type: "global.node.join", name: "s", address: "127.0.0.1" });
+      const net = hexId();
+      await writer.submit({ type: "global.network.create", id: net, name: "snap", driver: "nlx", labels: {} });
+      for (let i = 0; i < 25; i++) await writer.submit({ type: "global.endpoint.create", id: hexId(), name: `e${i}`, network: net, node: "s" });
+      await until(async () => {
+        const fresh = new ClusterLog(new ClusterConnection({ ...o, node: "fresh" }));
+        await fresh.open();
+        const ok = fresh.loadedFrom >= 20 && fresh.headSeen.seq === writer.headSeen.seq && fresh.stateHash() === writer.stateHash();
+        await fresh.close();
+        fresh.conn.close();
+        return ok;
+      }, 50);
+    } finally {
+      await writer.close();
+      writer.conn.close();
     }
   });
 });

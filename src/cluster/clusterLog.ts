@@ -81,12 +81,23 @@ export class ClusterLog {
   }
 
   /** Reads the log up to its head and starts the watch that keeps this node folded. */
-  async open(): Promise<void> {
-    const snap = this.head.seq === 0 ? await latestSnapshot(this.conn) : null;
-    if (snap) {
-      this.state = snap.state;
-      this.head = snap.head;
-      this.loadedFrom = snap.head.seq;
+  /**
+   * `from`: a state and head this node already verified (its SQLite copy), folded on from there; else
+   * the latest snapshot in the cluster, told to `onSnapshot` before anything after it is folded.
+   */
+  async open(o: { from?: { state: ClusterState; head: Head }; onSnapshot?: (state: ClusterState, head: Head) => void } = {}): Promise<void> {
+    if (o.from && o.from.head.seq > 0) {
+      this.state = o.from.state;
+      this.head = o.from.head;
+      this.loadedFrom = o.from.head.seq;
+    } else {
+      const snap = await latestSnapshot(this.conn);
+      if (snap) {
+        this.state = snap.state;
+        this.head = snap.head;
+        this.loadedFrom = snap.head.seq;
+        o.onSnapshot?.(snap.state, snap.head);
+      }
     }
     await this.catchUp();
     this.watcher = await this.conn.call("watch", () =>

@@ -10,6 +10,7 @@ import type { GlobalScope } from "../controller/globalScope.js";
 import type { CommandOptions, CommandResult } from "../controller/options.js";
 import { ClusterLog } from "./clusterLog.js";
 import { ClusterConnection, type ClusterOptions } from "./connection.js";
+import { CopyWriter, readCopy } from "./copy.js";
 import { Membership, type MembershipOptions } from "./membership.js";
 
 /**
@@ -34,6 +35,8 @@ export class ClusterNode implements GlobalScope {
   private dirty: Dirty = { all: true, networks: new Set(), endpoints: new Set() };
   private again = false;
   private closed = false;
+  /** Appends what this node folds to its SQLite copy. */
+  copy: CopyWriter | undefined;
   /** The last reconcile's failure, for `cluster status` (a plugin that refused, the cluster away). */
   lastError: string | null = null;
 
@@ -52,8 +55,13 @@ export class ClusterNode implements GlobalScope {
   /** Folds the cluster log, takes this node's lease, attaches to the controller and reconciles. */
   static async start(controller: Controller, o: ClusterOptions & MembershipOptions): Promise<ClusterNode> {
     const node = new ClusterNode(controller, o);
+    const copy = controller.store.cluster;
+    node.copy = new CopyWriter(copy);
+    const writer = node.copy;
+    node.log.onFold((events) => writer.add(events));
     try {
-      await node.log.open();
+      // Folded on from this node's own verified copy; a new node starts from the cluster's snapshot.
+      await node.log.open({ from: readCopy(copy), onSnapshot: (s, h) => writer.snapshotBase(s, h) });
       await node.membership.start();
     } catch (e) {
       await node.log.close();
@@ -236,6 +244,7 @@ export class ClusterNode implements GlobalScope {
     await this.membership.stop(opts.revoke ?? false);
     await this.reconciling?.catch(() => undefined);
     await this.log.close();
+    this.copy?.close();
     this.log.conn.close();
   }
 }

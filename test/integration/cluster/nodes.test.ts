@@ -108,6 +108,10 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     await until(() => back.controller.endpoint(epId) === undefined, 20);
     expect(back.plugin.calls().filter((x) => x.method === "NetworkDriver.DeleteEndpoint").map((x) => JSON.parse(x.body).EndpointID)).toContain(epId);
     expect(back.node.log.current.nodes["n3"]!.state).toBe("alive");
+    // It folded on from its own SQLite copy, and the copy follows the cluster log record for record.
+    expect(back.node.log.loadedFrom).toBeGreaterThan(0);
+    await until(() => back.controller.store.cluster.head().seq === back.node.log.headSeen.seq, 20);
+    expect(back.controller.store.cluster.verifyChain()).toEqual({ ...back.node.log.headSeen, firstBad: null });
     expect(back.node.membership.view().find((n) => n.name === "n3")).toMatchObject({ state: "alive", endpoints: 0 });
   });
 });

@@ -32,6 +32,11 @@ export class ClusterCopy {
     private readonly write: <T>(fn: () => T) => T,
   ) {}
 
+  /** Whether the database has the copy's tables (a read-only open of a database older than migration 0003 has not). */
+  present(): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cluster_log'").get() !== undefined;
+  }
+
   base(): ClusterBase | undefined {
     return this.db.prepare("SELECT seq, hash, state FROM cluster_base WHERE one = 1").get() as ClusterBase | undefined;
   }

@@ -112,6 +112,7 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     expect(back.node.log.loadedFrom).toBeGreaterThan(0);
     await until(() => back.controller.store.cluster.head().seq === back.node.log.headSeen.seq, 20);
     expect(back.controller.store.cluster.verifyChain()).toEqual({ ...back.node.log.headSeen, firstBad: null });
+    expect(back.controller.verify()).toMatchObject({ ok: true, problems: [] });
     expect(back.node.membership.view().find((n) => n.name === "n3")).toMatchObject({ state: "alive", endpoints: 0 });
   });
 });

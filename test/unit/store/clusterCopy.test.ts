@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { seal } from "../../../src/cluster/records.js";
 import { genesisHash } from "../../../src/store/hashChain.js";
 import { Store } from "../../../src/store/store.js";
+import { verifyStore } from "../../../src/controller/verify.js";
 import { tempDb } from "../../helpers/tmp.js";
 
 const stores: Store[] = [];
@@ -48,5 +49,17 @@ describe("a node's copy of the cluster log", () => {
     s.cluster.append(rs.slice(3), { seq: 3, hash: rs[2]!.hash, state: "{}" });
     expect(s.cluster.verifyChain()).toEqual({ seq: 5, hash: rs[4]!.hash, firstBad: null });
     expect(() => s.db.prepare("DELETE FROM cluster_log").run()).toThrow(/append-only/);
+  });
+
+  it("is checked by verify: a changed row of the copy is named at its seq, the local log's firstBad untouched", () => {
+    const s = open();
+    s.cluster.append(records(3));
+    expect(verifyStore(s)).toMatchObject({ ok: true, problems: [] });
+    s.db.exec("DROP TRIGGER cluster_log_append_only_update");
+    s.db.prepare("UPDATE cluster_log SET data = ? WHERE seq = 2").run('{"address":"192.0.2.66","name":"n1"}');
+    const r = verifyStore(s);
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toBeNull();
+    expect(r.problems).toEqual([{ seq: 2, kind: "cluster", message: expect.stringMatching(/seq 2: does not match its hash/) }]);
   });
 });

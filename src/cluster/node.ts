@@ -98,7 +98,20 @@ export class ClusterNode implements GlobalScope {
         const subnet = cmd.ipam.config[0]?.subnet;
         await this.submit({ type: "global.network.create", id: cmd.id, name: cmd.name, driver: cmd.driver, labels: cmd.labels, ...(subnet ? { subnet } : {}) });
         const gn = this.log.current.networks[cmd.id]!;
-        return this.withBusy(cmd.id, () => this.mirrorNetwork(gn, cmd, opts));
+        return this.withBusy(cmd.id, async () => {
+          try {
+            return await this.mirrorNetwork(gn, cmd, opts);
+          } catch (err) {
+            // Not made here (the plugin refused CreateNetwork): not made anywhere, as libnetwork undoes a
+            // failed create; the local record of the failure goes too (a failed network is deleted as one).
+            const local = C.get(this.controller.current().networks, cmd.id);
+            if (!local || local.lifecycle === "failed") {
+              await this.submit({ type: "global.network.delete", network: cmd.id }).catch(() => undefined);
+              if (local) await this.controller.run({ type: "network.delete", network: cmd.id, force: true }, { mirror: true }).catch(() => undefined);
+            }
+            throw err;
+          }
+        });
       }
       case "network.delete": {
         const n = globalNetworkOf(local, cmd.network);

@@ -5,6 +5,7 @@ import { ClusterNode } from "../../../src/cluster/node.js";
 import { Controller } from "../../../src/controller/controller.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { type FakePlugin, fakePlugin } from "../../helpers/pluginServer/inProcess.js";
+import type { Override } from "../../helpers/pluginServer/server.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 import { until } from "../../helpers/wait.js";
 
@@ -34,9 +35,9 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     checkEveryMs: 200,
   });
 
-  async function startNode(name: string, i: number, reuse?: TestNode): Promise<TestNode> {
+  async function startNode(name: string, i: number, reuse?: TestNode, override?: Override): Promise<TestNode> {
     const pluginDir = reuse?.pluginDir ?? tempDir("nlx-plugins-");
-    const plugin = reuse?.plugin ?? (await fakePlugin(pluginDir, "gplug", undefined, { scope: "global" }));
+    const plugin = reuse?.plugin ?? (await fakePlugin(pluginDir, "gplug", override, { scope: "global" }));
     const db = reuse?.db ?? tempDb("nlx-db-");
     const controller = await Controller.open({ db, pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
     const node = await ClusterNode.start(controller, options(name, i));
@@ -62,6 +63,16 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     for (const [i, name] of ["n1", "n2", "n3"].entries()) nodes.push(await startNode(name, i));
     return [...nodes];
   }
+
+  it("leaves no global network behind when the creating node's plugin refuses CreateNetwork", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    const refuse: Override = (m) => (m === "NetworkDriver.CreateNetwork" ? { body: { Err: "no thanks" } } : undefined);
+    const a = await startNode("r1", 0, undefined, refuse);
+    nodes.push(a);
+    await expect(a.controller.run({ type: "network.create", driver: "gplug", name: "refused" })).rejects.toMatchObject({ message: expect.stringMatching(/no thanks/) });
+    expect(Object.values(a.node.log.current.networks)).toEqual([]);
+    expect(a.controller.view().networks.filter((n) => n.name === "refused")).toEqual([]);
+  });
 
   const globalNet = async (n: TestNode, name: string) => (await n.controller.run({ type: "network.create", driver: "gplug", name })).entity!.id;
 

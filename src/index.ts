@@ -45,3 +45,5 @@ export type {
 export { type ErrorCode, isNetledgerError, NetledgerError } from "./domain/errors.js";
 export type { StoredEvent, EventMeta, EventType } from "./domain/events.js";
 export type { EndpointView, NetworkView, SandboxView, StateView } from "./domain/views.js";
+export { ClusterNode } from "./cluster/node.js";
+export { clusterAttacher, clusterDefaults, type ClusterSettings } from "./cluster/attach.js";

@@ -9,12 +9,13 @@ import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/pa
 import { daemonAnswers, HttpApi } from "../daemon/client.js";
 import { pluginDirs } from "../api/plugins.js";
 import { durationMs } from "./parse.js";
+import { type ClusterGlobals, clusterOpenOptions, clusterSettings } from "./clusterOptions.js";
 import type { Io } from "./output.js";
 import { json } from "./output.js";
 import { progressBar } from "./progress.js";
 import { type Style, styleFor } from "./style.js";
 
-export interface GlobalOptions {
+export interface GlobalOptions extends ClusterGlobals {
   db?: string;
   json?: boolean;
   actor?: string;
@@ -110,6 +111,7 @@ export class CliContext {
             dns: false,
             ...this.openOptions,
             ...extra,
+            ...(mode === "write" ? clusterOpenOptions(clusterSettings(g, this.io.env)) : {}),
             db: t.db,
             readonly: mode === "read",
             ...(g.actor !== undefined ? { actor: g.actor } : {}),

@@ -3,6 +3,8 @@ import type { OpenOptions } from "../controller/controller.js";
 import { version } from "../api/version.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
 import { registerCni } from "./commands/cni.js";
+
+import { registerCluster } from "./commands/cluster.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDrivers } from "./commands/drivers.js";
 import { registerEndpoint } from "./commands/endpoint.js";
@@ -11,10 +13,12 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
+import { registerNode } from "./commands/node.js";
 import { registerPlugins } from "./commands/plugins.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerServe } from "./commands/serve.js";
+import { addClusterGlobals } from "./clusterOptions.js";
 import { CliContext } from "./context.js";
 import { errorText, type Io, processIo } from "./output.js";
 import { collect } from "./parse.js";
@@ -34,6 +38,7 @@ export function buildProgram(cli: CliContext): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
+  addClusterGlobals(program);
   registerNetwork(program, cli);
   registerEndpoint(program, cli);
   registerSandbox(program, cli);
@@ -45,6 +50,8 @@ export function buildProgram(cli: CliContext): Command {
   registerPlugins(program, cli);
   registerGc(program, cli);
   registerServe(program, cli);
+  registerCluster(program, cli);
+  registerNode(program, cli);
   registerCompletion(program, cli);
   registerCni(program, cli);
   program.addHelpText(

@@ -19,6 +19,7 @@ import { genesisHash } from "../store/hashChain.js";
 import { serialiseState, Store } from "../store/store.js";
 import { CommandBus } from "./bus.js";
 import { DriverCatalog } from "./catalog.js";
+import { type GlobalScope, refuseGlobalCreate } from "./globalScope.js";
 import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
 import { type Kernel, openKernel } from "./kernel.js";
 import { type Loaded, loadState, type Progress } from "./loadState.js";
@@ -43,6 +44,9 @@ export class Controller implements HandleHost {
   private readonly bus: CommandBus;
   private readonly effects: EffectLayer;
   private readonly catalog: DriverCatalog;
+  /** Set when this controller is a node of a cluster: global-scope commands go through it. */
+  private globalScope: GlobalScope | undefined;
+  private cluster: { close(): Promise<void> } | undefined;
 
   private constructor(
     readonly store: Store,
@@ -103,6 +107,10 @@ export class Controller implements HandleHost {
         // The embedded DNS server answers from the state it was opened on and follows other writers.
         kernel.dns?.follow(() => c.refresh());
         await kernel.dns?.rebuild(c.current());
+        if (opts.attachCluster) c.cluster = await opts.attachCluster(c).catch(async (e: unknown) => {
+          await c.close();
+          throw e;
+        });
       }
       return c;
     } catch (e) {
@@ -147,6 +155,11 @@ export class Controller implements HandleHost {
     this.catalog.invalidate();
   }
 
+  /** Makes this controller a node of a cluster (src/cluster/node.ts attaches itself). */
+  attachGlobalScope(g: GlobalScope | undefined): void {
+    this.globalScope = g;
+  }
+
   // ---------------------------------------------------------------- commands
 
   /**
@@ -158,6 +171,10 @@ export class Controller implements HandleHost {
     if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
     const cmd = parseCommand(input, opts.requestId);
     await this.catalog.ensureFor(cmd, (ref) => this.knownNetwork(ref));
+    if (!opts.mirror) {
+      const routed = await (this.globalScope?.route(cmd, opts) ?? refuseGlobalCreate(cmd, this.catalog.driverInfo()));
+      if (routed) return routed;
+    }
     const r = await this.bus.submit(cmd, opts);
     if (r.settled) await r.settled;
     await this.effects.projections.idle();
@@ -352,6 +369,7 @@ export class Controller implements HandleHost {
   /** Finishes what is in flight (queued commands, running calls, their outcomes), then closes. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.cluster?.close();
     await this.effects.drain();
     this.closed = true;
     this.effects.stop(new NetledgerError("IllegalState", "the controller was closed"));

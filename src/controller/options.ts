@@ -40,6 +40,12 @@ export interface OpenOptions {
   plugins?: Omit<RemoteOptions, "dirs" | "timeoutMs"> | false;
   /** The embedded DNS server (src/dns), run as root by a process open for writing; false for none. */
   dns?: DnsOptions | false;
+
+  /**
+   * Makes a writer a node of a cluster once its log is open and recovered (src/cluster/attach.ts
+   * builds it from --cluster); what it returns is closed before the log is.
+   */
+  attachCluster?: (c: import("./controller.js").Controller) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface CommandOptions {
@@ -49,6 +55,9 @@ export interface CommandOptions {
   actor?: string | undefined;
   /** The caller's own labels, kept in the events' metadata (a CNI runtime's CNI_ARGS). */
   labels?: Record<string, string> | undefined;
+
+  /** The command mirrors what the cluster log decided (set by the cluster node, src/cluster): run it locally. */
+  mirror?: boolean | undefined;
 }
 
 export interface CommandResult {

@@ -5,10 +5,11 @@ import { type Head, metaText, toEvent } from "../store/eventLog.js";
 import { chainHash, genesisHash } from "../store/hashChain.js";
 import { serialiseState, stateHash, type Store } from "../store/store.js";
 import type { Progress } from "./loadState.js";
+import { verifyClusterCopy } from "./verifyCluster.js";
 
 export interface VerifyProblem {
   seq: number;
-  kind: "gap" | "hash" | "replay" | "snapshot" | "head";
+  kind: "gap" | "hash" | "replay" | "snapshot" | "head" | "cluster";
   message: string;
 }
 
@@ -108,14 +109,16 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
 
   if (expected && !expectedFound) problems.push(headProblem(expected, { seq: prevSeq, hash: prevHash }, store));
 
+  const clusterProblems = verifyClusterCopy(store);
   problems.sort((a, b) => a.seq - b.seq);
+  problems.push(...clusterProblems);
   return {
     ok: problems.length === 0,
     head: { seq: prevSeq, hash: prevHash },
     events: n,
     snapshots: snapshots.size,
     stateHash: replaying ? serialiseState(state).hash : null,
-    firstBad: problems[0]?.seq ?? null,
+    firstBad: problems.find((p) => p.kind !== "cluster")?.seq ?? null,
     problems,
   };
 }

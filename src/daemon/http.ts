@@ -20,6 +20,7 @@ const statusByCode: Record<ErrorCode, number> = {
   InDoubt: 409,
   PluginUnavailable: 503,
   Unavailable: 503,
+  ClusterUnavailable: 503,
   Timeout: 504,
   DriverError: 500,
   Corrupt: 500,

@@ -20,6 +20,8 @@ const errorCodes = [
   "InDoubt",
   // The daemon cannot be reached, or is shutting down.
   "Unavailable",
+  // The etcd cluster of global scope gave no answer within --cluster-timeout (quorum lost, unreachable).
+  "ClusterUnavailable",
   "Internal",
 ] as const;
 

@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
+import { ClusterCopy } from "./clusterCopy.js";
 import { EffectHistory } from "./effectHistory.js";
 import { EventLog } from "./eventLog.js";
 import { hasLog, migrate } from "./migrations.js";
@@ -111,6 +112,12 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  private clusterCopy: ClusterCopy | undefined;
+  /** This node's copy of the cluster log (global scope). */
+  get cluster(): ClusterCopy {
+    return (this.clusterCopy ??= new ClusterCopy(this.db, (fn) => this.write(fn)));
   }
 
   getMeta(key: string): string | undefined {

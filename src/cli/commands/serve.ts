@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { Daemon } from "../../daemon/server.js";
 import { invalid } from "../../domain/errors.js";
+import { addNodeTimings, clusterOpenOptions, clusterSettings } from "../clusterOptions.js";
 import type { CliContext } from "../context.js";
 
 export function registerServe(program: Command, cli: CliContext): void {
-  program
-    .command("serve")
+  const serve = program.command("serve");
+  addNodeTimings(serve);
+  serve
     .description("the daemon: own the log and serve the REST API on a UNIX socket (and optionally HTTPS)")
     .option("--socket <path>", "the UNIX socket (default /run/netledger/netledger.sock for root), made with mode 0660")
     .option("--group <group>", "the socket's group, by name or gid: its members may use the daemon")
@@ -25,7 +27,12 @@ export function registerServe(program: Command, cli: CliContext): void {
       const tls = o.tlsCert || o.tlsKey || o.tlsCa ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined;
       if (tls && !(tls.cert && tls.key && tls.ca)) throw invalid("--tls-cert, --tls-key and --tls-ca go together");
       const daemon = await Daemon.start({
-        controller: { ...cli.pluginOptions(g), db: cli.dbPath(g), ...(g.actor !== undefined ? { actor: g.actor } : {}) },
+        controller: {
+          ...cli.pluginOptions(g),
+          ...clusterOpenOptions(clusterSettings(g, cli.io.env, o)),
+          db: cli.dbPath(g),
+          ...(g.actor !== undefined ? { actor: g.actor } : {}),
+        },
         ...(o.socket !== undefined ? { socket: o.socket } : {}),
         ...(o.group !== undefined ? { group: o.group } : {}),
         ...(o.listen !== undefined ? { listen: o.listen } : {}),

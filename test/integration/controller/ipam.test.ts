@@ -47,7 +47,10 @@ describe("default IPAM through the controller", () => {
   it("takes default pools from GlobalDefault (10.0.0.0/8 in /24s) for a global-scope driver", async () => {
     const c = await controller();
     c.registerDriver("gnull", nullDriver, { dataScope: "global", sideEffects: false, usesIpam: true });
-    const g = await c.newNetwork("gnull", "g");
+    // Without a cluster a global-scope network is refused; the cluster node mirrors one into the local log.
+    await expect(c.newNetwork("gnull", "g")).rejects.toMatchObject({ code: "Forbidden", message: expect.stringMatching(/--cluster/) });
+    const r = await c.run({ type: "network.create", driver: "gnull", name: "g" }, { mirror: true });
+    const g = c.network(r.entity!.id)!;
     expect(g.view().ipam.pools[0]).toMatchObject({ id: "GlobalDefault/10.0.0.0/24", addressSpace: "GlobalDefault" });
     // Address spaces are separate: a local network may use the same subnet.
     const l = await subnetNet(c, "l", [{ subnet: "10.0.0.0/24" }]);

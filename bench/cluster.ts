@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { Etcd3 } from "etcd3";
+import { ClusterLog } from "../src/cluster/clusterLog.js";
+import { ClusterConnection } from "../src/cluster/connection.js";
+import { ClusterNode } from "../src/cluster/node.js";
+import { Controller } from "../src/controller/controller.js";
+import { nullDriver } from "../src/drivers/null/index.js";
+import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../test/helpers/etcdCluster.js";
+import { type Benchmark, benchDir, type BenchResult, paired, progress, result, skipped } from "./harness.js";
+
+/**
+ * Global scope on a three-member etcd cluster on loopback (issue 17): a global endpoint create beside a
+ * raw etcd put (the floor: one consensus round); three nodes creating flat out together; the rate at
+ * which a node folds the cluster log, beside a raw range read of the same keys.
+ */
+const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+interface BenchNode {
+  controller: Controller;
+  node: ClusterNode;
+}
+
+async function nodesOn(cluster: EtcdCluster, prefix: string, n: number): Promise<BenchNode[]> {
+  const dir = benchDir("nlx-bench-");
+  const out: BenchNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const controller = await Controller.open({ db: join(dir, `n${i}.db`), runDir: join(dir, `run${i}`), plugins: false });
+    // A global-scope driver with nothing to call: the figure is the cluster's and the log's, not a plugin's.
+    controller.registerDriver("gnull", nullDriver, { dataScope: "global", sideEffects: false, usesIpam: true });
+    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: `b${i}`, advertiseAddr: `127.0.0.${i + 1}`, timeoutMs: 5000, prefix, ttlMs: 15_000, reclaimAfterMs: 60_000 });
+    out.push({ controller, node });
+  }
+  return out;
+}
+
+async function closeAll(nodes: BenchNode[]): Promise<void> {
+  for (const n of nodes) {
+    await n.node.close({ revoke: true });
+    await n.controller.close();
+  }
+}
+
+const all: Benchmark = async () => {
+  const label = "global scope on a three-member etcd cluster";
+  if (!haveEtcd)
+    return [skipped({ name: "cluster1", label, unit: "ms", floorName: "raw etcd put (ms)", target: "<= 2x" }, "/usr/bin/etcd is not installed")];
+  const cluster = await startEtcdCluster();
+  const results: BenchResult[] = [];
+  try {
+    const raw = new Etcd3({ hosts: cluster.endpoints });
+    const prefix = `/nlx-bench-${randomBytes(4).toString("hex")}/`;
+    const nodes = await nodesOn(cluster, prefix, 3);
+    const net = (await nodes[0]!.controller.run({ type: "network.create", driver: "gnull", name: "bench", ipam: { config: [{ subnet: "10.128.0.0/12" }], options: {} } })).entity!.id;
+    for (const n of nodes) while (!n.controller.network(net)) await new Promise((r) => setTimeout(r, 10));
+
+    // 1. One caller: median latency of a global endpoint create vs a raw put.
+    progress("cluster: one caller");
+    let k = 0;
+    const perOp = async (n: number, op: () => Promise<unknown>) => {
+      const ts: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await op();
+        ts.push(performance.now() - t0);
+      }
+      return p(ts, 0.5);
+    };
+    const one = await paired(
+      5,
+      () => perOp(40, () => raw.put(`${prefix}floor/${k++}`).value("x").exec()),
+      () => perOp(40, () => nodes[0]!.controller.run({ type: "endpoint.create", network: net, name: `one-${k++}` })),
+    );
+    results.push(
+      result({ name: "cluster1", label: "global endpoint create, one caller, median", value: one.value, unit: "ms", floor: one.floor, floorName: "raw etcd put (ms)", target: "<= 2x the floor", met: one.ratio <= 2 }),
+    );
+
+    // 2. Three nodes flat out, `perNode` callers each, for 5 s: total rate and p99.
+    const perNode = Number(process.env["NLX_BENCH_CALLERS"] ?? 8);
+    progress("cluster: three nodes flat out");
+    const end = performance.now() + 5000;
+    const lat: number[] = [];
+    await Promise.all(
+      nodes.flatMap((n, i) =>
+        Array.from({ length: perNode }, async (_, c) => {
+          for (let j = 0; performance.now() < end; j++) {
+            const t0 = performance.now();
+            await n.controller.run({ type: "endpoint.create", network: net, name: `f-${i}-${c}-${j}` });
+            lat.push(performance.now() - t0);
+          }
+        }),
+      ),
+    );
+    const rate = lat.length / 5;
+    const conflicts = nodes.reduce((a, n) => a + n.node.log.conflicts, 0);
+    progress(`cluster: ${lat.length} endpoints, ${conflicts} conflicts, p50 ${p(lat, 0.5).toFixed(1)} ms`);
+    const p99 = p(lat, 0.99);
+    const rawRate = await (async () => {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: 3 * perNode }, async (_, c) => {
+        for (let j = 0; j < 10; j++) await raw.put(`${prefix}floor/r-${c}-${j}`).value("x");
+      }));
+      return (30 * perNode) / ((performance.now() - t0) / 1000);
+    })();
+    results.push(
+      result({ name: "cluster2", label: `three nodes creating flat out (${3 * perNode} callers): endpoints/s (p99 ${p99.toFixed(1)} ms)`, value: rate, unit: "/s", floor: rawRate, floorName: `raw puts/s, ${3 * perNode} callers`, target: ">= 200/s, p99 <= 100 ms", met: rate >= 200 && p99 <= 100 }),
+    );
+    await closeAll(nodes);
+
+    // 3. Fold rate: a fresh node reads and verifies the whole log; the floor is a raw read of the same keys.
+    progress("cluster: fold rate");
+    const fresh = async () => {
+      const log = new ClusterLog(new ClusterConnection({ endpoints: cluster.endpoints, node: "fold", advertiseAddr: "127.0.0.1", timeoutMs: 30_000, prefix }));
+      const t0 = performance.now();
+      await log.catchUp();
+      const ms = performance.now() - t0;
+      const n = log.headSeen.seq;
+      log.conn.close();
+      return n / (ms / 1000);
+    };
+    const rawRead = async () => {
+      const t0 = performance.now();
+      const n = await raw.namespace(prefix).getAll().prefix("log/").count();
+      await raw.namespace(prefix).getAll().prefix("log/").strings();
+      return n / ((performance.now() - t0) / 1000);
+    };
+    const fold = await paired(3, rawRead, fresh);
+    results.push(result({ name: "cluster3", label: "a new node folding the cluster log (verified), events/s", value: fold.value, unit: "/s", floor: fold.floor, floorName: "raw range read, keys/s", target: "(reported)", met: null }));
+    raw.close();
+  } finally {
+    await cluster.stop();
+  }
+  return results;
+};
+
+export const benchmarks: Benchmark[] = [all];

@@ -1,0 +1,85 @@
+import { canonicalJson } from "../domain/canonical.js";
+import type { ClusterEvent } from "../domain/cluster/events.js";
+import { type ClusterState, emptyClusterState, foldCluster } from "../domain/cluster/state.js";
+import type { ClusterCopy, ClusterCopyRow } from "../store/clusterCopy.js";
+import { genesisHash } from "../store/hashChain.js";
+import { type Head, openRecord } from "./records.js";
+
+/**
+ * The node's verified copy of the cluster log in its SQLite file (src/store/clusterCopy.ts): read back
+ * and checked record by record at start, so the node folds on from where it was; appended after each
+ * fold, once per turn of the event loop (one commit for what several folds brought).
+ */
+export function readCopy(copy: ClusterCopy): { state: ClusterState; head: Head } {
+  const base = copy.base();
+  let state = base ? (JSON.parse(base.state) as ClusterState) : emptyClusterState();
+  let prev = base?.hash ?? genesisHash;
+  let head: Head = { seq: base?.seq ?? 0, hash: prev };
+  const batch: { event: ClusterEvent; seq: number }[] = [];
+  for (const r of copy.rows()) {
+    const e = openRecord(JSON.stringify(r), head.seq + 1, prev);
+    batch.push({ event: e, seq: e.seq });
+    prev = e.hash;
+    head = { seq: e.seq, hash: e.hash };
+    if (batch.length >= 1000) state = foldCluster(state, batch.splice(0));
+  }
+  state = foldCluster(state, batch);
+  return { state, head };
+}
+
+export const rowOf = (e: ClusterEvent): ClusterCopyRow => ({
+  seq: e.seq,
+  id: e.id,
+  stream: e.stream,
+  type: e.type,
+  version: 1,
+  data: canonicalJson(e.data),
+  meta: canonicalJson(e.meta),
+  hash: e.hash,
+});
+
+/** Appends folded events to the copy, coalesced per turn of the event loop. */
+export class CopyWriter {
+  private pending: ClusterCopyRow[] = [];
+  private base: { seq: number; hash: string; state: string } | undefined;
+  private scheduled = false;
+  /** The last failure to write the copy (a full disk, a corrupt copy), for `cluster status`. */
+  lastError: string | null = null;
+
+  constructor(private readonly copy: ClusterCopy) {}
+
+  snapshotBase(state: ClusterState, head: Head): void {
+    this.base = { seq: head.seq, hash: head.hash, state: canonicalJson(state) };
+    this.add([]);
+  }
+
+  add(events: readonly ClusterEvent[]): void {
+    for (const e of events) this.pending.push(rowOf(e));
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private closed = false;
+
+  /** Writes what is pending now and stops (the node closes before its log does). */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed) return;
+    if (this.pending.length === 0 && !this.base) return;
+    const rows = this.pending;
+    this.pending = [];
+    try {
+      this.copy.append(rows, this.base);
+      this.base = undefined;
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e);
+    }
+  }
+}

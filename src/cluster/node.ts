@@ -1,0 +1,276 @@
+import * as C from "../domain/collection.js";
+import type { Command } from "../domain/commands.js";
+import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
+import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
+import { asNetledgerError, forbidden } from "../domain/errors.js";
+import { findNetwork } from "../domain/resolve.js";
+import type { State } from "../domain/state.js";
+import type { Controller } from "../controller/controller.js";
+import type { GlobalScope } from "../controller/globalScope.js";
+import type { CommandOptions, CommandResult } from "../controller/options.js";
+import { ClusterLog } from "./clusterLog.js";
+import { ClusterConnection, type ClusterOptions } from "./connection.js";
+import { CopyWriter, readCopy } from "./copy.js";
+import { Membership, type MembershipOptions } from "./membership.js";
+
+/**
+ * A controller made a node of a cluster. Commands on global-scope networks are decided against the
+ * cluster log first (the network's subnet, an endpoint's address and node), then mirrored into this
+ * node's local log as ordinary commands with what the cluster decided pinned (the subnet, the address),
+ * so this node's driver and plugin calls are effects in its own log, recovered like every other.
+ *
+ * A reconciler keeps the local log in step with the folded cluster state, after every fold and at
+ * start: a global network this node lacks is created here (its plugin gets CreateNetwork); a local copy
+ * of a global network the cluster deleted is deleted; a local endpoint of a global network that the
+ * cluster no longer holds for this node (deleted, or reclaimed while the node was lost) is deleted here,
+ * so its plugin gets DeleteEndpoint; an endpoint the cluster holds for this node that the local log
+ * never made (a crash between the two appends) is deleted from the cluster.
+ */
+export class ClusterNode implements GlobalScope {
+  readonly log: ClusterLog;
+  readonly membership: Membership;
+  /** Ids a command of this process is working on: the reconciler leaves them alone. */
+  private readonly busy = new Set<string>();
+  private reconciling: Promise<void> | null = null;
+  private dirty: Dirty = { all: true, networks: new Set(), endpoints: new Set() };
+  private again = false;
+  private closed = false;
+  /** Appends what this node folds to its SQLite copy. */
+  copy: CopyWriter | undefined;
+  /** The last reconcile's failure, for `cluster status` (a plugin that refused, the cluster away). */
+  lastError: string | null = null;
+
+  private constructor(
+    readonly controller: Controller,
+    o: ClusterOptions & MembershipOptions,
+  ) {
+    this.log = new ClusterLog(new ClusterConnection(o));
+    this.membership = new Membership(this.log, o);
+  }
+
+  get name(): string {
+    return this.log.conn.o.node;
+  }
+
+  /** Folds the cluster log, takes this node's lease, attaches to the controller and reconciles. */
+  static async start(controller: Controller, o: ClusterOptions & MembershipOptions): Promise<ClusterNode> {
+    const node = new ClusterNode(controller, o);
+    const copy = controller.store.cluster;
+    node.copy = new CopyWriter(copy);
+    const writer = node.copy;
+    node.log.onFold((events) => writer.add(events));
+    try {
+      // Folded on from this node's own verified copy; a new node starts from the cluster's snapshot.
+      await node.log.open({ from: readCopy(copy), onSnapshot: (s, h) => writer.snapshotBase(s, h) });
+      await node.membership.start();
+    } catch (e) {
+      await node.log.close();
+      node.log.conn.close();
+      throw e;
+    }
+    controller.attachGlobalScope(node);
+    node.log.onFold((events, s) => node.folded(events, s));
+    await node.reconcile();
+    return node;
+  }
+
+  private folded(events: ClusterEvent[], s: ClusterState): void {
+    for (const e of events) {
+      if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
+      else if (e.type === "global.endpoint.created" || e.type === "global.endpoint.deleted") this.dirty.endpoints.add(e.data.id);
+      else if (e.type === "global.node.lost" && e.data.name === this.name) this.dirty.all = true;
+    }
+    // Lost while running (its lease expired in a partition): it is back, so it says so.
+    if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
+      void this.membership.join().catch(() => undefined);
+    void this.reconcile().catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- commands of global scope
+
+  async route(cmd: Command, opts: CommandOptions): Promise<CommandResult | undefined> {
+    const local = this.controller.current();
+    switch (cmd.type) {
+      case "network.create": {
+        if (this.controller.registry.info()[cmd.driver]?.scope !== "global") return undefined;
+        if (cmd.ipam.driver && cmd.ipam.driver !== "default")
+          throw forbidden(`a global network takes its addresses from the cluster: drop --ipam-driver ${cmd.ipam.driver}`);
+        const subnet = cmd.ipam.config[0]?.subnet;
+        await this.submit({ type: "global.network.create", id: cmd.id, name: cmd.name, driver: cmd.driver, labels: cmd.labels, ...(subnet ? { subnet } : {}) });
+        const gn = this.log.current.networks[cmd.id]!;
+        return this.withBusy(cmd.id, async () => {
+          try {
+            return await this.mirrorNetwork(gn, cmd, opts);
+          } catch (err) {
+            // Not made here (the plugin refused CreateNetwork): not made anywhere, as libnetwork undoes a
+            // failed create; the local record of the failure goes too (a failed network is deleted as one).
+            const local = C.get(this.controller.current().networks, cmd.id);
+            if (!local || local.lifecycle === "failed") {
+              await this.submit({ type: "global.network.delete", network: cmd.id }).catch(() => undefined);
+              if (local) await this.controller.run({ type: "network.delete", network: cmd.id, force: true }, { mirror: true }).catch(() => undefined);
+            }
+            throw err;
+          }
+        });
+      }
+      case "network.delete": {
+        const n = globalNetworkOf(local, cmd.network);
+        if (!n) return undefined;
+        await this.submit({ type: "global.network.delete", network: n.id });
+        return this.withBusy(n.id, () => this.controller.run({ ...cmd, network: n.id }, { ...opts, mirror: true }));
+      }
+      case "endpoint.create":
+      case "network.connect": {
+        const n = globalNetworkOf(local, cmd.network);
+        if (!n) return undefined;
+        return this.withBusy(cmd.id, async () => {
+          const [e] = await this.submit({ type: "global.endpoint.create", id: cmd.id, name: cmd.type === "endpoint.create" ? cmd.name : cmd.id.slice(0, 12), network: n.id, node: this.name, ...(cmd.ip ? { address: cmd.ip } : {}) });
+          const address = e && e.type === "global.endpoint.created" ? e.data.address : globalEndpoint(this.log.current, cmd.id)?.address;
+          try {
+            return await this.controller.run({ ...cmd, network: n.id, ...(address ? { ip: address } : {}) }, { ...opts, mirror: true });
+          } catch (err) {
+            // The local half failed (the plugin refused, say) and left nothing: the address goes back.
+            if (!this.controller.endpoint(cmd.id)) await this.submit({ type: "global.endpoint.delete", endpoint: cmd.id }).catch(() => undefined);
+            throw err;
+          }
+        });
+      }
+      case "endpoint.delete":
+      case "network.disconnect": {
+        const n = globalNetworkOf(local, cmd.network);
+        if (!n) return undefined;
+        const ref = cmd.type === "endpoint.delete" ? cmd.endpoint : undefined;
+        const epId = ref ? (C.get(local.endpointNames, `${n.id}/${ref}`) ?? ref) : undefined;
+        const r = await this.controller.run(cmd, { ...opts, mirror: true });
+        // The local half first: an endpoint whose plugin refused DeleteEndpoint keeps its address.
+        const gone = epId ?? r.entity?.id;
+        if (gone && globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
+        return r;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private async submit(c: ClusterCommand) {
+    return this.log.submit(c);
+  }
+
+  private async withBusy<T>(id: string, f: () => Promise<T>): Promise<T> {
+    this.busy.add(id);
+    try {
+      return await f();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /** The local copy of a global network, with the subnet the cluster chose pinned. */
+  private mirrorNetwork(gn: GlobalNetwork, cmd?: Extract<Command, { type: "network.create" }>, opts: CommandOptions = {}): Promise<CommandResult> {
+    return this.controller.run(
+      {
+        type: "network.create",
+        id: gn.id,
+        name: gn.name,
+        driver: gn.driver,
+        ipam: { driver: "default", config: [{ subnet: gn.subnet, gateway: gn.gateway }], options: {} },
+        labels: gn.labels,
+        ...(cmd ? { options: cmd.options, internal: cmd.internal } : {}),
+      },
+      { ...opts, requestId: opts.requestId ?? `cluster-network-${gn.id}`, mirror: true },
+    );
+  }
+
+  // ---------------------------------------------------------------- the reconciler
+
+  /** Brings the local log in step with the cluster state; runs one at a time, again if asked meanwhile. */
+  reconcile(all = false): Promise<void> {
+    if (all) this.dirty.all = true;
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        const dirty = this.dirty;
+        this.dirty = { all: false, networks: new Set(), endpoints: new Set() };
+        await this.reconcileOnce(dirty);
+      } while (this.again && !this.closed);
+    })().finally(() => {
+      this.reconciling = null;
+    });
+    return this.reconciling;
+  }
+
+  /** Looks at what the folded events touched (or at everything, at start and after this node was lost). */
+  private async reconcileOnce(dirty: Dirty): Promise<void> {
+    if (this.closed) return;
+    const g = this.log.current;
+    const errors: string[] = [];
+    const attempt = async (what: string, f: () => Promise<unknown>) => {
+      try {
+        await f();
+      } catch (e) {
+        errors.push(`${what}: ${asNetledgerError(e).message}`);
+      }
+    };
+    let local = this.controller.current();
+    const networks = dirty.all
+      ? new Set([...Object.keys(g.networks), ...[...C.values(local.networks)].filter((n) => n.scope === "global").map((n) => n.id)])
+      : dirty.networks;
+    const gone: string[] = [];
+    for (const id of networks) {
+      if (this.busy.has(id)) continue;
+      const gn = g.networks[id];
+      const ln = C.get(local.networks, id);
+      if (gn && !ln) await attempt(`create network ${gn.name}`, () => this.mirrorNetwork(gn));
+      else if (!gn && ln && ln.scope === "global") gone.push(id);
+    }
+    local = this.controller.current();
+    const endpoints = dirty.all
+      ? new Set([...endpointsOfNode(g, this.name), ...[...C.values(local.endpoints)].filter((e) => C.get(local.networks, e.network)?.scope === "global").map((e) => e.id)])
+      : dirty.endpoints;
+    for (const id of endpoints) {
+      if (this.busy.has(id)) continue;
+      const ge = globalEndpoint(g, id);
+      const le = C.get(local.endpoints, id);
+      const mine = ge !== undefined && ge.node === this.name;
+      if (le && !mine && C.get(local.networks, le.network)?.scope === "global")
+        // Deleted in the cluster, or reclaimed while this node was lost: undone here, through its own events.
+        await attempt(`delete endpoint ${id.slice(0, 12)}`, () =>
+          this.controller.run({ type: "endpoint.delete", network: le.network, endpoint: id, force: true }, { requestId: `cluster-reclaim-${id}`, mirror: true }),
+        );
+      else if (mine && !le)
+        // In the cluster for this node but never made here (a crash between the two appends): released.
+        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
+    }
+    for (const id of gone)
+      await attempt(`delete network ${id.slice(0, 12)}`, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
+    this.lastError = errors.length ? errors.join("; ") : null;
+  }
+
+  /** Stops following the cluster. The lease is left to expire (see Membership.stop). */
+  async close(opts: { revoke?: boolean } = {}): Promise<void> {
+    this.closed = true;
+    this.controller.attachGlobalScope(undefined);
+    await this.membership.stop(opts.revoke ?? false);
+    await this.reconciling?.catch(() => undefined);
+    await this.log.close();
+    this.copy?.close();
+    this.log.conn.close();
+  }
+}
+
+/** What the folds since the last reconcile touched. */
+interface Dirty {
+  all: boolean;
+  networks: Set<string>;
+  endpoints: Set<string>;
+}
+
+/** The local copy of a global network named by `ref`, or undefined for a local network (or none). */
+function globalNetworkOf(s: State, ref: string) {
+  const n = findNetwork(s, ref);
+  return n && n.scope === "global" ? n : undefined;
+}

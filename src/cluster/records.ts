@@ -1,0 +1,82 @@
+import { canonicalJson } from "../domain/canonical.js";
+import { corrupt } from "../domain/errors.js";
+import { checkClusterEvent, type ClusterEvent, type ClusterNewEvent } from "../domain/cluster/events.js";
+import { chainHash } from "../store/hashChain.js";
+
+/**
+ * How one event of the cluster log is stored in etcd: a key per seq, `log/<seq padded to 12 digits>`
+ * (so key order is seq order and a range read returns the log in order), and a value holding the
+ * row the local log would hold — data and metadata as canonical JSON text, hashed byte for byte with
+ * the local log's chain (src/store/hashChain.ts): hash = sha256(previous hash ‖ canonical event).
+ */
+export interface ClusterRecord {
+  seq: number;
+  id: string;
+  stream: string;
+  type: string;
+  version: number;
+  data: string;
+  meta: string;
+  hash: string;
+}
+
+export const logPrefix = "log/";
+export const headKey = "head";
+export const batchPrefix = "batch/";
+export const nodePrefix = "nodes/";
+export const snapshotKey = "snapshot";
+
+export const seqKey = (seq: number): string => `${logPrefix}${String(seq).padStart(12, "0")}`;
+/** The first key after every log key (`0` follows `/`), the end of a range read of the log. */
+export const logEnd = "log0";
+
+export interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** Seals new events after the head: seq, unique id, chain hash. */
+export function seal(head: Head, events: readonly ClusterNewEvent[], meta: { node: string; time: string; batch: string }): ClusterRecord[] {
+  let prev = head.hash;
+  return events.map((e, i) => {
+    const r = {
+      seq: head.seq + 1 + i,
+      id: `${meta.batch}.${i}`,
+      stream: e.stream,
+      type: e.type,
+      version: 1,
+      data: canonicalJson(e.data),
+      meta: canonicalJson(meta),
+    };
+    prev = chainHash(prev, r);
+    return { ...r, hash: prev };
+  });
+}
+
+/**
+ * Reads a stored record back, checking that it sits at the seq its key says, chains on from the
+ * previous hash, and fits its event's schema. Anything else is Corrupt, named at its seq: a node never
+ * folds what it cannot verify.
+ */
+export function openRecord(text: string, expectedSeq: number, previousHash: string): ClusterEvent {
+  let r: ClusterRecord;
+  try {
+    r = JSON.parse(text) as ClusterRecord;
+  } catch {
+    throw corrupt(`cluster log: the record at seq ${expectedSeq} is not JSON`);
+  }
+  if (r.seq !== expectedSeq) throw corrupt(`cluster log: the record at seq ${expectedSeq} says seq ${String(r.seq)}`);
+  const hash = chainHash(previousHash, r);
+  if (hash !== r.hash) throw corrupt(`cluster log: the hash chain breaks at seq ${expectedSeq}`);
+  let data: unknown;
+  let meta: ClusterEvent["meta"];
+  try {
+    data = JSON.parse(r.data);
+    meta = JSON.parse(r.meta) as ClusterEvent["meta"];
+  } catch {
+    throw corrupt(`cluster log: the data of seq ${expectedSeq} is not JSON`);
+  }
+  const checked = checkClusterEvent(r.type, data);
+  if (checked === null) throw corrupt(`cluster log: seq ${expectedSeq} is not a valid ${r.type} event`);
+  return { type: r.type, stream: r.stream, data: checked, seq: r.seq, id: r.id, meta, hash: r.hash } as ClusterEvent;
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { globalEndpoints } from "../../../src/domain/cluster/state.js";
+import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
+import { until } from "../../helpers/wait.js";
+import { hexId, threeLogs } from "./logs.js";
+import { ClusterLog } from "../../../src/cluster/clusterLog.js";
+import { ClusterConnection } from "../../../src/cluster/connection.js";
+
+const why = haveEtcd ? "" : " (skipped: /usr/bin/etcd is not installed)";
+
+describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}`, () => {
+  let cluster: EtcdCluster;
+  beforeAll(async () => {
+    cluster = await startEtcdCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("shows a network created on one node to the others through their watch", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    try {
+      const id = hexId();
+      await logs[0]!.submit({ type: "global.network.create", id, name: "nlx-net", driver: "nlx", labels: {} });
+      await until(() => logs.every((l) => l.current.networks[id]?.name === "nlx-net"));
+      expect(logs[2]!.current.networks[id]!.subnet).toBe("10.0.0.0/24");
+    } finally {
+      await close();
+    }
+  });
+
+  it("gives 3 x 50 endpoints created at once on three nodes distinct addresses and one state on every node", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    try {
+      await Promise.all(logs.map((l, i) => l.submit({ type: "global.node.join", name: "abc"[i]!, address: `127.0.0.${i + 1}` })));
+      const net = hexId();
+      await logs[0]!.submit({ type: "global.network.create", id: net, name: "wide", driver: "nlx", labels: {} });
+      await until(() => logs.every((l) => l.current.networks[net] !== undefined));
+      const created = await Promise.all(
+        logs.flatMap((l, i) =>
+          Array.from({ length: 50 }, (_, k) =>
+            l.submit({ type: "global.endpoint.create", id: hexId(), name: `ep-${i}-${k}`, network: net, node: "abc"[i]! }),
+          ),
+        ),
+      );
+      const addresses = created.map((evs) => {
+        const e = evs[0]!;
+        if (e.type !== "global.endpoint.created") throw new Error(`unexpected ${e.type}`);
+        return e.data.address;
+      });
+      expect(new Set(addresses).size).toBe(150);
+      const headSeq = Math.max(...logs.map((l) => l.headSeen.seq));
+      await until(() => logs.every((l) => l.headSeen.seq === headSeq));
+      expect(new Set(logs.map((l) => l.stateHash())).size).toBe(1);
+      expect(globalEndpoints(logs[1]!.current)).toHaveLength(150);
+      const seqs = created.flat().map((e) => e.seq).sort((a, b) => a - b);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      console.log(`150 endpoints from three nodes: ${headSeq} events, conflicts ${logs.map((l) => l.conflicts).join("/")}`);
+    } finally {
+      await close();
+    }
+  });
+
+  it("refuses a second global network of the same name, whichever node asks", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    try {
+      const results = await Promise.allSettled(
+        logs.map((l) => l.submit({ type: "global.network.create", id: hexId(), name: "same", driver: "nlx", labels: {} })),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      expect(refused.map((r) => (r.reason as { code: string }).code)).toEqual(["Conflict", "Conflict"]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("lets a new node start from the latest snapshot in the cluster and fold only what follows it", async () => {
+    const o = { endpoints: cluster.endpoints, node: "s", advertiseAddr: "127.0.0.1", timeoutMs: 5000, prefix: `/nlx-snap-${hexId().slice(0, 8)}/` };
+    const writer = new ClusterLog(new ClusterConnection(o), 10);
+    await writer.open();
+    try {
+      await writer.submit({ type: "global.node.join", name: "s", address: "127.0.0.1" });
+      const net = hexId();
+      await writer.submit({ type: "global.network.create", id: net, name: "snap", driver: "nlx", labels: {} });
+      for (let i = 0; i < 25; i++) await writer.submit({ type: "global.endpoint.create", id: hexId(), name: `e${i}`, network: net, node: "s" });
+      await until(async () => {
+        const fresh = new ClusterLog(new ClusterConnection({ ...o, node: "fresh" }));
+        await fresh.open();
+        const ok = fresh.loadedFrom >= 20 && fresh.headSeen.seq === writer.headSeen.seq && fresh.stateHash() === writer.stateHash();
+        await fresh.close();
+        fresh.conn.close();
+        return ok;
+      }, 50);
+    } finally {
+      await writer.close();
+      writer.conn.close();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { globalEndpoints } from "../../../src/domain/cluster/state.js";
+import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
+import { failure, until } from "../../helpers/wait.js";
+import { ClusterNode } from "../../../src/cluster/node.js";
+import { Controller } from "../../../src/controller/controller.js";
+import { fakePlugin } from "../../helpers/pluginServer/inProcess.js";
+import { tempDb, tempDir } from "../../helpers/tmp.js";
+import { hexId, threeLogs } from "./logs.js";
+
+const why = haveEtcd ? "" : " (skipped: /usr/bin/etcd is not installed)";
+
+/** Its own cluster: these tests kill members. */
+describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () => {
+  let cluster: EtcdCluster;
+  beforeAll(async () => {
+    cluster = await startEtcdCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("goes on with one member down, fails with ClusterUnavailable without quorum, and catches up when it returns", async () => {
+    const timeoutMs = 1500;
+    const { logs, close } = await threeLogs(cluster, timeoutMs);
+    try {
+      const net = hexId();
+      await logs[0]!.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+      await logs[0]!.submit({ type: "global.network.create", id: net, name: "f", driver: "nlx", labels: {} });
+
+      // One member down: nothing stops (the client retries on another member).
+      await cluster.kill(0);
+      const ep1 = await logs[1]!.submit({ type: "global.endpoint.create", id: hexId(), name: "one-down", network: net, node: "a" });
+      expect(ep1[0]!.type).toBe("global.endpoint.created");
+
+      // Two down: no quorum. The command fails with ClusterUnavailable and nothing is written.
+      await cluster.kill(1);
+      const before = logs[2]!.headSeen.seq;
+      const started = Date.now();
+      const err = await failure(logs[2]!.submit({ type: "global.endpoint.create", id: hexId(), name: "no-quorum", network: net, node: "a" }));
+      console.log(`no quorum: ${err.code} after ${Date.now() - started} ms (--cluster-timeout ${timeoutMs} ms): ${err.message}`);
+      expect(err.code).toBe("ClusterUnavailable");
+
+      // Members back: the same clients append and every node catches up, no restart.
+      await cluster.start(0);
+      await cluster.start(1);
+      await cluster.waitHealthy();
+      let appended = false;
+      await until(async () => {
+        appended = await logs[0]!
+          .submit({ type: "global.endpoint.create", id: hexId(), name: "back", network: net, node: "a" })
+          .then(() => true, () => false);
+        return appended;
+      }, 200);
+      const head = Math.max(...logs.map((l) => l.headSeen.seq));
+      // No call here makes them read: their watch and their poll of the head do.
+      await until(() => logs.every((l) => l.headSeen.seq === head), 50);
+      expect(new Set(logs.map((l) => l.stateHash())).size).toBe(1);
+      const names = globalEndpoints(logs[2]!.current).map((e) => e.name).sort();
+      // "no-quorum" is there only if etcd applied it after all (in doubt); what matters is one answer everywhere.
+      expect(names.filter((n) => n !== "no-quorum")).toEqual(["back", "one-down"]);
+      expect(before).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it("fails a global command with ClusterUnavailable without quorum while a local one succeeds on the same node", async () => {
+    await cluster.waitHealthy();
+    const pluginDir = tempDir("nlx-plugins-");
+    await fakePlugin(pluginDir, "gq", undefined, { scope: "global" });
+    const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
+    const prefix = `/nlx-q-${Date.now()}/`;
+    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: "q", advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
+    try {
+      const net = (await controller.run({ type: "network.create", driver: "gq", name: "gq-net" })).entity!.id;
+      await cluster.kill(1);
+      await cluster.kill(2);
+      const err = await failure(controller.run({ type: "endpoint.create", network: net, name: "needs-quorum" }));
+      expect(err.code).toBe("ClusterUnavailable");
+      expect(controller.view().endpoints).toEqual([]); // nothing half-written
+      const local = await controller.run({ type: "network.create", driver: "null", name: "local-goes-on" });
+      expect(local.entity!.id).toBeTruthy();
+      await cluster.start(1);
+      await cluster.start(2);
+      await cluster.waitHealthy();
+      await until(
+        () => controller.run({ type: "endpoint.create", network: net, name: "after" }).then(() => true, () => false),
+        200,
+      );
+      expect(controller.view().endpoints.map((e) => e.name)).toContain("after");
+    } finally {
+      await node.close({ revoke: true });
+      await controller.close();
+    }
+  });
+});

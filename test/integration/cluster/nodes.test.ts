@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import { globalEndpoint } from "../../../src/domain/cluster/state.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ClusterNode } from "../../../src/cluster/node.js";
+import { Controller } from "../../../src/controller/controller.js";
+import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
+import { type FakePlugin, fakePlugin } from "../../helpers/pluginServer/inProcess.js";
+import type { Override } from "../../helpers/pluginServer/server.js";
+import { tempDb, tempDir } from "../../helpers/tmp.js";
+import { until } from "../../helpers/wait.js";
+
+const why = haveEtcd ? "" : " (skipped: /usr/bin/etcd is not installed)";
+
+interface TestNode {
+  name: string;
+  controller: Controller;
+  node: ClusterNode;
+  plugin: FakePlugin;
+  db: string;
+  pluginDir: string;
+}
+
+describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of global scope${why}`, () => {
+  let cluster: EtcdCluster;
+  let prefix: string;
+  const nodes: TestNode[] = [];
+  const options = (name: string, i: number) => ({
+    endpoints: cluster.endpoints,
+    node: name,
+    advertiseAddr: `127.0.0.${i + 1}`,
+    timeoutMs: 5000,
+    prefix,
+    ttlMs: 1000,
+    reclaimAfterMs: 1000,
+    checkEveryMs: 200,
+  });
+
+  async function startNode(name: string, i: number, reuse?: TestNode, override?: Override): Promise<TestNode> {
+    const pluginDir = reuse?.pluginDir ?? tempDir("nlx-plugins-");
+    const plugin = reuse?.plugin ?? (await fakePlugin(pluginDir, "gplug", override, { scope: "global" }));
+    const db = reuse?.db ?? tempDb("nlx-db-");
+    const controller = await Controller.open({ db, pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
+    const node = await ClusterNode.start(controller, options(name, i));
+    return { name, controller, node, plugin, db, pluginDir };
+  }
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  afterEach(async () => {
+    while (nodes.length) {
+      const n = nodes.pop()!;
+      await n.node.close({ revoke: true }).catch(() => undefined);
+      await n.controller.close().catch(() => undefined);
+    }
+  });
+
+  async function three(): Promise<TestNode[]> {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    for (const [i, name] of ["n1", "n2", "n3"].entries()) nodes.push(await startNode(name, i));
+    return [...nodes];
+  }
+
+  it("leaves no global network behind when the creating node's plugin refuses CreateNetwork", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    const refuse: Override = (m) => (m === "NetworkDriver.CreateNetwork" ? { body: { Err: "no thanks" } } : undefined);
+    const a = await startNode("r1", 0, undefined, refuse);
+    nodes.push(a);
+    await expect(a.controller.run({ type: "network.create", driver: "gplug", name: "refused" })).rejects.toMatchObject({ message: expect.stringMatching(/no thanks/) });
+    expect(Object.values(a.node.log.current.networks)).toEqual([]);
+    expect(a.controller.view().networks.filter((n) => n.name === "refused")).toEqual([]);
+  });
+
+  const globalNet = async (n: TestNode, name: string) => (await n.controller.run({ type: "network.create", driver: "gplug", name })).entity!.id;
+
+  it("lists a network created on one node on the others, and their plugins are told of it", async () => {
+    const [a, b, c] = await three();
+    const id = await globalNet(a!, "blue");
+    for (const n of [b!, c!]) await until(() => n.controller.network(id) !== undefined, 20);
+    expect(b!.controller.network(id)!.view()).toMatchObject({ name: "blue", scope: "global", ipam: { config: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1" }] } });
+    await until(() => c!.plugin.methods().includes("NetworkDriver.CreateNetwork"), 20);
+  });
+
+  it("gives 3 x 50 endpoints created at once on three nodes distinct addresses, and every node the same global state", async () => {
+    const all = await three();
+    const id = await globalNet(all[0]!, "wide");
+    for (const n of all) await until(() => n.controller.network(id) !== undefined, 20);
+    await Promise.all(all.flatMap((n, i) => Array.from({ length: 50 }, (_, k) => n.controller.run({ type: "endpoint.create", network: id, name: `e${i}-${k}` }))));
+    const ips = all.flatMap((n) => n.controller.view().endpoints.map((e) => e.ipv4));
+    expect(ips).toHaveLength(150);
+    expect(new Set(ips).size).toBe(150);
+    const head = Math.max(...all.map((n) => n.node.log.headSeen.seq));
+    await until(() => all.every((n) => n.node.log.headSeen.seq === head), 20);
+    expect(new Set(all.map((n) => n.node.log.stateHash())).size).toBe(1);
+    for (const n of all) expect(n.controller.verify().ok).toBe(true);
+  });
+
+  it("reclaims a node whose lease is gone, hands its addresses out again, and the node undoes it on its plugin when it returns", async () => {
+    const [a, b, c] = await three();
+    const id = await globalNet(a!, "r");
+    await until(() => c!.controller.network(id) !== undefined, 20);
+    const mine = await c!.controller.run({ type: "endpoint.create", network: id, name: "on-c" });
+    const epId = mine.entity!.id;
+    const address = c!.controller.endpoint(epId)!.view().ipv4!.split("/")[0]!;
+
+    // c is gone without a word (its lease revoked, as a crash lets it expire).
+    nodes.splice(nodes.indexOf(c!), 1);
+    await c!.node.close({ revoke: true });
+    await until(() => a!.node.log.current.nodes["n3"]?.state === "lost" && globalEndpoint(b!.node.log.current, epId) === undefined, 50);
+    const again = await b!.controller.run({ type: "endpoint.create", network: id, name: "takes-it", ip: address });
+    expect(b!.controller.endpoint(again.entity!.id)!.view().ipv4).toBe(`${address}/24`);
+
+    // c comes back on its own database: it is alive again, and its own log undoes what was reclaimed.
+    const back = await startNode("n3", 2, c!);
+    nodes.push(back);
+    await until(() => back.controller.endpoint(epId) === undefined, 20);
+    expect(back.plugin.calls().filter((x) => x.method === "NetworkDriver.DeleteEndpoint").map((x) => JSON.parse(x.body).EndpointID)).toContain(epId);
+    expect(back.node.log.current.nodes["n3"]!.state).toBe("alive");
+    // It folded on from its own SQLite copy, and the copy follows the cluster log record for record.
+    expect(back.node.log.loadedFrom).toBeGreaterThan(0);
+    await until(() => back.controller.store.cluster.head().seq === back.node.log.headSeen.seq, 20);
+    expect(back.controller.store.cluster.verifyChain()).toEqual({ ...back.node.log.headSeen, firstBad: null });
+    expect(back.controller.verify()).toMatchObject({ ok: true, problems: [] });
+    expect(back.node.membership.view().find((n) => n.name === "n3")).toMatchObject({ state: "alive", endpoints: 0 });
+  });
+});

@@ -54,8 +54,29 @@ let opened: Promise<Rtnl> | undefined;
  * touch the kernel never pays for it.
  */
 function rtnl(): Promise<Rtnl> {
-  opened ??= import("netlink").then((lib) => ({ lib, socket: lib.createRtNetlink() }));
+  opened ??= import("netlink").then((lib) => {
+    const socket = lib.createRtNetlink();
+    oneAtATime(socket);
+    return { lib, socket };
+  });
   return opened;
+}
+
+/**
+ * One request in flight on the socket at a time. The package groups the parts of a multipart answer
+ * (a dump) in one buffer per socket, so a second request answered while a dump is still arriving cuts
+ * the dump short ("Multipart message not terminated properly"). The kernel does the work while the
+ * request is sent anyway, so queueing costs nothing.
+ */
+function oneAtATime(socket: RtNetlinkSocket): void {
+  const raw = socket.socket;
+  const send = raw.request.bind(raw);
+  let tail: Promise<unknown> = Promise.resolve();
+  raw.request = (...args: Parameters<typeof send>) => {
+    const next = tail.then(() => send(...args));
+    tail = next.catch(() => undefined);
+    return next;
+  };
 }
 
 async function nl(): Promise<RtNetlinkSocket> {

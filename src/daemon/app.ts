@@ -19,7 +19,7 @@ export interface AppHost {
   /** Called around every routed request, so that a stop can wait for those in flight. */
   begin(): void;
   end(): void;
-  prepare(req: IncomingMessage): Pick<RouteRequest, "call">;
+  requestOptions(req: IncomingMessage): Pick<RouteRequest, "call">;
   /** Aborted when the daemon stops: ends followed streams. */
   streams: AbortSignal;
   log(line: string): void;
@@ -109,7 +109,7 @@ export async function buildApp(table: readonly Route[], host: AppHost): Promise<
         if (req.body !== undefined) body = req.body as Record<string, unknown>;
         refuseUnknownFields(r, body);
       }
-      const { call } = host.prepare(req.raw);
+      const { call } = host.requestOptions(req.raw);
       const closed = new AbortController();
       reply.raw.once("close", () => closed.abort());
       const query = new URLSearchParams(req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : "");

@@ -129,7 +129,7 @@ export class Daemon {
           d.inFlight--;
           if (d.inFlight === 0) d.idle?.();
         },
-        prepare: (req) => {
+        requestOptions: (req) => {
           d.checkDatabase(req);
           return { call: d.callOptions(req) };
         },

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
-import { table } from "../output.js";
+import { type ListOptions, printList, withListOptions } from "../listing/list.js";
+import { endpointList } from "../listing/specs.js";
 import { collect, portBinding } from "../parse.js";
 import { findEndpointInLog, printHistories } from "./inspect.js";
 
@@ -40,23 +41,20 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
       });
     });
 
-  endpoint
-    .command("ls")
-    .alias("list")
-    .description("list endpoints")
-    .option("--network <network>", "only this network's")
-    .addHelpText("after", "\nExample:\n  netledger endpoint ls --network n1\n")
-    .action(async (o, cmd: Command) => {
+  withListOptions(
+    endpoint
+      .command("ls")
+      .alias("list")
+      .description("list endpoints")
+      .option("--network <network>", "only this network's"),
+    Object.keys(endpointList(String).filters),
+  )
+    .addHelpText("after", "\nExamples:\n  netledger endpoint ls --network n1\n  netledger endpoint ls --filter dangling=true -q\n")
+    .action(async (o: ListOptions & { network?: string }, cmd: Command) => {
       await cli.withApi(cmd, "read", async (api, g) => {
         const [views, networks] = await Promise.all([api.endpoints(o.network), api.networks()]);
         const names = new Map(networks.map((n) => [n.id, n.name]));
-        const netName = (id: string) => names.get(id) ?? shortId(id);
-        cli.print(g, views, () =>
-          table(
-            ["ENDPOINT ID", "NAME", "NETWORK", "SANDBOX", "IPV4", "STATE"],
-            views.map((e) => [shortId(e.id), e.name, netName(e.network), e.sandbox ? shortId(e.sandbox) : "", e.ipv4, e.state]),
-          ),
-        );
+        printList(cli, g, endpointList((id) => names.get(id) ?? shortId(id)), views, o);
       });
     });
 

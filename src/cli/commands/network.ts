@@ -2,10 +2,11 @@ import { type Command, Option } from "commander";
 import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.js";
 import type { IpamConfig } from "../../domain/events.js";
 import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
-import { shortId } from "../../domain/ids.js";
 import type { NetworkView } from "../../domain/views.js";
 import type { CliContext } from "../context.js";
-import { errorText, table } from "../output.js";
+import { errorText } from "../output.js";
+import { type ListOptions, printList, withListOptions } from "../listing/list.js";
+import { networkList } from "../listing/specs.js";
 import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
 import { collect, keyValues, portBinding } from "../parse.js";
 
@@ -49,21 +50,16 @@ export function registerNetwork(program: Command, cli: CliContext): void {
       });
     });
 
-  network
-    .command("ls")
-    .alias("list")
-    .description("list networks")
-    .addHelpText("after", "\nExample:\n  netledger network ls --json\n")
-    .action(async (_o, cmd: Command) => {
-      await cli.withApi(cmd, "read", async (api, g) => {
-        const views = await api.networks();
-        cli.print(g, views, () =>
-          table(
-            ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "STATE"],
-            views.map((n) => [shortId(n.id), n.name, n.driver, n.scope, n.state]),
-          ),
-        );
-      });
+  withListOptions(
+    network
+      .command("ls")
+      .alias("list")
+      .description("list networks"),
+    Object.keys(networkList.filters),
+  )
+    .addHelpText("after", "\nExamples:\n  netledger network ls --filter driver=bridge -q\n  netledger network ls --format '{{.Name}}\\t{{.ID}}'\n")
+    .action(async (o: ListOptions, cmd: Command) => {
+      await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, networkList, await api.networks(), o));
     });
 
   network

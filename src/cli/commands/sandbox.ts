@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { NetledgerError } from "../../domain/errors.js";
-import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
-import { table } from "../output.js";
+import { type ListOptions, printList, withListOptions } from "../listing/list.js";
+import { sandboxList } from "../listing/specs.js";
 import { collect, extraHost } from "../parse.js";
 import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
 
@@ -41,21 +41,10 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       });
     });
 
-  sandbox
-    .command("ls")
-    .alias("list")
-    .description("list sandboxes")
-    .addHelpText("after", "\nExample:\n  netledger sandbox ls\n")
-    .action(async (_o, cmd: Command) => {
-      await cli.withApi(cmd, "read", async (api, g) => {
-        const views = await api.sandboxes();
-        cli.print(g, views, () =>
-          table(
-            ["SANDBOX ID", "CONTAINER", "KEY", "ENDPOINTS", "STATE"],
-            views.map((s) => [shortId(s.id), s.containerId, s.key ?? "(host)", s.endpoints.length, s.state]),
-          ),
-        );
-      });
+  withListOptions(sandbox.command("ls").alias("list").description("list sandboxes"), Object.keys(sandboxList.filters))
+    .addHelpText("after", "\nExamples:\n  netledger sandbox ls\n  netledger sandbox ls --filter dangling=true -q\n")
+    .action(async (o: ListOptions, cmd: Command) => {
+      await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, sandboxList, await api.sandboxes(), o));
     });
 
   sandbox

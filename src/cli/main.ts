@@ -83,7 +83,8 @@ export async function main(argv: string[], io: Io = processIo(), openOptions: Pa
       return 2;
     }
     const err = isNetledgerError(e) ? e : asNetledgerError(e);
-    io.err(errorText(err, asJson));
+    // A command that printed its own errors (inspect of several names) only sets the status.
+    if (err.details["reported"] !== true) io.err(errorText(err, asJson));
     return 1;
   }
 }

@@ -5,6 +5,7 @@ import { type ListOptions, printList, withListOptions } from "../listing/list.js
 import { endpointList } from "../listing/specs.js";
 import { collect, portBinding } from "../parse.js";
 import { findEndpointInLog, printHistories } from "./inspect.js";
+import { inspectEach } from "../inspectEach.js";
 
 export function registerEndpoint(program: Command, cli: CliContext): void {
   const endpoint = program
@@ -60,16 +61,16 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
 
   endpoint
     .command("inspect")
-    .description("show an endpoint in full, as JSON (with --history, its events, a deleted one's too)")
+    .description("show endpoints in full, as JSON (with --history, their events, deleted ones' too)")
     .argument("<network>")
-    .argument("<name>", "endpoint name or id")
-    .option("--history", "show the history from the log of every endpoint that had this name in the network", false)
-    .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect --history n1 e1\n")
-    .action(async (net: string, name: string, o: { history: boolean }, cmd: Command) => {
-      if (o.history) return printHistories(cli, cmd, (l) => findEndpointInLog(l, net, name));
+    .argument("<name...>", "endpoint names, ids or id prefixes")
+    .option("-f, --format <format>", "print each endpoint through a Go template, e.g. '{{.ipv4}}'")
+    .option("--history", "show the history from the log of every endpoint that had these names in the network", false)
+    .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect -f '{{.name}} {{.ipv4}}' n1 e1 e2\n  netledger endpoint inspect --history n1 e1\n")
+    .action(async (net: string, names: string[], o: { history: boolean; format?: string }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => names.flatMap((name) => findEndpointInLog(l, net, name)));
       await cli.withApi(cmd, "read", async (api, g) => {
-        const v = await api.endpoint(net, name);
-        cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
+        await inspectEach(cli, g, { kind: "endpoint", refs: names, format: o.format, single: true }, (r) => api.endpoint(net, r), async () => "");
       });
     });
 

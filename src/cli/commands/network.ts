@@ -2,12 +2,13 @@ import { type Command, Option } from "commander";
 import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.js";
 import type { IpamConfig } from "../../domain/events.js";
 import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
-import type { NetworkView } from "../../domain/views.js";
 import type { CliContext } from "../context.js";
 import { errorText } from "../output.js";
 import { type ListOptions, printList, withListOptions } from "../listing/list.js";
 import { networkList } from "../listing/specs.js";
-import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
+import { deletedHintFor, findInLog, printHistories } from "./inspect.js";
+import { inspectEach } from "../inspectEach.js";
+import { dockerNetwork } from "../render/dockerNetwork.js";
 import { collect, keyValues, portBinding } from "../parse.js";
 
 export function registerNetwork(program: Command, cli: CliContext): void {
@@ -64,16 +65,26 @@ export function registerNetwork(program: Command, cli: CliContext): void {
 
   network
     .command("inspect")
-    .description("show networks in full, as JSON (with --history, their events, deleted networks too)")
-    .argument("<network...>", "names or ids")
+    .description("show networks as docker network inspect does (with --json, netledger's views; with --history, their events)")
+    .argument("<network...>", "names, ids or id prefixes")
+    .option("-f, --format <format>", "print each network through a Go template, e.g. '{{.Name}} {{.Id}}' or '{{json .IPAM}}'")
     .option("--history", "show each network's history from the log, found by name even after it was deleted", false)
-    .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect --history n1\n")
-    .action(async (refs: string[], o: { history: boolean }, cmd: Command) => {
+    .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect -f '{{json .Containers}}' n1\n  netledger network inspect --history n1\n")
+    .action(async (refs: string[], o: { history: boolean; format?: string }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((r) => findInLog(l, r, ["network"])));
       await cli.withApi(cmd, "read", async (api, g) => {
-        const views: NetworkView[] = [];
-        for (const r of refs) views.push(await api.network(r).catch((e) => withDeletedHint(cli, cmd, e, r, ["network"], "network inspect")));
-        cli.print(g, views, () => JSON.stringify(views, null, 2) + "\n");
+        const docker = !g.json || o.format !== undefined;
+        const [eps, sbs] = docker ? await Promise.all([api.endpoints(), api.sandboxes()]) : [[], []];
+        await inspectEach(
+          cli,
+          g,
+          { kind: "network", refs, format: o.format },
+          async (r) => {
+            const n = await api.network(r);
+            return docker ? dockerNetwork(n, eps, sbs) : n;
+          },
+          (r) => deletedHintFor(cli, cmd, r, ["network"], "network inspect"),
+        );
       });
     });
 

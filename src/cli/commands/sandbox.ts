@@ -4,7 +4,8 @@ import type { CliContext } from "../context.js";
 import { type ListOptions, printList, withListOptions } from "../listing/list.js";
 import { sandboxList } from "../listing/specs.js";
 import { collect, extraHost } from "../parse.js";
-import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
+import { deletedHintFor, findInLog, printHistories } from "./inspect.js";
+import { inspectEach } from "../inspectEach.js";
 
 export function registerSandbox(program: Command, cli: CliContext): void {
   const sandbox = program
@@ -49,15 +50,21 @@ export function registerSandbox(program: Command, cli: CliContext): void {
 
   sandbox
     .command("inspect")
-    .description("show a sandbox in full, as JSON (with --history, its events, a deleted one's too)")
-    .argument("<id>", "sandbox id or container id")
-    .option("--history", "show the sandbox's history from the log: its own events and the joins and leaves of endpoints", false)
-    .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect --history c1\n")
-    .action(async (ref: string, o: { history: boolean }, cmd: Command) => {
-      if (o.history) return printHistories(cli, cmd, (l) => findInLog(l, ref, ["sandbox"]));
+    .description("show sandboxes in full, as JSON (with --history, their events, deleted ones' too)")
+    .argument("<id...>", "sandbox ids, container ids or id prefixes")
+    .option("-f, --format <format>", "print each sandbox through a Go template, e.g. '{{.key}}'")
+    .option("--history", "show each sandbox's history from the log: its own events and the joins and leaves of endpoints", false)
+    .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect -f '{{.containerId}} {{.key}}' c1 c2\n  netledger sandbox inspect --history c1\n")
+    .action(async (refs: string[], o: { history: boolean; format?: string }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((ref) => findInLog(l, ref, ["sandbox"])));
       await cli.withApi(cmd, "read", async (api, g) => {
-        const v = await api.sandbox(ref).catch((e) => withDeletedHint(cli, cmd, e, ref, ["sandbox"], "sandbox inspect"));
-        cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
+        await inspectEach(
+          cli,
+          g,
+          { kind: "sandbox", refs, format: o.format, single: true },
+          (r) => api.sandbox(r),
+          (r) => deletedHintFor(cli, cmd, r, ["sandbox"], "sandbox inspect"),
+        );
       });
     });
 

@@ -11,7 +11,8 @@ import { invalid } from "../../domain/errors.js";
 /** One row as the template sees it: Docker's field names to their text. */
 export type Row = Record<string, string>;
 
-type Part = { text: string } | { field: string | null; fn: "print" | "json" | "upper" | "lower" } | { label: string };
+/** A field path (`.IPAM.Driver` is ["IPAM", "Driver"]; `.` is []) and what is done with it. */
+type Part = { text: string } | { path: string[]; fn: "print" | "json" | "upper" | "lower" } | { label: string };
 
 export interface Template {
   /** `table …`: print a header row and align the columns. */
@@ -26,13 +27,13 @@ const action = /\{\{\s*(.*?)\s*\}\}/g;
 function parseAction(inner: string, fields: readonly string[]): Part {
   const label = /^\.Label\s+"([^"]*)"$/.exec(inner);
   if (label) return { label: label[1]! };
-  const m = /^(?:(json|upper|lower)\s+)?\.([A-Za-z0-9]*)$/.exec(inner);
+  const m = /^(?:(json|upper|lower)\s+)?\.((?:[A-Za-z0-9_]+)(?:\.[A-Za-z0-9_]+)*)?$/.exec(inner);
   if (!m) throw invalid(`--format: cannot read {{${inner}}}; write {{.Field}}, {{json .}} or {{json .Field}} (fields: ${fields.join(", ")})`);
-  const field = m[2] === "" ? null : m[2]!;
+  const path = m[2] === undefined ? [] : m[2].split(".");
   const fn = (m[1] ?? "print") as "print" | "json" | "upper" | "lower";
-  if (field !== null && !fields.includes(field)) throw invalid(`--format: no field .${field}; the fields are ${fields.map((f) => "." + f).join(", ")}`);
-  if (field === null && fn !== "json") throw invalid(`--format: {{${inner}}} prints a whole row; write {{json .}}`);
-  return { field, fn };
+  if (path.length > 0 && !fields.includes(path[0]!)) throw invalid(`--format: no field .${path[0]}; the fields are ${fields.map((f) => "." + f).join(", ")}`);
+  if (path.length === 0 && fn === "print") throw invalid(`--format: {{${inner}}} prints a whole row; write {{json .}}`);
+  return { path, fn };
 }
 
 export function parseTemplate(format: string, fields: readonly string[]): Template {
@@ -52,15 +53,30 @@ export function parseTemplate(format: string, fields: readonly string[]): Templa
   return { table, parts, columns };
 }
 
-/** One row through the template (`labels` for `.Label "key"`). */
-export function render(t: Template, row: Row, labels: Record<string, string> = {}): string {
+/** A value as Go's template prints it: text as it is, a missing key as `<no value>`, null as `<nil>`, anything else as JSON. */
+function text(v: unknown): string {
+  if (v === undefined) return "<no value>";
+  if (v === null) return "<nil>";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v);
+}
+
+function at(value: unknown, path: readonly string[]): unknown {
+  let v = value;
+  for (const k of path) v = typeof v === "object" && v !== null && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** One row (or document) through the template (`labels` for `.Label "key"`). */
+export function render(t: Template, row: Readonly<Record<string, unknown>>, labels: Record<string, string> = {}): string {
   return t.parts
     .map((p) => {
       if ("text" in p) return p.text;
       if ("label" in p) return labels[p.label] ?? "";
-      const value = p.field === null ? row : row[p.field]!;
-      if (p.fn === "json") return JSON.stringify(value);
-      const s = value as string;
+      const value = at(row, p.path);
+      if (p.fn === "json") return JSON.stringify(value ?? null);
+      const s = text(value);
       return p.fn === "upper" ? s.toUpperCase() : p.fn === "lower" ? s.toLowerCase() : s;
     })
     .join("");

@@ -36,6 +36,10 @@ const cases: [string, string[]][] = [
   ["endpoint-format.txt", ["endpoint", "ls", "--format", "table {{.Name}}\\t{{.Network}}\\t{{.IPv4}}"]],
   ["sandbox-filter-quiet.txt", ["sandbox", "ls", "-q", "--filter", "name=web"]],
   ["sandbox-format.txt", ["sandbox", "ls", "--format", "{{.ContainerID}} {{upper .State}}"]],
+  ["network-inspect-docker.json", ["network", "inspect", "backend", "frontend"]],
+  ["network-inspect-format.txt", ["network", "inspect", "--format", "{{.Name}}\t{{.Driver}}\t{{json .Containers}}", "backend", "frontend"]],
+  ["endpoint-inspect-format.txt", ["endpoint", "inspect", "-f", "{{.name}} {{.ipv4}} {{.state}}", "backend", "web-1", "db-1"]],
+  ["sandbox-inspect-format.txt", ["sandbox", "inspect", "-f", "{{.containerId}} {{json .endpoints}}", "web-1", "db-1"]],
 ];
 
 describe("ls with Docker's options on the fixture log", () => {

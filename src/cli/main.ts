@@ -11,6 +11,7 @@ import { registerIntegrity } from "./commands/integrity.js";
 import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
 import { registerPlugins } from "./commands/plugins.js";
+import { registerPort } from "./commands/port.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerServe } from "./commands/serve.js";
@@ -42,6 +43,7 @@ export function buildProgram(cli: CliContext): Command {
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
   registerPlugins(program, cli);
+  registerPort(program, cli);
   registerGc(program, cli);
   registerServe(program, cli);
   registerCompletion(program, cli);

@@ -189,6 +189,11 @@ export class CliContext {
     }
   }
 
+  /** Asks the person at the terminal; with no one to ask the answer is "" (no). */
+  ask(prompt: string): Promise<string> {
+    return this.io.ask?.(prompt) ?? Promise.resolve("");
+  }
+
   /** Prints a value as JSON with --json, else the text `human` gives. */
   print(g: GlobalOptions, value: unknown, human: () => string): void {
     this.io.out(g.json ? json(value) : human());

@@ -6,6 +6,7 @@ import { endpointList } from "../listing/specs.js";
 import { collect, portBinding } from "../parse.js";
 import { findEndpointInLog, printHistories } from "./inspect.js";
 import { inspectEach } from "../inspectEach.js";
+import { removedJson, removeEach } from "../removeEach.js";
 
 export function registerEndpoint(program: Command, cli: CliContext): void {
   const endpoint = program
@@ -77,16 +78,15 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
   endpoint
     .command("rm")
     .alias("remove")
-    .description("delete an endpoint; with --force a joined one leaves first")
+    .description("delete endpoints of a network; with --force a joined one leaves first")
     .argument("<network>")
-    .argument("<name>", "endpoint name or id")
+    .argument("<name...>", "endpoint names, ids or id prefixes")
     .option("-f, --force", "leave the sandbox first if joined", false)
-    .addHelpText("after", "\nExample:\n  netledger endpoint rm n1 e1\n")
-    .action(async (net: string, name: string, o, cmd: Command) => {
-      await cli.withApi(cmd, "write", async (api, g) => {
-        const r = await api.deleteEndpoint(net, name, o.force, cli.commandOptions(g));
-        cli.print(g, r, () => name + "\n");
-      });
+    .addHelpText("after", "\nExamples:\n  netledger endpoint rm n1 e1\n  netledger endpoint rm n1 e1 e2 e3\n")
+    .action(async (net: string, names: string[], o, cmd: Command) => {
+      await cli.withApi(cmd, "write", (api, g) =>
+        removeEach(cli, g, names, (r) => api.deleteEndpoint(net, r, o.force, cli.commandOptions(g)), removedJson(names)),
+      );
     });
 
   for (const verb of ["join", "leave"] as const) {

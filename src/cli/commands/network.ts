@@ -1,9 +1,10 @@
 import { type Command, Option } from "commander";
-import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.js";
+import { invalid } from "../../domain/errors.js";
 import type { IpamConfig } from "../../domain/events.js";
 import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
 import type { CliContext } from "../context.js";
-import { errorText } from "../output.js";
+import { removeEach } from "../removeEach.js";
+import { registerNetworkPrune } from "./prune.js";
 import { type ListOptions, printList, withListOptions } from "../listing/list.js";
 import { networkList } from "../listing/specs.js";
 import { deletedHintFor, findInLog, printHistories } from "./inspect.js";
@@ -27,6 +28,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .option("--ip-range <cidr>", "allocate from this sub-range of the subnet that contains it (repeatable)", collect, [])
     .option("--aux-address <name=ip>", "an address reserved for a name, not handed out (repeatable)", collect, [])
     .option("--ipam-driver <name>", "IPAM driver")
+    .option("--ipam-opt <key=value>", "an option for the IPAM driver (repeatable)", collect, [])
     .option("--ipv6", "enable IPv6", false)
     .option("--internal", "no route out of the network", false)
     .option("-o, --opt <key=value>", "a driver option (repeatable)", collect, [])
@@ -39,7 +41,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
           {
             driver: o.driver,
             name,
-            ipam: { config, options: {}, ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
+            ipam: { config, options: keyValues("--ipam-opt", o.ipamOpt), ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
             ipv6: o.ipv6,
             internal: o.internal,
             options: keyValues("--opt", o.opt),
@@ -97,26 +99,9 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger network rm --force n1\n")
     .action(async (refs: string[], o, cmd: Command) => {
       // Like `docker network rm a b c`: each is tried; the ones that fail are named, the rest go.
-      await cli.withApi(cmd, "write", async (api, g) => {
-        const failures: NetledgerError[] = [];
-        const removed: string[] = [];
-        for (const r of refs) {
-          try {
-            await api.deleteNetwork(r, o.force, cli.commandOptions(g));
-            removed.push(r);
-          } catch (e) {
-            if (!isNetledgerError(e)) throw e;
-            failures.push(e);
-          }
-        }
-        if (g.json) cli.io.out(JSON.stringify({ removed }) + "\n");
-        else for (const r of removed) cli.io.out(r + "\n");
-        if (failures.length === 1) throw failures[0];
-        if (failures.length > 1) {
-          for (const f of failures.slice(0, -1)) cli.io.err(errorText(f, Boolean(g.json)));
-          throw failures.at(-1);
-        }
-      });
+      await cli.withApi(cmd, "write", (api, g) =>
+        removeEach(cli, g, refs, (r) => api.deleteNetwork(r, o.force, cli.commandOptions(g)), (removed) => ({ removed })),
+      );
     });
 
   network
@@ -159,6 +144,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
         cli.print(g, r, () => "");
       });
     });
+  registerNetworkPrune(network, cli);
 }
 
 /**

@@ -6,6 +6,7 @@ import { sandboxList } from "../listing/specs.js";
 import { collect, extraHost } from "../parse.js";
 import { deletedHintFor, findInLog, printHistories } from "./inspect.js";
 import { inspectEach } from "../inspectEach.js";
+import { removedJson, removeEach } from "../removeEach.js";
 
 export function registerSandbox(program: Command, cli: CliContext): void {
   const sandbox = program
@@ -71,14 +72,11 @@ export function registerSandbox(program: Command, cli: CliContext): void {
   sandbox
     .command("rm")
     .alias("remove")
-    .description("delete a sandbox: its endpoints leave and are deleted, then its namespace goes")
-    .argument("<id>", "sandbox id or container id")
+    .description("delete sandboxes: their endpoints leave and are deleted, then their namespaces go")
+    .argument("<id...>", "sandbox ids, container ids or id prefixes")
     .option("-f, --force", "also drop a sandbox whose namespace could not be made", false)
-    .addHelpText("after", "\nExample:\n  netledger sandbox rm c1\n")
-    .action(async (ref: string, o, cmd: Command) => {
-      await cli.withApi(cmd, "write", async (api, g) => {
-        const r = await api.deleteSandbox(ref, o.force, cli.commandOptions(g));
-        cli.print(g, r, () => ref + "\n");
-      });
+    .addHelpText("after", "\nExamples:\n  netledger sandbox rm c1\n  netledger sandbox rm c1 c2\n")
+    .action(async (refs: string[], o, cmd: Command) => {
+      await cli.withApi(cmd, "write", (api, g) => removeEach(cli, g, refs, (r) => api.deleteSandbox(r, o.force, cli.commandOptions(g)), removedJson(refs)));
     });
 }

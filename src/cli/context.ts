@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { NetledgerApi } from "../api/contract.js";
@@ -89,6 +90,15 @@ export class CliContext {
     };
     // The actor defaults to the user running the CLI, not the daemon's, as when the CLI opens the file.
     return new HttpApi({ host: t.host, tls, actor: g.actor ?? defaultActor(), ...(t.db !== undefined ? { db: t.db } : {}) });
+  }
+
+  /**
+   * Whether the command would open a database file here that does not exist: read commands that list
+   * then list nothing (exit 0), and the file is not created, as `docker network ls` on a fresh host.
+   */
+  async missingDatabase(cmd: Command): Promise<boolean> {
+    const t = await this.target(this.globals(cmd));
+    return t.kind === "local" && !existsSync(t.db);
   }
 
   /** Runs `fn` with the API: a daemon's, or a controller opened here for it and closed after it. */

@@ -67,6 +67,19 @@ Run "netledger COMMAND --help" for a command's options.
 }
 
 /**
+ * With --json a usage error (unknown option, missing argument) is one JSON line on stderr too, code
+ * InvalidParameter, still exit 2; the parser's hint to run --help is left out.
+ */
+function jsonUsageErrors(program: Command, io: Io): void {
+  const outputError = (s: string) => io.err(JSON.stringify({ error: { code: "InvalidParameter", message: s.replace(/^error: /, "").trim() } }) + "\n");
+  const visit = (c: Command) => {
+    c.showHelpAfterError(false).configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError });
+    c.commands.forEach(visit);
+  };
+  visit(program);
+}
+
+/**
  * Runs the CLI; resolves to the exit status: 0 success, 1 the operation failed, 2 a usage error.
  * `openOptions` are given to every controller it opens (an embedder's drivers, say).
  */
@@ -74,6 +87,7 @@ export async function main(argv: string[], io: Io = processIo(), openOptions: Pa
   const cli = new CliContext(io, openOptions);
   const program = buildProgram(cli);
   const asJson = argv.includes("--json");
+  if (asJson) jsonUsageErrors(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -53,6 +53,7 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
   )
     .addHelpText("after", "\nExamples:\n  netledger endpoint ls --network n1\n  netledger endpoint ls --filter dangling=true -q\n")
     .action(async (o: ListOptions & { network?: string }, cmd: Command) => {
+      if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), endpointList(shortId), [], o);
       await cli.withApi(cmd, "read", async (api, g) => {
         const [views, networks] = await Promise.all([api.endpoints(o.network), api.networks()]);
         const names = new Map(networks.map((n) => [n.id, n.name]));

@@ -62,6 +62,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
   )
     .addHelpText("after", "\nExamples:\n  netledger network ls --filter driver=bridge -q\n  netledger network ls --format '{{.Name}}\\t{{.ID}}'\n")
     .action(async (o: ListOptions, cmd: Command) => {
+      if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), networkList, [], o);
       await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, networkList, await api.networks(), o));
     });
 

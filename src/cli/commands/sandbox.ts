@@ -46,6 +46,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
   withListOptions(sandbox.command("ls").alias("list").description("list sandboxes"), Object.keys(sandboxList.filters))
     .addHelpText("after", "\nExamples:\n  netledger sandbox ls\n  netledger sandbox ls --filter dangling=true -q\n")
     .action(async (o: ListOptions, cmd: Command) => {
+      if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), sandboxList, [], o);
       await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, sandboxList, await api.sandboxes(), o));
     });
 

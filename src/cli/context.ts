@@ -7,7 +7,7 @@ import type { CommandOptions, OpenOptions } from "../controller/controller.js";
 import { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
 import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
-import { daemonAnswers, HttpApi } from "../daemon/client.js";
+import type { HttpApi } from "../daemon/client.js";
 import { pluginDirs } from "../api/plugins.js";
 import { durationMs } from "./parse.js";
 import type { Io } from "./output.js";
@@ -77,11 +77,13 @@ export class CliContext {
     if (host !== undefined) return { kind: "daemon", host, ...(db !== undefined ? { db: resolve(db) } : {}) };
     if (db !== undefined) return { kind: "local", db };
     const socket = defaultSocketPath(this.io.env);
-    if (await daemonAnswers(socket)) return { kind: "daemon", host: `unix://${socket}` };
+    // The daemon client (undici) is loaded only when there is a daemon to talk to: start-up stays quick.
+    if (existsSync(socket) && (await (await import("../daemon/client.js")).daemonAnswers(socket))) return { kind: "daemon", host: `unix://${socket}` };
     return { kind: "local", db: this.dbPath(g) };
   }
 
-  private daemonApi(t: { host: string; db?: string }, g: GlobalOptions): HttpApi {
+  private async daemonApi(t: { host: string; db?: string }, g: GlobalOptions): Promise<HttpApi> {
+    const { HttpApi } = await import("../daemon/client.js");
     const env = this.io.env;
     const tls = {
       ...(env["NETLEDGER_TLS_CERT"] ? { cert: env["NETLEDGER_TLS_CERT"] } : {}),
@@ -112,7 +114,7 @@ export class CliContext {
     const t = await this.target(g);
     const api =
       t.kind === "daemon"
-        ? this.daemonApi(t, g)
+        ? await this.daemonApi(t, g)
         : await LocalApi.open({
             ...this.pluginOptions(g),
             ...this.openOptions,
@@ -132,7 +134,7 @@ export class CliContext {
   private async localDb(g: GlobalOptions): Promise<string> {
     const t = await this.target(g);
     if (t.db !== undefined) return t.db;
-    const api = this.daemonApi(t as { host: string }, g);
+    const api = await this.daemonApi(t as { host: string }, g);
     try {
       return (await api.health()).db;
     } finally {

@@ -60,8 +60,10 @@ export async function buildApp(table: readonly Route[], host: AppHost): Promise<
   // Any other body is drained (bounded by the same limit) and refused by routes that take one.
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, _buf, done) => done(null, new NotJson(req.headers["content-type"])));
 
-  app.addHook("onRequest", async (req, reply) => {
-    if (host.stopping()) return sendError(reply, new NetledgerError("Unavailable", "the daemon is shutting down"), { connection: "close" });
+  // A callback hook, not an async one: it runs on every request, and a promise per request shows.
+  app.addHook("onRequest", (_req, reply, done) => {
+    if (host.stopping()) sendError(reply, new NetledgerError("Unavailable", "the daemon is shutting down"), { connection: "close" });
+    else done();
   });
 
   app.setErrorHandler((thrown: Error & { code?: string; statusCode?: number }, req, reply) => {

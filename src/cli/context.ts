@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { NetledgerApi } from "../api/contract.js";
@@ -6,7 +7,7 @@ import type { CommandOptions, OpenOptions } from "../controller/controller.js";
 import { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
 import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
-import { daemonAnswers, HttpApi } from "../daemon/client.js";
+import type { HttpApi } from "../daemon/client.js";
 import { pluginDirs } from "../api/plugins.js";
 import { durationMs } from "./parse.js";
 import { type ClusterGlobals, clusterOpenOptions, clusterSettings } from "./clusterOptions.js";
@@ -77,11 +78,13 @@ export class CliContext {
     if (host !== undefined) return { kind: "daemon", host, ...(db !== undefined ? { db: resolve(db) } : {}) };
     if (db !== undefined) return { kind: "local", db };
     const socket = defaultSocketPath(this.io.env);
-    if (await daemonAnswers(socket)) return { kind: "daemon", host: `unix://${socket}` };
+    // The daemon client (undici) is loaded only when there is a daemon to talk to: start-up stays quick.
+    if (existsSync(socket) && (await (await import("../daemon/client.js")).daemonAnswers(socket))) return { kind: "daemon", host: `unix://${socket}` };
     return { kind: "local", db: this.dbPath(g) };
   }
 
-  private daemonApi(t: { host: string; db?: string }, g: GlobalOptions): HttpApi {
+  private async daemonApi(t: { host: string; db?: string }, g: GlobalOptions): Promise<HttpApi> {
+    const { HttpApi } = await import("../daemon/client.js");
     const env = this.io.env;
     const tls = {
       ...(env["NETLEDGER_TLS_CERT"] ? { cert: env["NETLEDGER_TLS_CERT"] } : {}),
@@ -90,6 +93,15 @@ export class CliContext {
     };
     // The actor defaults to the user running the CLI, not the daemon's, as when the CLI opens the file.
     return new HttpApi({ host: t.host, tls, actor: g.actor ?? defaultActor(), ...(t.db !== undefined ? { db: t.db } : {}) });
+  }
+
+  /**
+   * Whether the command would open a database file here that does not exist: read commands that list
+   * then list nothing (exit 0), and the file is not created, as `docker network ls` on a fresh host.
+   */
+  async missingDatabase(cmd: Command): Promise<boolean> {
+    const t = await this.target(this.globals(cmd));
+    return t.kind === "local" && !existsSync(t.db);
   }
 
   /** Runs `fn` with the API: a daemon's, or a controller opened here for it and closed after it. */
@@ -103,7 +115,7 @@ export class CliContext {
     const t = await this.target(g);
     const api =
       t.kind === "daemon"
-        ? this.daemonApi(t, g)
+        ? await this.daemonApi(t, g)
         : await LocalApi.open({
             ...this.pluginOptions(g),
             // A one-shot command serves no DNS: binding every gateway for the length of one command
@@ -127,7 +139,7 @@ export class CliContext {
   private async localDb(g: GlobalOptions): Promise<string> {
     const t = await this.target(g);
     if (t.db !== undefined) return t.db;
-    const api = this.daemonApi(t as { host: string }, g);
+    const api = await this.daemonApi(t as { host: string }, g);
     try {
       return (await api.health()).db;
     } finally {
@@ -193,6 +205,11 @@ export class CliContext {
     } finally {
       bar.done();
     }
+  }
+
+  /** Asks the person at the terminal; with no one to ask the answer is "" (no). */
+  ask(prompt: string): Promise<string> {
+    return this.io.ask?.(prompt) ?? Promise.resolve("");
   }
 
   /** Prints a value as JSON with --json, else the text `human` gives. */

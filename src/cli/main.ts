@@ -15,6 +15,7 @@ import { registerLog } from "./commands/log.js";
 import { registerNetwork } from "./commands/network.js";
 import { registerNode } from "./commands/node.js";
 import { registerPlugins } from "./commands/plugins.js";
+import { registerPort } from "./commands/port.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerServe } from "./commands/serve.js";
@@ -48,6 +49,7 @@ export function buildProgram(cli: CliContext): Command {
   registerIntegrity(program, cli);
   registerDrivers(program, cli);
   registerPlugins(program, cli);
+  registerPort(program, cli);
   registerGc(program, cli);
   registerServe(program, cli);
   registerCluster(program, cli);
@@ -74,6 +76,19 @@ Run "netledger COMMAND --help" for a command's options.
 }
 
 /**
+ * With --json a usage error (unknown option, missing argument) is one JSON line on stderr too, code
+ * InvalidParameter, still exit 2; the parser's hint to run --help is left out.
+ */
+function jsonUsageErrors(program: Command, io: Io): void {
+  const outputError = (s: string) => io.err(JSON.stringify({ error: { code: "InvalidParameter", message: s.replace(/^error: /, "").trim() } }) + "\n");
+  const visit = (c: Command) => {
+    c.showHelpAfterError(false).configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError });
+    c.commands.forEach(visit);
+  };
+  visit(program);
+}
+
+/**
  * Runs the CLI; resolves to the exit status: 0 success, 1 the operation failed, 2 a usage error.
  * `openOptions` are given to every controller it opens (an embedder's drivers, say).
  */
@@ -81,6 +96,7 @@ export async function main(argv: string[], io: Io = processIo(), openOptions: Pa
   const cli = new CliContext(io, openOptions);
   const program = buildProgram(cli);
   const asJson = argv.includes("--json");
+  if (asJson) jsonUsageErrors(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
@@ -92,7 +108,8 @@ export async function main(argv: string[], io: Io = processIo(), openOptions: Pa
       return 2;
     }
     const err = isNetledgerError(e) ? e : asNetledgerError(e);
-    io.err(errorText(err, asJson));
+    // A command that printed its own errors (inspect of several names) only sets the status.
+    if (err.details["reported"] !== true) io.err(errorText(err, asJson));
     return 1;
   }
 }

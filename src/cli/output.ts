@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline";
 import Table from "cli-table3";
 import { type NetledgerError } from "../domain/errors.js";
 
@@ -16,6 +17,25 @@ export interface Io {
   signal?: AbortSignal;
   /** Resolves once stdout has taken what was written: long output waits on it (a pipe buffers otherwise). */
   drain?: () => Promise<void>;
+  /** Shows a question on stderr and resolves with the line typed on stdin ("" at its end); absent: no one to ask. */
+  ask?: (prompt: string) => Promise<string>;
+}
+
+/** One line from stdin after a prompt on stderr, as Docker's confirmations read it. */
+function askOnStdin(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  return new Promise((resolve) => {
+    let answered = false;
+    rl.once("line", (line) => {
+      answered = true;
+      rl.close();
+      resolve(line);
+    });
+    rl.once("close", () => {
+      if (!answered) resolve("");
+    });
+  });
 }
 
 export const processIo = (): Io => ({
@@ -24,6 +44,7 @@ export const processIo = (): Io => ({
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
   ...(process.stderr.isTTY ? { progress: process.stderr } : {}),
+  ask: askOnStdin,
   drain: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once("drain", resolve)) : Promise.resolve()),
 });
 

@@ -6,6 +6,16 @@ import type { Io } from "./output.js";
 const showAfterMs = 1000;
 
 /**
+ * The bar's width so that the whole line fits the terminal: what surrounds the bar (label, percent,
+ * counts, ETA) is measured for this total, the rest of the columns (up to 40) go to the bar.
+ */
+export function barSize(columns: number | undefined, label: string, total: number): number {
+  const digits = String(total).length;
+  const around = `${label} [] 100% | ${"9".repeat(digits)}/${"9".repeat(digits)} events | ETA 00h00m`.length + 1;
+  return Math.max(5, Math.min(40, (columns ?? 80) - around));
+}
+
+/**
  * A progress bar on stderr for work over events (replay, verify), shown only when stderr is a terminal
  * and only when the work will take longer than about a second: from the rate of the first reports the
  * whole is estimated, so a long run shows its bar at once and a short one never flickers one up.
@@ -25,6 +35,7 @@ export function progressBar(io: Io, label: string): { onProgress: Progress | und
         {
           stream,
           format: `${label} [{bar}] {percentage}% | {value}/{total} events | ETA {eta_formatted}`,
+          barsize: barSize(stream.columns, label, total),
           clearOnComplete: true,
           etaBuffer: 20,
           // Replay and verify run without yielding to the event loop: a SIGINT handler would wait for

@@ -92,7 +92,7 @@ export class EntityDirectory {
 
   /**
    * Every entity a reference names, oldest first: a full id; `NETWORK/NAME` for an endpoint; a name (a
-   * network's, an endpoint's in any network, a sandbox's container id); or an id prefix of 12 or more.
+   * network's, an endpoint's in any network, a sandbox's container id); or a unique id prefix.
    * Only kinds in `kinds` are considered. An ambiguous id prefix is an error, as in Docker.
    */
   find(ref: string, kinds: readonly EntityKind[] = ["network", "endpoint", "sandbox"]): LoggedEntity[] {

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest, type RequestOptions } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createInterface } from "node:readline";
+import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
 import type {
   CallOptions,
@@ -49,9 +48,16 @@ export interface ClientOptions {
   actor?: string;
 }
 
+/**
+ * Where requests go: undici's Agent (kept-alive connections) and the origin its paths are put on. No
+ * timeouts of undici's own: a command waits as long as its driver does (the daemon bounds that), and
+ * a followed event stream may be quiet for hours.
+ */
+const noTimeouts = { headersTimeout: 0, bodyTimeout: 0 };
+
 interface Target {
-  request: typeof httpRequest;
-  base: RequestOptions;
+  agent: Agent;
+  origin: string;
 }
 
 function target(o: ClientOptions): Target {
@@ -59,7 +65,7 @@ function target(o: ClientOptions): Target {
   if (h.startsWith("unix://")) {
     const socketPath = h.slice("unix://".length);
     if (!socketPath.startsWith("/")) throw invalid(`--host ${h}: a unix:// host takes an absolute path, as in unix:///run/netledger/netledger.sock`);
-    return { request: httpRequest, base: { socketPath, agent: new HttpAgent({ keepAlive: true }) } };
+    return { agent: new Agent({ ...noTimeouts, connect: { socketPath } }), origin: "http://localhost" };
   }
   let url: URL;
   try {
@@ -67,9 +73,7 @@ function target(o: ClientOptions): Target {
   } catch {
     throw invalid(`--host takes unix://PATH or https://HOST:PORT, not "${h}"`);
   }
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (url.protocol === "http:") return { request: httpRequest, base: { host, port, agent: new HttpAgent({ keepAlive: true }) } };
+  if (url.protocol === "http:") return { agent: new Agent(noTimeouts), origin: url.origin };
   if (url.protocol !== "https:") throw invalid(`--host takes unix://PATH or https://HOST:PORT, not "${h}"`);
   const read = (what: string, path: string | undefined) => {
     if (path === undefined) return undefined;
@@ -81,7 +85,7 @@ function target(o: ClientOptions): Target {
   };
   const tls = { cert: read("NETLEDGER_TLS_CERT", o.tls?.cert), key: read("NETLEDGER_TLS_KEY", o.tls?.key), ca: read("NETLEDGER_TLS_CA", o.tls?.ca) };
   const defined = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
-  return { request: httpsRequest as typeof httpRequest, base: { host, port, agent: new HttpsAgent({ keepAlive: true, ...defined }) } };
+  return { agent: new Agent({ ...noTimeouts, connect: defined }), origin: url.origin };
 }
 
 /** Why a connection failed, in words a person can act on. */
@@ -146,9 +150,9 @@ export class HttpApi implements NetledgerApi {
     this.t = target(o);
   }
 
-  private headers(call: CallOptions = {}, body?: string): Record<string, string | number> {
-    const h: Record<string, string | number> = { accept: "application/json" };
-    if (body !== undefined) Object.assign(h, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  private headers(call: CallOptions = {}, body?: string): Record<string, string> {
+    const h: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) h["content-type"] = "application/json";
     if (call.requestId !== undefined) {
       if (!/^[\x21-\x7e]+$/.test(call.requestId))
         throw invalid(`request id "${call.requestId}" must be printable ASCII without spaces to travel in an Idempotency-Key header`);
@@ -162,22 +166,26 @@ export class HttpApi implements NetledgerApi {
   }
 
   /** Sends one request; resolves with the response once its headers are in. */
-  private send(method: string, path: string, call?: CallOptions, payload?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async send(method: Dispatcher.HttpMethod, path: string, call?: CallOptions, payload?: unknown, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const headers = this.headers(call, body);
-    return new Promise((resolve, reject) => {
-      const req = this.t.request({ ...this.t.base, method, path, headers, ...(signal ? { signal } : {}) }, resolve);
-      req.on("error", (e: NodeJS.ErrnoException) => reject(e.name === "AbortError" ? e : unreachable(this.o.host, e)));
-      req.end(body);
-    });
+    try {
+      return await this.t.agent.request({ origin: this.t.origin, path, method, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
+    } catch (e) {
+      if ((e as Error).name === "AbortError" || signal?.aborted) throw e;
+      throw unreachable(this.o.host, e as NodeJS.ErrnoException);
+    }
   }
 
-  private async call<S extends z.ZodType>(schema: S, method: string, path: string, call?: CallOptions, payload?: unknown): Promise<z.output<S>> {
+  private async call<S extends z.ZodType>(schema: S, method: Dispatcher.HttpMethod, path: string, call?: CallOptions, payload?: unknown): Promise<z.output<S>> {
     const res = await this.send(method, path, call, payload);
-    const chunks: Buffer[] = [];
-    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
-    const text = Buffer.concat(chunks).toString("utf8");
-    if ((res.statusCode ?? 500) >= 400) throw answerError(res.statusCode ?? 500, text);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      throw unreachable(this.o.host, e as NodeJS.ErrnoException);
+    }
+    if (res.statusCode >= 400) throw answerError(res.statusCode, text);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -241,19 +249,15 @@ export class HttpApi implements NetledgerApi {
     for (const k of ["since", "until", "stream", "type", "actor"] as const) if (query[k] !== undefined) params.set(k, String(query[k]));
     if (query.follow) params.set("follow", "1");
     const qs = params.toString();
-    let res: IncomingMessage;
+    let res: Dispatcher.ResponseData;
     try {
       res = await this.send("GET", `/events${qs ? `?${qs}` : ""}`, undefined, undefined, query.signal);
     } catch (e) {
       if ((e as Error).name === "AbortError") return;
       throw e;
     }
-    if ((res.statusCode ?? 500) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
-      throw answerError(res.statusCode ?? 500, Buffer.concat(chunks).toString("utf8"));
-    }
-    const lines = createInterface({ input: res, crlfDelay: Infinity });
+    if (res.statusCode >= 400) throw answerError(res.statusCode, await res.body.text());
+    const lines = createInterface({ input: res.body, crlfDelay: Infinity });
     try {
       for await (const line of lines) if (line !== "") yield checkedEvent(JSON.parse(line));
     } catch (e) {
@@ -261,10 +265,8 @@ export class HttpApi implements NetledgerApi {
       if (e instanceof NetledgerError) throw e;
       throw new NetledgerError("Unavailable", `the daemon at ${this.o.host} cut the event stream: ${(e as Error).message}`);
     } finally {
-      res.destroy();
+      res.body.destroy();
     }
-    if (!res.complete && !query.signal?.aborted)
-      throw new NetledgerError("Unavailable", `the daemon at ${this.o.host} cut the event stream short`);
   }
 
   state(until?: number | Date) {
@@ -291,7 +293,7 @@ export class HttpApi implements NetledgerApi {
   }
 
   async close(): Promise<void> {
-    (this.t.base.agent as HttpAgent).destroy();
+    await this.t.agent.destroy();
   }
 }
 

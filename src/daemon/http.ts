@@ -1,10 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FastifyReply } from "fastify";
 import { asNetledgerError, type ErrorCode, NetledgerError } from "../domain/errors.js";
 
 /** The largest request body the daemon reads: commands are small; anything bigger is a mistake or an attack. */
 export const bodyLimit = 1024 * 1024;
-/** What is read and thrown away after a refused body before the connection is cut. */
-const drainLimit = 16 * 1024 * 1024;
 
 /**
  * HTTP status per error code, as libnetwork's api package maps its error classes. Forbidden is a
@@ -36,97 +34,31 @@ export function httpError(status: number, code: ErrorCode, message: string): Net
   return new NetledgerError(code, message, { httpStatus: status });
 }
 
-function statusOf(e: NetledgerError): number {
+export function statusOf(e: NetledgerError): number {
   const s = e.details["httpStatus"];
   return typeof s === "number" ? s : statusByCode[e.code] ?? 500;
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+/** A JSON answer, sent as bytes so that fastify appends no charset: the contract's Content-Type is application/json. */
+export function sendJson(reply: FastifyReply, status: number, value: unknown, headers: Record<string, string> = {}): FastifyReply {
+  return reply.code(status).headers({ ...headers, "content-type": "application/json" }).send(Buffer.from(JSON.stringify(value)));
 }
 
 /** `{"error":{"code","message"}}` with the status its code maps to. */
-export function sendError(res: ServerResponse, e: unknown, headers: Record<string, string> = {}): void {
+export function sendError(reply: FastifyReply, e: unknown, headers: Record<string, string> = {}): FastifyReply {
   const err = asNetledgerError(e);
-  if (res.headersSent) {
-    res.destroy(err); // a stream already under way: cutting it is the only way to say it failed
-    return;
-  }
-  sendJson(res, statusOf(err), { error: { code: err.code, message: err.message } }, headers);
+  return sendJson(reply, statusOf(err), { error: { code: err.code, message: err.message } }, headers);
 }
 
-function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const type = contentType.split(";")[0]!.trim().toLowerCase();
-  return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
-
-/** Whether the request carries a body at all (a declared length above 0, or chunks). */
-function hasBody(req: IncomingMessage): boolean {
-  const len = req.headers["content-length"];
-  if (len !== undefined) return Number(len) > 0;
-  return req.headers["transfer-encoding"] !== undefined;
-}
+/** Whether a content type is JSON: application/json or application/…+json. */
+export const jsonType = /^application\/(?:[a-z0-9.+-]+\+)?json(?:\s*;.*)?$/i;
 
 /**
- * Reads a body up to `limit` bytes. Past the limit it rejects with 413 and goes on reading and throwing
- * away the rest, so that the answer reaches the client and the connection can be used again; a client
- * that goes on sending past the drain limit is cut off.
+ * A request body as text, parsed: no text is `{}` (every field of every body has a default or is named
+ * missing by the command's schema); not JSON or not an object is a 400 that says so.
  */
-function collect(req: IncomingMessage, limit: number, keep: boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (refused) {
-        if (size > drainLimit) req.destroy();
-        return;
-      }
-      if (size > limit) {
-        refused = true;
-        chunks.length = 0;
-        reject(httpError(413, "InvalidParameter", `request body is over the limit of ${limit} bytes`));
-        return;
-      }
-      if (keep) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (!refused) resolve(Buffer.concat(chunks));
-    });
-    req.on("error", reject);
-  });
-}
-
-/** Discards a body that is refused before it is read. */
-function drain(req: IncomingMessage): void {
-  collect(req, 0, false).catch(() => {});
-}
-
-/**
- * Reads a JSON body: 413 over the limit, 415 for another content type, 400 for text that is not JSON
- * or not an object. No body at all reads as `{}` (every field of every body has a default or is
- * named missing by the command's schema).
- */
-export async function readJsonBody(req: IncomingMessage, limit = bodyLimit): Promise<Record<string, unknown>> {
-  if (!hasBody(req)) return {};
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) {
-    drain(req);
-    throw httpError(413, "InvalidParameter", `request body of ${declared} bytes is over the limit of ${limit} bytes`);
-  }
-  if (!isJson(req.headers["content-type"])) {
-    drain(req);
-    throw httpError(
-      415,
-      "InvalidParameter",
-      `request body must be application/json, not ${req.headers["content-type"] ?? "a body without a Content-Type"}`,
-    );
-  }
-  const text = (await collect(req, limit, true)).toString("utf8");
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === "") return {};
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -138,7 +70,21 @@ export async function readJsonBody(req: IncomingMessage, limit = bodyLimit): Pro
   return value as Record<string, unknown>;
 }
 
-/** Reads and discards a body a route does not take (still bounded). */
-export async function skipBody(req: IncomingMessage, limit = bodyLimit): Promise<void> {
-  if (hasBody(req)) await collect(req, limit, false);
+/** A body that came with another content type than JSON: refused (415) by routes that take a body. */
+export class NotJson {
+  constructor(readonly contentType: string | undefined) {}
+}
+
+/** Fastify's own errors (its FST_ codes) in the daemon's words, with their status. */
+export function frameworkError(e: { code?: string; statusCode?: number; message: string }, limit: number): NetledgerError | undefined {
+  switch (e.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return httpError(413, "InvalidParameter", `request body is over the limit of ${limit} bytes`);
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return httpError(400, "InvalidParameter", "request body is not as long as its Content-Length says");
+    case "FST_ERR_BAD_URL":
+      return httpError(400, "InvalidParameter", "the request path is not valid percent-encoding");
+  }
+  if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) return httpError(e.statusCode, "InvalidParameter", e.message);
+  return undefined;
 }

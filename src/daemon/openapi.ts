@@ -81,7 +81,7 @@ function operation(r: Route): JsonSchema {
     name: m[1],
     in: "path",
     required: true,
-    description: "a name, an id or a unique id prefix of 12 or more hex characters",
+    description: "a name, an id or a unique id prefix",
     schema: { type: "string" },
   }));
   const queryParams = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => {

@@ -15,7 +15,6 @@ import {
   stateViewSchema,
   verifyReportSchema,
 } from "../api/schemas.js";
-import { invalid } from "../domain/errors.js";
 import { flagQuery, forceQuery, pointQuery, type Route, route, seqQuery, textQuery } from "./route.js";
 
 export type { Route } from "./route.js";
@@ -273,52 +272,3 @@ export const routes: Route[] = [
     handle: (api) => api.health(),
   }),
 ];
-
-export interface Match {
-  route: Route;
-  params: Record<string, string>;
-}
-
-interface Compiled {
-  route: Route;
-  pattern: RegExp;
-  names: string[];
-}
-
-/** Matches request paths against the route table; says which methods a known path allows. */
-export class Router {
-  private readonly compiled: Compiled[];
-
-  constructor(table: readonly Route[]) {
-    this.compiled = table.map((route) => {
-      const names: string[] = [];
-      const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
-        names.push(name);
-        return "([^/]+)";
-      });
-      return { route, pattern: new RegExp(`^${source}/?$`), names };
-    });
-  }
-
-  match(method: string, path: string): Match | { allowed: string[] } | undefined {
-    const allowed: string[] = [];
-    for (const c of this.compiled) {
-      const m = c.pattern.exec(path);
-      if (!m) continue;
-      if (c.route.method !== method) {
-        allowed.push(c.route.method);
-        continue;
-      }
-      const params: Record<string, string> = {};
-      c.names.forEach((name, i) => {
-        try {
-          params[name] = decodeURIComponent(m[i + 1]!);
-        } catch {
-          throw invalid(`path segment "${m[i + 1]}" is not valid percent-encoding`);
-        }
-      });
-      return { route: c.route, params };
-    }
-    return allowed.length > 0 ? { allowed } : undefined;
-  }
-}

@@ -1,16 +1,16 @@
 import { realpathSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerOptions } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
-import { once } from "node:events";
 import type { CallOptions } from "../api/contract.js";
 import { LocalApi } from "../api/local.js";
 import type { OpenOptions } from "../controller/controller.js";
 import { defaultSocketPath } from "../controller/paths.js";
-import { invalid, NetledgerError } from "../domain/errors.js";
-import { bodyLimit, httpError, readJsonBody, sendError, sendJson, skipBody } from "./http.js";
+import { invalid } from "../domain/errors.js";
+import { buildApp } from "./app.js";
+import { bodyLimit } from "./http.js";
 import { openApiRoute } from "./openapi.js";
-import { type Route, Router, routes } from "./routes.js";
+import { routes } from "./routes.js";
 import { listenUnix } from "./socket.js";
 
 export interface TlsFiles {
@@ -35,6 +35,11 @@ export interface DaemonOptions {
   insecureTcp?: boolean;
   /** Largest request body, in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * How long a client may take to send a whole request, headers and body, in ms (default 30 s): a
+   * client that trickles bytes is answered 408 and cut off, so it cannot hold a connection open.
+   */
+  requestTimeoutMs?: number;
   /** Where the daemon reports what it does (listening, stopping, failed requests). */
   log?: (line: string) => void;
 }
@@ -54,6 +59,16 @@ function readPem(what: string, path: string): Buffer {
   } catch (e) {
     throw invalid(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Node's own limits on a slow client: the headers within 10 s (or the request timeout if shorter),
+ * the whole request within the request timeout, checked every second. They cover the request only,
+ * not the answer, so a slow command or a followed stream is never cut.
+ */
+function serverTimeouts(requestTimeout: number): ServerOptions {
+  const checkEvery = Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4)));
+  return { requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: checkEvery };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
@@ -92,7 +107,6 @@ function labelsOf(v: string | undefined): Record<string, string> | undefined {
  */
 export class Daemon {
   private readonly servers: Server[] = [];
-  private readonly router = new Router([...routes, openApiRoute]);
   private readonly streams = new AbortController();
   private inFlight = 0;
   private idle: (() => void) | undefined;
@@ -120,18 +134,34 @@ export class Daemon {
     const api = await LocalApi.open(opts.controller ?? {});
     const d = new Daemon(api, opts);
     try {
-      const handler = (req: IncomingMessage, res: ServerResponse) => void d.handle(req, res);
+      const { handler } = await buildApp([...routes, openApiRoute], {
+        api,
+        bodyLimit: opts.bodyLimit ?? bodyLimit,
+        stopping: () => d.stopping !== undefined,
+        begin: () => d.inFlight++,
+        end: () => {
+          d.inFlight--;
+          if (d.inFlight === 0) d.idle?.();
+        },
+        requestOptions: (req) => {
+          d.checkDatabase(req);
+          return { call: d.callOptions(req) };
+        },
+        streams: d.streams.signal,
+        log: (line) => d.log(line),
+      });
+      const timeouts = serverTimeouts(opts.requestTimeoutMs ?? 30_000);
       if (opts.socket !== false) {
         const path = opts.socket ?? defaultSocketPath();
-        const server = createServer(handler);
+        const server = createServer(timeouts, handler);
         d.servers.push(server);
         await listenUnix(server, path, opts.group);
         d.addresses.push(`unix://${path}`);
       }
       if (tcp) {
         const server = pem
-          ? createTlsServer({ ...pem, requestCert: true, rejectUnauthorized: true }, handler)
-          : createServer(handler);
+          ? createTlsServer({ ...timeouts, ...pem, requestCert: true, rejectUnauthorized: true }, handler)
+          : createServer(timeouts, handler);
         d.servers.push(server);
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);
@@ -153,54 +183,6 @@ export class Daemon {
 
   private log(line: string): void {
     this.opts.log?.(line);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.stopping) {
-      sendError(res, new NetledgerError("Unavailable", "the daemon is shutting down"), { connection: "close" });
-      return;
-    }
-    this.inFlight++;
-    try {
-      const url = new URL(req.url ?? "/", "http://netledger");
-      const match = this.router.match(req.method ?? "GET", url.pathname);
-      if (!match) throw httpError(404, "NotFound", `no route for ${req.method} ${url.pathname}; GET /openapi.json lists them`);
-      if ("allowed" in match) {
-        await skipBody(req).catch(() => {});
-        sendError(res, httpError(405, "InvalidParameter", `${req.method} is not allowed on ${url.pathname}; use ${match.allowed.join(" or ")}`), {
-          allow: match.allowed.join(", "),
-        });
-        return;
-      }
-      const { route, params } = match;
-      const limit = this.opts.bodyLimit ?? bodyLimit;
-      const body = route.body ? await readJsonBody(req, limit) : (await skipBody(req, limit), {});
-      if (route.body) this.refuseUnknownFields(route, body);
-      this.checkDatabase(req);
-      const closed = new AbortController();
-      res.once("close", () => closed.abort());
-      const request = { params, query: url.searchParams, body, call: this.callOptions(req), signal: AbortSignal.any([closed.signal, this.streams.signal]) };
-      const result = route.handle(this.api, request);
-      if (route.stream) await this.stream(res, result as AsyncIterable<unknown>);
-      else sendJson(res, route.status ?? 200, await result, this.stopping ? { connection: "close" } : {});
-    } catch (e) {
-      if (!(e instanceof NetledgerError) || (e.code === "Internal" && !e.details["httpStatus"]))
-        this.log(`${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      sendError(res, e);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.idle?.();
-    }
-  }
-
-  /** Zod strips fields it does not know; an API should say so instead (a typo must not pass silently). */
-  private refuseUnknownFields(route: Route, body: Record<string, unknown>): void {
-    const known = new Set(Object.keys(route.body!.shape));
-    const unknown = Object.keys(body).filter((k) => !known.has(k));
-    if (unknown.length > 0)
-      throw invalid(
-        `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")} in the body of ${route.method} ${route.path}; known: ${[...known].join(", ")}`,
-      );
   }
 
   /** A client that names a database (`--db`) must be talking to the daemon that owns that one. */
@@ -227,17 +209,6 @@ export class Daemon {
     }
     const labels = labelsOf(decoded(headerValue(req, "netledger-labels"), "Netledger-Labels"));
     return { ...(requestId !== undefined && requestId !== "" ? { requestId } : {}), ...(actor ? { actor } : {}), ...(labels ? { labels } : {}) };
-  }
-
-  /** JSON lines, with back-pressure; the headers go at once so that a follower knows it is connected. */
-  private async stream(res: ServerResponse, items: AsyncIterable<unknown>): Promise<void> {
-    res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
-    res.flushHeaders();
-    for await (const item of items) {
-      if (res.destroyed) break;
-      if (!res.write(JSON.stringify(item) + "\n")) await Promise.race([once(res, "drain"), once(res, "close")]);
-    }
-    res.end();
   }
 
   /** Stops accepting, ends followed streams, waits for the requests in flight, then closes the log. */

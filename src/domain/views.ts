@@ -1,5 +1,6 @@
 import * as C from "./collection.js";
 import { type PoolUsage, poolUsage } from "./ipam/pool.js";
+import { publishedPorts } from "./ports.js";
 import type { EndpointLifecycle } from "./machines/endpoint.js";
 import type { NetworkLifecycle } from "./machines/network.js";
 import type { SandboxLifecycle } from "./machines/sandbox.js";
@@ -122,7 +123,7 @@ export function endpointView(e: EndpointRecord): EndpointView {
     mac: e.mac,
     gateway: e.gateway,
     gateway6: e.gateway6,
-    ports: e.ports,
+    ports: publishedPorts(e),
     aliases: e.aliases,
     ...interfaceOf(e),
     state: e.lifecycle,

@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
-import { table } from "../output.js";
+import { type ListOptions, printList, withListOptions } from "../listing/list.js";
+import { endpointList } from "../listing/specs.js";
 import { collect, portBinding } from "../parse.js";
 import { findEndpointInLog, printHistories } from "./inspect.js";
+import { inspectEach } from "../inspectEach.js";
+import { removedJson, removeEach } from "../removeEach.js";
 
 export function registerEndpoint(program: Command, cli: CliContext): void {
   const endpoint = program
@@ -40,54 +43,51 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
       });
     });
 
-  endpoint
-    .command("ls")
-    .alias("list")
-    .description("list endpoints")
-    .option("--network <network>", "only this network's")
-    .addHelpText("after", "\nExample:\n  netledger endpoint ls --network n1\n")
-    .action(async (o, cmd: Command) => {
+  withListOptions(
+    endpoint
+      .command("ls")
+      .alias("list")
+      .description("list endpoints")
+      .option("--network <network>", "only this network's"),
+    Object.keys(endpointList(String).filters),
+  )
+    .addHelpText("after", "\nExamples:\n  netledger endpoint ls --network n1\n  netledger endpoint ls --filter dangling=true -q\n")
+    .action(async (o: ListOptions & { network?: string }, cmd: Command) => {
+      if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), endpointList(shortId), [], o);
       await cli.withApi(cmd, "read", async (api, g) => {
         const [views, networks] = await Promise.all([api.endpoints(o.network), api.networks()]);
         const names = new Map(networks.map((n) => [n.id, n.name]));
-        const netName = (id: string) => names.get(id) ?? shortId(id);
-        cli.print(g, views, () =>
-          table(
-            ["ENDPOINT ID", "NAME", "NETWORK", "SANDBOX", "IPV4", "STATE"],
-            views.map((e) => [shortId(e.id), e.name, netName(e.network), e.sandbox ? shortId(e.sandbox) : "", e.ipv4, e.state]),
-          ),
-        );
+        printList(cli, g, endpointList((id) => names.get(id) ?? shortId(id)), views, o);
       });
     });
 
   endpoint
     .command("inspect")
-    .description("show an endpoint in full, as JSON (with --history, its events, a deleted one's too)")
+    .description("show endpoints in full, as JSON (with --history, their events, deleted ones' too)")
     .argument("<network>")
-    .argument("<name>", "endpoint name or id")
-    .option("--history", "show the history from the log of every endpoint that had this name in the network", false)
-    .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect --history n1 e1\n")
-    .action(async (net: string, name: string, o: { history: boolean }, cmd: Command) => {
-      if (o.history) return printHistories(cli, cmd, (l) => findEndpointInLog(l, net, name));
+    .argument("<name...>", "endpoint names, ids or id prefixes")
+    .option("-f, --format <format>", "print each endpoint through a Go template, e.g. '{{.ipv4}}'")
+    .option("--history", "show the history from the log of every endpoint that had these names in the network", false)
+    .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect -f '{{.name}} {{.ipv4}}' n1 e1 e2\n  netledger endpoint inspect --history n1 e1\n")
+    .action(async (net: string, names: string[], o: { history: boolean; format?: string }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => names.flatMap((name) => findEndpointInLog(l, net, name)));
       await cli.withApi(cmd, "read", async (api, g) => {
-        const v = await api.endpoint(net, name);
-        cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
+        await inspectEach(cli, g, { kind: "endpoint", refs: names, format: o.format, single: true }, (r) => api.endpoint(net, r), async () => "");
       });
     });
 
   endpoint
     .command("rm")
     .alias("remove")
-    .description("delete an endpoint; with --force a joined one leaves first")
+    .description("delete endpoints of a network; with --force a joined one leaves first")
     .argument("<network>")
-    .argument("<name>", "endpoint name or id")
+    .argument("<name...>", "endpoint names, ids or id prefixes")
     .option("-f, --force", "leave the sandbox first if joined", false)
-    .addHelpText("after", "\nExample:\n  netledger endpoint rm n1 e1\n")
-    .action(async (net: string, name: string, o, cmd: Command) => {
-      await cli.withApi(cmd, "write", async (api, g) => {
-        const r = await api.deleteEndpoint(net, name, o.force, cli.commandOptions(g));
-        cli.print(g, r, () => name + "\n");
-      });
+    .addHelpText("after", "\nExamples:\n  netledger endpoint rm n1 e1\n  netledger endpoint rm n1 e1 e2 e3\n")
+    .action(async (net: string, names: string[], o, cmd: Command) => {
+      await cli.withApi(cmd, "write", (api, g) =>
+        removeEach(cli, g, names, (r) => api.deleteEndpoint(net, r, o.force, cli.commandOptions(g)), removedJson(names)),
+      );
     });
 
   for (const verb of ["join", "leave"] as const) {

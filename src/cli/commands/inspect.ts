@@ -46,14 +46,9 @@ function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKind[], c
   return `: ${gone}; "netledger ${command} --history ${ref}" shows its history`;
 }
 
-/**
- * Rethrows an error; a NotFound for `ref` gets what the log knows of it (deleted when, and how to see
- * its history), so that a name that once existed is not simply "not found".
- */
-export async function withDeletedHint(cli: CliContext, cmd: Command, e: unknown, ref: string, kinds: readonly EntityKind[], command: string): Promise<never> {
-  if (!isNetledgerError(e) || e.code !== "NotFound") throw e;
-  const hint = await cli.withLedger(cmd, (l) => deletedHint(l.log, ref, kinds, command)).catch(() => "");
-  throw hint ? new NetledgerError("NotFound", `${e.message}${hint}`, e.details) : e;
+/** What the log knows of a ref the state does not have (deleted when, where its history is), or "". */
+export function deletedHintFor(cli: CliContext, cmd: Command, ref: string, kinds: readonly EntityKind[], command: string): Promise<string> {
+  return cli.withLedger(cmd, (l) => deletedHint(l.log, ref, kinds, command)).catch(() => "");
 }
 
 /** Prints the histories of entities: a heading and the events of each (JSON: an array of histories). */

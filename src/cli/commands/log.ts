@@ -54,6 +54,8 @@ Examples:
 `,
     )
     .action(async (o: LogOptions, cmd: Command) => {
+      // No database yet: no events, and nothing created (a --follow waits for none either).
+      if (await cli.missingDatabase(cmd)) return;
       await cli.withLedger(cmd, async (ledger, g) => {
         const now = cli.now();
         const filter: EventFilter = {};

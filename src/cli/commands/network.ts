@@ -1,13 +1,16 @@
 import { type Command, Option } from "commander";
 import { dnsOption } from "../../domain/dnsRecords.js";
-import { NetledgerError, invalid, isNetledgerError } from "../../domain/errors.js";
+import { invalid } from "../../domain/errors.js";
 import type { IpamConfig } from "../../domain/events.js";
 import { contains, inside, parseIp, parseSubnet, type Subnet } from "../../domain/ipam/address.js";
-import { shortId } from "../../domain/ids.js";
-import type { NetworkView } from "../../domain/views.js";
 import type { CliContext } from "../context.js";
-import { errorText, table } from "../output.js";
-import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
+import { removeEach } from "../removeEach.js";
+import { registerNetworkPrune } from "./prune.js";
+import { type ListOptions, printList, withListOptions } from "../listing/list.js";
+import { networkList } from "../listing/specs.js";
+import { deletedHintFor, findInLog, printHistories } from "./inspect.js";
+import { inspectEach } from "../inspectEach.js";
+import { dockerNetwork } from "../render/dockerNetwork.js";
 import { collect, keyValues, portBinding } from "../parse.js";
 
 export function registerNetwork(program: Command, cli: CliContext): void {
@@ -26,6 +29,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .option("--ip-range <cidr>", "allocate from this sub-range of the subnet that contains it (repeatable)", collect, [])
     .option("--aux-address <name=ip>", "an address reserved for a name, not handed out (repeatable)", collect, [])
     .option("--ipam-driver <name>", "IPAM driver")
+    .option("--ipam-opt <key=value>", "an option for the IPAM driver (repeatable)", collect, [])
     .option("--ipv6", "enable IPv6", false)
     .option("--internal", "no route out of the network", false)
     .option("-o, --opt <key=value>", "a driver option (repeatable)", collect, [])
@@ -39,7 +43,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
           {
             driver: o.driver,
             name,
-            ipam: { config, options: {}, ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
+            ipam: { config, options: keyValues("--ipam-opt", o.ipamOpt), ...(o.ipamDriver ? { driver: o.ipamDriver } : {}) },
             ipv6: o.ipv6,
             internal: o.internal,
             options: { ...keyValues("--opt", o.opt), ...(o.disableDns ? { [dnsOption]: "false" } : {}) },
@@ -51,35 +55,41 @@ export function registerNetwork(program: Command, cli: CliContext): void {
       });
     });
 
-  network
-    .command("ls")
-    .alias("list")
-    .description("list networks")
-    .addHelpText("after", "\nExample:\n  netledger network ls --json\n")
-    .action(async (_o, cmd: Command) => {
-      await cli.withApi(cmd, "read", async (api, g) => {
-        const views = await api.networks();
-        cli.print(g, views, () =>
-          table(
-            ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "STATE"],
-            views.map((n) => [shortId(n.id), n.name, n.driver, n.scope, n.state]),
-          ),
-        );
-      });
+  withListOptions(
+    network
+      .command("ls")
+      .alias("list")
+      .description("list networks"),
+    Object.keys(networkList.filters),
+  )
+    .addHelpText("after", "\nExamples:\n  netledger network ls --filter driver=bridge -q\n  netledger network ls --format '{{.Name}}\\t{{.ID}}'\n")
+    .action(async (o: ListOptions, cmd: Command) => {
+      if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), networkList, [], o);
+      await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, networkList, await api.networks(), o));
     });
 
   network
     .command("inspect")
-    .description("show networks in full, as JSON (with --history, their events, deleted networks too)")
-    .argument("<network...>", "names or ids")
+    .description("show networks as docker network inspect does (with --json, netledger's views; with --history, their events)")
+    .argument("<network...>", "names, ids or id prefixes")
+    .option("-f, --format <format>", "print each network through a Go template, e.g. '{{.Name}} {{.Id}}' or '{{json .IPAM}}'")
     .option("--history", "show each network's history from the log, found by name even after it was deleted", false)
-    .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect --history n1\n")
-    .action(async (refs: string[], o: { history: boolean }, cmd: Command) => {
+    .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect -f '{{json .Containers}}' n1\n  netledger network inspect --history n1\n")
+    .action(async (refs: string[], o: { history: boolean; format?: string }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((r) => findInLog(l, r, ["network"])));
       await cli.withApi(cmd, "read", async (api, g) => {
-        const views: NetworkView[] = [];
-        for (const r of refs) views.push(await api.network(r).catch((e) => withDeletedHint(cli, cmd, e, r, ["network"], "network inspect")));
-        cli.print(g, views, () => JSON.stringify(views, null, 2) + "\n");
+        const docker = !g.json || o.format !== undefined;
+        const [eps, sbs] = docker ? await Promise.all([api.endpoints(), api.sandboxes()]) : [[], []];
+        await inspectEach(
+          cli,
+          g,
+          { kind: "network", refs, format: o.format },
+          async (r) => {
+            const n = await api.network(r);
+            return docker ? dockerNetwork(n, eps, sbs) : n;
+          },
+          (r) => deletedHintFor(cli, cmd, r, ["network"], "network inspect"),
+        );
       });
     });
 
@@ -92,26 +102,9 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger network rm --force n1\n")
     .action(async (refs: string[], o, cmd: Command) => {
       // Like `docker network rm a b c`: each is tried; the ones that fail are named, the rest go.
-      await cli.withApi(cmd, "write", async (api, g) => {
-        const failures: NetledgerError[] = [];
-        const removed: string[] = [];
-        for (const r of refs) {
-          try {
-            await api.deleteNetwork(r, o.force, cli.commandOptions(g));
-            removed.push(r);
-          } catch (e) {
-            if (!isNetledgerError(e)) throw e;
-            failures.push(e);
-          }
-        }
-        if (g.json) cli.io.out(JSON.stringify({ removed }) + "\n");
-        else for (const r of removed) cli.io.out(r + "\n");
-        if (failures.length === 1) throw failures[0];
-        if (failures.length > 1) {
-          for (const f of failures.slice(0, -1)) cli.io.err(errorText(f, Boolean(g.json)));
-          throw failures.at(-1);
-        }
-      });
+      await cli.withApi(cmd, "write", (api, g) =>
+        removeEach(cli, g, refs, (r) => api.deleteNetwork(r, o.force, cli.commandOptions(g)), (removed) => ({ removed })),
+      );
     });
 
   network
@@ -154,6 +147,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
         cli.print(g, r, () => "");
       });
     });
+  registerNetworkPrune(network, cli);
 }
 
 /**

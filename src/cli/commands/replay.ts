@@ -76,7 +76,7 @@ Examples:
     .action(async (o: { until?: string; dot: boolean }, cmd: Command) => {
       await cli.withLedger(cmd, (ledger, g) => {
         const seq = pointSeq(cli, ledger, "--until", o.until);
-        const t = topologyOf(cli.withProgress("replay", (onProgress) => ledger.viewAt(seq, onProgress)));
+        const t = topologyOf(cli.withProgress("topology", (onProgress) => ledger.viewAt(seq, onProgress)));
         if (o.dot) cli.io.out(topologyDot(t));
         else cli.print(g, t, () => topologyTree(t, ledger.timeAt(seq), cli.style));
       });

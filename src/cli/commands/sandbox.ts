@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import { NetledgerError } from "../../domain/errors.js";
-import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
-import { table } from "../output.js";
+import { type ListOptions, printList, withListOptions } from "../listing/list.js";
+import { sandboxList } from "../listing/specs.js";
 import { collect, extraHost } from "../parse.js";
-import { findInLog, printHistories, withDeletedHint } from "./inspect.js";
+import { deletedHintFor, findInLog, printHistories } from "./inspect.js";
+import { inspectEach } from "../inspectEach.js";
+import { removedJson, removeEach } from "../removeEach.js";
 
 export function registerSandbox(program: Command, cli: CliContext): void {
   const sandbox = program
@@ -41,48 +43,41 @@ export function registerSandbox(program: Command, cli: CliContext): void {
       });
     });
 
-  sandbox
-    .command("ls")
-    .alias("list")
-    .description("list sandboxes")
-    .addHelpText("after", "\nExample:\n  netledger sandbox ls\n")
-    .action(async (_o, cmd: Command) => {
-      await cli.withApi(cmd, "read", async (api, g) => {
-        const views = await api.sandboxes();
-        cli.print(g, views, () =>
-          table(
-            ["SANDBOX ID", "CONTAINER", "KEY", "ENDPOINTS", "STATE"],
-            views.map((s) => [shortId(s.id), s.containerId, s.key ?? "(host)", s.endpoints.length, s.state]),
-          ),
-        );
-      });
+  withListOptions(sandbox.command("ls").alias("list").description("list sandboxes"), Object.keys(sandboxList.filters))
+    .addHelpText("after", "\nExamples:\n  netledger sandbox ls\n  netledger sandbox ls --filter dangling=true -q\n")
+    .action(async (o: ListOptions, cmd: Command) => {
+      if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), sandboxList, [], o);
+      await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, sandboxList, await api.sandboxes(), o));
     });
 
   sandbox
     .command("inspect")
-    .description("show a sandbox in full, as JSON (with --history, its events, a deleted one's too)")
-    .argument("<id>", "sandbox id or container id")
-    .option("--history", "show the sandbox's history from the log: its own events and the joins and leaves of endpoints", false)
-    .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect --history c1\n")
-    .action(async (ref: string, o: { history: boolean }, cmd: Command) => {
-      if (o.history) return printHistories(cli, cmd, (l) => findInLog(l, ref, ["sandbox"]));
+    .description("show sandboxes in full, as JSON (with --history, their events, deleted ones' too)")
+    .argument("<id...>", "sandbox ids, container ids or id prefixes")
+    .option("-f, --format <format>", "print each sandbox through a Go template, e.g. '{{.key}}'")
+    .option("--history", "show each sandbox's history from the log: its own events and the joins and leaves of endpoints", false)
+    .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect -f '{{.containerId}} {{.key}}' c1 c2\n  netledger sandbox inspect --history c1\n")
+    .action(async (refs: string[], o: { history: boolean; format?: string }, cmd: Command) => {
+      if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((ref) => findInLog(l, ref, ["sandbox"])));
       await cli.withApi(cmd, "read", async (api, g) => {
-        const v = await api.sandbox(ref).catch((e) => withDeletedHint(cli, cmd, e, ref, ["sandbox"], "sandbox inspect"));
-        cli.print(g, v, () => JSON.stringify(v, null, 2) + "\n");
+        await inspectEach(
+          cli,
+          g,
+          { kind: "sandbox", refs, format: o.format, single: true },
+          (r) => api.sandbox(r),
+          (r) => deletedHintFor(cli, cmd, r, ["sandbox"], "sandbox inspect"),
+        );
       });
     });
 
   sandbox
     .command("rm")
     .alias("remove")
-    .description("delete a sandbox: its endpoints leave and are deleted, then its namespace goes")
-    .argument("<id>", "sandbox id or container id")
+    .description("delete sandboxes: their endpoints leave and are deleted, then their namespaces go")
+    .argument("<id...>", "sandbox ids, container ids or id prefixes")
     .option("-f, --force", "also drop a sandbox whose namespace could not be made", false)
-    .addHelpText("after", "\nExample:\n  netledger sandbox rm c1\n")
-    .action(async (ref: string, o, cmd: Command) => {
-      await cli.withApi(cmd, "write", async (api, g) => {
-        const r = await api.deleteSandbox(ref, o.force, cli.commandOptions(g));
-        cli.print(g, r, () => ref + "\n");
-      });
+    .addHelpText("after", "\nExamples:\n  netledger sandbox rm c1\n  netledger sandbox rm c1 c2\n")
+    .action(async (refs: string[], o, cmd: Command) => {
+      await cli.withApi(cmd, "write", (api, g) => removeEach(cli, g, refs, (r) => api.deleteSandbox(r, o.force, cli.commandOptions(g)), removedJson(refs)));
     });
 }

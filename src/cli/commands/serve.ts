@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { Daemon } from "../../daemon/server.js";
 import { invalid } from "../../domain/errors.js";
 import { addNodeTimings, clusterOpenOptions, clusterSettings } from "../clusterOptions.js";
 import type { CliContext } from "../context.js";
@@ -26,6 +25,8 @@ export function registerServe(program: Command, cli: CliContext): void {
       if (g.host) throw invalid("serve takes --db, not --host: it is the daemon");
       const tls = o.tlsCert || o.tlsKey || o.tlsCa ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa } : undefined;
       if (tls && !(tls.cert && tls.key && tls.ca)) throw invalid("--tls-cert, --tls-key and --tls-ca go together");
+      // Loaded here, not at start-up: fastify is for the daemon only, and every other command starts faster without it.
+      const { Daemon } = await import("../../daemon/server.js");
       const daemon = await Daemon.start({
         controller: {
           ...cli.pluginOptions(g),

@@ -90,6 +90,30 @@ function eventDetail(e: LoggedEvent, names: EntityDirectory): string {
       parts.push(`${effect()} failed: ${str(err["code"])}: ${str(err["message"])}`);
       break;
     }
+    case "network.reprogrammed":
+    case "endpoint.reprogrammed":
+      parts.push("kernel state made again after a reboot");
+      break;
+    case "sandbox.deleteAborted": {
+      const err = (d["error"] ?? {}) as Data;
+      parts.push(`delete stopped, the sandbox stays: ${str(err["code"])}: ${str(err["message"])}`);
+      break;
+    }
+    case "ipam.pool.requested":
+      parts.push(`pool ${str(d["subnet"])}${d["ipRange"] ? ` range ${str(d["ipRange"])}` : ""} for ${names.name(str(d["network"]))} from ${str(d["driver"])}`);
+      break;
+    case "ipam.pool.released":
+      parts.push(`pool ${str(d["pool"])} of ${names.name(str(d["network"]))} back to ${str(d["driver"])}`);
+      break;
+    case "ipam.address.requested":
+    case "ipam.address.released": {
+      const verb = e.type === "ipam.address.requested" ? (d["dynamic"] === true ? "address given" : "address reserved") : "address released";
+      parts.push(`${verb}: ${str(d["address"])} as ${str(d["role"])} of ${names.name(str(d["owner"]))}`);
+      break;
+    }
+    case "host.booted":
+      parts.push(d["previous"] === null ? `first boot seen (${str(d["boot"])})` : `rebooted since the last event: boot ${str(d["boot"])}, was ${str(d["previous"])}`);
+      break;
     default:
       parts.push(compact(e.data));
   }

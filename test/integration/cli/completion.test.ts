@@ -35,7 +35,7 @@ describe("bash completion", () => {
   it("completes commands and subcommands", () => {
     expect(bashComplete("")).toEqual(expect.arrayContaining(["network", "log", "replay", "diff", "topology", "verify", "head", "inspect", "completion"]));
     expect(bashComplete("to")).toEqual(["topology"]);
-    expect(bashComplete("network", "")).toEqual(["create", "ls", "list", "inspect", "rm", "remove", "connect", "disconnect"]);
+    expect(bashComplete("network", "")).toEqual(["create", "ls", "list", "inspect", "rm", "remove", "connect", "disconnect", "prune"]);
   });
 
   it("completes a command's own options and the global ones, past global options and their values", () => {
@@ -57,7 +57,7 @@ describe("zsh completion", () => {
   it("registers itself and offers subcommands with their descriptions", () => {
     const out = zshCandidates("network", "");
     expect(out[0]).toBe("registered: _netledger");
-    expect(out).toContain("inspect:show networks in full, as JSON (with --history, their events, deleted networks too)");
+    expect(out).toContain("inspect:show networks as docker network inspect does (with --json, netledger's views; with --history, their events)");
   });
 
   it("offers options, event types and files where they belong", () => {

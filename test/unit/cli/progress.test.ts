@@ -1,14 +1,14 @@
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Io } from "../../../src/cli/output.js";
-import { progressBar } from "../../../src/cli/progress.js";
+import { barSize, progressBar } from "../../../src/cli/progress.js";
 
 /** A terminal to draw on: what was written to it is kept. */
-function terminal(): { stream: NodeJS.WriteStream; drawn: () => string } {
+function terminal(columns = 120): { stream: NodeJS.WriteStream; drawn: () => string } {
   const s = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
   let drawn = "";
   s.on("data", (d: Buffer) => (drawn += d.toString()));
-  Object.assign(s, { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  Object.assign(s, { isTTY: true, columns, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
   return { stream: s, drawn: () => drawn };
 }
 
@@ -56,5 +56,23 @@ describe("progressBar", () => {
     const bar = progressBar(io(undefined), "verify");
     expect(bar.onProgress).toBeUndefined();
     expect(() => bar.done()).not.toThrow();
+  });
+
+  it("fits its whole line, ETA included, on an 80-column terminal", () => {
+    const t = terminal(80);
+    const bar = progressBar(io(t.stream), "topology");
+    vi.advanceTimersByTime(100);
+    bar.onProgress!(16_384, 1_000_000);
+    vi.advanceTimersByTime(400);
+    bar.onProgress!(500_000, 1_000_000);
+    const lines = t.drawn().split(/\r|\n|\x1b\[[0-9;]*[A-Za-z]/).filter((l) => l.includes("events"));
+    bar.done();
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      expect(l).toMatch(/^topology \[.*ETA /);
+      expect(l.length).toBeLessThanOrEqual(80);
+    }
+    expect(barSize(80, "verify", 1_000_000)).toBeLessThan(40);
+    expect(barSize(200, "verify", 1_000_000)).toBe(40);
   });
 });

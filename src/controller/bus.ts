@@ -42,6 +42,8 @@ export class CommandBus implements CommandSink {
   private queue: Pending[] = [];
   private flushScheduled = false;
   private listener: FoldListener | undefined;
+  /** Told after each commit of this process, once its callers have their answers (the snapshotter). */
+  private afterCommit: ((head: number) => void) | undefined;
   /** Write transactions and the commands they carried, since open: group commit made visible. */
   private readonly counters = { commits: 0, commands: 0 };
 
@@ -57,6 +59,10 @@ export class CommandBus implements CommandSink {
 
   listen(listener: FoldListener): void {
     this.listener = listener;
+  }
+
+  onCommit(fn: (head: number) => void): void {
+    this.afterCommit = fn;
   }
 
   get state(): State {
@@ -142,6 +148,7 @@ export class CommandBus implements CommandSink {
       if (isNetledgerError(r)) p.reject(r);
       else p.resolve(r);
     });
+    if (appended.length > 0) this.afterCommit?.(this.head.seq);
   }
 
   /** Inside the transaction: decide and seal each command against the state so far. */

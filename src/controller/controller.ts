@@ -25,6 +25,7 @@ import { type Loaded, loadState, type Progress } from "./loadState.js";
 import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
+import { defaultSnapshotEvery, Snapshotter } from "./snapshotter.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 
 export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
@@ -43,6 +44,7 @@ export class Controller implements HandleHost {
   private readonly bus: CommandBus;
   private readonly effects: EffectLayer;
   private readonly catalog: DriverCatalog;
+  private snapshots: Snapshotter | undefined;
 
   private constructor(
     readonly store: Store,
@@ -97,8 +99,12 @@ export class Controller implements HandleHost {
       }
       const c = new Controller(store, kernel, loaded, opts.actor ?? defaultActor(), runDir, opts);
       c.loadError = loadError;
+      const every = opts.snapshotEvery ?? defaultSnapshotEvery;
+      if (store.readonly && loaded.replayed >= every) opts.onLongReplay?.(loaded.replayed);
       if (!store.readonly) {
-        if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
+        c.snapshots = new Snapshotter(store, every, loaded.fromSnapshot ?? 0, () => c.bus.state, () => c.bus.idle());
+        c.bus.onCommit((head) => c.snapshots?.committed(head));
+        if (loaded.replayed > every) c.snapshot();
         if (opts.recover !== false) await c.effects.recovery.atOpen();
       }
       return c;
@@ -339,6 +345,7 @@ export class Controller implements HandleHost {
     const state = this.current();
     const { json, hash } = serialiseState(state);
     this.store.saveSnapshot(state.seq, reducerVersion, json, hash);
+    this.snapshots?.wrote(state.seq);
     return { seq: state.seq, stateHash: hash };
   }
 
@@ -351,6 +358,7 @@ export class Controller implements HandleHost {
     if (this.closed) return;
     await this.effects.drain();
     this.closed = true;
+    this.snapshots?.stop();
     this.effects.stop(new NetledgerError("IllegalState", "the controller was closed"));
     await this.registry.close();
     this.store.close();

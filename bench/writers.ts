@@ -1,7 +1,6 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Controller } from "../src/controller/controller.js";
 import { type Benchmark, type BenchResult, benchDir } from "./harness.js";
 
@@ -25,15 +24,21 @@ async function writers(n: number): Promise<BenchResult[]> {
   const script = fileURLToPath(new URL("./writer.ts", import.meta.url));
   const busy = Array.from({ length: hogs }, () => spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
   try {
-    // All start at the same wall-clock time, once all have opened (tsx takes a few seconds to start on a busy machine).
-    const start = Date.now() + 3000 + n * 1500;
-    const end = start + seconds * 1000;
-    const run = promisify(execFile);
-    const outs = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        run(process.execPath, ["--import", "tsx", script, db, runDir, `w${i + 1}`, String(start), String(end)], { timeout: 180_000 }),
-      ),
-    );
+    const children = Array.from({ length: n }, (_, i) => {
+      const child = spawn(process.execPath, ["--import", "tsx", script, db, runDir, `w${i + 1}`], { stdio: ["pipe", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      const ready = new Promise<void>((resolve) => child.stdout.on("data", () => out.includes("ready") && resolve()));
+      const done = new Promise<string>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`writer w${i + 1} exited with ${code}`))));
+      });
+      return { child, ready, done };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    const start = Date.now() + 500;
+    for (const c of children) c.child.stdin.end(`${start} ${start + seconds * 1000}\n`);
+    const outs = (await Promise.all(children.map((c) => c.done))).map((stdout) => ({ stdout }));
     const rs = outs.map((o) => JSON.parse(o.stdout.trim().split("\n").at(-1)!) as { commits: number; commands: number; maxWaitMs: number });
     const commits = rs.map((r) => r.commits);
     const total = commits.reduce((a, b) => a + b, 0);

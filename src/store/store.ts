@@ -29,6 +29,12 @@ const defaultBusyTimeoutMs = 30_000;
 
 /** How long a writer keeps to its place in the write queue before it just polls the lock. */
 const queuePatienceMs = 1_000;
+/**
+ * A writer that has got its turn may write again without queuing for this long: it is on a CPU now,
+ * and handing the lock to a process that must first be scheduled costs more than a commit. Past it,
+ * it queues behind whoever waits.
+ */
+const turnMs = 25;
 
 export { serialiseState, stateHash } from "./stateHash.js";
 
@@ -59,6 +65,8 @@ export class Store {
 
   /** The order writer processes take the lock in (writeQueue.ts); none for a private in-memory database. */
   private readonly queue: WriteQueue | undefined;
+  /** Until when (performance.now()) this writer's turn lasts. */
+  private turnUntil = 0;
 
   /**
    * write() waits for the lock itself (see there); reads keep SQLite's busy timeout. The pragma is
@@ -137,12 +145,14 @@ export class Store {
     const queue = this.queue;
     const tx = this.db.transaction(() => {
       queue?.leave();
+      const now = performance.now();
+      if (now > this.turnUntil) this.turnUntil = now + turnMs;
       return fn();
     });
     let deadline: number | undefined;
     this.busyTimeout(0);
     try {
-      if (queue?.othersQueued()) queue.waitTurn();
+      if (performance.now() > this.turnUntil && queue?.othersQueued()) queue.waitTurn();
       for (;;) {
         try {
           return tx.immediate();

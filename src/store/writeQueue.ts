@@ -32,6 +32,8 @@ export class WriteQueue {
 
   /** Whether another writer is queued now (the uncontended fast path is a single readdir). */
   othersQueued(): boolean {
+    // existsSync first: a readdir of a missing directory throws, and building the error costs more than the look.
+    if (!existsSync(this.dir)) return false;
     try {
       return readdirSync(this.dir).length > 0;
     } catch {

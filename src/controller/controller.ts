@@ -102,7 +102,7 @@ export class Controller implements HandleHost {
       const every = opts.snapshotEvery ?? defaultSnapshotEvery;
       if (store.readonly && loaded.replayed >= every) opts.onLongReplay?.(loaded.replayed);
       if (!store.readonly) {
-        c.snapshots = new Snapshotter(store, every, loaded.fromSnapshot ?? 0, () => c.bus.state, () => c.bus.idle());
+        c.snapshots = new Snapshotter(store, opts.snapshotEvery, loaded.fromSnapshot ?? 0, () => c.bus.state, () => c.bus.idle());
         c.bus.onCommit((head) => c.snapshots?.committed(head));
         if (loaded.replayed > every) c.snapshot();
         if (opts.recover !== false) await c.effects.recovery.atOpen();

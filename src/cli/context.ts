@@ -127,12 +127,18 @@ export class CliContext {
             db: t.db,
             readonly: mode === "read",
             ...(g.actor !== undefined ? { actor: g.actor } : {}),
+            onLongReplay: (n) => this.longReplay(n),
           });
     try {
       return await fn(api, g);
     } finally {
       await api.close();
     }
+  }
+
+  /** A read that had to replay a long tail: reads stay slow until a snapshot is written (a writer writes one as the log grows). */
+  private longReplay(replayed: number): void {
+    this.io.err(`netledger: the log has no recent snapshot, so this read replayed ${replayed.toLocaleString("en-US")} events; run "netledger snapshot" to make reads quick again\n`);
   }
 
   /** The database file to open in this process: the one named, or the daemon's (SQLite lets both use it). */

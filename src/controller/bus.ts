@@ -5,13 +5,14 @@ import type { DecideContext } from "../domain/decide/index.js";
 import { decide } from "../domain/decide/index.js";
 import { asNetledgerError, isNetledgerError, NetledgerError } from "../domain/errors.js";
 import type { EventMeta, StoredEvent } from "../domain/events.js";
+import { BatchFold, BatchFoldFailed } from "../domain/batchFold.js";
 import { evolve } from "../domain/evolve.js";
 import type { State } from "../domain/state.js";
 import { crashPoint } from "../effects/crashPoints.js";
 import { randomHex } from "../effects/randomHex.js";
 import type { Commit, CommandSink, EntityRef, FoldListener, SubmitOptions } from "../effects/sink.js";
 import { type Head, toEvent } from "../store/eventLog.js";
-import type { Store } from "../store/store.js";
+import type { RequestRow, Store } from "../store/store.js";
 
 interface Pending {
   cmd: Command;
@@ -21,6 +22,15 @@ interface Pending {
   labels: Record<string, string> | undefined;
   resolve: (r: Commit) => void;
   reject: (e: unknown) => void;
+}
+
+/** What a batch decided, before anything of it is written. */
+interface Decided {
+  results: (Commit | NetledgerError)[];
+  appended: StoredEvent[];
+  requests: RequestRow[];
+  state: State;
+  head: Head;
 }
 
 /** A request id's first run, as a repeat answers it. */
@@ -43,6 +53,8 @@ export class CommandBus implements CommandSink {
   private queue: Pending[] = [];
   private flushScheduled = false;
   private listener: FoldListener | undefined;
+  /** Told after each commit of this process, once its callers have their answers (the snapshotter). */
+  private afterCommit: ((head: number) => void) | undefined;
   /** Write transactions and the commands they carried, since open: group commit made visible. */
   private readonly counters = { commits: 0, commands: 0 };
 
@@ -58,6 +70,10 @@ export class CommandBus implements CommandSink {
 
   listen(listener: FoldListener): void {
     this.listener = listener;
+  }
+
+  onCommit(fn: (head: number) => void): void {
+    this.afterCommit = fn;
   }
 
   get state(): State {
@@ -143,15 +159,36 @@ export class CommandBus implements CommandSink {
       if (isNetledgerError(r)) p.reject(r);
       else p.resolve(r);
     });
+    if (appended.length > 0) this.afterCommit?.(this.head.seq);
   }
 
-  /** Inside the transaction: decide and seal each command against the state so far. */
+  /**
+   * Inside the transaction: decide and seal each command against the state so far. The batch is folded
+   * into one draft (domain/batchFold.ts); if the reducers refuse an event part-way, the batch is decided
+   * again one command at a time, so that command alone is refused. Nothing is written until the end.
+   */
   private decideBatch(batch: readonly Pending[]): { results: (Commit | NetledgerError)[]; appended: StoredEvent[]; state: State; head: Head } {
+    let decided: Decided;
+    try {
+      decided = this.decideEach(batch, new BatchFold(this.current));
+    } catch (e) {
+      if (!(e instanceof BatchFoldFailed)) throw e;
+      decided = this.decideEach(batch, undefined);
+    }
+    for (const r of decided.requests) this.store.recordRequest(r);
+    this.store.log.insert(decided.appended);
+    if (decided.appended.length > 0) crashPoint("before-commit");
+    return decided;
+  }
+
+  /** Decides and folds each command: into the batch's draft, or (`draft` undefined) with one evolve each. */
+  private decideEach(batch: readonly Pending[], draft: BatchFold | undefined): Decided {
     let state = this.current;
     let head = this.head;
     const results: (Commit | NetledgerError)[] = [];
     const firstRuns = new Map<string, FirstRun>();
     const out: StoredEvent[] = [];
+    const requests: RequestRow[] = [];
     const time = new Date().toISOString();
     for (const p of batch) {
       try {
@@ -165,34 +202,28 @@ export class CommandBus implements CommandSink {
             continue;
           }
         }
-        const d = decide(state, p.cmd, this.context(p.root));
+        const d = decide(draft ? draft.state : state, p.cmd, this.context(p.root));
         const causation = p.cmd.type === "effect.outcome" || p.cmd.type === "effect.retry" ? p.cmd.effect : undefined;
         const meta: EventMeta = { actor: p.actor, time };
         if (p.requestId !== undefined) meta.requestId = p.requestId;
         if (causation !== undefined) meta.causation = causation;
         if (p.labels !== undefined && Object.keys(p.labels).length > 0) meta.labels = p.labels;
         const stored = this.store.log.seal(head, d.events, meta);
-        state = evolve(state, stored);
+        if (draft) draft.fold(stored);
+        else state = evolve(state, stored);
         if (stored.length > 0) head = { seq: stored.at(-1)!.seq, hash: stored.at(-1)!.hash };
         out.push(...stored);
         if (p.requestId !== undefined && stored.length > 0) {
-          this.store.recordRequest({
-            request_id: p.requestId,
-            fingerprint,
-            seq: stored[0]!.seq,
-            entity_kind: d.entity?.kind ?? null,
-            entity_id: d.entity?.id ?? null,
-          });
+          requests.push({ request_id: p.requestId, fingerprint, seq: stored[0]!.seq, entity_kind: d.entity?.kind ?? null, entity_id: d.entity?.id ?? null });
           firstRuns.set(p.requestId, { ...(d.entity ? { entity: d.entity } : {}), fingerprint, seq: stored[0]!.seq });
         }
         results.push({ events: stored, repeated: false, root: p.root, ...(d.entity ? { entity: d.entity } : {}) });
       } catch (e) {
+        if (e instanceof BatchFoldFailed) throw e;
         results.push(refusal(e));
       }
     }
-    this.store.log.insert(out);
-    if (out.length > 0) crashPoint("before-commit");
-    return { results, appended: out, state, head };
+    return { results, appended: out, requests, state: draft ? draft.finish() : state, head };
   }
 
   private firstRun(requestId: string): FirstRun | undefined {

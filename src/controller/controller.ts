@@ -26,6 +26,7 @@ import { type Loaded, loadState, type Progress } from "./loadState.js";
 import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
+import { defaultSnapshotEvery, Snapshotter } from "./snapshotter.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 
 export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
@@ -47,6 +48,7 @@ export class Controller implements HandleHost {
   /** Set when this controller is a node of a cluster: global-scope commands go through it. */
   private globalScope: GlobalScope | undefined;
   private cluster: { close(): Promise<void> } | undefined;
+  private snapshots: Snapshotter | undefined;
 
   private constructor(
     readonly store: Store,
@@ -101,8 +103,12 @@ export class Controller implements HandleHost {
       }
       const c = new Controller(store, kernel, loaded, opts.actor ?? defaultActor(), runDir, opts);
       c.loadError = loadError;
+      const every = opts.snapshotEvery ?? defaultSnapshotEvery;
+      if (store.readonly && loaded.replayed >= every) opts.onLongReplay?.(loaded.replayed);
       if (!store.readonly) {
-        if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
+        c.snapshots = new Snapshotter(store, opts.snapshotEvery, loaded.fromSnapshot ?? 0, () => c.bus.state, () => c.bus.idle());
+        c.bus.onCommit((head) => c.snapshots?.committed(head));
+        if (loaded.replayed > every) c.snapshot();
         if (opts.recover !== false) await c.effects.recovery.atOpen();
         // The embedded DNS server answers from the state it was opened on and follows other writers.
         kernel.dns?.follow(() => c.refresh());
@@ -359,6 +365,7 @@ export class Controller implements HandleHost {
     const state = this.current();
     const { json, hash } = serialiseState(state);
     this.store.saveSnapshot(state.seq, reducerVersion, json, hash);
+    this.snapshots?.wrote(state.seq);
     return { seq: state.seq, stateHash: hash };
   }
 
@@ -372,6 +379,7 @@ export class Controller implements HandleHost {
     await this.cluster?.close();
     await this.effects.drain();
     this.closed = true;
+    this.snapshots?.stop();
     this.effects.stop(new NetledgerError("IllegalState", "the controller was closed"));
     await this.kernel.dns?.close();
     await this.registry.close();

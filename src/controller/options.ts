@@ -24,8 +24,14 @@ export interface OpenOptions {
   drivers?: DriverModule[];
   /** IPAM driver modules to initialise besides the built-in default and null IPAMs. */
   ipamDrivers?: IpamModule[];
-  /** Write a snapshot at open when more than this many events had to be replayed (default 50,000). */
+  /**
+   * A log is long when this many events follow its latest snapshot (default 50,000): a writable open
+   * that replayed more writes a snapshot at once, and a process that writes snapshots again whenever
+   * its commits take the log this far past the latest one (in a later turn, never inside a commit).
+   */
   snapshotEvery?: number;
+  /** Told when a read-only open replayed at least `snapshotEvery` events (it writes no snapshot): the CLI says so. */
+  onLongReplay?: (replayed: number) => void;
   /** Back-off for effects whose driver is unavailable: capped doubling (default 250 ms up to 30 s). */
   backoffMs?: Backoff;
   /** How long one driver call may take before it is abandoned and its effect fails with Timeout (default 30 s). */

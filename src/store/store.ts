@@ -9,6 +9,7 @@ import { EffectHistory } from "./effectHistory.js";
 import { EventLog } from "./eventLog.js";
 import { hasLog, migrate } from "./migrations.js";
 import { type SnapshotRow, snapshotState } from "./snapshots.js";
+import { sleepSync, WriteQueue } from "./writeQueue.js";
 
 export interface StoreOptions {
   /** Open without writing: no migrations, no database id; for read-only commands. */
@@ -27,11 +28,14 @@ export interface RequestRow {
 
 const defaultBusyTimeoutMs = 30_000;
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-/** Blocks the thread for `ms` (fractions allowed): a write transaction is synchronous, and so is its wait. */
-function sleepSync(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
+/** How long a writer keeps to its place in the write queue before it just polls the lock. */
+const queuePatienceMs = 1_000;
+/**
+ * A writer that has got its turn may write again without queuing for this long: it is on a CPU now,
+ * and handing the lock to a process that must first be scheduled costs more than a commit. Past it,
+ * it queues behind whoever waits.
+ */
+const turnMs = 25;
 
 export { serialiseState, stateHash } from "./stateHash.js";
 
@@ -57,13 +61,22 @@ export class Store {
     this.log = new EventLog(db);
     this.effects = new EffectHistory(db, this.log);
     this.databaseId = this.getMeta("database_id") ?? "";
-    this.noBusyWait = db.prepare("PRAGMA busy_timeout = 0");
-    this.busyWait = db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    this.queue = readonly || path === ":memory:" ? undefined : new WriteQueue(`${path}-writers`, queuePatienceMs);
   }
 
-  /** write() waits for the lock itself (see there); reads keep SQLite's busy timeout. */
-  private readonly noBusyWait: Database.Statement;
-  private readonly busyWait: Database.Statement;
+  /** The order writer processes take the lock in (writeQueue.ts); none for a private in-memory database. */
+  private readonly queue: WriteQueue | undefined;
+  /** Until when (performance.now()) this writer's turn lasts. */
+  private turnUntil = 0;
+
+  /**
+   * write() waits for the lock itself (see there); reads keep SQLite's busy timeout. The pragma is
+   * run afresh each time: SQLite applies busy_timeout when the statement is prepared, so re-running a
+   * statement prepared once does nothing (which left every write waiting in SQLite's busy handler).
+   */
+  private busyTimeout(ms: number): void {
+    this.db.pragma(`busy_timeout = ${ms}`);
+  }
 
   static open(path: string, opts: StoreOptions = {}): Store {
     const readonly = opts.readonly ?? false;
@@ -128,15 +141,25 @@ export class Store {
    * Runs `fn` in one BEGIN IMMEDIATE transaction: the cross-process write lock. Never across an await.
    * The lock is waited for here rather than in SQLite's busy handler: that handler sleeps 1, 2, 5, 10…
    * up to 100 ms between tries, so a waiting process keeps missing the moment between another's
-   * commits and starves (two processes writing flat out got 23,000 commits against 3). Polling every
-   * 50–300 µs, with jitter so that two waiters do not march in step, gives each its turn.
+   * commits and starves (two processes writing flat out got 23,000 commits against 3). Polling alone
+   * is not enough on busy CPUs either (one of two writers got no commit in 5 s): the process that just
+   * committed is running, the waiter may not be. So a writer that finds the lock taken, or others
+   * queued, takes a ticket in the write queue and tries the lock only once those ahead of it have had
+   * their turn; it leaves the queue as soon as it holds the lock.
    */
   write<T>(fn: () => T): T {
     if (this.readonly) throw new NetledgerError("Forbidden", `the database ${this.path} is open read-only`);
-    const tx = this.db.transaction(fn);
+    const queue = this.queue;
+    const tx = this.db.transaction(() => {
+      queue?.leave();
+      const now = performance.now();
+      if (now > this.turnUntil) this.turnUntil = now + turnMs;
+      return fn();
+    });
     let deadline: number | undefined;
-    this.noBusyWait.get();
+    this.busyTimeout(0);
     try {
+      if (performance.now() > this.turnUntil && queue?.othersQueued()) queue.waitTurn();
       for (;;) {
         try {
           return tx.immediate();
@@ -146,11 +169,14 @@ export class Store {
           deadline ??= performance.now() + this.busyTimeoutMs;
           if (performance.now() > deadline)
             throw new NetledgerError("Timeout", `the database ${this.path} stayed locked by another writer for ${this.busyTimeoutMs} ms`);
+          queue?.waitTurn();
+          // Polling every 50–300 µs, with jitter so that two waiters do not march in step.
           sleepSync(0.05 + Math.random() * 0.25);
         }
       }
     } finally {
-      this.busyWait.get();
+      queue?.leave();
+      this.busyTimeout(this.busyTimeoutMs);
     }
   }
 
@@ -169,6 +195,12 @@ export class Store {
   latestSnapshotState(reducerVersion: number, atOrBefore?: number): { seq: number; state: State } | undefined {
     const row = this.latestSnapshot(reducerVersion, atOrBefore);
     return row && { seq: row.seq, state: snapshotState(row) };
+  }
+
+  /** The seq of the latest snapshot of this reducer version, without reading its state. */
+  latestSnapshotSeq(reducerVersion: number): number | undefined {
+    const r = this.db.prepare("SELECT max(seq) AS seq FROM snapshots WHERE reducer_version = ?").get(reducerVersion) as { seq: number | null };
+    return r.seq ?? undefined;
   }
 
   snapshots(): SnapshotRow[] {

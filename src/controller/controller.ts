@@ -1,6 +1,6 @@
 import * as C from "../domain/collection.js";
 import type { CommandInput } from "../domain/commands.js";
-import { asNetledgerError, NetledgerError } from "../domain/errors.js";
+import { asNetledgerError, corrupt, NetledgerError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { shortId } from "../domain/ids.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
@@ -17,6 +17,7 @@ import type { EffectRecord } from "../domain/state.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { genesisHash } from "../store/hashChain.js";
 import { serialiseState, Store } from "../store/store.js";
+import { brokenLogText, checkTail } from "../store/tailCheck.js";
 import { CommandBus } from "./bus.js";
 import { DriverCatalog } from "./catalog.js";
 import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
@@ -40,6 +41,8 @@ export class Controller implements HandleHost {
   private closed = false;
   /** Set when a read-only open could not fold the log: every query about the state rethrows it. */
   private loadError: NetledgerError | undefined;
+  /** Set when a read-only open found the log broken (tailCheck.ts): the read-side tools warn with it. */
+  warning: string | undefined;
   private readonly bus: CommandBus;
   private readonly effects: EffectLayer;
   private readonly catalog: DriverCatalog;
@@ -87,6 +90,7 @@ export class Controller implements HandleHost {
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
       let loadError: NetledgerError | undefined;
+      let warning: string | undefined;
       try {
         loaded = loadState(store);
       } catch (e) {
@@ -94,9 +98,21 @@ export class Controller implements HandleHost {
         if (!store.readonly) throw new NetledgerError(err.code, `${err.message}; run "netledger verify" to see what is wrong`, err.details);
         loaded = { state: emptyState(), head: { seq: 0, hash: genesisHash }, replayed: 0, fromSnapshot: null };
         loadError = err;
+        // A bad snapshot is only an optimisation lost: reads go on from a full replay, with a warning.
+        try {
+          loaded = loadState(store, { useSnapshots: false });
+          loadError = undefined;
+          warning = `${err.message}; run "netledger verify" to see what is wrong`;
+        } catch {
+          /* the log itself cannot be folded: every read names loadError */
+        }
       }
+      // A broken chain refuses every write (a new event would be chained onto bad rows); reads go on.
+      const broken = loadError ? undefined : checkTail(store, { fromSeq: loaded.fromSnapshot ?? 0 });
+      if (broken && !store.readonly) throw corrupt(brokenLogText(broken), { seq: broken.seq });
       const c = new Controller(store, kernel, loaded, opts.actor ?? defaultActor(), runDir, opts);
       c.loadError = loadError;
+      c.warning = broken ? brokenLogText(broken) : (warning ?? loadError?.message);
       if (!store.readonly) {
         if (loaded.replayed > (opts.snapshotEvery ?? 50_000)) c.snapshot();
         if (opts.recover !== false) await c.effects.recovery.atOpen();

@@ -6,6 +6,7 @@ import { type EndpointView, endpointView, type NetworkView, networkView, type Sa
 import { isAlive } from "../effects/processIdentity.js";
 import { type EventFilter, type EventRow, type Head, type LoggedEvent, toEvent, toLogged } from "../store/eventLog.js";
 import { Store } from "../store/store.js";
+import { brokenLogText, checkTail } from "../store/tailCheck.js";
 import { EntityDirectory, type LoggedEntity } from "./entities.js";
 import { follow, type FollowOptions } from "./follow.js";
 import { loadState, type Progress } from "./loadState.js";
@@ -33,6 +34,16 @@ export class Ledger {
 
   static open(path: string): Ledger {
     return new Ledger(Store.open(path, { readonly: true }));
+  }
+
+  /** What is broken in the tail of the log (tailCheck.ts), as the read-side tools warn of it; undefined when whole. */
+  warning(): string | undefined {
+    try {
+      const b = checkTail(this.store);
+      return b && brokenLogText(b);
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import {
   type StoredEvent,
   upcast,
 } from "../domain/events.js";
-import { chainHash, genesisHash } from "./hashChain.js";
+import { boundGenesis, chainHash, genesisHash } from "./hashChain.js";
 import { issuesText } from "../domain/schemaIssues.js";
 
 /** An event row as SQLite returns it. */
@@ -165,7 +165,14 @@ export class EventLog {
   private readonly fromStmt: Database.Statement;
   private readonly hashAtStmt: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `databaseId` is bound into the chain at event 1 (hashChain.ts); a log opened without one (an older
+   * database read as it is) chains from the zero genesis as it always did.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly databaseId = "",
+  ) {
     this.insertStmt = db.prepare(
       "INSERT INTO events (seq, stream, type, version, data, actor, time, request_id, causation, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
     );
@@ -184,6 +191,7 @@ export class EventLog {
    */
   seal(head: Head, events: readonly NewEvent[], meta: EventMeta): StoredEvent[] {
     let { seq, hash } = head;
+    if (seq === 0 && this.databaseId !== "") hash = boundGenesis(this.databaseId);
     const metaJson = canonicalJson(meta);
     const out: StoredEvent[] = [];
     for (const e of events) {

@@ -53,9 +53,9 @@ export class Store {
     private readonly busyTimeoutMs: number,
   ) {
     this.db = db;
-    this.log = new EventLog(db);
-    this.effects = new EffectHistory(db, this.log);
     this.databaseId = this.getMeta("database_id") ?? "";
+    this.log = new EventLog(db, this.databaseId);
+    this.effects = new EffectHistory(db, this.log);
     this.noBusyWait = db.prepare("PRAGMA busy_timeout = 0");
     this.busyWait = db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   }

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
+import { createDatabase } from "./create.js";
 import { EffectHistory } from "./effectHistory.js";
 import { EventLog } from "./eventLog.js";
 import { hasLog, migrate } from "./migrations.js";
@@ -33,6 +33,13 @@ function sleepSync(ms: number): void {
 }
 
 export { serialiseState, stateHash } from "./stateHash.js";
+
+/** A file that exists but holds no netledger log: never initialised over (a truncated log would be lost). */
+function notADatabase(path: string): NetledgerError {
+  const size = statSync(path).size;
+  const what = size === 0 ? "is empty (0 bytes): truncated, or never a netledger database" : `holds no netledger log (${size} bytes)`;
+  return corrupt(`${path} ${what}; netledger never initialises a file that exists (only a missing path becomes a new database): restore it from a copy, or name a new path`);
+}
 
 /**
  * One SQLite database: the log and its side tables. WAL, synchronous=FULL (better-sqlite3 builds WAL
@@ -68,7 +75,8 @@ export class Store {
     const readonly = opts.readonly ?? false;
     if (readonly && path !== ":memory:" && !existsSync(path))
       throw new NetledgerError("NotFound", `no netledger database at ${path}`);
-    if (!readonly && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    // Only a missing file becomes a new database; one that exists is opened as it is or refused.
+    if (!readonly && path !== ":memory:" && !existsSync(path)) createDatabase(path);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly, timeout: opts.busyTimeoutMs ?? defaultBusyTimeoutMs });
@@ -76,6 +84,8 @@ export class Store {
       throw new NetledgerError("InvalidParameter", `cannot open database ${path}: ${(e as Error).message}`);
     }
     try {
+      // Checked before anything is written to it (a pragma would give an empty file a header).
+      if (!readonly && path !== ":memory:" && !hasLog(db)) throw notADatabase(path);
       if (!readonly) {
         db.pragma("journal_mode = WAL");
         db.pragma("synchronous = FULL");

@@ -1,3 +1,4 @@
+import { statSync, truncateSync } from "node:fs";
 import Database from "better-sqlite3";
 import { beforeEach, describe, expect, it } from "vitest";
 import { cli } from "../../helpers/cli.js";
@@ -81,5 +82,15 @@ describe("a log tampered with is refused for writing", () => {
     const ls = await cli(["--db", db, "network", "ls"]);
     expect(ls).toMatchObject({ code: 0, stderr: "" });
     expect((await cli(["--db", db, "network", "create", "-d", "null", "fine"])).code).toBe(0);
+  });
+});
+
+describe("a database truncated to 0 bytes", () => {
+  it("is refused, not made again as a new empty log", async () => {
+    truncateSync(db, 0);
+    const r = await cli(["--db", db, "network", "create", "-d", "null", "n"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("is empty (0 bytes): truncated, or never a netledger database");
+    expect(statSync(db).size).toBe(0);
   });
 });

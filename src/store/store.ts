@@ -186,6 +186,30 @@ export class Store {
     });
   }
 
+  /** SQLite's own check of the file (PRAGMA integrity_check): its complaints, none when the file is whole. */
+  integrityProblems(): string[] {
+    const rows = this.db.pragma("integrity_check(20)") as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).filter((m) => m !== "ok");
+  }
+
+  /** Every recorded request, in the order of the seq it points at. */
+  requests(): IterableIterator<RequestRow> {
+    return this.db.prepare("SELECT * FROM requests ORDER BY seq").iterate() as IterableIterator<RequestRow>;
+  }
+
+  /** The streams and request ids of the events from `seq` on, while they carry `requestId`: one command's events. */
+  commandStreams(seq: number, requestId: string): string[] {
+    const out: string[] = [];
+    for (const r of this.db.prepare("SELECT stream, request_id FROM events WHERE seq >= ? ORDER BY seq").iterate(seq) as IterableIterator<{
+      stream: string;
+      request_id: string | null;
+    }>) {
+      if (r.request_id !== requestId) break;
+      out.push(r.stream);
+    }
+    return out;
+  }
+
   request(requestId: string): RequestRow | undefined {
     return this.db.prepare("SELECT * FROM requests WHERE request_id = ?").get(requestId) as RequestRow | undefined;
   }

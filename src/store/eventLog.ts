@@ -262,7 +262,17 @@ export class EventLog {
     return this.db.prepare("SELECT * FROM events WHERE seq = ?").get(seq) as EventRow | undefined;
   }
 
-  /** The first row of a stream: for an entity, the event that created it. */
+  /**
+   * The first row of a stream among the given types: for an entity, the event that created it, which
+   * need not be the stream's first (an address may be requested for an endpoint before it is created).
+   */
+  firstOfType(stream: string, types: readonly string[]): EventRow | undefined {
+    return this.db
+      .prepare(`SELECT * FROM events WHERE stream = ? AND type IN (${types.map(() => "?").join(",")}) ORDER BY seq LIMIT 1`)
+      .get(stream, ...types) as EventRow | undefined;
+  }
+
+  /** The first row of a stream. */
   firstOf(stream: string): EventRow | undefined {
     return this.db.prepare("SELECT * FROM events WHERE stream = ? ORDER BY seq LIMIT 1").get(stream) as EventRow | undefined;
   }

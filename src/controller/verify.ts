@@ -5,13 +5,9 @@ import { type Head, metaText, toEvent } from "../store/eventLog.js";
 import { ChainWalker, genesisHash } from "../store/hashChain.js";
 import { serialiseState, stateHash, type Store } from "../store/store.js";
 import type { Progress } from "./loadState.js";
-import { fileProblems, requestProblems } from "./verifyTables.js";
+import { fileProblems, requestProblems, type VerifyProblem } from "./verifyTables.js";
 
-export interface VerifyProblem {
-  seq: number;
-  kind: "gap" | "hash" | "genesis" | "replay" | "snapshot" | "head" | "integrity" | "request";
-  message: string;
-}
+export type { VerifyProblem } from "./verifyTables.js";
 
 export interface VerifyReport {
   ok: boolean;

@@ -1,5 +1,11 @@
 import type { Store } from "../store/store.js";
-import type { VerifyProblem } from "./verify.js";
+
+/** One thing verify found wrong, at the seq it names (0: the file itself). */
+export interface VerifyProblem {
+  seq: number;
+  kind: "gap" | "hash" | "genesis" | "replay" | "snapshot" | "head" | "integrity" | "request";
+  message: string;
+}
 
 /**
  * What `verify` checks beside the chain (docs/architecture.md, the log): SQLite's own check of the file

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { extraHostSchema, ipamConfigSchema, portBindingSchema } from "./events.js";
 import { idPattern } from "./ids.js";
+import { givenAddressSchema, macSchema } from "./inputs.js";
 
 /**
  * Commands: what a caller asks for, validated with zod before anything is written. Entity references
@@ -41,9 +42,9 @@ export const commandSchemas = {
     id,
     network: ref,
     name: z.string(),
-    ip: z.string().optional(),
-    ip6: z.string().optional(),
-    mac: z.string().optional(),
+    ip: givenAddressSchema.optional(),
+    ip6: givenAddressSchema.optional(),
+    mac: macSchema.optional(),
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
   }),
@@ -60,8 +61,8 @@ export const commandSchemas = {
     id,
     network: ref,
     sandbox: ref,
-    ip: z.string().optional(),
-    ip6: z.string().optional(),
+    ip: givenAddressSchema.optional(),
+    ip6: givenAddressSchema.optional(),
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
   }),

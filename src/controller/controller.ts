@@ -27,6 +27,8 @@ import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOption
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
+import { firstResultView } from "./firstResult.js";
+import type { EntityRef } from "../effects/sink.js";
 
 export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
 export type { RecoveredEffect, RecoveryReport, ReprogramReport } from "../effects/recovery.js";
@@ -268,6 +270,11 @@ export class Controller implements HandleHost {
   }
 
   // ---------------------------------------------------------------- recovery
+
+  /** The entity as a request's first run left it (firstResult.ts): for a repeat whose entity is gone since. */
+  firstResult(requestId: string, entity: EntityRef): ReturnType<typeof firstResultView> {
+    return firstResultView(this.store, requestId, entity);
+  }
 
   /** Open effects whose process is gone: in doubt (docs/architecture.md, recovery). */
   inDoubtEffects(): EffectRecord[] {

@@ -210,6 +210,23 @@ export class Store {
     return out;
   }
 
+  /**
+   * The last seq of what a request's command did: its own events, and those of the effects it rooted
+   * (outcomes, compensations, continuations, which carry their effect as causation). The state there
+   * is what its first run answered with. Undefined when the request is not recorded.
+   */
+  requestSettledSeq(requestId: string): number | undefined {
+    const first = this.request(requestId)?.seq;
+    if (first === undefined) return undefined;
+    const r = this.db
+      .prepare(
+        `SELECT max(seq) AS seq FROM events WHERE seq >= @first AND (request_id = @req OR causation IN
+           (SELECT seq FROM events WHERE seq >= @first AND type = 'effect.requested' AND json_extract(data, '$.root') = @req))`,
+      )
+      .get({ first, req: requestId }) as { seq: number | null };
+    return r.seq ?? first;
+  }
+
   request(requestId: string): RequestRow | undefined {
     return this.db.prepare("SELECT * FROM requests WHERE request_id = ?").get(requestId) as RequestRow | undefined;
   }

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import * as C from "./collection.js";
+import { type PortBinding, portBindingSchema } from "./values.js";
 import { type PoolUsage, poolUsage } from "./ipam/pool.js";
 import type { EndpointLifecycle } from "./machines/endpoint.js";
 import type { NetworkLifecycle } from "./machines/network.js";
@@ -109,6 +111,23 @@ function poolConfig(p: NetworkRecord["pools"][number]): NetworkRecord["ipam"]["c
   };
 }
 
+const portMappingsSchema = z.array(portBindingSchema);
+
+/**
+ * The endpoint's published ports as they are: a binding asked with host port 0 shows the port the
+ * driver picked at Join (its `portMappings`, as Docker's `docker port` shows the real one).
+ */
+function publishedPorts(e: EndpointRecord): PortBinding[] {
+  if (!e.ports.some((p) => p.hostPort === 0)) return e.ports;
+  const parsed = portMappingsSchema.safeParse(e.joinInfo?.["portMappings"]);
+  if (!parsed.success) return e.ports;
+  return e.ports.map((b) => {
+    if (b.hostPort !== 0) return b;
+    const picked = parsed.data.find((m) => m.proto === b.proto && m.port === b.port && m.hostIp === b.hostIp);
+    return picked ? { ...b, hostPort: picked.hostPort } : b;
+  });
+}
+
 export function endpointView(e: EndpointRecord): EndpointView {
   return {
     id: e.id,
@@ -120,7 +139,7 @@ export function endpointView(e: EndpointRecord): EndpointView {
     mac: e.mac,
     gateway: e.gateway,
     gateway6: e.gateway6,
-    ports: e.ports,
+    ports: publishedPorts(e),
     aliases: e.aliases,
     state: e.lifecycle,
     createdAt: e.createdAt,

@@ -24,6 +24,7 @@ import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
 import { type Kernel, openKernel } from "./kernel.js";
 import { type Loaded, loadState, type Progress } from "./loadState.js";
 import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
+import { checkNetnsPath } from "./netnsPath.js";
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
@@ -172,6 +173,7 @@ export class Controller implements HandleHost {
   async run(input: CommandInput, opts: CommandOptions = {}): Promise<CommandResult> {
     if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
     const cmd = parseCommand(input, opts.requestId);
+    checkNetnsPath(cmd);
     await this.catalog.ensureFor(cmd, (ref) => this.knownNetwork(ref));
     const r = await this.bus.submit(cmd, opts);
     if (r.settled) await r.settled;

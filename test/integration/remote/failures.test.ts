@@ -39,6 +39,22 @@ async function settled(c: Controller) {
   throw new Error(`effects still open: ${JSON.stringify(c.view().effects)}`);
 }
 
+describe("a plugin that refuses a create", () => {
+  it("leaves no endpoint when CreateEndpoint is refused, sends nothing for it, and a retry of the name succeeds", async () => {
+    const { c, n, plugin } = await setup("refuser");
+    plugin.setFault("NetworkDriver.CreateEndpoint", { mode: "fail" });
+    await expect(n.createEndpoint("e1")).rejects.toMatchObject({ code: "DriverError" });
+    const v = await settled(c);
+    expect(v.endpoints).toEqual([]);
+    expect(plugin.methods().filter((m) => m === "NetworkDriver.DeleteEndpoint")).toEqual([]);
+    plugin.clearFaults();
+    const again = await n.createEndpoint("e1");
+    expect(again.view()).toMatchObject({ name: "e1", state: "created" });
+    expect(disagreements(c.view(), "refuser", plugin.holdings())).toEqual([]);
+    expect(c.verify().ok).toBe(true);
+  });
+});
+
 describe("plugin answers that are malformed, too large or too slow", () => {
   it("fails CreateEndpoint on a malformed answer with a BadResponse naming plugin and call, deletes the endpoint on the plugin, and frees its address", async () => {
     const { c, n, plugin } = await setup("badjson");
@@ -49,7 +65,7 @@ describe("plugin answers that are malformed, too large or too slow", () => {
     });
     const v = await settled(c);
     expect(plugin.methods().slice(-2)).toEqual(["NetworkDriver.CreateEndpoint", "NetworkDriver.DeleteEndpoint"]);
-    expect(v.endpoints.map((e) => e.state)).toEqual(["failed"]);
+    expect(v.endpoints).toEqual([]); // undone by its policy, then gone: the name is free
     expect(disagreements(v, "badjson", plugin.holdings())).toEqual([]);
     plugin.clearFaults();
     const e2 = await n.createEndpoint("e2");

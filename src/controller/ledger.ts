@@ -1,6 +1,6 @@
 import * as C from "../domain/collection.js";
 import { evolve } from "../domain/evolve.js";
-import type { State } from "../domain/state.js";
+import { neverSent, type State } from "../domain/state.js";
 import { diffStates, type StateDiff } from "../domain/stateDiff.js";
 import { type EndpointView, endpointView, type NetworkView, networkView, type SandboxView, sandboxView, type StateView, stateView } from "../domain/views.js";
 import { isAlive } from "../effects/processIdentity.js";
@@ -91,7 +91,8 @@ export class Ledger {
 
   private viewOf(state: State): StateView {
     const atHead = state.seq === this.head().seq;
-    return stateView(state, atHead ? (f) => !isAlive(f.attempts.at(-1)!) : () => false);
+    // An effect whose attempts all sent nothing (its driver was unreachable) is pending, not in doubt.
+    return stateView(state, atHead ? (f) => !isAlive(f.attempts.at(-1)!) && !neverSent(f) : () => false);
   }
 
   /** What changed between two seqs (views and diff): the state at `from`, then the events up to `to` folded onto it. */

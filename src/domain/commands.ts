@@ -114,6 +114,13 @@ export const commandSchemas = {
    * the caller saw: when two processes race to take the same effect over, the second is refused.
    */
   "effect.retry": z.object({ type: z.literal("effect.retry"), effect: z.number().int(), seen: attemptNo }),
+  /** Internal: an attempt that sent nothing, because its driver could not be reached. */
+  "effect.unsent": z.object({
+    type: z.literal("effect.unsent"),
+    effect: z.number().int(),
+    attempt: attemptNo,
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
   /** Internal: record the kernel boot id when it differs from the one the log last saw. */
   /** A new kernel boot id; what the reboot took from the kernel is re-programmed in the same decision (kernel.reprogram). */
   "host.boot": z.object({

@@ -265,6 +265,17 @@ function abortSandboxDeletion(s: State, sandboxId: string, error: ErrorInfo): Ne
 }
 
 /**
+ * An attempt that sent nothing (the driver could not be reached) is recorded so, as long as every
+ * attempt before it sent nothing too: then the effect is pending, not in doubt, once its process is
+ * gone, and recovery sends it once without an undo. Anything else is not recorded (no events).
+ */
+export function decideUnsent(s: State, cmd: CommandOf<"effect.unsent">): Decision {
+  const fx = openEffect(s, cmd.effect);
+  if (cmd.attempt !== fx.attempts.length || (fx.unsent ?? 0) !== cmd.attempt - 1) return { events: [] };
+  return { events: [{ type: "effect.unsent", stream: fx.resource, data: { effect: fx.id, attempt: cmd.attempt, error: cmd.error } }] };
+}
+
+/**
  * This process takes over an open effect whose process is gone (a crash, a reboot): a new attempt is
  * recorded before the call is made again under the effect's in-doubt policy. `seen` fences the race
  * of two processes taking the same effect over: the second finds an attempt it did not see.

@@ -156,9 +156,11 @@ describe("a plugin absent when netledger opens", () => {
     });
     // Everything else works meanwhile.
     expect((await nl("network", "create", "-d", "null", "n2")).code).toBe(0);
+    // The process that could not send it has exited: the call was never sent, so it is pending, not in doubt.
     const mid = JSON.parse((await nl("replay")).stdout);
     expect(mid.endpoints).toEqual([expect.objectContaining({ name: "e1", state: "creating" })]);
-    expect([...mid.effects.pending, ...mid.effects.inDoubt]).toEqual([expect.objectContaining({ op: "createEndpoint" })]);
+    expect(mid.effects.pending).toEqual([expect.objectContaining({ op: "createEndpoint" })]);
+    expect(mid.effects.inDoubt).toEqual([]);
 
     await plugin.start();
     const rec = await nl("recover");
@@ -167,6 +169,9 @@ describe("a plugin absent when netledger opens", () => {
     const after = JSON.parse((await nl("replay")).stdout);
     expect(after.endpoints).toEqual([expect.objectContaining({ name: "e1", state: "created" })]);
     expect(after.effects).toEqual({ pending: [], inDoubt: [] });
+    // Sent once, without an undo: no DeleteEndpoint for what was never made.
+    expect(plugin.methods().filter((m) => m === "NetworkDriver.CreateEndpoint")).toHaveLength(1);
+    expect(plugin.methods()).not.toContain("NetworkDriver.DeleteEndpoint");
     expect(disagreements(after, "absentp", plugin.holdings())).toEqual([]);
   });
 

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CommandInput, CommandType } from "../domain/commands.js";
-import { notFound } from "../domain/errors.js";
+import { isNetledgerError, type NetledgerError, notFound } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { findNetwork, findSandbox, resolveEndpoint, resolveNetwork } from "../domain/resolve.js";
 import { type EndpointView, endpointView, type StateView, stateView } from "../domain/views.js";
-import { Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
+import { type CommandResult, Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
 import type { VerifyReport } from "../controller/verify.js";
 import type { GcReport } from "../effects/gc.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
@@ -23,6 +23,10 @@ import type {
   SandboxCreateBody,
 } from "./contract.js";
 import { version } from "./version.js";
+
+const raise = (e: NetledgerError): never => {
+  throw e;
+};
 
 /** Rows read from the log per page when streaming it, so that a long log never blocks other requests. */
 const eventPage = 500;
@@ -54,6 +58,21 @@ export class LocalApi implements NetledgerApi {
     return this.controller.run({ type, ...body } as CommandInput, o);
   }
 
+  /**
+   * The answer of a create: the entity now, or, for a repeated request id whose entity was deleted
+   * since, the entity as the first run left it (a repeat returns the first result, not NotFound).
+   */
+  private answer<V>(r: CommandResult, o: CallOptions | undefined, now: () => V): V {
+    try {
+      return now();
+    } catch (e) {
+      if (!r.repeated || !r.entity || o?.requestId === undefined || !isNetledgerError(e) || e.code !== "NotFound") throw e;
+      const first = this.controller.firstResult(o.requestId, r.entity);
+      if (!first) throw e;
+      return first as V;
+    }
+  }
+
   private endpointNow(id: string): EndpointView {
     const e = this.controller.endpoint(id);
     if (!e) throw notFound(`endpoint ${id.slice(0, 12)} no longer exists`);
@@ -74,7 +93,7 @@ export class LocalApi implements NetledgerApi {
 
   async createNetwork(body: NetworkCreateBody, o?: CallOptions) {
     const r = await this.run("network.create", body, o);
-    return this.network(r.entity!.id);
+    return this.answer(r, o, () => this.controller.network(r.entity!.id)?.view() ?? raise(notFound(`network ${r.entity!.id.slice(0, 12)} no longer exists`)));
   }
 
   async deleteNetwork(ref: string, force: boolean, o?: CallOptions): Promise<Removed> {
@@ -84,7 +103,7 @@ export class LocalApi implements NetledgerApi {
 
   async connect(network: string, body: ConnectBody, o?: CallOptions) {
     const r = await this.run("network.connect", { ...body, network }, o);
-    return this.endpointNow(r.entity!.id);
+    return this.answer(r, o, () => this.endpointNow(r.entity!.id));
   }
 
   async disconnect(network: string, body: DisconnectBody, o?: CallOptions): Promise<Disconnected> {
@@ -106,7 +125,7 @@ export class LocalApi implements NetledgerApi {
 
   async createEndpoint(network: string, body: EndpointCreateBody, o?: CallOptions) {
     const r = await this.run("endpoint.create", { ...body, network }, o);
-    return this.endpointNow(r.entity!.id);
+    return this.answer(r, o, () => this.endpointNow(r.entity!.id));
   }
 
   async deleteEndpoint(network: string, ref: string, force: boolean, o?: CallOptions): Promise<Removed> {
@@ -138,7 +157,7 @@ export class LocalApi implements NetledgerApi {
 
   async createSandbox(body: SandboxCreateBody, o?: CallOptions) {
     const r = await this.run("sandbox.create", body, o);
-    return this.sandbox(r.entity!.id);
+    return this.answer(r, o, () => this.controller.sandbox(r.entity!.id)?.view() ?? raise(notFound(`sandbox ${r.entity!.id.slice(0, 12)} no longer exists`)));
   }
 
   async deleteSandbox(ref: string, force: boolean, o?: CallOptions): Promise<Removed> {

@@ -119,7 +119,7 @@ export const verifyReportSchema = z.object({
   snapshots: z.number().int(),
   stateHash: z.string().nullable(),
   firstBad: z.number().int().nullable(),
-  problems: z.array(z.object({ seq: z.number().int(), kind: z.enum(["gap", "hash", "replay", "snapshot", "head", "cluster"]), message: z.string() })),
+  problems: z.array(z.object({ seq: z.number().int(), kind: z.enum(["gap", "hash", "genesis", "replay", "snapshot", "head", "integrity", "request", "cluster"]), message: z.string() })),
 });
 
 const recoveredEffectSchema = z.object({

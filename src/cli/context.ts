@@ -129,6 +129,7 @@ export class CliContext {
             ...(g.actor !== undefined ? { actor: g.actor } : {}),
             onLongReplay: (n) => this.longReplay(n),
           });
+    if (api instanceof LocalApi) this.warn(api.controller.warning);
     try {
       return await fn(api, g);
     } finally {
@@ -173,6 +174,7 @@ export class CliContext {
       readonly: mode === "read",
       ...(g.actor !== undefined ? { actor: g.actor } : {}),
     });
+    this.warn(c.controller.warning);
     try {
       return await fn(c, g);
     } finally {
@@ -184,14 +186,20 @@ export class CliContext {
    * Runs `fn` with the log opened read-only and no state loaded: what the operator's tools (log,
    * replay, diff, verify, history) need, without the replay a controller does when it opens.
    */
-  async withLedger<T>(cmd: Command, fn: (l: Ledger, g: GlobalOptions) => Promise<T> | T): Promise<T> {
+  async withLedger<T>(cmd: Command, fn: (l: Ledger, g: GlobalOptions) => Promise<T> | T, opts: { warn?: boolean } = {}): Promise<T> {
     const g = this.globals(cmd);
     const ledger = Ledger.open(await this.localDb(g));
+    if (opts.warn !== false) this.warn(ledger.warning());
     try {
       return await fn(ledger, g);
     } finally {
       ledger.close();
     }
+  }
+
+  /** A broken log is still read, with a warning on stderr (the writes it refuses say the same). */
+  private warn(message: string | undefined): void {
+    if (message !== undefined) this.io.err(`netledger: warning: ${message}\n`);
   }
 
   /** Colours for stdout (none unless it is a terminal without NO_COLOR). */

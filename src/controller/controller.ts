@@ -1,6 +1,6 @@
 import * as C from "../domain/collection.js";
 import type { CommandInput } from "../domain/commands.js";
-import { asNetledgerError, NetledgerError } from "../domain/errors.js";
+import { asNetledgerError, corrupt, NetledgerError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { shortId } from "../domain/ids.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
@@ -17,6 +17,7 @@ import type { EffectRecord } from "../domain/state.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { genesisHash } from "../store/hashChain.js";
 import { serialiseState, Store } from "../store/store.js";
+import { brokenLogText, checkTail } from "../store/tailCheck.js";
 import { CommandBus } from "./bus.js";
 import { DriverCatalog } from "./catalog.js";
 import { type GlobalScope, refuseGlobalCreate } from "./globalScope.js";
@@ -24,10 +25,13 @@ import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
 import { type Kernel, openKernel } from "./kernel.js";
 import { type Loaded, loadState, type Progress } from "./loadState.js";
 import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
+import { checkNetnsPath } from "./netnsPath.js";
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
 import { defaultSnapshotEvery, Snapshotter } from "./snapshotter.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
+import { firstResultView } from "./firstResult.js";
+import type { EntityRef } from "../effects/sink.js";
 
 export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
 export type { RecoveredEffect, RecoveryReport, ReprogramReport } from "../effects/recovery.js";
@@ -42,6 +46,8 @@ export class Controller implements HandleHost {
   private closed = false;
   /** Set when a read-only open could not fold the log: every query about the state rethrows it. */
   private loadError: NetledgerError | undefined;
+  /** Set when a read-only open found the log broken (tailCheck.ts): the read-side tools warn with it. */
+  warning: string | undefined;
   private readonly bus: CommandBus;
   private readonly effects: EffectLayer;
   private readonly catalog: DriverCatalog;
@@ -93,6 +99,7 @@ export class Controller implements HandleHost {
       // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
       let loaded: Loaded;
       let loadError: NetledgerError | undefined;
+      let warning: string | undefined;
       try {
         loaded = loadState(store);
       } catch (e) {
@@ -100,9 +107,21 @@ export class Controller implements HandleHost {
         if (!store.readonly) throw new NetledgerError(err.code, `${err.message}; run "netledger verify" to see what is wrong`, err.details);
         loaded = { state: emptyState(), head: { seq: 0, hash: genesisHash }, replayed: 0, fromSnapshot: null };
         loadError = err;
+        // A bad snapshot is only an optimisation lost: reads go on from a full replay, with a warning.
+        try {
+          loaded = loadState(store, { useSnapshots: false });
+          loadError = undefined;
+          warning = `${err.message}; run "netledger verify" to see what is wrong`;
+        } catch {
+          /* the log itself cannot be folded: every read names loadError */
+        }
       }
+      // A broken chain refuses every write (a new event would be chained onto bad rows); reads go on.
+      const broken = loadError ? undefined : checkTail(store, { fromSeq: loaded.fromSnapshot ?? 0 });
+      if (broken && !store.readonly) throw corrupt(brokenLogText(broken), { seq: broken.seq });
       const c = new Controller(store, kernel, loaded, opts.actor ?? defaultActor(), runDir, opts);
       c.loadError = loadError;
+      c.warning = broken ? brokenLogText(broken) : (warning ?? loadError?.message);
       const every = opts.snapshotEvery ?? defaultSnapshotEvery;
       if (store.readonly && loaded.replayed >= every) opts.onLongReplay?.(loaded.replayed);
       if (!store.readonly) {
@@ -176,6 +195,7 @@ export class Controller implements HandleHost {
   async run(input: CommandInput, opts: CommandOptions = {}): Promise<CommandResult> {
     if (this.closed) throw new NetledgerError("IllegalState", "the controller is closed");
     const cmd = parseCommand(input, opts.requestId);
+    checkNetnsPath(cmd);
     await this.catalog.ensureFor(cmd, (ref) => this.knownNetwork(ref));
     if (!opts.mirror) {
       const routed = await (this.globalScope?.route(cmd, opts) ?? refuseGlobalCreate(cmd, this.catalog.driverInfo()));
@@ -278,6 +298,11 @@ export class Controller implements HandleHost {
   }
 
   // ---------------------------------------------------------------- recovery
+
+  /** The entity as a request's first run left it (firstResult.ts): for a repeat whose entity is gone since. */
+  firstResult(requestId: string, entity: EntityRef): ReturnType<typeof firstResultView> {
+    return firstResultView(this.store, requestId, entity);
+  }
 
   /** Open effects whose process is gone: in doubt (docs/architecture.md, recovery). */
   inDoubtEffects(): EffectRecord[] {

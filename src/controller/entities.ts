@@ -16,7 +16,7 @@ export interface LoggedEntity {
   createdSeq: number;
 }
 
-/** The events that create an entity: a stream whose first event is one of them is that entity's. */
+/** The events that create an entity: a stream with one of them is that entity's. */
 const birthTypes = ["network.created", "endpoint.created", "sandbox.created"] as const;
 const cacheLimit = 50_000;
 
@@ -31,11 +31,11 @@ export class EntityDirectory {
 
   constructor(private readonly log: EventLog) {}
 
-  /** The entity a stream belongs to, if its first event created one. */
+  /** The entity a stream belongs to, found by its creation event, whatever came first in the stream. */
   entity(stream: string): LoggedEntity | undefined {
     let e = this.byStream.get(stream);
     if (e === undefined) {
-      const first = this.log.firstOf(stream);
+      const first = this.log.firstOfType(stream, birthTypes);
       e = first ? this.fromBirth(first) : null;
       // Bounded, so that labelling a trail of millions of entities does not keep them all.
       if (this.byStream.size >= cacheLimit) this.byStream.clear();

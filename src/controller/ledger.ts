@@ -1,11 +1,12 @@
 import * as C from "../domain/collection.js";
 import { evolve } from "../domain/evolve.js";
-import type { State } from "../domain/state.js";
+import { neverSent, type State } from "../domain/state.js";
 import { diffStates, type StateDiff } from "../domain/stateDiff.js";
 import { type EndpointView, endpointView, type NetworkView, networkView, type SandboxView, sandboxView, type StateView, stateView } from "../domain/views.js";
 import { isAlive } from "../effects/processIdentity.js";
 import { type EventFilter, type EventRow, type Head, type LoggedEvent, toEvent, toLogged } from "../store/eventLog.js";
 import { Store } from "../store/store.js";
+import { brokenLogText, checkTail } from "../store/tailCheck.js";
 import { EntityDirectory, type LoggedEntity } from "./entities.js";
 import { follow, type FollowOptions } from "./follow.js";
 import { loadState, type Progress } from "./loadState.js";
@@ -33,6 +34,16 @@ export class Ledger {
 
   static open(path: string): Ledger {
     return new Ledger(Store.open(path, { readonly: true }));
+  }
+
+  /** What is broken in the tail of the log (tailCheck.ts), as the read-side tools warn of it; undefined when whole. */
+  warning(): string | undefined {
+    try {
+      const b = checkTail(this.store);
+      return b && brokenLogText(b);
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
 
   close(): void {
@@ -80,7 +91,8 @@ export class Ledger {
 
   private viewOf(state: State): StateView {
     const atHead = state.seq === this.head().seq;
-    return stateView(state, atHead ? (f) => !isAlive(f.attempts.at(-1)!) : () => false);
+    // An effect whose attempts all sent nothing (its driver was unreachable) is pending, not in doubt.
+    return stateView(state, atHead ? (f) => !isAlive(f.attempts.at(-1)!) && !neverSent(f) : () => false);
   }
 
   /** What changed between two seqs (views and diff): the state at `from`, then the events up to `to` folded onto it. */

@@ -2,16 +2,13 @@ import { invalid } from "../domain/errors.js";
 import { apply } from "../domain/evolve.js";
 import { emptyState, reducerVersion } from "../domain/state.js";
 import { type Head, metaText, toEvent } from "../store/eventLog.js";
-import { chainHash, genesisHash } from "../store/hashChain.js";
+import { ChainWalker, genesisHash } from "../store/hashChain.js";
 import { serialiseState, stateHash, type Store } from "../store/store.js";
 import type { Progress } from "./loadState.js";
 import { verifyClusterCopy } from "./verifyCluster.js";
+import { fileProblems, requestProblems, type VerifyProblem } from "./verifyTables.js";
 
-export interface VerifyProblem {
-  seq: number;
-  kind: "gap" | "hash" | "replay" | "snapshot" | "head" | "cluster";
-  message: string;
-}
+export type { VerifyProblem } from "./verifyTables.js";
 
 export interface VerifyReport {
   ok: boolean;
@@ -33,7 +30,8 @@ export interface VerifyReport {
  * seq; and, given a head taken earlier, that it is still in the chain.
  */
 export function verifyStore(store: Store, opts: { expectHead?: string; onProgress?: Progress } = {}): VerifyReport {
-  const problems: VerifyProblem[] = [];
+  // SQLite's check of the file first: a damaged page may also stop the walk below.
+  const problems: VerifyProblem[] = fileProblems(store);
   const snapshots = new Map(store.snapshots().map((s) => [s.seq, s]));
   const total = store.log.head().seq;
   const expected = parseExpectedHead(opts.expectHead);
@@ -44,6 +42,7 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
   let prevSeq = 0;
   let prevHash = genesisHash;
   let n = 0;
+  const walker = new ChainWalker(store.databaseId);
 
   const checkSnapshotAt = (seq: number) => {
     const snap = snapshots.get(seq);
@@ -58,38 +57,31 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
       problems.push({ seq, kind: "snapshot", message: `snapshot at seq ${seq} differs from the state a full replay reaches there` });
   };
 
-  for (const row of store.log.rowsAfter(0)) {
-    n++;
-    if (row.seq !== prevSeq + 1) {
-      const from = prevSeq + 1;
-      const to = row.seq - 1;
-      problems.push({
-        seq: from,
-        kind: "gap",
-        message: from === to ? `event ${from} is missing from the log` : `events ${from}–${to} are missing from the log`,
-      });
-      replaying = false;
-    }
-    const link = chainHash(prevHash, { ...row, meta: metaText(row) });
-    if (link !== row.hash)
-      problems.push({
-        seq: row.seq,
-        kind: "hash",
-        message: `event ${row.seq} (${row.type}) does not match its hash: the row was changed after it was written`,
-      });
-    if (expected && row.hash === expected.hash && (expected.seq === undefined || expected.seq === row.seq)) expectedFound = true;
-    if (replaying) {
-      try {
-        apply(state, toEvent(row));
-      } catch (e) {
-        problems.push({ seq: row.seq, kind: "replay", message: `event ${row.seq} (${row.type}) cannot be replayed: ${(e as Error).message}` });
-        replaying = false;
+  try {
+    for (const row of store.log.rowsAfter(0)) {
+      n++;
+      for (const b of walker.step({ ...row, meta: metaText(row) })) {
+        problems.push(b);
+        if (b.kind === "gap") replaying = false;
       }
+      if (expected && row.hash === expected.hash && (expected.seq === undefined || expected.seq === row.seq)) expectedFound = true;
+      if (replaying) {
+        try {
+          apply(state, toEvent(row));
+        } catch (e) {
+          problems.push({ seq: row.seq, kind: "replay", message: `event ${row.seq} (${row.type}) cannot be replayed: ${(e as Error).message}` });
+          replaying = false;
+        }
+      }
+      checkSnapshotAt(row.seq);
+      prevSeq = row.seq;
+      prevHash = row.hash;
+      if (opts.onProgress && (n & 0x3fff) === 0) opts.onProgress(n, total);
     }
-    checkSnapshotAt(row.seq);
-    prevSeq = row.seq;
-    prevHash = row.hash;
-    if (opts.onProgress && (n & 0x3fff) === 0) opts.onProgress(n, total);
+  } catch (e) {
+    // A damaged page stops the walk where it lies: what was read so far is reported, and where it stopped.
+    problems.push({ seq: prevSeq + 1, kind: "integrity", message: `the log cannot be read past seq ${prevSeq}: ${(e as Error).message}` });
+    replaying = false;
   }
   opts.onProgress?.(n, total);
 
@@ -106,6 +98,12 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
       kind: "head",
       message: `a request recorded seq ${lastRequested}, but the log ends at seq ${prevSeq}: events ${range(prevSeq + 1, lastRequested)} at least were removed`,
     });
+
+  try {
+    problems.push(...requestProblems(store, prevSeq));
+  } catch (e) {
+    problems.push({ seq: 0, kind: "integrity", message: `the requests table cannot be read: ${(e as Error).message}` });
+  }
 
   if (expected && !expectedFound) problems.push(headProblem(expected, { seq: prevSeq, hash: prevHash }, store));
 

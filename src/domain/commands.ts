@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { extraHostSchema, ipamConfigSchema, portBindingSchema } from "./events.js";
 import { idPattern } from "./ids.js";
+import { givenAddressSchema, macSchema } from "./inputs.js";
 
 /**
  * Commands: what a caller asks for, validated with zod before anything is written. Entity references
@@ -41,9 +42,9 @@ export const commandSchemas = {
     id,
     network: ref,
     name: z.string(),
-    ip: z.string().optional(),
-    ip6: z.string().optional(),
-    mac: z.string().optional(),
+    ip: givenAddressSchema.optional(),
+    ip6: givenAddressSchema.optional(),
+    mac: macSchema.optional(),
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
     /** The interface's name in the sandbox (a CNI runtime's CNI_IFNAME); absent, the driver picks eth0, eth1… */
@@ -62,9 +63,9 @@ export const commandSchemas = {
     id,
     network: ref,
     sandbox: ref,
-    ip: z.string().optional(),
-    ip6: z.string().optional(),
-    mac: z.string().optional(),
+    ip: givenAddressSchema.optional(),
+    ip6: givenAddressSchema.optional(),
+    mac: macSchema.optional(),
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
     ifname: z.string().optional(),
@@ -117,6 +118,13 @@ export const commandSchemas = {
    * the caller saw: when two processes race to take the same effect over, the second is refused.
    */
   "effect.retry": z.object({ type: z.literal("effect.retry"), effect: z.number().int(), seen: attemptNo }),
+  /** Internal: an attempt that sent nothing, because its driver could not be reached. */
+  "effect.unsent": z.object({
+    type: z.literal("effect.unsent"),
+    effect: z.number().int(),
+    attempt: attemptNo,
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
   /** Internal: record the kernel boot id when it differs from the one the log last saw. */
   /** A new kernel boot id; what the reboot took from the kernel is re-programmed in the same decision (kernel.reprogram). */
   "host.boot": z.object({

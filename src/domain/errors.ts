@@ -33,6 +33,15 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 
 const marker = Symbol.for("netledger.error");
 
+/**
+ * A message echoes what the caller gave (a name, a reference): control characters in it are written
+ * as escapes, so that a message never moves a terminal's cursor or changes its colours. Line breaks
+ * and tabs of the message's own text stay.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 export class NetledgerError extends Error {
   readonly [marker] = true;
   constructor(
@@ -40,7 +49,7 @@ export class NetledgerError extends Error {
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(printable(message));
     this.name = "NetledgerError";
   }
 

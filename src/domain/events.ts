@@ -119,6 +119,8 @@ export const eventSchemas = {
   /** A driver call's intent: one of the effect table's operations with its arguments (effects/requested.ts). */
   "effect.requested": effectRequestedSchema,
   "effect.attempted": z.object({ effect: z.number().int(), attempt: attemptSchema }),
+  /** An attempt that sent nothing: its driver could not be reached (PluginUnavailable). */
+  "effect.unsent": z.object({ effect: z.number().int(), attempt: z.number().int().min(1), error: errorInfoSchema }),
   "effect.succeeded": z.object({ effect: z.number().int(), result: z.unknown() }),
   "effect.failed": z.object({ effect: z.number().int(), error: errorInfoSchema }),
   /**

@@ -7,7 +7,7 @@ import { type EndpointLifecycleEvent, endpointMachine } from "./machines/endpoin
 import { type NetworkLifecycleEvent, networkMachine } from "./machines/network.js";
 import { type SandboxLifecycleEvent, sandboxMachine } from "./machines/sandbox.js";
 import { initial, isFinal, step } from "./machines/step.js";
-import type { EndpointRecord, State } from "./state.js";
+import type { EffectRecord, EndpointRecord, State } from "./state.js";
 
 /**
  * evolve: fold events into the state. Each event type has a recipe that mutates a draft. The live path
@@ -313,9 +313,14 @@ const recipes: Recipes = {
       failure: failure ?? null,
       attempts: [attempt],
       requestedAt: e.meta.time,
-    });
+    } as EffectRecord);
     C.set(s.effectsByResource, d.resource, e.seq);
     s.boot = d.attempt.boot;
+  },
+
+  "effect.unsent": (s, e) => {
+    const fx = need(C.get(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
+    fx.unsent = e.data.attempt;
   },
 
   "effect.attempted": (s, e) => {

@@ -7,10 +7,10 @@ const maxNameLength = 64;
 export function validateName(kind: string, name: string): void {
   if (name.length === 0) throw invalid(`${kind} name must not be empty`);
   if (name.length > maxNameLength)
-    throw invalid(`${kind} name "${name}" is too long: ${name.length} characters, at most ${maxNameLength}`);
+    throw invalid(`${kind} name ${JSON.stringify(name)} is too long: ${name.length} characters, at most ${maxNameLength}`);
   if (!namePattern.test(name))
     throw invalid(
-      `invalid ${kind} name "${name}": it must start with a letter or digit and contain only letters, digits, "_", "." and "-"`,
+      `invalid ${kind} name ${JSON.stringify(name)}: it must start with a letter or digit and contain only letters, digits, "_", "." and "-"`,
     );
 }
 

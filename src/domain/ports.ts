@@ -1,4 +1,5 @@
-import type { PortBinding } from "./values.js";
+import { z } from "zod";
+import { type PortBinding, portBindingSchema } from "./values.js";
 import type { EndpointRecord } from "./state.js";
 
 /**
@@ -7,12 +8,15 @@ import type { EndpointRecord } from "./state.js";
  * in the endpoint's join info), as `docker port` shows the port the daemon chose. Before a join, or on
  * a driver that picked none, such a binding keeps host port 0.
  */
+const portMappingsSchema = z.array(portBindingSchema);
+
 export function publishedPorts(e: EndpointRecord): PortBinding[] {
-  const picked = e.joinInfo?.["portMappings"];
-  const mappings = Array.isArray(picked) ? (picked as PortBinding[]) : [];
+  if (!e.ports.some((p) => p.hostPort === 0)) return e.ports;
+  const parsed = portMappingsSchema.safeParse(e.joinInfo?.["portMappings"]);
+  if (!parsed.success) return e.ports;
   return e.ports.map((b) => {
     if (b.hostPort !== 0) return b;
-    const m = mappings.find((x) => x.proto === b.proto && x.port === b.port && x.hostIp === b.hostIp);
-    return m && typeof m.hostPort === "number" ? { ...b, hostPort: m.hostPort } : b;
+    const picked = parsed.data.find((m) => m.proto === b.proto && m.port === b.port && m.hostIp === b.hostIp);
+    return picked ? { ...b, hostPort: picked.hostPort } : b;
   });
 }

@@ -83,7 +83,18 @@ export type EffectRecord = TypedEffect & {
   failure: ErrorInfo | null;
   attempts: Attempt[];
   requestedAt: string;
+  /**
+   * How many attempts, from the first, are known to have sent nothing (effect.unsent: the driver could
+   * not be reached). When it equals `attempts.length` nothing was ever sent: the effect is pending,
+   * never in doubt, and is sent once without an undo. Absent when every attempt may have been sent.
+   */
+  unsent?: number;
 };
+
+/** Whether no attempt of an open effect ever reached its driver. */
+export function neverSent(f: Pick<EffectRecord, "unsent" | "attempts">): boolean {
+  return (f.unsent ?? 0) >= f.attempts.length;
+}
 
 export interface State {
   /** The last seq folded into this state (0: empty log). */

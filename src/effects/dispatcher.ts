@@ -27,8 +27,12 @@ export interface DispatcherOptions {
    * its commit is not in doubt.
    */
   report: (effectId: number, attempt: number, outcome: Outcome) => unknown;
-  /** Told once per dispatch when a driver cannot be reached: the effect stays pending, retried with back-off. */
-  onUnavailable?: (effectId: number, error: NetledgerError) => void;
+  /**
+   * Told once per dispatch when a driver cannot be reached: the effect stays pending, retried with
+   * back-off. `sentNothing`: this attempt sent no call at all (no undo went first), so it can be recorded
+   * as unsent (effect.unsent). What it returns is waited for before the back-off starts.
+   */
+  onUnavailable?: (effectId: number, error: NetledgerError, attempt: number, sentNothing: boolean) => unknown;
   backoffMs?: Backoff;
   /** How long one driver call may take before it is abandoned as a Timeout (default 30 s). */
   callTimeoutMs?: number;
@@ -108,9 +112,10 @@ export class Dispatcher {
     const call: EffectCall = { effectId: fx.id, attempt, databaseId: this.opts.databaseId };
     let outcome: Outcome;
     const policy = policyFor(fx.op);
+    const undo = undoEffect(fx);
+    const undoFirst = inDoubt && policy.undoFirst && undo !== null;
     try {
-      const undo = undoEffect(fx);
-      if (inDoubt && policy.undoFirst && undo) {
+      if (undoFirst && undo) {
         try {
           await this.call(fx, undo, call);
         } catch (e) {
@@ -122,7 +127,7 @@ export class Dispatcher {
     } catch (e) {
       const err = asNetledgerError(e, "DriverError");
       if (err.code === "PluginUnavailable") {
-        if (failures === 0) this.opts.onUnavailable?.(fx.id, err);
+        if (failures === 0) await this.opts.onUnavailable?.(fx.id, err, attempt, !undoFirst);
         return this.retryLater(fx, inDoubt, failures + 1);
       }
       if (err.code === "NotFound" && policy.notFoundIsSuccess) outcome = { ok: true, result: null };

@@ -47,7 +47,7 @@ export class EffectLayer implements FoldListener {
       registry: o.registry,
       databaseId: o.databaseId,
       report: (id, attempt, outcome) => this.recordOutcome(id, attempt, outcome),
-      onUnavailable: (id, error) => this.tracker.unavailable(id, error),
+      onUnavailable: (id, error, attempt, sentNothing) => this.unavailable(id, error, attempt, sentNothing),
       ...(o.backoffMs ? { backoffMs: o.backoffMs } : {}),
       ...(o.callTimeoutMs !== undefined ? { callTimeoutMs: o.callTimeoutMs } : {}),
     });
@@ -79,9 +79,23 @@ export class EffectLayer implements FoldListener {
     return w ? { ...commit, settled: w.promise } : commit;
   }
 
+  /**
+   * Takes over an effect in doubt under its policy; one whose every earlier attempt sent nothing is sent
+   * plainly, once, without an undo (docs/architecture.md, recovery).
+   */
   private start(id: number, inDoubt: boolean): void {
     const fx = C.get(this.sink.state.effects, String(id));
-    if (fx) this.dispatcher.start(fx, inDoubt);
+    if (fx) this.dispatcher.start(fx, inDoubt && (fx.unsent ?? 0) < fx.attempts.length - 1);
+  }
+
+  /**
+   * A driver that cannot be reached: an attempt that sent nothing is recorded so (effect.unsent) before
+   * the caller learns of it, so that once this process is gone the effect reads as pending, not in doubt.
+   */
+  private async unavailable(id: number, error: NetledgerError, attempt: number, sentNothing: boolean): Promise<void> {
+    if (sentNothing)
+      await this.sink.submit({ type: "effect.unsent", effect: id, attempt, error: { code: error.code, message: error.message } }).catch(() => undefined);
+    this.tracker.unavailable(id, error);
   }
 
   /** Resolves once the outcome is committed (or refused): until then the effect is still ours, not in doubt. */

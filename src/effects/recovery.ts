@@ -1,7 +1,7 @@
 import * as C from "../domain/collection.js";
 import { NetledgerError } from "../domain/errors.js";
 import type { ErrorInfo } from "../domain/events.js";
-import type { EffectRecord } from "../domain/state.js";
+import { type EffectRecord, neverSent } from "../domain/state.js";
 import type { DriverRegistry } from "../drivers/registry.js";
 import type { EffectHistory, EffectSummary } from "../store/effectHistory.js";
 import { type Dispatcher, dispatchedInThisProcess } from "./dispatcher.js";
@@ -67,11 +67,21 @@ export class Recovery {
 
   constructor(private readonly o: RecoveryOptions) {}
 
-  /** Whether an open effect's process is gone: its last attempt's, or ours when no call for it runs here. */
-  isInDoubt(f: EffectRecord): boolean {
+  /** Whether an open effect's process is gone: its last attempt's, or ours when no call for it runs here. Such effects are taken over. */
+  isOrphan(f: EffectRecord): boolean {
     const last = f.attempts.at(-1)!;
     if (isSelf(last)) return !dispatchedInThisProcess(this.o.databaseId, f.id);
     return !isAlive(last);
+  }
+
+  /** An orphan that may have acted: in doubt. One whose attempts all sent nothing (effect.unsent) is only pending. */
+  isInDoubt(f: EffectRecord): boolean {
+    return this.isOrphan(f) && !neverSent(f);
+  }
+
+  /** Open effects whose process is gone, in doubt or not: what recovery takes over. */
+  orphans(): EffectRecord[] {
+    return [...C.values(this.o.sink.state.effects)].filter((f) => this.isOrphan(f));
   }
 
   /** Open effects whose process is gone: in doubt (docs/architecture.md, recovery). */
@@ -138,7 +148,7 @@ export class Recovery {
   /** At open: a reboot recorded, and what dead processes left taken over (the calls run after). */
   async atOpen(): Promise<void> {
     await this.noteBoot();
-    await this.takeOver(this.inDoubt());
+    await this.takeOver(this.orphans());
   }
 
   /**
@@ -152,7 +162,7 @@ export class Recovery {
     sink.refresh();
     const boot = await this.noteBoot();
     const open = [...C.values(sink.state.effects)];
-    const inDoubt = open.filter((f) => this.isInDoubt(f));
+    const inDoubt = open.filter((f) => this.isOrphan(f));
     // Effects taken over earlier (at open) and still being made here are resolved here too.
     const takenEarlier = open
       .filter((f) => !inDoubt.includes(f) && f.attempts.length > 1 && isSelf(f.attempts.at(-1)!) && dispatcher.isRunning(f.id))
@@ -196,7 +206,7 @@ export class Recovery {
     const w = tracker.waiterFor(root, true);
     if (failure) w.error ??= failure;
     for (const f of open) tracker.track(w, root, f.id, f.inverse);
-    void this.takeOver(open.filter((f) => this.isInDoubt(f)));
+    void this.takeOver(open.filter((f) => this.isOrphan(f)));
     this.ensurePolling();
     return undefined;
   }
@@ -220,7 +230,7 @@ export class Recovery {
         if (f && !this.o.dispatcher.isRunning(id)) foreign.push(f);
       }
       if (foreign.length === 0) return this.stop();
-      const gone = foreign.filter((f) => this.isInDoubt(f));
+      const gone = foreign.filter((f) => this.isOrphan(f));
       if (gone.length > 0) void this.takeOver(gone);
     }, 20);
   }

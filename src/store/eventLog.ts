@@ -11,7 +11,7 @@ import {
   type StoredEvent,
   upcast,
 } from "../domain/events.js";
-import { chainHash, genesisHash } from "./hashChain.js";
+import { boundGenesis, chainHash, genesisHash } from "./hashChain.js";
 import { issuesText } from "../domain/schemaIssues.js";
 
 /** An event row as SQLite returns it. */
@@ -171,7 +171,14 @@ export class EventLog {
   private readonly fromStmt: Database.Statement;
   private readonly hashAtStmt: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `databaseId` is bound into the chain at event 1 (hashChain.ts); a log opened without one (an older
+   * database read as it is) chains from the zero genesis as it always did.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly databaseId = "",
+  ) {
     this.headStmt = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
     this.fromStmt = db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq");
     this.hashAtStmt = db.prepare("SELECT hash FROM events WHERE seq = ?");
@@ -187,6 +194,7 @@ export class EventLog {
    */
   seal(head: Head, events: readonly NewEvent[], meta: EventMeta): StoredEvent[] {
     let { seq, hash } = head;
+    if (seq === 0 && this.databaseId !== "") hash = boundGenesis(this.databaseId);
     const metaJson = canonicalJson(meta);
     const out: StoredEvent[] = [];
     for (const e of events) {
@@ -261,7 +269,17 @@ export class EventLog {
     return this.db.prepare("SELECT * FROM events WHERE seq = ?").get(seq) as EventRow | undefined;
   }
 
-  /** The first row of a stream: for an entity, the event that created it. */
+  /**
+   * The first row of a stream among the given types: for an entity, the event that created it, which
+   * need not be the stream's first (an address may be requested for an endpoint before it is created).
+   */
+  firstOfType(stream: string, types: readonly string[]): EventRow | undefined {
+    return this.db
+      .prepare(`SELECT * FROM events WHERE stream = ? AND type IN (${types.map(() => "?").join(",")}) ORDER BY seq LIMIT 1`)
+      .get(stream, ...types) as EventRow | undefined;
+  }
+
+  /** The first row of a stream. */
   firstOf(stream: string): EventRow | undefined {
     return this.db.prepare("SELECT * FROM events WHERE stream = ? ORDER BY seq LIMIT 1").get(stream) as EventRow | undefined;
   }

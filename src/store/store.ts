@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
 import { ClusterCopy } from "./clusterCopy.js";
+import { createDatabase } from "./create.js";
 import { EffectHistory } from "./effectHistory.js";
 import { EventLog } from "./eventLog.js";
 import { hasLog, migrate } from "./migrations.js";
@@ -39,6 +39,13 @@ const turnMs = 25;
 
 export { serialiseState, stateHash } from "./stateHash.js";
 
+/** A file that exists but holds no netledger log: never initialised over (a truncated log would be lost). */
+function notADatabase(path: string): NetledgerError {
+  const size = statSync(path).size;
+  const what = size === 0 ? "is empty (0 bytes): truncated, or never a netledger database" : `holds no netledger log (${size} bytes)`;
+  return corrupt(`${path} ${what}; netledger never initialises a file that exists (only a missing path becomes a new database): restore it from a copy, or name a new path`);
+}
+
 /**
  * One SQLite database: the log and its side tables. WAL, synchronous=FULL (better-sqlite3 builds WAL
  * with NORMAL, which can lose the last commits on power loss: an intent must be durable before its
@@ -58,10 +65,10 @@ export class Store {
     private readonly busyTimeoutMs: number,
   ) {
     this.db = db;
-    this.log = new EventLog(db);
-    this.effects = new EffectHistory(db, this.log);
     this.databaseId = this.getMeta("database_id") ?? "";
     this.queue = readonly || path === ":memory:" ? undefined : new WriteQueue(`${path}-writers`, queuePatienceMs);
+    this.log = new EventLog(db, this.databaseId);
+    this.effects = new EffectHistory(db, this.log);
   }
 
   /** The order writer processes take the lock in (writeQueue.ts); none for a private in-memory database. */
@@ -82,7 +89,8 @@ export class Store {
     const readonly = opts.readonly ?? false;
     if (readonly && path !== ":memory:" && !existsSync(path))
       throw new NetledgerError("NotFound", `no netledger database at ${path}`);
-    if (!readonly && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    // Only a missing file becomes a new database; one that exists is opened as it is or refused.
+    if (!readonly && path !== ":memory:" && !existsSync(path)) createDatabase(path);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly, timeout: opts.busyTimeoutMs ?? defaultBusyTimeoutMs });
@@ -90,6 +98,8 @@ export class Store {
       throw new NetledgerError("InvalidParameter", `cannot open database ${path}: ${(e as Error).message}`);
     }
     try {
+      // Checked before anything is written to it (a pragma would give an empty file a header).
+      if (!readonly && path !== ":memory:" && !hasLog(db)) throw notADatabase(path);
       if (!readonly) {
         db.pragma("journal_mode = WAL");
         db.pragma("synchronous = FULL");
@@ -213,6 +223,47 @@ export class Store {
         .prepare("INSERT OR REPLACE INTO snapshots (seq, reducer_version, state, state_hash, created_at) VALUES (?,?,?,?,?)")
         .run(seq, reducerVersion, json, hash, new Date().toISOString());
     });
+  }
+
+  /** SQLite's own check of the file (PRAGMA integrity_check): its complaints, none when the file is whole. */
+  integrityProblems(): string[] {
+    const rows = this.db.pragma("integrity_check(20)") as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).filter((m) => m !== "ok");
+  }
+
+  /** Every recorded request, in the order of the seq it points at. */
+  requests(): IterableIterator<RequestRow> {
+    return this.db.prepare("SELECT * FROM requests ORDER BY seq").iterate() as IterableIterator<RequestRow>;
+  }
+
+  /** The streams and request ids of the events from `seq` on, while they carry `requestId`: one command's events. */
+  commandStreams(seq: number, requestId: string): string[] {
+    const out: string[] = [];
+    for (const r of this.db.prepare("SELECT stream, request_id FROM events WHERE seq >= ? ORDER BY seq").iterate(seq) as IterableIterator<{
+      stream: string;
+      request_id: string | null;
+    }>) {
+      if (r.request_id !== requestId) break;
+      out.push(r.stream);
+    }
+    return out;
+  }
+
+  /**
+   * The last seq of what a request's command did: its own events, and those of the effects it rooted
+   * (outcomes, compensations, continuations, which carry their effect as causation). The state there
+   * is what its first run answered with. Undefined when the request is not recorded.
+   */
+  requestSettledSeq(requestId: string): number | undefined {
+    const first = this.request(requestId)?.seq;
+    if (first === undefined) return undefined;
+    const r = this.db
+      .prepare(
+        `SELECT max(seq) AS seq FROM events WHERE seq >= @first AND (request_id = @req OR causation IN
+           (SELECT seq FROM events WHERE seq >= @first AND type = 'effect.requested' AND json_extract(data, '$.root') = @req))`,
+      )
+      .get({ first, req: requestId }) as { seq: number | null };
+    return r.seq ?? first;
   }
 
   request(requestId: string): RequestRow | undefined {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliPath, runCli } from "../helpers/cli.js";
-import { cleanupKernel, cliAt, databaseIdOf, isRoot, links, needsRoot, teardownEach } from "../helpers/kernel.js";
+import { cleanupKernel, cliAt, databaseIdOf, isRoot, kernelReady, needsKernel, links, needsRoot, teardownEach } from "../helpers/kernel.js";
 import { tempDb, tempDir } from "../helpers/tmp.js";
 
 const teardown = teardownEach();
@@ -27,7 +27,7 @@ async function killMidJoin(db: string, runDir: string, args: string[]): Promise<
   }
 }
 
-describe.skipIf(!isRoot)(`SIGKILL in the middle of a bridge join (${needsRoot})`, () => {
+describe.skipIf(!kernelReady)(`SIGKILL in the middle of a bridge join (${needsKernel})`, () => {
   it("leaves an in-doubt join that recover finishes, after which the kernel matches the log and gc finds nothing", async () => {
     const db = tempDb();
     const runDir = tempDir("netledger-run-");

@@ -91,7 +91,8 @@ export function effectLogProblems(dbPath: string): string[] {
         if (busy !== undefined) problems.push(`event ${r.seq}: effect requested on ${d.resource} while effect ${busy} is open on it`);
         open.set(r.seq, d.resource!);
         openByResource.set(d.resource!, r.seq);
-      } else if (r.type === "effect.attempted") {
+      } else if (r.type === "effect.attempted" || r.type === "effect.unsent") {
+        // An attempt, or an attempt that sent nothing: neither is an outcome.
         if (!open.has(d.effect!)) problems.push(`event ${r.seq}: attempt at effect ${d.effect}, which is not open`);
       } else {
         const id = d.effect!;

@@ -5,6 +5,7 @@ import { runCli } from "./cli.js";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
+import { hasProgram } from "./programs.js";
 
 /**
  * Helpers for tests on real kernel objects (root only). Everything a test makes carries a test
@@ -14,6 +15,10 @@ import { join } from "node:path";
  */
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 export const needsRoot = "needs root: real namespaces, links and nftables";
+
+/** Root, and the programs the kernel tests drive (iproute2, nftables): without them they skip, saying why. */
+export const kernelReady = isRoot && hasProgram("ip") && hasProgram("nft") && hasProgram("nsenter");
+export const needsKernel = `needs root, ip, nft and nsenter: real namespaces, links and nftables${isRoot ? `; missing: ${["ip", "nft", "nsenter"].filter((p) => !hasProgram(p)).join(", ") || "none"}` : ""}`;
 
 /** A database id that says it belongs to a test. */
 export function testDatabaseId(): string {

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import type { EventMeta, NewEvent } from "../../src/domain/events.js";
 import { evolve } from "../../src/domain/evolve.js";
 import { emptyState, type State } from "../../src/domain/state.js";
+import Database from "better-sqlite3";
+import { migrate } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 
 /**
@@ -42,10 +44,21 @@ export function readSteps(jsonlPath: string | URL): FixtureStep[] {
     .map((l) => JSON.parse(l) as FixtureStep);
 }
 
+/** The database id of the fixture log. */
+export const fixtureDatabaseId = "0000000000000000000000000000f17e";
+
 /** The operator's fixture log of test/fixtures/ops-log.jsonl, written into a new database at `db`. */
 export const opsLogPath = new URL("../fixtures/ops-log.jsonl", import.meta.url);
 
 export function writeFixtureLog(db: string, jsonlPath: string | URL = opsLogPath): void {
+  // A fixed database id: it is bound into the chain (event 1), and the goldens show the hashes.
+  const raw = new Database(db);
+  try {
+    migrate(raw);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('database_id', ?), ('created_at', ?)").run(fixtureDatabaseId, "2024-05-01T09:00:00.000Z");
+  } finally {
+    raw.close();
+  }
   const store = Store.open(db);
   try {
     appendSteps(store, readSteps(jsonlPath));

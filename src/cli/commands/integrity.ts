@@ -38,7 +38,7 @@ Examples:
           throw new NetledgerError("Corrupt", `verification failed at seq ${r.firstBad}: ${r.problems[0]!.message}`, {
             seq: r.firstBad,
           });
-      });
+      }, { warn: false }); // verify says it all itself
     });
 
   program

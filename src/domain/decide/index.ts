@@ -4,7 +4,7 @@ import type { DecideContext, Decision } from "./context.js";
 import { connect, createEndpoint, deleteEndpoint, disconnect, join, leave } from "./endpoint.js";
 import { decideBoot } from "./host.js";
 import { createNetwork, deleteNetwork } from "./network.js";
-import { decideOutcome, decideRetry } from "./outcome.js";
+import { decideOutcome, decideRetry, decideUnsent } from "./outcome.js";
 import { reprogram } from "./reprogram.js";
 import { createSandbox, deleteSandbox } from "./sandbox.js";
 
@@ -47,6 +47,8 @@ export function decide(s: State, cmd: Command, ctx: DecideContext): Decision {
       return decideOutcome(s, cmd, ctx);
     case "effect.retry":
       return decideRetry(s, cmd, ctx);
+    case "effect.unsent":
+      return decideUnsent(s, cmd);
     case "host.boot":
       return decideBoot(s, cmd, ctx);
   }

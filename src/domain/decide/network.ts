@@ -5,6 +5,7 @@ import type { NewEvent } from "../events.js";
 import { shortId } from "../ids.js";
 import { networkMachine } from "../machines/network.js";
 import { canStep } from "../machines/step.js";
+import { checkMtuOption } from "../inputs.js";
 import { validateName } from "../names.js";
 import { resolveNetwork } from "../resolve.js";
 import type { NetworkRecord, State } from "../state.js";
@@ -28,6 +29,7 @@ export function createNetwork(s: State, cmd: CommandOf<"network.create">, ctx: D
   if (C.has(s.networks, cmd.id)) throw conflict(`network with id ${cmd.id} already exists`);
   for (const [k, v] of Object.entries({ ...cmd.options, ...cmd.labels }))
     if (k.length === 0) throw invalid(`option or label with an empty key (value "${v}")`);
+  checkMtuOption(cmd.options);
   const ipamDriver = cmd.ipam.driver ?? (driver.usesIpam || cmd.ipam.config.length > 0 ? "default" : "null");
   if (ipamDriver === "null" && cmd.ipam.config.length > 0)
     throw invalid(`the null IPAM driver cannot take subnets; drop --ipam-driver null or the --subnet`);

@@ -49,7 +49,35 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
   const settled = released.length > 0 ? preview(after, released) : after;
   if (isIpamEffect(fx)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, cmd.ok ? cmd.result : undefined, c)] };
   const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, error, c);
-  return { events: [outcome, ...released, ...next] };
+  const gone = ok ? [] : removeFailedCreate(preview(settled, next), fx, released);
+  return { events: [outcome, ...released, ...next, ...gone] };
+}
+
+/**
+ * A create the driver refused leaves nothing, as in libnetwork (whose NewNetwork, CreateEndpoint and
+ * NewSandbox roll back and return the error): the failed entity is removed in the same outcome, its
+ * name free again. An undo owed (the driver may have acted) is still sent, as its own inverse effect.
+ * While its IPAM releases are calls still to make (a remote IPAM), the entity stays, failed, so that
+ * the chain finds what it releases for; `rm` removes it then.
+ */
+function removeFailedCreate(s: State, fx: EffectRecord, released: readonly NewEvent[]): NewEvent[] {
+  if (!createOps.has(fx.op) || released.some((e) => e.type === "effect.requested")) return [];
+  return removeIfFailed(s, fx.resource);
+}
+
+const createOps = new Set<string>(["createNetwork", "createEndpoint", "createSandbox", "requestPool", "requestAddress"]);
+
+function removeIfFailed(s: State, resource: string): NewEvent[] {
+  const ep = C.get(s.endpoints, resource);
+  if (ep?.lifecycle === "failed" && !C.has(s.effectsByResource, ep.id))
+    return [{ type: "endpoint.deleted", stream: ep.id, data: { id: ep.id, pending: false, force: true } }];
+  const sb = C.get(s.sandboxes, resource);
+  if (sb?.lifecycle === "failed" && !C.has(s.effectsByResource, sb.id))
+    return [{ type: "sandbox.deleted", stream: sb.id, data: { id: sb.id, pending: false, force: true } }];
+  const n = C.get(s.networks, resource);
+  if (n?.lifecycle === "failed" && n.endpoints.size === 0 && !C.has(s.effectsByResource, n.id))
+    return [{ type: "network.deleted", stream: n.id, data: { id: n.id, pending: false } }];
+  return [];
 }
 
 /**
@@ -214,8 +242,10 @@ function compensation(s: State, fx: EffectRecord, error: ErrorInfo, ctx: DecideC
   return events;
 }
 
-/** What waited on an inverse call: the removal of a connect's endpoint whose join had to be undone. */
+/** What waited on an inverse call: a failed create's removal, or a connect's endpoint whose join had to be undone. */
 function afterUndo(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[] {
+  // The undo of a create in doubt has answered: the failed entity goes (removeFailedCreate).
+  if (fx.op === "deleteEndpoint" || fx.op === "deleteNetwork" || fx.op === "deleteSandbox") return removeIfFailed(s, fx.resource);
   if (fx.op !== "leave") return [];
   const ep = C.get(s.endpoints, fx.resource);
   if (ep?.then && "remove" in ep.then && ep.sandbox === null) return planEndpointRemoval(s, ep, ctx);
@@ -232,6 +262,17 @@ function abortSandboxDeletion(s: State, sandboxId: string, error: ErrorInfo): Ne
   const sb = C.get(s.sandboxes, sandboxId);
   if (!sb || sb.lifecycle !== "deleting") return [];
   return [{ type: "sandbox.deleteAborted", stream: sb.id, data: { id: sb.id, error } }];
+}
+
+/**
+ * An attempt that sent nothing (the driver could not be reached) is recorded so, as long as every
+ * attempt before it sent nothing too: then the effect is pending, not in doubt, once its process is
+ * gone, and recovery sends it once without an undo. Anything else is not recorded (no events).
+ */
+export function decideUnsent(s: State, cmd: CommandOf<"effect.unsent">): Decision {
+  const fx = openEffect(s, cmd.effect);
+  if (cmd.attempt !== fx.attempts.length || (fx.unsent ?? 0) !== cmd.attempt - 1) return { events: [] };
+  return { events: [{ type: "effect.unsent", stream: fx.resource, data: { effect: fx.id, attempt: cmd.attempt, error: cmd.error } }] };
 }
 
 /**

@@ -14,6 +14,8 @@ import {
   sh,
   tableOf,
   teardownEach,
+  kernelReady,
+  needsKernel,
 } from "../../helpers/kernel.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
@@ -27,7 +29,7 @@ function setup() {
   return { db, runDir, nl };
 }
 
-describe.skipIf(!isRoot)(`a bridge network through the CLI, on the real kernel (${needsRoot})`, () => {
+describe.skipIf(!kernelReady)(`a bridge network through the CLI, on the real kernel (${needsKernel})`, () => {
   it("makes a bridge, a namespace and a veth into it, and after disconnect, sandbox rm and network rm leaves no link, namespace, rule or file", async () => {
     const { db, runDir, nl } = setup();
     const netId = await nl("network", "create", "front");

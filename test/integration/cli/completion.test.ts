@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../../helpers/cli.js";
+import { hasProgram } from "../../helpers/programs.js";
 import { fileTempDir } from "../../helpers/tmp.js";
 
 /** The completion scripts, loaded into real shells and asked what follows a command line. */
@@ -53,7 +54,8 @@ describe("bash completion", () => {
   });
 });
 
-describe("zsh completion", () => {
+const hasZsh = hasProgram("zsh");
+describe.skipIf(!hasZsh)(`zsh completion${hasZsh ? "" : " (skipped: zsh is not installed)"}`, () => {
   it("registers itself and offers subcommands with their descriptions", () => {
     const out = zshCandidates("network", "");
     expect(out[0]).toBe("registered: _netledger");

@@ -18,6 +18,8 @@ import {
   tableOf,
   teardownEach,
   testDatabaseId,
+  kernelReady,
+  needsKernel,
 } from "../../helpers/kernel.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
@@ -30,7 +32,7 @@ interface Found {
   where?: string;
 }
 
-describe.skipIf(!isRoot)(`netledger gc (${needsRoot})`, () => {
+describe.skipIf(!kernelReady)(`netledger gc (${needsKernel})`, () => {
   it("finds and removes what carries this database's id and the state does not know, and nothing else", async () => {
     const db = tempDb();
     const runDir = tempDir("netledger-run-");

@@ -57,16 +57,23 @@ describe("verify --expect-head on a log whose last events were deleted", () => {
     expect(r.stdout).toContain("seq 25: a request recorded seq 25, but the log ends at seq 24: events 25 at least were removed");
   });
 
-  it("names the rewritten seq when a row was changed at the head's seq", async () => {
+  it("refuses to write onto a log cut short, naming the first missing seq and saying to run verify", async () => {
     sqlite(db, "DROP TRIGGER events_append_only_delete; DELETE FROM events WHERE seq > 23;");
-    // The cut log grows again: seq 26 exists, but it is not the event the head was taken at.
-    await runCli(["--db", db, "network", "create", "-d", "null", "again-1"]);
-    await runCli(["--db", db, "network", "create", "-d", "null", "again-2"]);
-    await runCli(["--db", db, "network", "create", "-d", "null", "again-3"]);
+
+    const r = await runCli(["--db", db, "--json", "network", "create", "-d", "null", "again-1"]);
+    expect(r.code).not.toBe(0);
+    const err = JSON.parse(r.stderr) as { error: { code: string; message: string } };
+    expect(err.error.code).toBe("Corrupt");
+    expect(err.error.message).toMatch(/^the log is broken at seq 24: .*; run "netledger verify"/);
+  });
+
+  it("names the rewritten seq when a row was changed at the head's seq", async () => {
+    // The row at the head's seq rewritten with a hash of its own: not the event the head was taken at.
+    sqlite(db, `DROP TRIGGER events_append_only_update; UPDATE events SET hash = '${"ab".repeat(32)}' WHERE seq = 26;`);
 
     const r = await runCli(["--db", db, "verify", "--expect-head", head]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/seq 26: event 26 has hash [0-9a-f]{12}, not [0-9a-f]{12} as when head 26:[0-9a-f]{12} was taken: the log was rewritten at or before seq 26/);
+    expect(r.stdout).toMatch(/seq 26: event 26 has hash abababababab, not [0-9a-f]{12} as when head 26:[0-9a-f]{12} was taken: the log was rewritten at or before seq 26/);
   });
 
   it("passes a log that grew past the head", async () => {

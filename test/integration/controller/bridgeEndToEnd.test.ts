@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Controller, type Sandbox } from "../../../src/index.js";
-import { cleanupKernel, isRoot, linksOf, needsRoot, nftTables, routes, tableOf, tcpAsk, tcpServer } from "../../helpers/kernel.js";
+import { cleanupKernel, isRoot, kernelReady, needsKernel, linksOf, needsRoot, nftTables, routes, tableOf, tcpAsk, tcpServer } from "../../helpers/kernel.js";
 
 /**
  * The bridge driver end to end through the controller: addresses come from IPAM (issue 4), so until
@@ -23,7 +23,7 @@ const skipWithoutIpam = (ctx: { skip: (note?: string) => void }) => {
 };
 const plain = (cidr: string | null) => (cidr ?? "").split("/")[0]!;
 
-describe.skipIf(!isRoot)(`bridge networks end to end through the controller (${needsRoot})`, () => {
+describe.skipIf(!kernelReady)(`bridge networks end to end through the controller (${needsKernel})`, () => {
   beforeAll(async () => {
     c = await Controller.open({ db: join(runDir, "netledger.db"), runDir });
     // IPv4 only: an IPv6 network with a way out would turn on the host's IPv6 forwarding (IPv6 is

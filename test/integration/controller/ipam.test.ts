@@ -268,24 +268,25 @@ describe("default IPAM with a driver that has side effects", () => {
     expect(d.calls[1]).toMatchObject({ op: "createEndpoint", req: { interface: { address: "10.12.0.2/24", addressIPv6: null } } });
   });
 
-  it("releases the address when CreateEndpoint fails", async () => {
+  it("releases the address and removes the endpoint when CreateEndpoint fails", async () => {
     const { c, d } = await withDriver();
     const n = await c.newNetwork("rec", "n", { ipam: { config: [{ subnet: "10.13.0.0/30" }] } });
     d.failOn.createEndpoint = () => "no room in the bridge";
     expect((await refusal(n.createEndpoint("bad"))).message).toMatch(/no room in the bridge/);
-    const failed = n.endpointByName("bad")!.view();
-    expect(failed).toMatchObject({ state: "failed", ipv4: null, gateway: null });
+    expect(n.endpointByName("bad")).toBeUndefined();
     d.failOn = {};
     // The /30's only endpoint address is free again.
     expect((await n.createEndpoint("good")).view().ipv4).toBe("10.13.0.2/30");
   });
 
-  it("releases the pool when CreateNetwork fails, so its subnet can be used again", async () => {
+  it("releases the pool and removes the network when CreateNetwork fails, so its name and subnet can be used again", async () => {
     const { c, d } = await withDriver();
     d.failOn.createNetwork = () => "bridge refused";
     await refusal(c.newNetwork("rec", "bad", { ipam: { config: [{ subnet: "10.14.0.0/24" }] } }));
-    expect(c.network("bad")!.view()).toMatchObject({ state: "failed", ipam: { pools: [] } });
+    expect(c.network("bad")).toBeUndefined();
     await subnetNet(c, "good", [{ subnet: "10.14.0.0/24" }]);
+    d.failOn = {};
+    await c.newNetwork("rec", "bad", { ipam: { config: [{ subnet: "10.15.0.0/24" }] } });
   });
 
   it("releases an endpoint's address only once DeleteEndpoint has answered, then the network's pool before DeleteNetwork", async () => {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Controller } from "../../../src/index.js";
-import { cleanupKernel, isRoot, links, linksOf, makeNamespace, needsRoot, nftTables, sh, tableOf } from "../../helpers/kernel.js";
+import { cleanupKernel, isRoot, kernelReady, needsKernel, links, linksOf, makeNamespace, needsRoot, nftTables, sh, tableOf } from "../../helpers/kernel.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 
 const teardown: (() => void)[] = [];
@@ -10,7 +10,7 @@ afterEach(() => {
   while (teardown.length) teardown.pop()!();
 });
 
-describe.skipIf(!isRoot)(`re-programming after a reboot (${needsRoot})`, () => {
+describe.skipIf(!kernelReady)(`re-programming after a reboot (${needsKernel})`, () => {
   it("creates the networks again, joins their endpoints again, and removes through events the sandboxes whose namespace is gone", async () => {
     const runDir = tempDir("netledger-run-");
     const c = await Controller.open({ db: tempDb(), runDir });

@@ -4,6 +4,9 @@ import type { DriverModule } from "../../../src/drivers/contract.js";
 import { Controller } from "../../../src/index.js";
 import { externalDriverName as ext } from "../../helpers/externalDriver.js";
 import { rig, testRunDir, until } from "../../helpers/rig.js";
+import { LocalApi } from "../../../src/api/local.js";
+import { RecordingDriver } from "../../helpers/recordingDriver.js";
+import { tempDb, tempDir } from "../../helpers/tmp.js";
 
 /**
  * Request ids end to end (docs/architecture.md, recovery): the same request sent again returns the first result and
@@ -75,6 +78,32 @@ describe("a repeated request id", () => {
       expect(r.system.callCounts().createEndpoint).toBe(1);
     } finally {
       await a.close();
+    }
+  });
+});
+
+describe("a repeated request id whose entity was deleted since", () => {
+  it("answers with the first result, not NotFound", async () => {
+    const api = await LocalApi.open({ db: tempDb(), runDir: tempDir(), actor: "test" });
+    try {
+      const first = await api.createNetwork({ name: "n1", driver: "null" }, { requestId: "req-net" });
+      const ep = await api.createEndpoint("n1", { name: "e1" }, { requestId: "req-ep" });
+      await api.deleteEndpoint("n1", "e1", false);
+      expect(await api.createEndpoint("n1", { name: "e1" }, { requestId: "req-ep" })).toEqual(ep);
+      await api.deleteNetwork("n1", false);
+      expect(await api.createNetwork({ name: "n1", driver: "null" }, { requestId: "req-net" })).toEqual(first);
+      // Nothing was made again.
+      expect(await api.networks()).toEqual([]);
+
+      // With a driver that has effects, the first result is the endpoint once its call succeeded.
+      api.controller.registerDriver("rec", new RecordingDriver(), { dataScope: "local", sideEffects: true, usesIpam: false });
+      await api.createNetwork({ name: "n2", driver: "rec" });
+      const made = await api.createEndpoint("n2", { name: "e2" }, { requestId: "req-ep2" });
+      expect(made.state).toBe("created");
+      await api.deleteEndpoint("n2", "e2", false);
+      expect(await api.createEndpoint("n2", { name: "e2" }, { requestId: "req-ep2" })).toEqual(made);
+    } finally {
+      await api.close();
     }
   });
 });

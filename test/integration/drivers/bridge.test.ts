@@ -23,6 +23,8 @@ import {
   tcpAsk,
   tcpServer,
   testDatabaseId,
+  kernelReady,
+  needsKernel,
 } from "../../helpers/kernel.js";
 
 /**
@@ -109,7 +111,7 @@ function plan(ports: FirewallPlan["ports"]): FirewallPlan {
   };
 }
 
-describe.skipIf(!isRoot)(`the bridge driver on real namespaces (${needsRoot})`, () => {
+describe.skipIf(!kernelReady)(`the bridge driver on real namespaces (${needsKernel})`, () => {
   beforeAll(async () => {
     for (const s of Object.values(sb)) await sandboxes.createSandbox({ sandboxId: s.id, key: s.key, create: true }, call);
     for (const n of Object.values(nets)) await bridge.createNetwork(networkRequest(n), call);

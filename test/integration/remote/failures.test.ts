@@ -39,6 +39,22 @@ async function settled(c: Controller) {
   throw new Error(`effects still open: ${JSON.stringify(c.view().effects)}`);
 }
 
+describe("a plugin that refuses a create", () => {
+  it("leaves no endpoint when CreateEndpoint is refused, sends nothing for it, and a retry of the name succeeds", async () => {
+    const { c, n, plugin } = await setup("refuser");
+    plugin.setFault("NetworkDriver.CreateEndpoint", { mode: "fail" });
+    await expect(n.createEndpoint("e1")).rejects.toMatchObject({ code: "DriverError" });
+    const v = await settled(c);
+    expect(v.endpoints).toEqual([]);
+    expect(plugin.methods().filter((m) => m === "NetworkDriver.DeleteEndpoint")).toEqual([]);
+    plugin.clearFaults();
+    const again = await n.createEndpoint("e1");
+    expect(again.view()).toMatchObject({ name: "e1", state: "created" });
+    expect(disagreements(c.view(), "refuser", plugin.holdings())).toEqual([]);
+    expect(c.verify().ok).toBe(true);
+  });
+});
+
 describe("plugin answers that are malformed, too large or too slow", () => {
   it("fails CreateEndpoint on a malformed answer with a BadResponse naming plugin and call, deletes the endpoint on the plugin, and frees its address", async () => {
     const { c, n, plugin } = await setup("badjson");
@@ -49,7 +65,7 @@ describe("plugin answers that are malformed, too large or too slow", () => {
     });
     const v = await settled(c);
     expect(plugin.methods().slice(-2)).toEqual(["NetworkDriver.CreateEndpoint", "NetworkDriver.DeleteEndpoint"]);
-    expect(v.endpoints.map((e) => e.state)).toEqual(["failed"]);
+    expect(v.endpoints).toEqual([]); // undone by its policy, then gone: the name is free
     expect(disagreements(v, "badjson", plugin.holdings())).toEqual([]);
     plugin.clearFaults();
     const e2 = await n.createEndpoint("e2");
@@ -140,9 +156,11 @@ describe("a plugin absent when netledger opens", () => {
     });
     // Everything else works meanwhile.
     expect((await nl("network", "create", "-d", "null", "n2")).code).toBe(0);
+    // The process that could not send it has exited: the call was never sent, so it is pending, not in doubt.
     const mid = JSON.parse((await nl("replay")).stdout);
     expect(mid.endpoints).toEqual([expect.objectContaining({ name: "e1", state: "creating" })]);
-    expect([...mid.effects.pending, ...mid.effects.inDoubt]).toEqual([expect.objectContaining({ op: "createEndpoint" })]);
+    expect(mid.effects.pending).toEqual([expect.objectContaining({ op: "createEndpoint" })]);
+    expect(mid.effects.inDoubt).toEqual([]);
 
     await plugin.start();
     const rec = await nl("recover");
@@ -151,6 +169,9 @@ describe("a plugin absent when netledger opens", () => {
     const after = JSON.parse((await nl("replay")).stdout);
     expect(after.endpoints).toEqual([expect.objectContaining({ name: "e1", state: "created" })]);
     expect(after.effects).toEqual({ pending: [], inDoubt: [] });
+    // Sent once, without an undo: no DeleteEndpoint for what was never made.
+    expect(plugin.methods().filter((m) => m === "NetworkDriver.CreateEndpoint")).toHaveLength(1);
+    expect(plugin.methods()).not.toContain("NetworkDriver.DeleteEndpoint");
     expect(disagreements(after, "absentp", plugin.holdings())).toEqual([]);
   });
 

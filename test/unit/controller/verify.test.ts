@@ -1,4 +1,9 @@
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { loadState } from "../../../src/controller/loadState.js";
+import { EventLog } from "../../../src/store/eventLog.js";
+import { migrate } from "../../../src/store/migrations.js";
+import { checkTail } from "../../../src/store/tailCheck.js";
 import { parseExpectedHead, verifyStore } from "../../../src/controller/verify.js";
 import { genesisHash } from "../../../src/store/hashChain.js";
 import { Store } from "../../../src/store/store.js";
@@ -19,5 +24,37 @@ describe("verifyStore with an expected head", () => {
 
   it("names what is wrong with a head it cannot read", () => {
     expect(() => parseExpectedHead("26:xyz")).toThrow('invalid head "26:xyz": expected a 64-hex hash, or SEQ:HASH as "netledger head" prints');
+  });
+});
+
+describe("verifyStore on a log made before the database id was bound into the chain", () => {
+  it("still verifies it, and names its event 1 only when that row was changed", () => {
+    const db = tempDb();
+    const raw = new Database(db);
+    migrate(raw);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('database_id', 'abc'), ('created_at', 'then')").run();
+    // An older netledger chained event 1 from the zero genesis, whatever the database id.
+    const old = new EventLog(raw);
+    const steps = readSteps(opsLogPath).slice(0, 3);
+    raw.transaction(() => {
+      for (const step of steps) old.insert(old.seal(old.head(), step.events, step.meta));
+    })();
+    raw.close();
+
+    const store = Store.open(db);
+    try {
+      expect(verifyStore(store)).toMatchObject({ ok: true, problems: [] });
+      expect(checkTail(store)).toBeUndefined();
+      // New events chain on as before.
+      appendSteps(store, readSteps(opsLogPath).slice(3, 5), loadState(store).state);
+      expect(verifyStore(store)).toMatchObject({ ok: true });
+      store.db.exec("DROP TRIGGER events_append_only_update; UPDATE events SET actor = 'mallory' WHERE seq = 1");
+      expect(verifyStore(store).problems).toEqual([
+        { seq: 1, kind: "genesis", message: "event 1 (driver.configured) does not chain from this database's id (abc in meta): the meta row or event 1 was changed" },
+      ]);
+      expect(checkTail(store)?.seq).toBe(1);
+    } finally {
+      store.close();
+    }
   });
 });

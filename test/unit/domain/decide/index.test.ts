@@ -22,6 +22,10 @@ const routes: Record<CommandType, [CommandInput, string]> = {
   "kernel.reprogram": [{ type: "kernel.reprogram" }, "nothing"],
   "effect.outcome": [{ type: "effect.outcome", effect: 1, attempt: 1, ok: true, result: null }, "Conflict: effect 1 is not open: its outcome is already recorded"],
   "effect.retry": [{ type: "effect.retry", effect: 1, seen: 1 }, "Conflict: effect 1 is not open: its outcome is already recorded"],
+  "effect.unsent": [
+    { type: "effect.unsent", effect: 1, attempt: 1, error: { code: "PluginUnavailable", message: "down" } },
+    "Conflict: effect 1 is not open: its outcome is already recorded",
+  ],
   "host.boot": [{ type: "host.boot" }, "host.booted"],
 };
 

@@ -46,14 +46,26 @@ describe("an effect outcome", () => {
     }
   });
 
-  it("of an inverse call moves nothing and is followed by nothing", () => {
-    given(...history(...creating, failed(N, "Timeout", "x"))).when(ok(N)).then([{ type: "effect.succeeded", stream: N, data: { effect: 4, result: null } }]);
+  it("of an inverse call moves no lifecycle; the undo of a failed create is followed by the entity's removal", () => {
+    given(...history(...creating, failed(N, "Timeout", "x")))
+      .when(ok(N))
+      .then([{ type: "effect.succeeded", stream: N, data: { effect: 4, result: null } }, { type: "network.deleted", stream: N, data: { id: N, pending: false } }]);
   });
 });
 
 describe("compensations: what a failed call gives back", () => {
-  it("releases the address when CreateEndpoint fails", () => {
-    given(...bridge(addWeb)).when(failed(E, "DriverError")).then([failedWith("DriverError"), releasedEndpoint]);
+  it("releases the address and removes the endpoint when CreateEndpoint fails: the name is free again", () => {
+    const removed = { type: "endpoint.deleted", stream: E, data: { id: E, pending: false, force: true } };
+    given(...bridge(addWeb)).when(failed(E, "DriverError")).then([failedWith("DriverError"), releasedEndpoint, removed]);
+    given(...bridge(addWeb, failed(E, "DriverError")))
+      .when({ type: "endpoint.create", id: hex("b"), network: "front", name: "web" })
+      .then([expect.objectContaining({ type: "ipam.address.requested" }), expect.objectContaining({ type: "endpoint.created" }), expect.objectContaining({ type: "effect.requested" })]);
+  });
+
+  it("removes the endpoint once the undo of a CreateEndpoint in doubt has answered", () => {
+    given(...bridge(addWeb, failed(E, "Timeout")))
+      .when(ok(E))
+      .then([succeeded(), { type: "endpoint.deleted", stream: E, data: { id: E, pending: false, force: true } }]);
   });
 
   it("releases the address and sends DeleteEndpoint when CreateEndpoint timed out", () => {
@@ -69,6 +81,7 @@ describe("compensations: what a failed call gives back", () => {
         failedWith("DriverError", N),
         { type: "ipam.address.released", stream: N, data: expect.objectContaining({ address: "10.1.0.1", role: "gateway" }) },
         { type: "ipam.pool.released", stream: N, data: { network: N, driver: "default", pool } },
+        { type: "network.deleted", stream: N, data: { id: N, pending: false } },
       ]);
   });
 

@@ -1,0 +1,45 @@
+import type { Store } from "../store/store.js";
+
+/** One thing verify found wrong, at the seq it names (0: the file itself). */
+export interface VerifyProblem {
+  seq: number;
+  kind: "gap" | "hash" | "genesis" | "replay" | "snapshot" | "head" | "integrity" | "request" | "cluster";
+  message: string;
+}
+
+/**
+ * What `verify` checks beside the chain (docs/architecture.md, the log): SQLite's own check of the file
+ * (a page of garbage is found here even where no query has read it yet), and the requests table, which
+ * the chain does not cover: every request id must point at the first event of a command recorded under
+ * it, and the entity it answers a repeat with must be one that command's events name. Otherwise a
+ * retried request would answer with another entity.
+ */
+export function fileProblems(store: Store): VerifyProblem[] {
+  try {
+    const found = store.integrityProblems();
+    return found.length === 0 ? [] : [{ seq: 0, kind: "integrity", message: `the database file is damaged: ${found.slice(0, 5).join("; ")}` }];
+  } catch (e) {
+    return [{ seq: 0, kind: "integrity", message: `the database file is damaged: ${(e as Error).message}` }];
+  }
+}
+
+export function requestProblems(store: Store, lastSeq: number): VerifyProblem[] {
+  const problems: VerifyProblem[] = [];
+  for (const r of store.requests()) {
+    if (r.seq > lastSeq) continue; // named by the check for events removed from the end
+    const streams = store.commandStreams(r.seq, r.request_id);
+    if (streams.length === 0)
+      problems.push({
+        seq: r.seq,
+        kind: "request",
+        message: `request ${JSON.stringify(r.request_id)} points at seq ${r.seq}, an event not recorded under that request id: the requests table was changed`,
+      });
+    else if (r.entity_id !== null && !streams.includes(r.entity_id))
+      problems.push({
+        seq: r.seq,
+        kind: "request",
+        message: `request ${JSON.stringify(r.request_id)} answers with ${r.entity_kind ?? "entity"} ${r.entity_id.slice(0, 12)}, which the events of its command (from seq ${r.seq}) do not name: the requests table was changed`,
+      });
+  }
+  return problems;
+}

@@ -1,10 +1,10 @@
 import * as C from "../domain/collection.js";
 import type { CommandInput } from "../domain/commands.js";
-import { asNetledgerError, corrupt, NetledgerError } from "../domain/errors.js";
+import { NetledgerError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { shortId } from "../domain/ids.js";
 import { findEndpointById, findNetwork, findSandbox } from "../domain/resolve.js";
-import { emptyState, reducerVersion, type State } from "../domain/state.js";
+import { reducerVersion, type State } from "../domain/state.js";
 import { type StateView, stateView } from "../domain/views.js";
 import type { Capability, NetworkDriver, SandboxDriver } from "../drivers/contract.js";
 import type { IpamCapability, IpamDriver } from "../drivers/ipamContract.js";
@@ -15,15 +15,13 @@ import { currentAttempt } from "../effects/processIdentity.js";
 import type { RecoveryReport, ReprogramReport } from "../effects/recovery.js";
 import type { EffectRecord } from "../domain/state.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
-import { genesisHash } from "../store/hashChain.js";
 import { serialiseState, Store } from "../store/store.js";
-import { brokenLogText, checkTail } from "../store/tailCheck.js";
 import { CommandBus } from "./bus.js";
 import { DriverCatalog } from "./catalog.js";
 import { type GlobalScope, refuseGlobalCreate } from "./globalScope.js";
 import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
 import { type Kernel, openKernel } from "./kernel.js";
-import { type Loaded, loadState, type Progress } from "./loadState.js";
+import { loadForOpen, loadState, type Progress } from "./loadState.js";
 import type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
 import { checkNetnsPath } from "./netnsPath.js";
 import { parseCommand } from "./parseCommand.js";
@@ -96,32 +94,10 @@ export class Controller implements HandleHost {
     try {
       const runDir = opts.runDir ?? defaultRunDir();
       const kernel = await openKernel(opts, store.databaseId, runDir);
-      // A log that cannot be folded can still be opened read-only, so that verify can name what is wrong.
-      let loaded: Loaded;
-      let loadError: NetledgerError | undefined;
-      let warning: string | undefined;
-      try {
-        loaded = loadState(store);
-      } catch (e) {
-        const err = asNetledgerError(e, "Corrupt");
-        if (!store.readonly) throw new NetledgerError(err.code, `${err.message}; run "netledger verify" to see what is wrong`, err.details);
-        loaded = { state: emptyState(), head: { seq: 0, hash: genesisHash }, replayed: 0, fromSnapshot: null };
-        loadError = err;
-        // A bad snapshot is only an optimisation lost: reads go on from a full replay, with a warning.
-        try {
-          loaded = loadState(store, { useSnapshots: false });
-          loadError = undefined;
-          warning = `${err.message}; run "netledger verify" to see what is wrong`;
-        } catch {
-          /* the log itself cannot be folded: every read names loadError */
-        }
-      }
-      // A broken chain refuses every write (a new event would be chained onto bad rows); reads go on.
-      const broken = loadError ? undefined : checkTail(store, { fromSeq: loaded.fromSnapshot ?? 0 });
-      if (broken && !store.readonly) throw corrupt(brokenLogText(broken), { seq: broken.seq });
+      const { loaded, loadError, warning } = loadForOpen(store);
       const c = new Controller(store, kernel, loaded, opts.actor ?? defaultActor(), runDir, opts);
       c.loadError = loadError;
-      c.warning = broken ? brokenLogText(broken) : (warning ?? loadError?.message);
+      c.warning = warning;
       const every = opts.snapshotEvery ?? defaultSnapshotEvery;
       if (store.readonly && loaded.replayed >= every) opts.onLongReplay?.(loaded.replayed);
       if (!store.readonly) {

@@ -1,8 +1,10 @@
 import { apply, seal } from "../domain/evolve.js";
 import { emptyState, reducerVersion, type State } from "../domain/state.js";
-import { corrupt } from "../domain/errors.js";
+import { asNetledgerError, corrupt, NetledgerError } from "../domain/errors.js";
 import { type Head, toEvent } from "../store/eventLog.js";
+import { genesisHash } from "../store/hashChain.js";
 import type { Store } from "../store/store.js";
+import { brokenLogText, checkTail } from "../store/tailCheck.js";
 
 export interface Loaded {
   state: State;
@@ -40,4 +42,32 @@ export function loadState(store: Store, opts: { until?: number; useSnapshots?: b
   }
   opts.onProgress?.(n, total);
   return { state: seal(state), head: { seq: state.seq, hash }, replayed: n, fromSnapshot: snap ? snap.seq : null };
+}
+
+/**
+ * The state an open starts from, and what is wrong with the log if anything. A writer refuses a log
+ * it cannot fold or whose chain is broken (a new event would be chained onto bad rows); a reader still
+ * opens it, so that verify and the other read-side tools can name what is wrong, with a warning.
+ */
+export function loadForOpen(store: Store): { loaded: Loaded; loadError?: NetledgerError; warning?: string } {
+  const hint = `; run "netledger verify" to see what is wrong`;
+  let loaded: Loaded;
+  try {
+    loaded = loadState(store);
+  } catch (e) {
+    const err = asNetledgerError(e, "Corrupt");
+    if (!store.readonly) throw new NetledgerError(err.code, `${err.message}${hint}`, err.details);
+    // A bad snapshot is only an optimisation lost: reads go on from a full replay.
+    try {
+      loaded = loadState(store, { useSnapshots: false });
+    } catch {
+      const empty = { state: emptyState(), head: { seq: 0, hash: genesisHash }, replayed: 0, fromSnapshot: null };
+      return { loaded: empty, loadError: err, warning: err.message };
+    }
+    const broken = checkTail(store, { fromSeq: 0 });
+    return { loaded, warning: broken ? brokenLogText(broken) : `${err.message}${hint}` };
+  }
+  const broken = checkTail(store, { fromSeq: loaded.fromSnapshot ?? 0 });
+  if (broken && !store.readonly) throw corrupt(brokenLogText(broken), { seq: broken.seq });
+  return broken ? { loaded, warning: brokenLogText(broken) } : { loaded };
 }

@@ -43,6 +43,7 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
   let prevHash = genesisHash;
   let n = 0;
   const walker = new ChainWalker(store.databaseId);
+  const lastRequested = store.log.maxRequestSeq();
 
   const checkSnapshotAt = (seq: number) => {
     const snap = snapshots.get(seq);
@@ -90,8 +91,8 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
       problems.push({ seq, kind: "snapshot", message: `snapshot at seq ${seq} is past the end of the log (${prevSeq}): events were removed` });
 
   // Requests remember the first seq of their command: one past the end shows events were removed even
-  // without a head kept elsewhere (a snapshot past the end shows it likewise, above).
-  const lastRequested = store.log.maxRequestSeq();
+  // without a head kept elsewhere (a snapshot past the end shows it likewise, above). Read before the
+  // walk (lastRequested), since a writer may commit a request and its events in between.
   if (lastRequested !== undefined && lastRequested > prevSeq)
     problems.push({
       seq: prevSeq + 1,

@@ -23,6 +23,9 @@ export function checkTail(store: Store, opts: { fromSeq?: number } = {}): ChainB
   }
   if (from > 0 && store.log.hashAt(from) === undefined)
     return { seq: from, kind: "gap", message: `snapshot at seq ${from} has no event ${from} in the log: the log was cut short` };
+  // Read before the walk: another writer may commit between two reads, and a request is committed
+  // with its events, so the events of any request read here are there for the walk that follows.
+  const requested = store.log.maxRequestSeq();
   // From the row before the snapshot's, so that the row the snapshot is filed under is checked too.
   const before = Math.max(0, from - 1);
   const walker = new ChainWalker(store.databaseId, before, store.log.hashAt(before) ?? "");
@@ -31,7 +34,6 @@ export function checkTail(store: Store, opts: { fromSeq?: number } = {}): ChainB
     if (broken) return broken;
   }
   const head = walker.head.seq;
-  const requested = store.log.maxRequestSeq();
   if (requested !== undefined && requested > head)
     return {
       seq: head + 1,

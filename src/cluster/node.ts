@@ -11,7 +11,8 @@ import type { CommandOptions, CommandResult } from "../controller/options.js";
 import { ClusterLog } from "./clusterLog.js";
 import { ClusterConnection, type ClusterOptions } from "./connection.js";
 import { CopyWriter, readCopy } from "./copy.js";
-import { Membership, type MembershipOptions } from "./membership.js";
+import { Membership, type MembershipOptions, type NodeView } from "./membership.js";
+import { type ClusterStatus, statusOf } from "./status.js";
 
 /**
  * A controller made a node of a cluster. Commands on global-scope networks are decided against the
@@ -50,6 +51,16 @@ export class ClusterNode implements GlobalScope {
 
   get name(): string {
     return this.log.conn.o.node;
+  }
+
+  /** `cluster status` as this running node sees it (the daemon's `GET /cluster`). */
+  status(): Promise<ClusterStatus> {
+    return statusOf(this.log);
+  }
+
+  /** `node ls` as this running node sees it, with the lease times it noted (the daemon's `GET /nodes`). */
+  nodes(): NodeView[] {
+    return this.membership.view();
   }
 
   /** Folds the cluster log, takes this node's lease, attaches to the controller and reconciles. */

@@ -16,6 +16,7 @@ import {
   verifyReportSchema,
 } from "../api/schemas.js";
 import { invalid } from "../domain/errors.js";
+import { clusterRoutes } from "./clusterRoutes.js";
 import { flagQuery, forceQuery, pointQuery, type Route, route, seqQuery, textQuery } from "./route.js";
 
 export type { Route } from "./route.js";
@@ -272,6 +273,8 @@ export const routes: Route[] = [
     response: healthSchema,
     handle: (api) => api.health(),
   }),
+  // The cluster read side (its own file: src/daemon/clusterRoutes.ts).
+  ...clusterRoutes,
 ];
 
 export interface Match {

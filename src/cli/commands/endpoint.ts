@@ -53,8 +53,8 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
         const netName = (id: string) => names.get(id) ?? shortId(id);
         cli.print(g, views, () =>
           table(
-            ["ENDPOINT ID", "NAME", "NETWORK", "SANDBOX", "IPV4", "STATE"],
-            views.map((e) => [shortId(e.id), e.name, netName(e.network), e.sandbox ? shortId(e.sandbox) : "", e.ipv4, e.state]),
+            ["ENDPOINT ID", "NAME", "NETWORK", "SANDBOX", "IPV4", "NODE", "STATE"],
+            views.map((e) => [shortId(e.id), e.name, netName(e.network), e.sandbox ? shortId(e.sandbox) : "", e.ipv4, e.node ?? "", e.state]),
           ),
         );
       });

@@ -159,8 +159,11 @@ export class ClusterLog {
       prev = e.hash;
     }
     this.apply(events);
+    const h = headKv ? (JSON.parse(headKv.value.toString()) as Head) : { seq: 0, hash: genesisHash };
+    // etcd is behind what this node folded and verified: its data was wiped or restored from an older
+    // backup, or --cluster names another cluster. Appending on would fork the log: refuse, saying so.
+    if (h.seq < this.head.seq) throw behind(h.seq, this.head.seq);
     if (!headKv) return false;
-    const h = JSON.parse(headKv.value.toString()) as Head;
     if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
     return h.seq > this.head.seq && kvs.length > 0;
   }
@@ -327,4 +330,14 @@ function reopen(sealedOn: Head, records: readonly ClusterRecord[]): ClusterEvent
     prev = e.hash;
     return e;
   });
+}
+
+function behind(theirs: number, ours: number): NetledgerError {
+  return new NetledgerError(
+    "Corrupt",
+    `the etcd cluster's log ends at seq ${theirs} but this node has folded and verified it up to seq ${ours}: ` +
+      `etcd's data was wiped or restored from an older backup, or --cluster names another cluster; ` +
+      `nothing is appended until they agree (point --cluster at the cluster this node belongs to, or restore etcd)`,
+    { clusterHead: theirs, folded: ours },
+  );
 }

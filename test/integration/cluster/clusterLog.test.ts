@@ -108,6 +108,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       const opened = elsewhere.open({ from: { state: logs[0]!.current, head: logs[0]!.headSeen } });
       await expect(opened).rejects.toMatchObject({ code: "Corrupt", message: expect.stringMatching(/wiped/) });
       // A running node whose etcd data goes: its next append is refused, and nothing is written.
+      await until(() => logs[1]!.headSeen.seq === logs[0]!.headSeen.seq);
       await logs[1]!.conn.kv.delete().all();
       await expect(logs[1]!.submit({ type: "global.network.create", id: hexId(), name: "lost", driver: "nlx", labels: {} })).rejects.toMatchObject({ code: "Corrupt" });
       expect(await logs[1]!.conn.kv.getAll().keys()).toEqual([]);

@@ -16,12 +16,13 @@ interface Setup {
   name: string;
   dir: string;
   address: string;
+  forward: boolean;
 }
 const setup = workerData as Setup;
 const port = parentPort!;
 const controller = await Controller.open({ db: join(setup.dir, `${setup.name}.db`), runDir: join(setup.dir, `run-${setup.name}`), plugins: false });
 controller.registerDriver("gnull", nullDriver, { dataScope: "global", sideEffects: false, usesIpam: true });
-const node = await ClusterNode.start(controller, { endpoints: setup.endpoints, node: setup.name, advertiseAddr: setup.address, timeoutMs: 5000, prefix: setup.prefix, ttlMs: 15_000, reclaimAfterMs: 60_000 });
+const node = await ClusterNode.start(controller, { endpoints: setup.endpoints, node: setup.name, advertiseAddr: setup.address, timeoutMs: 5000, prefix: setup.prefix, forward: setup.forward, ttlMs: 15_000, reclaimAfterMs: 60_000 });
 
 port.on("message", (m: { type: "run"; network: string; callers: number; ms: number } | { type: "close" }) => {
   if (m.type === "close") {
@@ -35,6 +36,8 @@ port.on("message", (m: { type: "run"; network: string; callers: number; ms: numb
   void (async () => {
     while (!controller.network(m.network)) await new Promise((r) => setTimeout(r, 10));
     const conflicts0 = node.log.conflicts;
+    const fwd0 = node.forwarding.forwarded;
+    const back0 = node.forwarding.fellBack;
     const lat: number[] = [];
     let errors = 0;
     const end = performance.now() + m.ms;
@@ -51,7 +54,7 @@ port.on("message", (m: { type: "run"; network: string; callers: number; ms: numb
         }
       }),
     );
-    port.postMessage({ type: "done", lat, errors, conflicts: node.log.conflicts - conflicts0 });
+    port.postMessage({ type: "done", lat, errors, conflicts: node.log.conflicts - conflicts0, forwarded: node.forwarding.forwarded - fwd0, fellBack: node.forwarding.fellBack - back0 });
   })();
 });
 port.postMessage({ type: "ready" });

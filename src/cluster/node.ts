@@ -10,6 +10,7 @@ import type { GlobalScope } from "../controller/globalScope.js";
 import type { CommandOptions, CommandResult } from "../controller/options.js";
 import { ClusterLog } from "./clusterLog.js";
 import { ClusterConnection, type ClusterOptions } from "./connection.js";
+import { Forwarding } from "./forwarding.js";
 import { CopyWriter, readCopy } from "./copy.js";
 import { Membership, type MembershipOptions, type NodeView } from "./membership.js";
 import { type ClusterStatus, statusOf } from "./status.js";
@@ -30,6 +31,8 @@ import { type ClusterStatus, statusOf } from "./status.js";
 export class ClusterNode implements GlobalScope {
   readonly log: ClusterLog;
   readonly membership: Membership;
+  /** Appends through the elected appender (a cluster-wide group commit). */
+  readonly forwarding: Forwarding;
   /** Ids a command of this process is working on: the reconciler leaves them alone. */
   private readonly busy = new Set<string>();
   private reconciling: Promise<void> | null = null;
@@ -47,6 +50,7 @@ export class ClusterNode implements GlobalScope {
   ) {
     this.log = new ClusterLog(new ClusterConnection(o));
     this.membership = new Membership(this.log, o);
+    this.forwarding = new Forwarding(this.log, () => this.membership.leaseId());
   }
 
   get name(): string {
@@ -74,7 +78,9 @@ export class ClusterNode implements GlobalScope {
       // Folded on from this node's own verified copy; a new node starts from the cluster's snapshot.
       await node.log.open({ from: readCopy(copy), onSnapshot: (s, h) => writer.snapshotBase(s, h) });
       await node.membership.start();
+      await node.forwarding.start();
     } catch (e) {
+      await node.forwarding.stop();
       await node.log.close();
       node.log.conn.close();
       throw e;
@@ -164,7 +170,7 @@ export class ClusterNode implements GlobalScope {
   }
 
   private async submit(c: ClusterCommand) {
-    return this.log.submit(c);
+    return this.forwarding.submit(c);
   }
 
   private async withBusy<T>(id: string, f: () => Promise<T>): Promise<T> {
@@ -265,6 +271,7 @@ export class ClusterNode implements GlobalScope {
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
     this.closed = true;
     this.controller.attachGlobalScope(undefined);
+    await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);
     await this.reconciling?.catch(() => undefined);
     await this.log.close();

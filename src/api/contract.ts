@@ -4,6 +4,8 @@ import type { EndpointView, NetworkView, SandboxView, StateView } from "../domai
 import type { RecoveryReport } from "../controller/controller.js";
 import type { VerifyReport } from "../controller/verify.js";
 import type { Head } from "../store/eventLog.js";
+import type { NodeView } from "../cluster/membership.js";
+import type { ClusterStatus } from "../cluster/status.js";
 
 /**
  * What the CLI (and any other program) can ask of netledger, whether it opens the database itself
@@ -100,6 +102,10 @@ export interface NetledgerApi {
   recover(): Promise<RecoveryReport>;
   drivers(): Promise<DriverView[]>;
   health(): Promise<Health>;
+  /** `cluster status` as this node sees it; NotFound when the process is not a node of a cluster. */
+  clusterStatus(): Promise<ClusterStatus>;
+  /** `node ls` as this node sees it; NotFound when the process is not a node of a cluster. */
+  nodes(): Promise<NodeView[]>;
 
   /** Lets go of the database or the connection. */
   close(): Promise<void>;

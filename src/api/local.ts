@@ -1,10 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CommandInput, CommandType } from "../domain/commands.js";
-import { isNetledgerError, type NetledgerError, notFound } from "../domain/errors.js";
+import { isNetledgerError, NetledgerError, notFound } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/events.js";
 import { findNetwork, findSandbox, resolveEndpoint, resolveNetwork } from "../domain/resolve.js";
 import { type EndpointView, endpointView, type StateView, stateView } from "../domain/views.js";
+import { readCopy } from "../cluster/copy.js";
+import type { ClusterNode } from "../cluster/node.js";
+import { type ClusterState, globalEndpoint } from "../domain/cluster/state.js";
+import type { ClusterStatus } from "../cluster/status.js";
+import type { NodeView } from "../cluster/membership.js";
 import { type CommandResult, Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
+import type { GlobalScope } from "../controller/globalScope.js";
 import type { VerifyReport } from "../controller/verify.js";
 import type { GcReport } from "../effects/gc.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
@@ -76,7 +82,35 @@ export class LocalApi implements NetledgerApi {
   private endpointNow(id: string): EndpointView {
     const e = this.controller.endpoint(id);
     if (!e) throw notFound(`endpoint ${id.slice(0, 12)} no longer exists`);
-    return e.view();
+    return this.withNode(e.view());
+  }
+
+  /**
+   * The node an endpoint lives on, null for a local network's. One of a global network lives on this
+   * node: its name, from the running node, or else (a one-shot reader, not a node) from this host's
+   * verified copy of the cluster log, read once per call (`copy`).
+   */
+  private withNode(e: EndpointView, copy: { state?: ClusterState | null } = {}): EndpointView {
+    if (this.controller.network(e.network)?.view().scope !== "global") return { ...e, node: null };
+    const g = this.controller.attachedScope;
+    if (g) return { ...e, node: g.name };
+    if (copy.state === undefined) copy.state = readCopySafely(this.controller);
+    return { ...e, node: (copy.state && globalEndpoint(copy.state, e.id)?.node) ?? null };
+  }
+
+  /** The cluster node this process is (a daemon started with --cluster), or a clear refusal. */
+  private clusterNode(): ClusterNode {
+    const g = this.controller.attachedScope;
+    if (g && isClusterNode(g)) return g;
+    throw new NetledgerError("NotFound", "this process is not a node of a cluster: start `netledger serve` with --cluster URLS (or NETLEDGER_CLUSTER)");
+  }
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    return this.clusterNode().status();
+  }
+
+  async nodes(): Promise<NodeView[]> {
+    return this.clusterNode().nodes();
   }
 
   // ------------------------------------------------------------ networks
@@ -115,12 +149,16 @@ export class LocalApi implements NetledgerApi {
 
   async endpoints(network?: string) {
     const only = network !== undefined ? resolveNetwork(this.controller.current(), network).id : undefined;
-    return this.controller.view().endpoints.filter((e) => only === undefined || e.network === only);
+    const copy = {}; // read once for the whole listing, and only if one of them is global
+    return this.controller
+      .view()
+      .endpoints.filter((e) => only === undefined || e.network === only)
+      .map((e) => this.withNode(e, copy));
   }
 
   async endpoint(network: string, ref: string) {
     const s = this.controller.current();
-    return endpointView(resolveEndpoint(s, resolveNetwork(s, network), ref));
+    return this.withNode(endpointView(resolveEndpoint(s, resolveNetwork(s, network), ref)));
   }
 
   async createEndpoint(network: string, body: EndpointCreateBody, o?: CallOptions) {
@@ -266,4 +304,17 @@ export class LocalApi implements NetledgerApi {
   async close(): Promise<void> {
     await this.controller.close();
   }
+}
+
+/** This host's copy of the cluster log, folded; null when it cannot be read (`verify` says why). */
+function readCopySafely(c: Controller): ClusterState | null {
+  try {
+    return readCopy(c.store.cluster).state;
+  } catch {
+    return null;
+  }
+}
+
+function isClusterNode(g: GlobalScope): g is ClusterNode {
+  return "status" in g && "nodes" in g;
 }

@@ -66,6 +66,7 @@ export const endpointViewSchema = eventSchemas["endpoint.created"]
     interface: z.object({ name: z.string(), host: z.string().nullable() }).optional(),
     state: z.enum(endpointStates),
     createdAt: z.string(),
+    node: z.string().nullable().optional(),
   });
 
 export const sandboxViewSchema = z.object({

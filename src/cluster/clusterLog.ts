@@ -9,7 +9,7 @@ import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { latestSnapshot, writeSnapshot } from "./snapshots.js";
-import { batchPrefix, type ClusterRecord, type Head, headKey, logEnd, openRecord, seal, seqKey } from "./records.js";
+import { batchPrefix, type ClusterRecord, type Head, headKey, logEnd, openRecord, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
 export type Appended = ClusterEvent[];
@@ -21,10 +21,17 @@ interface Pending {
   /** Epoch ms after which the caller gets ClusterUnavailable. */
   deadline: number;
   settled?: boolean;
+  /** A command another node forwarded (`req/<id>`): its answer is written to `res/<id>` with the batch. */
+  remote?: string;
 }
 
+/** What the appender writes to `res/<id>` for a forwarded command (src/cluster/forwarding.ts). */
+export type Answer =
+  | { ok: true; from: number; count: number; at: number }
+  | { ok: false; error: { code: string; message: string } & Record<string, unknown> };
+
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
-const maxBatch = 40;
+const maxBatch = 36; // with two operations per forwarded command: 36 + 72 + 2 < 128
 const pollMs = 1000;
 
 /**
@@ -51,6 +58,10 @@ export class ClusterLog {
   private poller: NodeJS.Timeout | undefined;
   private catching: Promise<void> | null = null;
   private listeners: ((events: ClusterEvent[], s: ClusterState) => void)[] = [];
+  /** Forwarded commands queued or in a batch, by request id (so a re-read request is not queued twice). */
+  private readonly remoteIds = new Set<string>();
+  /** The last events folded, for the answers of forwarded commands. */
+  private recent: ClusterEvent[] = [];
   /** Conflicts met by this node's appends (for the benchmark and `cluster status`). */
   conflicts = 0;
 
@@ -159,8 +170,11 @@ export class ClusterLog {
       prev = e.hash;
     }
     this.apply(events);
+    const h = headKv ? (JSON.parse(headKv.value.toString()) as Head) : { seq: 0, hash: genesisHash };
+    // etcd is behind what this node folded and verified: its data was wiped or restored from an older
+    // backup, or --cluster names another cluster. Appending on would fork the log: refuse, saying so.
+    if (h.seq < this.head.seq) throw behind(h.seq, this.head.seq);
     if (!headKv) return false;
-    const h = JSON.parse(headKv.value.toString()) as Head;
     if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
     return h.seq > this.head.seq && kvs.length > 0;
   }
@@ -170,6 +184,8 @@ export class ClusterLog {
     this.state = foldCluster(this.state, events.map((e) => ({ event: e, seq: e.seq })));
     const last = events[events.length - 1]!;
     this.head = { seq: last.seq, hash: last.hash };
+    this.recent.push(...events);
+    if (this.recent.length > 4000) this.recent = this.recent.slice(-2000);
     for (const f of this.listeners) f(events, this.state);
   }
 
@@ -183,6 +199,30 @@ export class ClusterLog {
       this.queue.push({ command, resolve, reject, deadline: Date.now() + this.conn.o.timeoutMs });
       if (!this.flushing) void this.flush();
     });
+  }
+
+  /** A command forwarded by another node (`req/<id>`), appended in this node's next batch. */
+  enqueueRemote(id: string, command: ClusterCommand): void {
+    if (this.remoteIds.has(id)) return;
+    this.remoteIds.add(id);
+    const done = () => void this.remoteIds.delete(id);
+    this.queue.push({ command, remote: id, resolve: done, reject: done, deadline: Date.now() + this.conn.o.timeoutMs });
+    if (!this.flushing) void this.flush();
+  }
+
+  /** The events folded with seqs from..from+count-1 (those still kept; the state holds them all). */
+  eventsAt(from: number, count: number): ClusterEvent[] {
+    return this.recent.filter((e) => e.seq >= from && e.seq < from + count);
+  }
+
+  /** Folds until the head is at least `seq` (a forwarded command's batch), or the deadline passes. */
+  async foldTo(seq: number, deadline: number): Promise<void> {
+    while (this.head.seq < seq) {
+      if (Date.now() > deadline) throw unavailable("fold", `seq ${seq} was not read within ${this.conn.o.timeoutMs} ms`);
+      const before = this.head.seq;
+      await this.catchUp();
+      if (this.head.seq === before) await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private async flush(): Promise<void> {
@@ -241,6 +281,7 @@ export class ClusterLog {
           }
           if (this.head.seq !== seen) continue;
         }
+        await this.answerAlone([...refused.map((r) => ({ p: r.p, a: refusal(r.e) })), ...planned.map((x) => ({ p: x.p, a: nothing(this.head.seq) }))]);
         settleRefused();
         for (const x of planned) x.p.resolve([]);
         return;
@@ -250,15 +291,21 @@ export class ClusterLog {
       const last = records[records.length - 1]!;
       const written = reopen(sealedOn, records);
       const kv = this.conn.kv;
+      const answers = [
+        ...planned.map((x) => ({ p: x.p, a: { ok: true, from: sealedOn.seq + 1 + x.from, count: x.events.length, at: last.seq } satisfies Answer })),
+        ...refused.map((r) => ({ p: r.p, a: refusal(r.e) })),
+      ].filter((x) => x.p.remote !== undefined);
       let outcome: "written" | "conflict";
       try {
         const res = await this.conn.call(
           "append",
           (opts) =>
-            kv
-              .if(headKey, "Mod", "==", this.headRev)
-              .and(seqKey(sealedOn.seq + 1), "Create", "==", 0)
+            answers
+              .reduce((t, x) => t.and(reqPrefix + x.p.remote, "Create", ">", 0), kv.if(headKey, "Mod", "==", this.headRev).and(seqKey(sealedOn.seq + 1), "Create", "==", 0))
               .then(
+                // A forwarded command is answered in the batch that decides it, and its request goes:
+                // the request must still exist, so a command is appended once even across appenders.
+                ...answers.flatMap((x) => [kv.delete().key(reqPrefix + x.p.remote), kv.put(resPrefix + x.p.remote).value(JSON.stringify(x.a))]),
                 ...records.map((r) => kv.put(seqKey(r.seq)).value(JSON.stringify(r))),
                 kv.put(headKey).value(JSON.stringify({ seq: last.seq, hash: last.hash })),
                 kv.put(batchPrefix + batchId).value(String(records[0]!.seq)),
@@ -302,11 +349,39 @@ export class ClusterLog {
       }
       this.conflicts++;
       try {
+        if (answers.length) await this.dropAnswered(batch);
         await this.catchUp();
       } catch (e) {
         for (const p of live) p.reject(asNetledgerError(e, "ClusterUnavailable"));
         return;
       }
+    }
+  }
+
+  /**
+   * Forwarded commands whose request is gone were answered by another appender (a change of appender):
+   * they leave the batch, which would otherwise never again meet its own conditions.
+   */
+  private async dropAnswered(batch: Pending[]): Promise<void> {
+    const keys = new Set(await this.conn.call("read the requests", (opts) => this.conn.kv.getAll().prefix(reqPrefix).options(opts).keys()));
+    for (const p of batch)
+      if (p.remote && !p.settled && !keys.has(reqPrefix + p.remote)) {
+        p.settled = true;
+        p.resolve([]);
+      }
+  }
+
+  /** Answers forwarded commands of a batch that wrote nothing, each only if its request still stands. */
+  private async answerAlone(xs: { p: Pending; a: Answer }[]): Promise<void> {
+    const kv = this.conn.kv;
+    for (const { p, a } of xs) {
+      if (!p.remote) continue;
+      const key = p.remote;
+      await this.conn
+        .call("answer a request", (opts) =>
+          kv.if(reqPrefix + key, "Create", ">", 0).then(kv.delete().key(reqPrefix + key), kv.put(resPrefix + key).value(JSON.stringify(a))).options(opts).commit(),
+        )
+        .catch(() => undefined); // unanswered, the request stays: read again, or its sender falls back
     }
   }
 
@@ -328,3 +403,16 @@ function reopen(sealedOn: Head, records: readonly ClusterRecord[]): ClusterEvent
     return e;
   });
 }
+
+function behind(theirs: number, ours: number): NetledgerError {
+  return new NetledgerError(
+    "Corrupt",
+    `the etcd cluster's log ends at seq ${theirs} but this node has folded and verified it up to seq ${ours}: ` +
+      `etcd's data was wiped or restored from an older backup, or --cluster names another cluster; ` +
+      `nothing is appended until they agree (point --cluster at the cluster this node belongs to, or restore etcd)`,
+    { clusterHead: theirs, folded: ours },
+  );
+}
+
+const refusal = (e: NetledgerError): Answer => ({ ok: false, error: e.toJSON() });
+const nothing = (at: number): Answer => ({ ok: true, from: at + 1, count: 0, at });

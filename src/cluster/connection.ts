@@ -18,6 +18,8 @@ export interface ClusterOptions {
   timeoutMs: number;
   /** The key prefix of this cluster's data (default `/netledger/v1/`). */
   prefix?: string;
+  /** Append through the elected appender (default true; false: each node appends for itself, for comparison). */
+  forward?: boolean;
 }
 
 export const defaultPrefix = "/netledger/v1/";

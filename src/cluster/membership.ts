@@ -80,6 +80,11 @@ export class Membership {
     }
   }
 
+  /** This node's lease id (for keys that go with it), or null while it has none. */
+  async leaseId(): Promise<string | null> {
+    return this.lease ? this.lease.grant() : null;
+  }
+
   /** Records this node alive in the cluster log (nothing when it already is, at this address). */
   async join(): Promise<void> {
     await this.log.submit({ type: "global.node.join", name: this.name, address: this.log.conn.o.advertiseAddr });

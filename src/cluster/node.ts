@@ -10,8 +10,10 @@ import type { GlobalScope } from "../controller/globalScope.js";
 import type { CommandOptions, CommandResult } from "../controller/options.js";
 import { ClusterLog } from "./clusterLog.js";
 import { ClusterConnection, type ClusterOptions } from "./connection.js";
+import { Forwarding } from "./forwarding.js";
 import { CopyWriter, readCopy } from "./copy.js";
-import { Membership, type MembershipOptions } from "./membership.js";
+import { Membership, type MembershipOptions, type NodeView } from "./membership.js";
+import { type ClusterStatus, statusOf } from "./status.js";
 
 /**
  * A controller made a node of a cluster. Commands on global-scope networks are decided against the
@@ -29,6 +31,8 @@ import { Membership, type MembershipOptions } from "./membership.js";
 export class ClusterNode implements GlobalScope {
   readonly log: ClusterLog;
   readonly membership: Membership;
+  /** Appends through the elected appender (a cluster-wide group commit). */
+  readonly forwarding: Forwarding;
   /** Ids a command of this process is working on: the reconciler leaves them alone. */
   private readonly busy = new Set<string>();
   private reconciling: Promise<void> | null = null;
@@ -46,10 +50,21 @@ export class ClusterNode implements GlobalScope {
   ) {
     this.log = new ClusterLog(new ClusterConnection(o));
     this.membership = new Membership(this.log, o);
+    this.forwarding = new Forwarding(this.log, () => this.membership.leaseId());
   }
 
   get name(): string {
     return this.log.conn.o.node;
+  }
+
+  /** `cluster status` as this running node sees it (the daemon's `GET /cluster`). */
+  status(): Promise<ClusterStatus> {
+    return statusOf(this.log);
+  }
+
+  /** `node ls` as this running node sees it, with the lease times it noted (the daemon's `GET /nodes`). */
+  nodes(): NodeView[] {
+    return this.membership.view();
   }
 
   /** Folds the cluster log, takes this node's lease, attaches to the controller and reconciles. */
@@ -63,7 +78,9 @@ export class ClusterNode implements GlobalScope {
       // Folded on from this node's own verified copy; a new node starts from the cluster's snapshot.
       await node.log.open({ from: readCopy(copy), onSnapshot: (s, h) => writer.snapshotBase(s, h) });
       await node.membership.start();
+      await node.forwarding.start();
     } catch (e) {
+      await node.forwarding.stop();
       await node.log.close();
       node.log.conn.close();
       throw e;
@@ -153,7 +170,7 @@ export class ClusterNode implements GlobalScope {
   }
 
   private async submit(c: ClusterCommand) {
-    return this.log.submit(c);
+    return this.forwarding.submit(c);
   }
 
   private async withBusy<T>(id: string, f: () => Promise<T>): Promise<T> {
@@ -254,6 +271,7 @@ export class ClusterNode implements GlobalScope {
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
     this.closed = true;
     this.controller.attachGlobalScope(undefined);
+    await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);
     await this.reconciling?.catch(() => undefined);
     await this.log.close();

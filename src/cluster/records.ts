@@ -24,6 +24,10 @@ export const logPrefix = "log/";
 export const headKey = "head";
 export const batchPrefix = "batch/";
 export const nodePrefix = "nodes/";
+/** Commands forwarded to the elected appender, and its answers (src/cluster/forwarding.ts). */
+export const reqPrefix = "req/";
+export const resPrefix = "res/";
+export const appenderKey = "appender";
 export const snapshotKey = "snapshot";
 
 export const seqKey = (seq: number): string => `${logPrefix}${String(seq).padStart(12, "0")}`;

@@ -50,13 +50,12 @@ export async function readCluster<T>(o: ClusterOptions, f: (log: ClusterLog, s: 
 }
 
 export function clusterStatus(o: ClusterOptions): Promise<ClusterStatus> {
-  return readCluster(o, async (log) => ({
-    members: await members(log.conn),
-    node: o.node,
-    head: log.headSeen,
-    cursor: log.headSeen.seq,
-    stateHash: log.stateHash(),
-  }));
+  return readCluster(o, (log) => statusOf(log));
+}
+
+/** The status as `log` has folded it: a running node's own (the daemon's REST route), or a fresh read's. */
+export async function statusOf(log: ClusterLog): Promise<ClusterStatus> {
+  return { members: await members(log.conn), node: log.conn.o.node, head: log.headSeen, cursor: log.headSeen.seq, stateHash: log.stateHash() };
 }
 
 export function nodeList(o: ClusterOptions): Promise<NodeView[]> {

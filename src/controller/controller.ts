@@ -161,6 +161,11 @@ export class Controller implements HandleHost {
     this.globalScope = g;
   }
 
+  /** The cluster node this controller is, if it is one (for the views' `node` and the cluster routes). */
+  get attachedScope(): GlobalScope | undefined {
+    return this.globalScope;
+  }
+
   // ---------------------------------------------------------------- commands
 
   /**

@@ -10,6 +10,8 @@ import type { CommandOptions, CommandResult } from "./options.js";
  * controller without one refuses to create a global-scope network: where would the others see it?
  */
 export interface GlobalScope {
+  /** This node's name (--node): the `node` of the endpoints it holds. */
+  readonly name: string;
   /** Runs a global-scope command, or returns undefined when the command is not one (it runs locally). */
   route(cmd: Command, opts: CommandOptions): Promise<CommandResult | undefined>;
 }

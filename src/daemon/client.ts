@@ -30,6 +30,7 @@ import {
 import { invalid, isErrorCode, NetledgerError } from "../domain/errors.js";
 import { eventSchemas, isEventType, type StoredEvent } from "../domain/events.js";
 import { issuesText } from "../domain/schemaIssues.js";
+import { clusterStatusSchema, nodeViewSchema } from "../api/clusterSchemas.js";
 
 /** Client certificate files for an https:// daemon (NETLEDGER_TLS_CERT, NETLEDGER_TLS_KEY, NETLEDGER_TLS_CA). */
 export interface ClientTls {
@@ -117,6 +118,7 @@ const networkList = z.array(networkViewSchema);
 const endpointList = z.array(endpointViewSchema);
 const sandboxList = z.array(sandboxViewSchema);
 const driverList = z.array(driverViewSchema);
+const nodeList = z.array(nodeViewSchema);
 
 /**
  * A daemon's answer checked against the API's schema before the caller sees it: a daemon of another
@@ -290,6 +292,12 @@ export class HttpApi implements NetledgerApi {
   }
   health() {
     return this.call(healthSchema, "GET", "/health");
+  }
+  clusterStatus() {
+    return this.call(clusterStatusSchema, "GET", "/cluster");
+  }
+  nodes() {
+    return this.call(nodeList, "GET", "/nodes");
   }
 
   async close(): Promise<void> {

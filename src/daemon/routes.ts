@@ -15,6 +15,7 @@ import {
   stateViewSchema,
   verifyReportSchema,
 } from "../api/schemas.js";
+import { clusterRoutes } from "./clusterRoutes.js";
 import { flagQuery, forceQuery, pointQuery, type Route, route, seqQuery, textQuery } from "./route.js";
 
 export type { Route } from "./route.js";
@@ -271,4 +272,6 @@ export const routes: Route[] = [
     response: healthSchema,
     handle: (api) => api.health(),
   }),
+  // The cluster read side (its own file: src/daemon/clusterRoutes.ts).
+  ...clusterRoutes,
 ];

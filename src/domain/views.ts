@@ -50,6 +50,8 @@ export interface EndpointView {
   interface?: { name: string; host: string | null };
   state: EndpointLifecycle;
   createdAt: string;
+  /** In `endpoint ls`/`inspect`: the cluster node it lives on (this one), null for a local network's. */
+  node?: string | null;
 }
 
 export interface SandboxView {

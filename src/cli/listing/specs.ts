@@ -54,9 +54,9 @@ export const networkList: ListSpec<NetworkView> = {
 export function endpointList(networkName: (id: string) => string): ListSpec<EndpointView> {
   return {
     kind: "endpoint",
-    fields: ["ID", "Name", "Network", "Sandbox", "IPv4", "IPv6", "MacAddress", "State", "CreatedAt"],
-    headers: { ID: "ENDPOINT ID", Name: "NAME", Network: "NETWORK", Sandbox: "SANDBOX", IPv4: "IPV4", IPv6: "IPV6", MacAddress: "MAC ADDRESS", State: "STATE", CreatedAt: "CREATED AT" },
-    columns: ["ID", "Name", "Network", "Sandbox", "IPv4", "State"],
+    fields: ["ID", "Name", "Network", "Sandbox", "IPv4", "IPv6", "MacAddress", "Node", "State", "CreatedAt"],
+    headers: { ID: "ENDPOINT ID", Name: "NAME", Network: "NETWORK", Sandbox: "SANDBOX", IPv4: "IPV4", IPv6: "IPV6", MacAddress: "MAC ADDRESS", Node: "NODE", State: "STATE", CreatedAt: "CREATED AT" },
+    columns: ["ID", "Name", "Network", "Sandbox", "IPv4", "Node", "State"],
     row: (e, trunc) => ({
       ID: idOf(e.id, trunc),
       Name: e.name,
@@ -65,12 +65,15 @@ export function endpointList(networkName: (id: string) => string): ListSpec<Endp
       IPv4: e.ipv4 ?? "",
       IPv6: e.ipv6 ?? "",
       MacAddress: e.mac ?? "",
+      // The node an endpoint of a global-scope network lives on; empty for local networks.
+      Node: e.node ?? "",
       State: e.state,
       CreatedAt: e.createdAt,
     }),
     filters: {
       name: (e, v) => part(e.name, v),
       id: (e, v) => part(e.id, v),
+      node: (e, v) => e.node === v,
       network: (e, v) => networkName(e.network) === v || e.network.startsWith(v),
       sandbox: (e, v) => e.sandbox !== null && e.sandbox.startsWith(v),
       dangling: (e, v) => boolFilter("dangling", v) === (e.sandbox === null),

@@ -97,4 +97,25 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       writer.conn.close();
     }
   });
+
+  it("refuses to go on, naming the cause, when etcd's log is behind a node's verified copy (etcd wiped)", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    const elsewhere = new ClusterLog(new ClusterConnection({ ...logs[0]!.conn.o, prefix: `/nlx-wiped-${hexId().slice(0, 8)}/` }));
+    try {
+      await logs[0]!.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+      await logs[0]!.submit({ type: "global.network.create", id: hexId(), name: "kept", driver: "nlx", labels: {} });
+      // A node restarting on its copy against an empty etcd: open fails at once, not after timeouts.
+      const opened = elsewhere.open({ from: { state: logs[0]!.current, head: logs[0]!.headSeen } });
+      await expect(opened).rejects.toMatchObject({ code: "Corrupt", message: expect.stringMatching(/wiped/) });
+      // A running node whose etcd data goes: its next append is refused, and nothing is written.
+      await until(() => logs[1]!.headSeen.seq === logs[0]!.headSeen.seq);
+      await logs[1]!.conn.kv.delete().all();
+      await expect(logs[1]!.submit({ type: "global.network.create", id: hexId(), name: "lost", driver: "nlx", labels: {} })).rejects.toMatchObject({ code: "Corrupt" });
+      expect(await logs[1]!.conn.kv.getAll().keys()).toEqual([]);
+    } finally {
+      await elsewhere.close();
+      elsewhere.conn.close();
+      await close();
+    }
+  });
 });

@@ -72,6 +72,18 @@ describe.skipIf(!haveEtcd)(`three netledger serve nodes on one cluster${why}`, (
     expect(sa.members.every((m) => m.healthy)).toBe(true);
     expect(sc.stateHash).toBe(sa.stateHash);
 
+    // The daemon carries the same: each endpoint names its node; GET /cluster and GET /nodes as a node sees them.
+    expect(made.map((e) => e.node)).toEqual([a!, b!, c!].flatMap((n) => Array.from({ length: 50 }, () => n.name)));
+    expect((await b!.api.endpoints(net.id)).every((e) => e.node === b!.name)).toBe(true);
+    await until(async () => (await c!.api.clusterStatus()).stateHash === sa.stateHash, 100);
+    expect((await c!.api.clusterStatus()).node).toBe(c!.name);
+    const listed = await a!.api.nodes();
+    expect(listed.filter((x) => [a!, b!, c!].some((n) => n.name === x.name)).map((x) => [x.state, x.endpoints])).toEqual([
+      ["alive", 50],
+      ["alive", 50],
+      ["alive", 50],
+    ]);
+
     // c dies without a word: its lease expires, a survivor records it lost and its 50 addresses are free.
     const cEndpoints = made.slice(100);
     c!.daemon.child.kill("SIGKILL");

@@ -1,0 +1,163 @@
+import { randomBytes } from "node:crypto";
+import type { Watcher } from "etcd3";
+import type { ClusterCommand } from "../domain/cluster/events.js";
+import { isErrorCode, NetledgerError } from "../domain/errors.js";
+import type { Answer, Appended, ClusterLog } from "./clusterLog.js";
+import { appenderKey, reqPrefix, resPrefix } from "./records.js";
+
+const pollMs = 500;
+/** How long a node that appended directly (the appender silent) keeps doing so before forwarding again. */
+const directForMs = 5000;
+
+/**
+ * A cluster-wide group commit. Three nodes appending each for itself met a conflict about every third
+ * endpoint, each costing a round trip; here one node, elected by an etcd key held with its node lease
+ * (`appender`), appends for all: the others put each command under `req/<id>`, the appender reads the
+ * requests into its own batches and answers each in the transaction that decides it (`res/<id>`, the
+ * request deleted, on condition that it still exists: a command is appended once, whoever appends it).
+ *
+ * The election only makes appends cheaper; it never decides what is right: every append is still
+ * conditioned on the head, so two nodes that both think they append stay correct. A sender whose
+ * request is not answered within `fallbackMs` takes it back (deleting it, on condition it is still
+ * there: if it is gone, its answer is) and appends directly, and goes on appending directly for a while,
+ * so an appender that died costs one delay, not one per command until its lease expires.
+ */
+export class Forwarding {
+  /** The node that holds `appender` as last seen (null: none, or not known). */
+  leader: string | null = null;
+  private readonly waiting = new Map<string, (a: Answer) => void>();
+  private watchers: Watcher[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private directUntil = 0;
+  private stopped = false;
+  /** Commands this node forwarded, and how many it took back to append itself. */
+  forwarded = 0;
+  fellBack = 0;
+
+  constructor(
+    private readonly log: ClusterLog,
+    /** This node's lease id (its `nodes/<name>` key's), or null while it has none. */
+    private readonly leaseId: () => Promise<string | null>,
+    private readonly fallbackMs = Math.min(1000, Math.max(100, log.conn.o.timeoutMs / 4)),
+  ) {}
+
+  private get name(): string {
+    return this.log.conn.o.node;
+  }
+
+  async start(): Promise<void> {
+    const kv = this.log.conn.kv;
+    const res = await this.log.conn.call("watch the answers", () => kv.watch().prefix(resPrefix).create());
+    res.on("put", (kvp) => {
+      const id = kvp.key.toString().slice(kvp.key.toString().lastIndexOf("/") + 1);
+      this.waiting.get(id)?.(JSON.parse(kvp.value.toString()) as Answer);
+    });
+    const req = await this.log.conn.call("watch the requests", () => kv.watch().prefix(reqPrefix).create());
+    // The watch carries each request: queued at once (the poll below picks up any the watch missed).
+    req.on("put", (kvp) => {
+      if (this.leader !== this.name || this.stopped) return;
+      const key = kvp.key.toString();
+      this.log.enqueueRemote(key.slice(key.lastIndexOf("/") + 1), JSON.parse(kvp.value.toString()) as ClusterCommand);
+    });
+    const app = await this.log.conn.call("watch the appender", () => kv.watch().key(appenderKey).create());
+    app.on("put", (kvp) => void (this.leader = kvp.value.toString()));
+    app.on("delete", () => {
+      this.leader = null;
+      void this.campaign();
+    });
+    this.watchers = [res, req, app];
+    await this.campaign();
+    this.timer = setInterval(() => void (this.leader === this.name ? this.readRequests() : this.campaign()), pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(this.watchers.map((w) => w.cancel().catch(() => undefined)));
+    // Handing over at once: the others need not wait for this node's lease to expire.
+    if (this.leader === this.name) {
+      const kv = this.log.conn.kv;
+      await this.log.conn
+        .call("give up appending", (opts) => kv.if(appenderKey, "Value", "==", this.name).then(kv.delete().key(appenderKey)).options(opts).commit(), 1000)
+        .catch(() => undefined);
+    }
+  }
+
+  /** Takes `appender` if nobody holds it (with this node's lease, so it goes when this node does). */
+  private async campaign(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const id = await this.leaseId();
+      if (!id) return;
+      const kv = this.log.conn.kv;
+      const r = await this.log.conn.call("elect an appender", (opts) =>
+        kv.if(appenderKey, "Create", "==", 0).then(kv.put(appenderKey).value(this.name).lease(id)).else(kv.get(appenderKey)).options(opts).commit(),
+      );
+      this.leader = r.succeeded ? this.name : (r.responses[0]?.response_range?.kvs?.[0]?.value.toString() ?? null);
+      if (this.leader === this.name) await this.readRequests();
+    } catch {
+      // No answer: the next look tries again; meanwhile commands are appended directly if need be.
+    }
+  }
+
+  /** The appender's side: every standing request goes into this node's next batch. */
+  private async readRequests(): Promise<void> {
+    if (this.stopped || this.leader !== this.name) return;
+    const kv = this.log.conn.kv;
+    const reqs = await this.log.conn.call("read the requests", (opts) => kv.getAll().prefix(reqPrefix).limit(500).options(opts).strings()).catch(() => ({}));
+    for (const [key, value] of Object.entries(reqs)) this.log.enqueueRemote(key.slice(key.lastIndexOf("/") + 1), JSON.parse(value) as ClusterCommand);
+  }
+
+  /** Appends a command: through the appender when another node is it, else directly. */
+  submit(command: ClusterCommand): Promise<Appended> {
+    if (this.log.conn.o.forward === false || !this.leader || this.leader === this.name || this.stopped || Date.now() < this.directUntil)
+      return this.log.submit(command);
+    return this.forward(command);
+  }
+
+  private async forward(command: ClusterCommand): Promise<Appended> {
+    const deadline = Date.now() + this.log.conn.o.timeoutMs;
+    const id = randomBytes(12).toString("hex");
+    const kv = this.log.conn.kv;
+    let answered!: (a: Answer) => void;
+    const answer = new Promise<Answer>((r) => (answered = r));
+    this.waiting.set(id, answered);
+    try {
+      this.forwarded++;
+      await this.log.conn.call("forward a command", (opts) => kv.put(reqPrefix + id).value(JSON.stringify(command)).options(opts).exec());
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), this.fallbackMs)));
+      let a = await Promise.race([answer, late]).finally(() => clearTimeout(timer));
+      if (a === "late") {
+        // Take the request back, unless the appender has answered it meanwhile.
+        const r = await this.log.conn.call("take a request back", (opts) =>
+          kv.if(reqPrefix + id, "Create", ">", 0).then(kv.delete().key(reqPrefix + id)).else(kv.get(resPrefix + id)).options(opts).commit(),
+        );
+        if (r.succeeded) {
+          this.fellBack++;
+          this.directUntil = Date.now() + directForMs;
+          return await this.log.submit(command);
+        }
+        const v = r.responses[0]?.response_range?.kvs?.[0]?.value;
+        a = v ? (JSON.parse(v.toString()) as Answer) : await Promise.race([answer, expiry(deadline)]);
+      }
+      void kv.delete().key(resPrefix + id).exec().catch(() => undefined);
+      if (!a.ok) {
+        const { code, message, ...details } = a.error;
+        throw new NetledgerError(isErrorCode(code) ? code : "Internal", message, details);
+      }
+      // The command's batch is in the log: fold to it, so what follows here sees it.
+      await this.log.foldTo(a.at, deadline);
+      return this.log.eventsAt(a.from, a.count);
+    } finally {
+      this.waiting.delete(id);
+    }
+  }
+}
+
+function expiry(deadline: number): Promise<never> {
+  return new Promise((_, reject) =>
+    setTimeout(() => reject(new NetledgerError("ClusterUnavailable", "the appender's answer to a forwarded command was not read in time", { inDoubt: true })), Math.max(1, deadline - Date.now())),
+  );
+}

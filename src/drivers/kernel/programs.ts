@@ -12,6 +12,8 @@ export const requiredPrograms = {
   bridge: [
     { program: "nft", from: "nftables" },
     { program: "ip", from: "iproute2" },
+    // bridge: the overlay driver's forwarding entries (installed with the bridge driver).
+    { program: "bridge", from: "iproute2" },
   ],
 } as const;
 

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { haveEtcd } from "../../helpers/etcdCluster.js";
 import { isRoot } from "../../helpers/kernel.js";
@@ -66,6 +66,48 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     expect(vxlanEntries(a, vx).fdb).toHaveLength(1);
     expect(vxlanEntries(a, vx).neigh).toEqual([`${rb.ip}>${vxlanEntries(a, vx).fdb[0]!.split(">")[0]}`]);
   }, 240_000);
+
+  it("removes a departed endpoint's entries on the other nodes, and a reclaimed node's; the node restarted removes what was reclaimed and joins again", async () => {
+    hosts = await startOverlayHosts(3, ["--node-ttl", "1s", "--reclaim-after", "1s"]);
+    const h = hosts;
+    const [a, b, c] = h.nodes as [OverlayNode, OverlayNode, OverlayNode];
+    const net = await a.api!.createNetwork({ name: "green", driver: "overlay" });
+    await until(async () => (await Promise.all([b, c].map((n) => n.api!.networks()))).every((l) => l.some((x) => x.id === net.id)), 200);
+    const vx = `nlx${net.id.slice(0, 12)}`;
+    const ea = await container(a, net.id, "ea");
+    const eb = await container(b, net.id, "eb");
+    const ec = await container(c, net.id, "ec");
+    await until(() => ping(ea.key, eb.ip) && ping(ea.key, ec.ip), 200);
+    const has = (n: OverlayNode, ip: string) => vxlanEntries(n, vx).neigh.some((x) => x.startsWith(`${ip}>`));
+    const toNode = (n: OverlayNode, addr: string) => vxlanEntries(n, vx).fdb.some((x) => x.endsWith(`>${addr}`));
+
+    // A second endpoint on A comes and goes: B and C learn it from the cluster log, then forget it.
+    const ea2 = await container(a, net.id, "ea2");
+    await until(() => has(b, ea2.ip) && has(c, ea2.ip), 200);
+    await a.api!.leave(net.id, ea2.id, "ea2-c");
+    await a.api!.deleteEndpoint(net.id, ea2.id, false);
+    await until(() => !has(b, ea2.ip) && !has(c, ea2.ip), 200);
+    expect(vxlanEntries(b, vx).neigh).toHaveLength(2);
+
+    // C's daemon dies without a word: reclaimed, its endpoint's entries leave A and B.
+    await h.kill(c);
+    await until(() => !toNode(a, c.address) && !toNode(b, c.address), 300);
+    expect(vxlanEntries(a, vx).neigh).toEqual([`${eb.ip}>${vxlanEntries(a, vx).fdb[0]!.split(">")[0]}`]);
+
+    // Restarted: C deletes its reclaimed endpoint (veth and, the last one gone, the VXLAN device).
+    await h.start(c);
+    const cLinks = () => JSON.parse(execFileSync("ip", ["-n", c.ns, "-j", "link", "show"], { encoding: "utf8" })) as { ifname: string }[];
+    await until(() => !cLinks().some((l) => l.ifname === `nlv${ec.id.slice(0, 12)}` || l.ifname === vx), 300);
+    await until(async () => (await c.api!.endpoints(net.id)).every((e) => e.id !== ec.id), 200);
+    const gc = JSON.parse(h.cli(c, ["gc", "--dry-run", "--json"])) as { found: unknown[] };
+    expect(gc.found).toEqual([]);
+
+    // A new endpoint on C reaches the others.
+    const ec2 = await container(c, net.id, "ec2");
+    await until(() => ping(ec2.key, ea.ip), 200);
+    expect(ping(ec2.key, eb.ip)).toBe(true);
+    await until(() => has(a, ec2.ip) && has(b, ec2.ip), 200);
+  }, 300_000);
 });
 
 function inSandboxSpawn(key: string, js: string) {

@@ -34,7 +34,8 @@ export interface OverlayHosts {
   tag: string;
   nodes: OverlayNode[];
   dir: string;
-  start(n: OverlayNode): Promise<void>;
+  /** Starts (again) the node's serve; `env` adds to its environment (NETLEDGER_TEST_HALT, say). */
+  start(n: OverlayNode, env?: NodeJS.ProcessEnv): Promise<void>;
   kill(n: OverlayNode): Promise<void>;
   cli(n: OverlayNode, args: string[]): string;
   teardown(): Promise<void>;
@@ -53,7 +54,7 @@ export async function startOverlayHosts(count: number, serveArgs: string[] = [])
     tag,
     nodes,
     dir,
-    start: (n) => startServe(n, nodes, serveArgs),
+    start: (n, env) => startServe(n, nodes, serveArgs, env),
     kill: async (n) => {
       const c = n.serve;
       n.serve = null;
@@ -144,11 +145,11 @@ function envOf(n: OverlayNode, nodes: OverlayNode[]): NodeJS.ProcessEnv {
   };
 }
 
-async function startServe(n: OverlayNode, nodes: OverlayNode[], serveArgs: string[]): Promise<void> {
+async function startServe(n: OverlayNode, nodes: OverlayNode[], serveArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   rmSync(n.socket, { force: true });
   n.serveLog = "";
   const child = spawn("nsenter", [`--net=${nsPath(n.ns)}`, "--", process.execPath, cliPath, "--db", n.db, "serve", "--socket", n.socket, "--advertise-addr", n.address, ...serveArgs], {
-    env: { ...process.env, NETLEDGER_HOST: "", ...envOf(n, nodes) },
+    env: { ...process.env, NETLEDGER_HOST: "", ...envOf(n, nodes), ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (n.serveLog = (n.serveLog + d).slice(-20_000)));

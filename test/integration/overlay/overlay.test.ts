@@ -1,4 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { haveEtcd } from "../../helpers/etcdCluster.js";
 import { isRoot } from "../../helpers/kernel.js";
@@ -107,6 +109,48 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     await until(() => ping(ec2.key, ea.ip), 200);
     expect(ping(ec2.key, eb.ip)).toBe(true);
     await until(() => has(a, ec2.ip) && has(b, ec2.ip), 200);
+  }, 300_000);
+
+  it("after a SIGKILL half way through a join, recovery leaves the kernel as the log says, gc finds nothing, and teardown leaves nothing", async () => {
+    hosts = await startOverlayHosts(2);
+    const h = hosts;
+    const [a, b] = h.nodes as [OverlayNode, OverlayNode];
+    const net = await a.api!.createNetwork({ name: "amber", driver: "overlay" });
+    await until(async () => (await b.api!.networks()).some((x) => x.id === net.id), 200);
+    const ea = await container(a, net.id, "ea");
+
+    const haltFile = join(h.dir, "halted");
+    await h.kill(b);
+    await h.start(b, { NETLEDGER_TEST_HALT: `overlay.join:${haltFile}` });
+    const sb = await b.api!.createSandbox({ containerId: "eb-c", hostname: "", domainname: "", dns: [], extraHosts: [] });
+    const eb = await b.api!.createEndpoint(net.id, { name: "eb" });
+    void b.api!.join(net.id, eb.id, sb.id).catch(() => undefined);
+    await until(() => existsSync(haltFile), 100);
+    await h.kill(b);
+
+    await h.start(b);
+    await b.api!.recover();
+    const after = await b.api!.endpoint(net.id, eb.id);
+    const bLinks = JSON.parse(execFileSync("ip", ["-n", b.ns, "-j", "link", "show"], { encoding: "utf8" })) as { ifname: string }[];
+    const veth = bLinks.some((l) => l.ifname === `nlv${eb.id.slice(0, 12)}`);
+    const inside = JSON.parse(inSandbox(sb.key!, "ip", ["-j", "addr", "show"])) as { ifname: string; addr_info: { local: string }[] }[];
+    const placed = inside.some((l) => l.addr_info.some((x) => x.local === eb.ipv4!.split("/")[0]));
+    if (after.sandbox) {
+      expect([veth, placed]).toEqual([true, true]);
+      await until(() => ping(sb.key!, ea.ip), 200);
+    } else {
+      expect([veth, placed]).toEqual([false, false]);
+    }
+    expect((JSON.parse(h.cli(b, ["gc", "--dry-run", "--json"])) as { found: unknown[] }).found).toEqual([]);
+    expect((await b.api!.verify()).ok).toBe(true);
+
+    const dbIds = h.nodes.map((n) => n.db);
+    await h.teardown();
+    hosts = undefined;
+    expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(`nlo-${h.tag}`);
+    expect(existsSync(h.dir)).toBe(false);
+    expect(execFileSync("mount", [], { encoding: "utf8" })).not.toContain(h.dir);
+    expect(dbIds.every((d) => !existsSync(d))).toBe(true);
   }, 300_000);
 });
 

@@ -61,6 +61,7 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
   registry.addCollector(sandboxGc);
   // The bridge driver without nft would make networks with no firewall: it is not installed then.
   const bridgeMissing = o.root ? missingPrograms("bridge", o.path ?? process.env["PATH"]) : [];
+  const overlayMissing = o.root ? [...new Set([...bridgeMissing, ...missingPrograms("overlay", o.path ?? process.env["PATH"])])] : [];
   let overlay: OverlayPeers | undefined;
   if (o.root) {
     registry.registerSandboxDriver(netnsSandboxDriver(sandboxGc));
@@ -68,7 +69,9 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
       const firewall = new Firewall(o.databaseId);
       await bridgeModule(firewall).init(registry.callback("builtin"), {});
       registry.addProjection(firewall);
-      // The overlay driver's links are collected with the bridge driver's (ownership aliases).
+    }
+    // The overlay driver's links are collected with the bridge driver's (ownership aliases).
+    if (overlayMissing.length === 0) {
       const od = overlayDriver(o.databaseId, new PeerTable());
       await overlayModule(od).init(registry.callback("builtin"), {});
       overlay = od;
@@ -84,8 +87,9 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
     unavailable(name) {
       if (!kernelDrivers.has(name)) return undefined;
       if (!o.root) return forbidden(`the ${name} driver programs the kernel and needs root; run netledger as root, or use -d null`);
-      if (bridgeMissing.length > 0)
-        return notFound(`the ${name} driver needs ${bridgeMissing.join(" and ")}, not found in PATH; install it, or use -d null`);
+      const missing = name === "bridge" ? bridgeMissing : overlayMissing;
+      if (missing.length > 0)
+        return notFound(`the ${name} driver needs ${missing.join(" and ")}, not found in PATH; install it, or use -d null`);
       return undefined;
     },
   };

@@ -12,7 +12,10 @@ export const requiredPrograms = {
   bridge: [
     { program: "nft", from: "nftables" },
     { program: "ip", from: "iproute2" },
-    // bridge: the overlay driver's forwarding entries (installed with the bridge driver).
+  ],
+  /** The overlay driver is installed beside the bridge driver (whose collector takes its links); bridge for its forwarding entries. */
+  overlay: [
+    { program: "ip", from: "iproute2" },
     { program: "bridge", from: "iproute2" },
   ],
 } as const;

@@ -40,7 +40,7 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
   async function ensureDevices(networkId: string, opts: Record<string, string>, call: EffectCall): Promise<KernelLink> {
     const vni = vniOf(opts);
     if (vni === undefined) throw invalid(`overlay network ${networkId.slice(0, 12)} has no VXLAN id (option ${"com.docker.network.driver.overlay.vxlanid_list"}); it is made through the cluster`);
-    const local = table.view?.localAddress;
+    const local = (await table.ready(viewWaitMs, call.signal))?.localAddress;
     if (!local) throw notFound(`this node's underlay address is not known yet: the overlay driver needs this process to be a node of a cluster (--cluster, --advertise-addr)`);
     const mtu = overlayMtu(opts);
     const br = overlayBridgeName(networkId);
@@ -175,6 +175,9 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
     },
   };
 }
+
+/** How long a Join waits for the cluster node's first peer table (it attaches after the log opens). */
+const viewWaitMs = 30_000;
 
 const hostVethName = (endpointId: string): string => `nlv${endpointId.slice(0, 12)}`;
 

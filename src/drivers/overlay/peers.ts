@@ -83,7 +83,37 @@ function ignoreGone(e: unknown): void {
  * Join that makes it.
  */
 export class PeerTable {
-  view: OverlayView | undefined;
+  private current: OverlayView | undefined;
+  private arrived: () => void = () => undefined;
+  private readonly first = new Promise<void>((r) => (this.arrived = r));
+
+  get view(): OverlayView | undefined {
+    return this.current;
+  }
+
+  set view(v: OverlayView | undefined) {
+    this.current = v;
+    if (v) this.arrived();
+  }
+
+  /**
+   * Waits (at most `ms`) for the cluster node's first view: effects taken over when the log opens run
+   * before the node attaches, and a Join needs this node's underlay address.
+   */
+  async ready(ms: number, signal?: AbortSignal): Promise<OverlayView | undefined> {
+    if (this.current) return this.current;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.first,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, ms);
+        timer.unref();
+        signal?.addEventListener("abort", () => r(), { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    return this.current;
+  }
 
   /** The entries wanted on a network's device. */
   wanted(networkId: string): PeerEntry[] {

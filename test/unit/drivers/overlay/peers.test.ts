@@ -42,3 +42,19 @@ describe("overlay names and options", () => {
     expect(() => overlayMtu({ "com.docker.network.driver.mtu": "12" })).toThrow(/MTU from 68/);
   });
 });
+
+describe("the peer table's first view", () => {
+  it("lets a Join wait for the cluster node's first view, and answers at once after it", async () => {
+    const { PeerTable } = await import("../../../../src/drivers/overlay/peers.js");
+    const t = new PeerTable();
+    const waiting = t.ready(10_000);
+    t.view = { localAddress: "192.0.2.1", networks: {} };
+    expect((await waiting)?.localAddress).toBe("192.0.2.1");
+    expect((await t.ready(0))?.localAddress).toBe("192.0.2.1");
+  });
+
+  it("gives up after its bound when no cluster node ever hands one over", async () => {
+    const { PeerTable } = await import("../../../../src/drivers/overlay/peers.js");
+    expect(await new PeerTable().ready(20)).toBeUndefined();
+  });
+});

@@ -1,8 +1,9 @@
 import * as C from "../domain/collection.js";
 import type { Command } from "../domain/commands.js";
 import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
+import { overlayView } from "../domain/cluster/peers.js";
 import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
-import { asNetledgerError, forbidden } from "../domain/errors.js";
+import { asNetledgerError, forbidden, invalid } from "../domain/errors.js";
 import { findNetwork } from "../domain/resolve.js";
 import type { State } from "../domain/state.js";
 import type { Controller } from "../controller/controller.js";
@@ -87,11 +88,31 @@ export class ClusterNode implements GlobalScope {
     }
     controller.attachGlobalScope(node);
     node.log.onFold((events, s) => node.folded(events, s));
+    await node.programPeers(node.log.current);
     await node.reconcile();
     return node;
   }
 
+  /**
+   * The overlay driver's peer table is a projection of the cluster state (libnetwork's was a gossip
+   * table): handed over whole after each fold, the driver syncs its VXLAN devices to it.
+   */
+  private peersPending: Promise<void> = Promise.resolve();
+  private programPeers(s: ClusterState): Promise<void> {
+    const sink = this.controller.overlayPeers;
+    if (!sink) return Promise.resolve();
+    const view = overlayView(s, this.name, this.log.conn.o.advertiseAddr);
+    this.peersPending = this.peersPending.then(
+      () => sink.update(view),
+      () => sink.update(view),
+    ).catch((e: unknown) => {
+      this.lastError = `overlay peers: ${asNetledgerError(e).message}`;
+    });
+    return this.peersPending;
+  }
+
   private folded(events: ClusterEvent[], s: ClusterState): void {
+    void this.programPeers(s);
     for (const e of events) {
       if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
       else if (e.type === "global.endpoint.created" || e.type === "global.endpoint.deleted") this.dirty.endpoints.add(e.data.id);
@@ -113,7 +134,18 @@ export class ClusterNode implements GlobalScope {
         if (cmd.ipam.driver && cmd.ipam.driver !== "default")
           throw forbidden(`a global network takes its addresses from the cluster: drop --ipam-driver ${cmd.ipam.driver}`);
         const subnet = cmd.ipam.config[0]?.subnet;
-        await this.submit({ type: "global.network.create", id: cmd.id, name: cmd.name, driver: cmd.driver, labels: cmd.labels, ...(subnet ? { subnet } : {}) });
+        const vni = cmd.driver === "overlay" ? askedVni(cmd.options) : undefined;
+        await this.submit({
+          type: "global.network.create",
+          id: cmd.id,
+          name: cmd.name,
+          driver: cmd.driver,
+          labels: cmd.labels,
+          options: cmd.options,
+          internal: cmd.internal,
+          ...(subnet ? { subnet } : {}),
+          ...(vni !== undefined ? { vni } : {}),
+        });
         const gn = this.log.current.networks[cmd.id]!;
         return this.withBusy(cmd.id, async () => {
           try {
@@ -192,7 +224,9 @@ export class ClusterNode implements GlobalScope {
         driver: gn.driver,
         ipam: { driver: "default", config: [{ subnet: gn.subnet, gateway: gn.gateway }], options: {} },
         labels: gn.labels,
-        ...(cmd ? { options: cmd.options, internal: cmd.internal } : {}),
+        // The options and --internal as the creating node was given them; the VXLAN id the cluster chose.
+        options: { ...(gn.options ?? cmd?.options ?? {}), ...(gn.vni !== undefined ? { [vxlanIdOption]: String(gn.vni) } : {}) },
+        internal: gn.internal ?? cmd?.internal ?? false,
       },
       { ...opts, requestId: opts.requestId ?? `cluster-network-${gn.id}`, mirror: true },
     );
@@ -278,6 +312,17 @@ export class ClusterNode implements GlobalScope {
     this.copy?.close();
     this.log.conn.close();
   }
+}
+
+const vxlanIdOption = "com.docker.network.driver.overlay.vxlanid_list";
+
+/** The VXLAN id an overlay network's creator asked for (Docker's option, its first id), or "auto". */
+function askedVni(options: Record<string, string>): number | "auto" {
+  const v = options[vxlanIdOption];
+  if (v === undefined || v === "") return "auto";
+  const n = Number(v.split(",")[0]!.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 16777215) throw invalid(`driver option ${vxlanIdOption} must be a VXLAN id from 1 to 16777215, not "${v}"`);
+  return n;
 }
 
 /** What the folds since the last reconcile touched. */

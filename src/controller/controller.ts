@@ -133,6 +133,11 @@ export class Controller implements HandleHost {
   }
 
   /** Each sandbox's hosts and resolv.conf. */
+  /** The overlay driver's peer table input, for a cluster node (src/cluster/node.ts). */
+  get overlayPeers(): Kernel["builtins"]["overlayPeers"] {
+    return this.kernel.builtins.overlayPeers;
+  }
+
   get sandboxFiles(): Kernel["builtins"]["sandboxFiles"] {
     return this.kernel.builtins.sandboxFiles;
   }

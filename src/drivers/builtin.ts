@@ -8,6 +8,8 @@ import { sandboxGarbage } from "./netns/gc.js";
 import { netnsSandboxDriver } from "./netns/index.js";
 import { isNamespace } from "./netns/namespaces.js";
 import { nullModule } from "./null/index.js";
+import { type OverlayPeers, overlayDriver, overlayModule } from "./overlay/index.js";
+import { PeerTable } from "./overlay/peers.js";
 import type { DriverRegistry } from "./registry.js";
 
 export interface BuiltinOptions {
@@ -35,10 +37,12 @@ export interface Builtins {
   namespaceExists(key: string): boolean;
   /** Why a built-in driver of this name is not registered here (the kernel drivers need root), if it is one. */
   unavailable(driverName: string): NetledgerError | undefined;
+  /** Where a cluster node hands the overlay driver its peer table; none where the driver is not installed. */
+  overlayPeers: OverlayPeers | undefined;
 }
 
 /** Drivers that program the kernel, installed only where netledger runs as root. */
-const kernelDrivers = new Set(["bridge"]);
+const kernelDrivers = new Set(["bridge", "overlay"]);
 
 /**
  * Registers the built-in parts (libnetwork's built-in driver Init calls): the null and host drivers
@@ -57,6 +61,8 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
   registry.addCollector(sandboxGc);
   // The bridge driver without nft would make networks with no firewall: it is not installed then.
   const bridgeMissing = o.root ? missingPrograms("bridge", o.path ?? process.env["PATH"]) : [];
+  const overlayMissing = o.root ? [...new Set([...bridgeMissing, ...missingPrograms("overlay", o.path ?? process.env["PATH"])])] : [];
+  let overlay: OverlayPeers | undefined;
   if (o.root) {
     registry.registerSandboxDriver(netnsSandboxDriver(sandboxGc));
     if (bridgeMissing.length === 0) {
@@ -64,9 +70,16 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
       await bridgeModule(firewall).init(registry.callback("builtin"), {});
       registry.addProjection(firewall);
     }
+    // The overlay driver's links are collected with the bridge driver's (ownership aliases).
+    if (overlayMissing.length === 0) {
+      const od = overlayDriver(o.databaseId, new PeerTable());
+      await overlayModule(od).init(registry.callback("builtin"), {});
+      overlay = od;
+    }
   }
   return {
     sandboxFiles: files,
+    overlayPeers: overlay,
     namespaceExists(key) {
       const d = registry.sandboxDriver();
       return d?.exists ? d.exists(key) : isNamespace(key);
@@ -74,8 +87,9 @@ export async function installBuiltins(registry: DriverRegistry, o: BuiltinOption
     unavailable(name) {
       if (!kernelDrivers.has(name)) return undefined;
       if (!o.root) return forbidden(`the ${name} driver programs the kernel and needs root; run netledger as root, or use -d null`);
-      if (name === "bridge" && bridgeMissing.length > 0)
-        return notFound(`the bridge driver needs ${bridgeMissing.join(" and ")}, not found in PATH; install it, or use -d null`);
+      const missing = name === "bridge" ? bridgeMissing : overlayMissing;
+      if (missing.length > 0)
+        return notFound(`the ${name} driver needs ${missing.join(" and ")}, not found in PATH; install it, or use -d null`);
       return undefined;
     },
   };

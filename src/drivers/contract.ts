@@ -172,7 +172,7 @@ export interface DriverModule {
  * sandbox layer its namespaces, the links inside them and the sandbox file directories.
  */
 export interface Garbage {
-  kind: "link" | "namespace" | "nftables-table" | "nftables-rule" | "sandbox-files";
+  kind: "link" | "namespace" | "nftables-table" | "nftables-rule" | "sandbox-files" | "overlay-peer";
   /** The link, path, table or rule (chain and handle). */
   name: string;
   /** Where it is: a namespace path for a link inside one, the table for a rule. */

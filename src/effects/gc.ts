@@ -24,6 +24,7 @@ function rank(g: Garbage): number {
       return 2;
     case "nftables-table":
     case "nftables-rule":
+    case "overlay-peer":
       return 3;
     case "sandbox-files":
       return 4;

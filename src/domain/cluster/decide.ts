@@ -39,11 +39,16 @@ export function decideCluster(s: ClusterState, c: ClusterCommand): ClusterNewEve
       const overlap = findOverlap(s.subnets, globalAddressSpace, subnet);
       if (overlap) throw forbidden(`subnet ${subnet.cidr} overlaps ${overlap.subnet} of global network ${overlap.network.slice(0, 12)}`);
       const gateway = ipText(addressAt(subnet, 1n));
+      const vni = c.vni === undefined ? undefined : pickVni(s, c.vni);
       return [
         {
           type: "global.network.created",
           stream: c.id,
-          data: { id: c.id, name: c.name, driver: c.driver, pool: defaultPoolId(globalAddressSpace, subnet.cidr, null), subnet: subnet.cidr, gateway, labels: c.labels },
+          data: { id: c.id, name: c.name, driver: c.driver, pool: defaultPoolId(globalAddressSpace, subnet.cidr, null), subnet: subnet.cidr, gateway, labels: c.labels,
+            ...(c.options ? { options: c.options } : {}),
+            ...(c.internal !== undefined ? { internal: c.internal } : {}),
+            ...(vni !== undefined ? { vni } : {}),
+          },
         },
       ];
     }
@@ -97,4 +102,20 @@ export function findEndpoint(s: ClusterState, ref: string): GlobalEndpoint {
   const byPrefix = ref.length >= 3 ? C.keysWithPrefix(s.endpoints, ref) : [];
   if (byPrefix.length === 1) return globalEndpoint(s, byPrefix[0]!)!;
   throw notFound(`global endpoint ${ref} not found`);
+}
+
+/** Overlay VXLAN ids: libnetwork's overlay hands them out from 4096 up to 2^24 - 1. */
+const vniFirst = 4096;
+const vniLast = 16777215;
+
+/** The VXLAN id asked for when no network holds it, or the lowest free one. */
+function pickVni(s: ClusterState, want: number | "auto"): number {
+  const used = new Set(Object.values(s.networks).map((n) => n.vni));
+  if (want !== "auto") {
+    const holder = Object.values(s.networks).find((n) => n.vni === want);
+    if (holder) throw conflict(`VXLAN id ${want} is already used by global network ${holder.name}`);
+    return want;
+  }
+  for (let v = vniFirst; v <= vniLast; v++) if (!used.has(v)) return v;
+  throw exhausted(`no VXLAN id from ${vniFirst} to ${vniLast} is free`);
 }

@@ -24,6 +24,11 @@ export const clusterEventSchemas = {
     subnet: z.string(),
     gateway: z.string(),
     labels: z.record(z.string(), z.string()),
+    /** The driver options and --internal, so every node mirrors the network as it was asked for. */
+    options: z.record(z.string(), z.string()).optional(),
+    internal: z.boolean().optional(),
+    /** The VXLAN id of an overlay network (libnetwork's overlay allocated it in its store), unique in the cluster. */
+    vni: z.number().int().optional(),
   }),
   "global.network.deleted": z.object({ id: z.string() }),
   "global.endpoint.created": z.object({
@@ -59,6 +64,10 @@ export const clusterCommandSchemas = {
     driver: z.string(),
     subnet: z.string().optional(),
     labels: z.record(z.string(), z.string()).default({}),
+    options: z.record(z.string(), z.string()).optional(),
+    internal: z.boolean().optional(),
+    /** A VXLAN id asked for, or "auto" for the lowest free one from 4096 (libnetwork's overlay range). */
+    vni: z.union([z.number().int().min(1).max(16777215), z.literal("auto")]).optional(),
   }),
   "global.network.delete": z.object({ network: z.string() }),
   "global.endpoint.create": z.object({

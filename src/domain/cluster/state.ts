@@ -28,6 +28,10 @@ export interface GlobalNetwork {
   subnet: string;
   gateway: string;
   labels: Record<string, string>;
+  options?: Record<string, string>;
+  internal?: boolean;
+  /** An overlay network's VXLAN id. */
+  vni?: number;
   endpoints: number;
 }
 
@@ -92,6 +96,10 @@ export function evolveCluster(s: ClusterState, e: ClusterNewEvent, seq: number):
       s.pools[d.pool] = pool;
       markSubnet(s.subnets, globalAddressSpace, subnet, d.id);
       s.networks[d.id] = { id: d.id, name: d.name, driver: d.driver, pool: d.pool, subnet: d.subnet, gateway: d.gateway, labels: d.labels, endpoints: 0 };
+      const n = s.networks[d.id]!;
+      if (d.options) n.options = d.options;
+      if (d.internal !== undefined) n.internal = d.internal;
+      if (d.vni !== undefined) n.vni = d.vni;
       return;
     }
     case "global.network.deleted": {

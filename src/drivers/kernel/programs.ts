@@ -13,6 +13,11 @@ export const requiredPrograms = {
     { program: "nft", from: "nftables" },
     { program: "ip", from: "iproute2" },
   ],
+  /** The overlay driver is installed beside the bridge driver (whose collector takes its links); bridge for its forwarding entries. */
+  overlay: [
+    { program: "ip", from: "iproute2" },
+    { program: "bridge", from: "iproute2" },
+  ],
 } as const;
 
 /** Whether an executable of this name is on `path` (a PATH value). */

@@ -24,14 +24,16 @@ describe("the built-in parts", () => {
     expect(b.namespaceExists(join(runDir, "netns", "nothing"))).toBe(false);
   });
 
-  it("as root: the bridge driver and the netns sandbox driver too, files projected before the nftables table", async () => {
+  it("as root: the bridge and overlay drivers and the netns sandbox driver too, files projected before the nftables table", async () => {
     const registry = new DriverRegistry();
     const b = await installBuiltins(registry, { databaseId, runDir: tempDir(), root: true });
-    expect(registry.list().map((d) => d.name)).toEqual(["bridge", "host", "null"]);
+    expect(registry.list().map((d) => d.name)).toEqual(["bridge", "host", "null", "overlay"]);
+    expect(registry.get("overlay")?.capability.dataScope).toBe("global");
     expect(registry.sandboxDriver()?.exists).toBeTypeOf("function");
     expect(registry.projections().map((p) => p.name)).toEqual(["sandbox files", "nftables"]);
-    // The bridge's collector and the sandbox layer's, the latter once although the sandbox driver answers for it too.
-    expect(registry.collectors()).toHaveLength(2);
+    // The bridge's, the overlay's and the sandbox layer's, the latter once although the sandbox driver answers for it too.
+    expect(registry.collectors()).toHaveLength(3);
+    expect(registry.collectors()).toContain(registry.get("overlay")?.driver.gc);
     expect(registry.collectors()).toContain(registry.get("bridge")?.driver.gc);
     expect(registry.collectors()).toContain(registry.sandboxDriver()?.gc);
     expect(b.unavailable("bridge")).toBeUndefined();
@@ -46,6 +48,7 @@ describe("the built-in parts", () => {
     expect(registry.sandboxDriver()).toBeDefined();
     expect(registry.projections().map((p) => p.name)).toEqual(["sandbox files"]);
     expect(b.unavailable("bridge")).toMatchObject({ code: "NotFound", message: expect.stringMatching(/needs nft \(nftables\), not found in PATH/) });
+    expect(b.unavailable("overlay")).toMatchObject({ code: "NotFound", message: expect.stringMatching(/overlay driver needs nft \(nftables\) and bridge \(iproute2\)/) });
     expect(b.unavailable("null")).toBeUndefined();
   });
 

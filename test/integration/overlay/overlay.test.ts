@@ -1,0 +1,159 @@
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { haveEtcd } from "../../helpers/etcdCluster.js";
+import { isRoot } from "../../helpers/kernel.js";
+import { inSandbox, type OverlayHosts, type OverlayNode, startOverlayHosts, vxlanEntries } from "../../helpers/overlayNodes.js";
+import { until } from "../../helpers/wait.js";
+
+const why = !isRoot ? " (skipped: needs root for namespaces and links)" : !haveEtcd ? " (skipped: /usr/bin/etcd is not installed)" : "";
+
+/** A sandbox on a node with an endpoint of the network joined: its namespace path and address. */
+async function container(n: OverlayNode, network: string, name: string): Promise<{ key: string; ip: string; id: string }> {
+  const api = n.api!;
+  const sb = await api.createSandbox({ containerId: `${name}-c`, hostname: "", domainname: "", dns: [], extraHosts: [] });
+  const ep = await api.createEndpoint(network, { name });
+  await api.join(network, ep.id, sb.id);
+  return { key: sb.key!, ip: ep.ipv4!.split("/")[0]!, id: ep.id };
+}
+
+const ping = (key: string, ip: string, extra: string[] = []): boolean => {
+  try {
+    inSandbox(key, "busybox", ["ping", "-c", "2", "-W", "3", ...extra, ip]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespaces${why}`, () => {
+  let hosts: OverlayHosts | undefined;
+  afterEach(async () => {
+    await hosts?.teardown();
+    hosts = undefined;
+  });
+
+  it("lets sandboxes on two nodes ping and talk TCP, keeps two overlay networks apart, and holds the 1450 MTU", async () => {
+    hosts = await startOverlayHosts(2);
+    const [a, b] = hosts.nodes as [OverlayNode, OverlayNode];
+    const red = await a.api!.createNetwork({ name: "red", driver: "overlay" });
+    const blue = await a.api!.createNetwork({ name: "blue", driver: "overlay" });
+    expect(red.scope).toBe("global");
+    await until(async () => (await b.api!.networks()).filter((x) => x.driver === "overlay").length === 2, 200);
+
+    const ra = await container(a, red.id, "ra");
+    const rb = await container(b, red.id, "rb");
+    const bb = await container(b, blue.id, "bb");
+    // The peers reach each node after its fold of the cluster log.
+    await until(() => ping(ra.key, rb.ip), 200);
+    expect(ping(rb.key, ra.ip)).toBe(true);
+    // 1422 bytes of ICMP data fill the 1450-byte MTU exactly; every link on the path carries it.
+    expect(ping(ra.key, rb.ip, ["-s", "1422"])).toBe(true);
+    expect(JSON.parse(inSandbox(ra.key, "ip", ["-j", "link", "show", "eth0"]))[0].mtu).toBe(1450);
+
+    // TCP across the overlay: busybox nc would do; node is at hand.
+    const server = inSandboxSpawn(rb.key, `require("net").createServer((s)=>{s.end("hello from rb")}).listen(7070,()=>console.log("up"))`);
+    try {
+      await new Promise<void>((r) => server.stdout!.once("data", () => r()));
+      const said = inSandbox(ra.key, process.execPath, ["-e", `const s=require("net").connect(7070,"${rb.ip}");let t="";s.on("data",d=>t+=d);s.on("end",()=>{process.stdout.write(t)})`]);
+      expect(said).toBe("hello from rb");
+    } finally {
+      server.kill("SIGKILL");
+    }
+
+    // red and blue: separate segments, no path between them.
+    expect(ping(ra.key, bb.ip)).toBe(false);
+    const vx = `nlx${red.id.slice(0, 12)}`;
+    expect(vxlanEntries(a, vx).fdb).toHaveLength(1);
+    expect(vxlanEntries(a, vx).neigh).toEqual([`${rb.ip}>${vxlanEntries(a, vx).fdb[0]!.split(">")[0]}`]);
+  }, 240_000);
+
+  it("removes a departed endpoint's entries on the other nodes, and a reclaimed node's; the node restarted removes what was reclaimed and joins again", async () => {
+    hosts = await startOverlayHosts(3, ["--node-ttl", "1s", "--reclaim-after", "1s"]);
+    const h = hosts;
+    const [a, b, c] = h.nodes as [OverlayNode, OverlayNode, OverlayNode];
+    const net = await a.api!.createNetwork({ name: "green", driver: "overlay" });
+    await until(async () => (await Promise.all([b, c].map((n) => n.api!.networks()))).every((l) => l.some((x) => x.id === net.id)), 200);
+    const vx = `nlx${net.id.slice(0, 12)}`;
+    const ea = await container(a, net.id, "ea");
+    const eb = await container(b, net.id, "eb");
+    const ec = await container(c, net.id, "ec");
+    await until(() => ping(ea.key, eb.ip) && ping(ea.key, ec.ip), 200);
+    const has = (n: OverlayNode, ip: string) => vxlanEntries(n, vx).neigh.some((x) => x.startsWith(`${ip}>`));
+    const toNode = (n: OverlayNode, addr: string) => vxlanEntries(n, vx).fdb.some((x) => x.endsWith(`>${addr}`));
+
+    // A second endpoint on A comes and goes: B and C learn it from the cluster log, then forget it.
+    const ea2 = await container(a, net.id, "ea2");
+    await until(() => has(b, ea2.ip) && has(c, ea2.ip), 200);
+    await a.api!.leave(net.id, ea2.id, "ea2-c");
+    await a.api!.deleteEndpoint(net.id, ea2.id, false);
+    await until(() => !has(b, ea2.ip) && !has(c, ea2.ip), 200);
+    expect(vxlanEntries(b, vx).neigh).toHaveLength(2);
+
+    // C's daemon dies without a word: reclaimed, its endpoint's entries leave A and B.
+    await h.kill(c);
+    await until(() => !toNode(a, c.address) && !toNode(b, c.address), 300);
+    expect(vxlanEntries(a, vx).neigh).toEqual([`${eb.ip}>${vxlanEntries(a, vx).fdb[0]!.split(">")[0]}`]);
+
+    // Restarted: C deletes its reclaimed endpoint (veth and, the last one gone, the VXLAN device).
+    await h.start(c);
+    const cLinks = () => JSON.parse(execFileSync("ip", ["-n", c.ns, "-j", "link", "show"], { encoding: "utf8" })) as { ifname: string }[];
+    await until(() => !cLinks().some((l) => l.ifname === `nlv${ec.id.slice(0, 12)}` || l.ifname === vx), 300);
+    await until(async () => (await c.api!.endpoints(net.id)).every((e) => e.id !== ec.id), 200);
+    const gc = JSON.parse(h.cli(c, ["gc", "--dry-run", "--json"])) as { found: unknown[] };
+    expect(gc.found).toEqual([]);
+
+    // A new endpoint on C reaches the others.
+    const ec2 = await container(c, net.id, "ec2");
+    await until(() => ping(ec2.key, ea.ip), 200);
+    expect(ping(ec2.key, eb.ip)).toBe(true);
+    await until(() => has(a, ec2.ip) && has(b, ec2.ip), 200);
+  }, 300_000);
+
+  it("after a SIGKILL half way through a join, recovery leaves the kernel as the log says, gc finds nothing, and teardown leaves nothing", async () => {
+    hosts = await startOverlayHosts(2);
+    const h = hosts;
+    const [a, b] = h.nodes as [OverlayNode, OverlayNode];
+    const net = await a.api!.createNetwork({ name: "amber", driver: "overlay" });
+    await until(async () => (await b.api!.networks()).some((x) => x.id === net.id), 200);
+    const ea = await container(a, net.id, "ea");
+
+    const haltFile = join(h.dir, "halted");
+    await h.kill(b);
+    await h.start(b, { NETLEDGER_TEST_HALT: `overlay.join:${haltFile}` });
+    const sb = await b.api!.createSandbox({ containerId: "eb-c", hostname: "", domainname: "", dns: [], extraHosts: [] });
+    const eb = await b.api!.createEndpoint(net.id, { name: "eb" });
+    void b.api!.join(net.id, eb.id, sb.id).catch(() => undefined);
+    await until(() => existsSync(haltFile), 100);
+    await h.kill(b);
+
+    await h.start(b);
+    await b.api!.recover();
+    const after = await b.api!.endpoint(net.id, eb.id);
+    const bLinks = JSON.parse(execFileSync("ip", ["-n", b.ns, "-j", "link", "show"], { encoding: "utf8" })) as { ifname: string }[];
+    const veth = bLinks.some((l) => l.ifname === `nlv${eb.id.slice(0, 12)}`);
+    const inside = JSON.parse(inSandbox(sb.key!, "ip", ["-j", "addr", "show"])) as { ifname: string; addr_info: { local: string }[] }[];
+    const placed = inside.some((l) => l.addr_info.some((x) => x.local === eb.ipv4!.split("/")[0]));
+    if (after.sandbox) {
+      expect([veth, placed]).toEqual([true, true]);
+      await until(() => ping(sb.key!, ea.ip), 200);
+    } else {
+      expect([veth, placed]).toEqual([false, false]);
+    }
+    expect((JSON.parse(h.cli(b, ["gc", "--dry-run", "--json"])) as { found: unknown[] }).found).toEqual([]);
+    expect((await b.api!.verify()).ok).toBe(true);
+
+    const dbIds = h.nodes.map((n) => n.db);
+    await h.teardown();
+    hosts = undefined;
+    expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(`nlo-${h.tag}`);
+    expect(existsSync(h.dir)).toBe(false);
+    expect(execFileSync("mount", [], { encoding: "utf8" })).not.toContain(h.dir);
+    expect(dbIds.every((d) => !existsSync(d))).toBe(true);
+  }, 300_000);
+});
+
+function inSandboxSpawn(key: string, js: string) {
+  return spawn("nsenter", [`--net=${key}`, "--", process.execPath, "-e", js], { stdio: ["ignore", "pipe", "pipe"] });
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { decideCluster } from "../../../../src/domain/cluster/decide.js";
+import type { ClusterCommand } from "../../../../src/domain/cluster/events.js";
+import { overlayView } from "../../../../src/domain/cluster/peers.js";
+import { type ClusterState, emptyClusterState, foldCluster } from "../../../../src/domain/cluster/state.js";
+import { isNetledgerError } from "../../../../src/domain/errors.js";
+
+function given(...commands: ClusterCommand[]): ClusterState {
+  let s = emptyClusterState();
+  for (const c of commands) {
+    const events = decideCluster(s, c);
+    s = foldCluster(s, events.map((event, i) => ({ event, seq: s.seq + 1 + i })));
+  }
+  return s;
+}
+
+const id = (n: number) => n.toString(16).padStart(64, "0");
+const join = (name: string, address: string): ClusterCommand => ({ type: "global.node.join", name, address });
+const overlay = (n: number, vni: number | "auto" = "auto", extra: Partial<Extract<ClusterCommand, { type: "global.network.create" }>> = {}): ClusterCommand => ({
+  type: "global.network.create",
+  id: id(n),
+  name: `ov${n}`,
+  driver: "overlay",
+  labels: {},
+  vni,
+  ...extra,
+});
+const ep = (n: number, network: number, node: string): ClusterCommand => ({ type: "global.endpoint.create", id: id(1000 + n), name: `ep${n}`, network: id(network), node });
+
+describe("overlay networks in the cluster log", () => {
+  it("gives each overlay network the lowest free VXLAN id from 4096, and a given one when no network holds it", () => {
+    const s = given(overlay(1), overlay(2, 5000), overlay(3));
+    expect([1, 2, 3].map((n) => s.networks[id(n)]!.vni)).toEqual([4096, 5000, 4097]);
+  });
+
+  it("refuses a VXLAN id another network holds, naming it", () => {
+    try {
+      decideCluster(given(overlay(1, 7000)), overlay(2, 7000));
+      throw new Error("expected a refusal");
+    } catch (e) {
+      expect(isNetledgerError(e) && e.code === "Conflict" && /VXLAN id 7000 .* ov1/.test(e.message)).toBe(true);
+    }
+  });
+
+  it("keeps the creator's options and --internal so every node mirrors the network as asked", () => {
+    const s = given(overlay(1, "auto", { options: { "com.docker.network.driver.mtu": "1400" }, internal: true }));
+    expect(s.networks[id(1)]).toMatchObject({ options: { "com.docker.network.driver.mtu": "1400" }, internal: true });
+  });
+
+  it("names as peers of a node every endpoint of its overlay networks on the other alive nodes, with their node's address", () => {
+    const s = given(join("a", "192.0.2.1"), join("b", "192.0.2.2"), join("c", "192.0.2.3"), overlay(1), ep(1, 1, "a"), ep(2, 1, "b"), ep(3, 1, "c"));
+    const v = overlayView(s, "a", "192.0.2.1");
+    expect(v.localAddress).toBe("192.0.2.1");
+    expect(v.networks[id(1)]).toEqual({
+      vni: 4096,
+      peers: [
+        { endpoint: id(1002), address: "10.0.0.3", nodeAddress: "192.0.2.2" },
+        { endpoint: id(1003), address: "10.0.0.4", nodeAddress: "192.0.2.3" },
+      ],
+    });
+  });
+
+  it("drops a lost node's endpoints from the peers (they are reclaimed in the same decision)", () => {
+    const s = given(join("a", "192.0.2.1"), join("c", "192.0.2.3"), overlay(1), ep(1, 1, "a"), ep(3, 1, "c"), { type: "global.node.lose", name: "c", by: "a", removed: false });
+    expect(overlayView(s, "a", "192.0.2.1").networks[id(1)]!.peers).toEqual([]);
+  });
+});

@@ -30,7 +30,7 @@ function cycleEvents(i: number, network: string, sandbox: string): NewEvent[] {
 }
 
 /** Appends `cycles` endpoint cycles after the head, `perTx` events to a transaction. */
-function appendCycles(store: Store, from: number, cycles: number, network: string, sandbox: string, perTx = 40_000): void {
+export function appendCycles(store: Store, from: number, cycles: number, network: string, sandbox: string, perTx = 40_000): void {
   const meta = { actor: "bench", time: new Date().toISOString() };
   for (let c = from; c < from + cycles; ) {
     const batch: NewEvent[] = [];

@@ -7,7 +7,7 @@ import { type Benchmark, type BenchResult, progress, removeBenchDirs } from "./h
  * {"results":[{name,value,unit,floor,ratio,target,met,…}]}. With `--strict` a missed target exits 1.
  * Arguments that are not options select modules by name (`npm run bench -- ipam cycle`).
  */
-const modules = ["cycle", "open", "longLog", "ipam", "remote", "kernel", "writers", "daemon", "dns", "cni", "cluster", "overlay"];
+const modules = ["cycle", "open", "startup", "longLog", "ipam", "remote", "kernel", "writers", "daemon", "dns", "cni", "cluster", "overlay"];
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+import { readFileSync } from "node:fs";
 
 // A reader that goes away (`netledger log | head`) is not an error.
 for (const stream of [process.stdout, process.stderr])
@@ -8,6 +8,11 @@ for (const stream of [process.stdout, process.stderr])
     throw e;
   });
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const argv = process.argv.slice(2);
+if (argv.length === 1 && argv[0] === "--version") {
+  // Answered before anything else is loaded: the CLI's parser and commands are not needed to say it.
+  process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
+} else {
+  const { main } = await import("../dist/cli/main.js");
+  process.exitCode = await main(argv);
+}

@@ -1,6 +1,7 @@
 import { hostname, networkInterfaces } from "node:os";
 import type { Command } from "commander";
-import { clusterAttacher, clusterDefaults, type ClusterSettings } from "../api/cluster.js";
+import type { ClusterSettings } from "../api/cluster.js";
+import { clusterDefaults } from "../api/clusterDefaults.js";
 import type { OpenOptions } from "../controller/controller.js";
 import { invalid } from "../domain/errors.js";
 import { durationMs } from "./parse.js";
@@ -62,7 +63,8 @@ export function clusterSettings(g: ClusterGlobals, env: NodeJS.ProcessEnv, t: No
 
 /** What a writer's open options gain from a cluster: it becomes a node of it. */
 export function clusterOpenOptions(s: ClusterSettings | undefined): Partial<OpenOptions> {
-  return s ? { attachCluster: clusterAttacher(s) } : {};
+  // The etcd client is loaded only by a command that joins a cluster.
+  return s ? { attachCluster: async (c) => (await import("../api/cluster.js")).clusterAttacher(s)(c) } : {};
 }
 
 /** The settings, or a clear refusal for a command that needs a cluster. */

@@ -2,13 +2,12 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { NetledgerApi } from "../api/contract.js";
-import { LocalApi } from "../api/local.js";
+import type { LocalApi } from "../api/local.js";
 import type { CommandOptions, OpenOptions } from "../controller/controller.js";
-import { Ledger } from "../controller/ledger.js";
+import type { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
 import { defaultActor, defaultDbPath, defaultSocketPath } from "../controller/paths.js";
 import type { HttpApi } from "../daemon/client.js";
-import { pluginDirs } from "../api/plugins.js";
 import { durationMs } from "./parse.js";
 import { type ClusterGlobals, clusterOpenOptions, clusterSettings } from "./clusterOptions.js";
 import type { Io } from "./output.js";
@@ -53,7 +52,8 @@ export class CliContext {
   }
 
   /** Where plugins are looked for and how long a call may take: --plugin-dir / NETLEDGER_PLUGIN_DIRS, --plugin-timeout / NETLEDGER_PLUGIN_TIMEOUT. */
-  pluginOptions(g: GlobalOptions): { pluginDirs: string[]; pluginTimeoutMs?: number } {
+  async pluginOptions(g: GlobalOptions): Promise<{ pluginDirs: string[]; pluginTimeoutMs?: number }> {
+    const { pluginDirs } = await import("../api/plugins.js");
     const timeout = g.pluginTimeout ?? this.io.env["NETLEDGER_PLUGIN_TIMEOUT"];
     const flag = g.pluginTimeout !== undefined ? "--plugin-timeout" : "NETLEDGER_PLUGIN_TIMEOUT";
     return {
@@ -113,11 +113,13 @@ export class CliContext {
   ): Promise<T> {
     const g = this.globals(cmd);
     const t = await this.target(g);
+    // The write path (controller, store, drivers) is loaded only by a command that opens a database.
+    const { LocalApi } = await import("../api/local.js");
     const api =
       t.kind === "daemon"
         ? await this.daemonApi(t, g)
         : await LocalApi.open({
-            ...this.pluginOptions(g),
+            ...(await this.pluginOptions(g)),
             // A one-shot command serves no DNS: binding every gateway for the length of one command
             // answers nothing useful and costs every command; the daemon or an embedder serves names.
             dns: false,
@@ -165,8 +167,9 @@ export class CliContext {
     extra: Partial<OpenOptions> = {},
   ): Promise<T> {
     const g = this.globals(cmd);
+    const { LocalApi } = await import("../api/local.js");
     const c = await LocalApi.open({
-      ...this.pluginOptions(g),
+      ...(await this.pluginOptions(g)),
       dns: false,
       ...this.openOptions,
       ...extra,
@@ -188,6 +191,7 @@ export class CliContext {
    */
   async withLedger<T>(cmd: Command, fn: (l: Ledger, g: GlobalOptions) => Promise<T> | T, opts: { warn?: boolean } = {}): Promise<T> {
     const g = this.globals(cmd);
+    const { Ledger } = await import("../controller/ledger.js");
     const ledger = Ledger.open(await this.localDb(g));
     if (opts.warn !== false) this.warn(ledger.warning());
     try {

@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import Table from "cli-table3";
+import { createRequire } from "node:module";
 import { type NetledgerError } from "../domain/errors.js";
 
 /** Where the CLI writes, so tests and the daemon path can capture it. */
@@ -50,6 +50,8 @@ export const processIo = (): Io => ({
 
 /** A borderless table like docker's: a header row and columns separated by three spaces. */
 export function table(head: string[], rows: (string | number | null)[][]): string {
+  // Required at the first table, not at start-up (--help and --version draw none).
+  const Table = createRequire(import.meta.url)("cli-table3") as typeof import("cli-table3");
   const t = new Table({
     head,
     chars: {

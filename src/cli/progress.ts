@@ -1,4 +1,5 @@
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import type { Progress } from "../controller/loadState.js";
 import type { Io } from "./output.js";
 
@@ -31,6 +32,8 @@ export function progressBar(io: Io, label: string): { onProgress: Progress | und
       if (done >= total || done === 0) return;
       const elapsed = Date.now() - started;
       if (elapsed < showAfterMs && (elapsed * total) / done < showAfterMs) return;
+      // Required here, not at start-up: only a long read on a terminal draws a bar.
+      const cliProgress = createRequire(import.meta.url)("cli-progress") as typeof import("cli-progress");
       bar = new cliProgress.SingleBar(
         {
           stream,

@@ -1,4 +1,5 @@
 import { invalid } from "../domain/errors.js";
+import { qualifiedName } from "./entityName.js";
 import { isId, isIdPrefix, shortId } from "../domain/ids.js";
 import { type EventLog, type EventRow, tryEvent } from "../store/eventLog.js";
 
@@ -142,7 +143,4 @@ export class EntityDirectory {
   }
 }
 
-/** An endpoint's name with its network's, as names are unique only within a network. */
-export function qualifiedName(e: LoggedEntity): string {
-  return e.kind === "endpoint" && e.network ? `${e.network.name}/${e.name}` : e.name;
-}
+export { qualifiedName };

@@ -1,3 +1,4 @@
+import { dnsOption } from "./dnsOption.js";
 import { plainAddress } from "./addresses.js";
 import * as C from "./collection.js";
 import type { Touched } from "./projection.js";
@@ -14,8 +15,7 @@ import type { EndpointRecord, NetworkRecord, SandboxRecord, State } from "./stat
  * another network's; everything else is forwarded to its upstream servers.
  */
 
-/** A network option that turns the resolver off (`network create --disable-dns` sets it to "false"). */
-export const dnsOption = "netledger.network.dns";
+export { dnsOption };
 
 /** Drivers whose networks get a resolver by default: those with a gateway on this host's side. */
 const dnsDrivers = new Set(["bridge", "overlay"]);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { clusterStatus } from "../../api/cluster.js";
 import { requireCluster } from "../clusterOptions.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
@@ -15,6 +14,8 @@ export function registerCluster(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger --cluster http://127.0.0.1:2379 cluster status --json\n")
     .action(async (_o, cmd: Command) => {
       const g = cli.globals(cmd);
+      // The etcd client is loaded by the cluster commands only.
+      const { clusterStatus } = await import("../../api/cluster.js");
       const st = await clusterStatus(requireCluster(g, cli.io.env));
       cli.print(g, st, () =>
         [

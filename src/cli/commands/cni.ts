@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { conflistFor, type CniTarget } from "../../cni/conflist.js";
 import { defaultDbPath, defaultSocketPath } from "../../controller/paths.js";
-import { daemonAnswers } from "../../daemon/client.js";
 import type { CliContext, GlobalOptions } from "../context.js";
 
 /** The daemon or database this command itself is pointed at, as the plugin is to reach it. */
@@ -13,6 +12,8 @@ async function targetOf(cli: CliContext, g: GlobalOptions): Promise<CniTarget> {
   const db = g.db || env["NETLEDGER_DB"] || undefined;
   if (db !== undefined) return { db: resolve(db) };
   const socket = defaultSocketPath(env);
+  // The daemon client (undici) is loaded only when asking whether a daemon answers.
+  const { daemonAnswers } = await import("../../daemon/client.js");
   if (await daemonAnswers(socket)) return { host: `unix://${socket}` };
   return { db: resolve(defaultDbPath(env)) };
 }

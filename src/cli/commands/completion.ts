@@ -1,5 +1,4 @@
 import { Argument, type Command } from "commander";
-import { eventSchemas } from "../../domain/events.js";
 import type { CliContext } from "../context.js";
 
 /** One command of the tree as completion sees it: its path, what may follow it, and its options. */
@@ -40,8 +39,7 @@ function specsOf(program: Command): Spec[] {
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Event types and families, offered for --type. */
-function typeWords(): string[] {
-  const types = Object.keys(eventSchemas);
+function typeWords(types: readonly string[]): string[] {
   return [...new Set([...types.map((t) => t.slice(0, t.indexOf("."))), ...types])];
 }
 
@@ -51,7 +49,7 @@ function typeWords(): string[] {
  * `_netledger_candidates WORD…` prints the candidates for the last word, one a line, as `name` or
  * (zsh, with `-d`) `name:description`; `__files__`/`__dirs__` ask the shell for file names.
  */
-function commonFunctions(specs: Spec[]): string {
+function commonFunctions(specs: Spec[], types: readonly string[]): string {
   const caseOf = (fn: string, body: (s: Spec) => string[]) =>
     [
       `${fn}() {`,
@@ -74,7 +72,7 @@ function commonFunctions(specs: Spec[]): string {
     `  case "$1" in`,
     `    --db) echo __files__ ;;`,
     `    --plugin-dir) echo __dirs__ ;;`,
-    `    --type) printf '%s\\n' ${typeWords().map(sq).join(" ")} ;;`,
+    `    --type) printf '%s\\n' ${typeWords(types).map(sq).join(" ")} ;;`,
     `    -d|--driver) printf '%s\\n' null host bridge ;;`,
     `  esac`,
     `}`,
@@ -99,12 +97,12 @@ function commonFunctions(specs: Spec[]): string {
   ].join("\n");
 }
 
-function bashCompletion(program: Command): string {
+function bashCompletion(program: Command, types: readonly string[]): string {
   return `# bash completion for netledger, made by \`netledger completion bash\`.
 # Load it now:       source <(netledger completion bash)
 # Or for every shell: netledger completion bash > /etc/bash_completion.d/netledger
 
-${commonFunctions(specsOf(program))}
+${commonFunctions(specsOf(program), types)}
 
 _netledger() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" line
@@ -121,13 +119,13 @@ complete -o filenames -F _netledger netledger
 `;
 }
 
-function zshCompletion(program: Command): string {
+function zshCompletion(program: Command, types: readonly string[]): string {
   return `#compdef netledger
 # zsh completion for netledger, made by \`netledger completion zsh\`.
 # Load it now:       source <(netledger completion zsh)   (after compinit)
 # Or for every shell: netledger completion zsh > "\${fpath[1]}/_netledger"
 
-${commonFunctions(specsOf(program))}
+${commonFunctions(specsOf(program), types)}
 
 _netledger() {
   local -a lines
@@ -160,7 +158,9 @@ Examples:
   netledger completion zsh > "\${fpath[1]}/_netledger"
 `,
     )
-    .action((shell: "bash" | "zsh") => {
-      cli.io.out(shell === "bash" ? bashCompletion(program) : zshCompletion(program));
+    .action(async (shell: "bash" | "zsh") => {
+      // The event types come from their schemas (zod): loaded for this command only, not at every start.
+      const types = Object.keys((await import("../../domain/events.js")).eventSchemas);
+      cli.io.out(shell === "bash" ? bashCompletion(program, types) : zshCompletion(program, types));
     });
 }

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { EntityDirectory, type EntityKind, type LoggedEntity } from "../../controller/entities.js";
+import type { EntityKind, LoggedEntity } from "../../controller/entities.js";
 import type { Ledger } from "../../controller/ledger.js";
 import { isNetledgerError, NetledgerError, notFound } from "../../domain/errors.js";
 import { isId, isIdPrefix } from "../../domain/ids.js";
-import type { EventLog } from "../../store/eventLog.js";
 import type { CliContext } from "../context.js";
 import { entityRef, historyJson, historyText } from "../render/history.js";
 
@@ -34,10 +33,11 @@ export function findEndpointInLog(ledger: Ledger, networkRef: string, ref: strin
  * Why an entity that the state does not have is not found, when the log knows it was deleted: what it
  * was, when it went, and where its history is. Empty when the log never had it.
  */
-function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKind[], command: string): string {
+function deletedHint(ledger: Ledger, ref: string, kinds: readonly EntityKind[], command: string): string {
+  const log = ledger.log;
   let found: LoggedEntity[];
   try {
-    found = new EntityDirectory(log).find(ref, kinds);
+    found = ledger.entities.find(ref, kinds);
   } catch {
     return "";
   }
@@ -48,7 +48,7 @@ function deletedHint(log: EventLog, ref: string, kinds: readonly EntityKind[], c
 
 /** What the log knows of a ref the state does not have (deleted when, where its history is), or "". */
 export function deletedHintFor(cli: CliContext, cmd: Command, ref: string, kinds: readonly EntityKind[], command: string): Promise<string> {
-  return cli.withLedger(cmd, (l) => deletedHint(l.log, ref, kinds, command)).catch(() => "");
+  return cli.withLedger(cmd, (l) => deletedHint(l, ref, kinds, command)).catch(() => "");
 }
 
 /** Prints the histories of entities: a heading and the events of each (JSON: an array of histories). */

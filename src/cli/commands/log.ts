@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { qualifiedName } from "../../controller/entities.js";
+import { qualifiedName } from "../../controller/entityName.js";
 import type { Ledger } from "../../controller/ledger.js";
 import { parsePoint, sinceSeq, untilSeq } from "../../controller/points.js";
 import { invalid, notFound } from "../../domain/errors.js";
-import { eventSchemas } from "../../domain/events.js";
 import { shortId } from "../../domain/ids.js";
 import type { EventFilter } from "../../store/eventLog.js";
 import type { CliContext } from "../context.js";
@@ -26,8 +25,8 @@ interface LogOptions {
 }
 
 /** A known event type or family, or one the log holds (written by a newer netledger): else a typo. */
-function checkType(ledger: Ledger, type: string): void {
-  const known = Object.keys(eventSchemas);
+async function checkType(ledger: Ledger, type: string): Promise<void> {
+  const known = Object.keys((await import("../../domain/events.js")).eventSchemas);
   if (known.includes(type) || known.some((t) => t.startsWith(`${type}.`)) || ledger.log.hasType(type)) return;
   const families = [...new Set(known.map((t) => t.slice(0, t.indexOf("."))))];
   throw invalid(`no event type or family "${type}" in the log; families: ${families.join(", ")}; types: ${known.join(", ")}`);
@@ -62,7 +61,7 @@ Examples:
         if (o.since !== undefined) filter.since = sinceSeq(ledger.log, parsePoint("--since", o.since, now));
         if (o.until !== undefined) filter.until = untilSeq(ledger.log, parsePoint("--until", o.until, now));
         if (o.type !== undefined) {
-          checkType(ledger, o.type);
+          await checkType(ledger, o.type);
           filter.type = o.type;
         }
         // `log` records nothing, so the global --actor (who is acting) can only mean the filter here.

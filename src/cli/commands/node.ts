@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { nodeList, removeNode } from "../../api/cluster.js";
 import { requireCluster } from "../clusterOptions.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
@@ -16,6 +15,8 @@ export function registerNode(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger --cluster http://127.0.0.1:2379 node ls --json\n")
     .action(async (_o, cmd: Command) => {
       const g = cli.globals(cmd);
+      // The etcd client is loaded by the cluster commands only.
+      const { nodeList } = await import("../../api/cluster.js");
       const list = await nodeList(requireCluster(g, cli.io.env));
       cli.print(g, list, () =>
         table(["NAME", "ADDRESS", "STATE", "LAST SEEN", "ENDPOINTS"], list.map((n) => [n.name, n.address, n.state, n.lastSeen ?? "", n.endpoints])),
@@ -29,6 +30,7 @@ export function registerNode(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExample:\n  netledger --cluster http://127.0.0.1:2379 node rm host-b\n")
     .action(async (name: string, _o, cmd: Command) => {
       const g = cli.globals(cmd);
+      const { removeNode } = await import("../../api/cluster.js");
       await removeNode(requireCluster(g, cli.io.env), name);
       cli.print(g, { removed: name }, () => `${name}\n`);
     });

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { listPlugins } from "../../api/plugins.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 
@@ -16,7 +15,8 @@ export function registerPlugins(program: Command, cli: CliContext): void {
     .action(async (_o, cmd: Command) => {
       // Needs no database: discovery and activation only.
       const g = cli.globals(cmd);
-      const { pluginDirs, pluginTimeoutMs } = cli.pluginOptions(g);
+      const { pluginDirs, pluginTimeoutMs } = await cli.pluginOptions(g);
+      const { listPlugins } = await import("../../api/plugins.js");
       const list = await listPlugins({ dirs: pluginDirs, ...(pluginTimeoutMs !== undefined ? { timeoutMs: pluginTimeoutMs } : {}) });
       cli.print(g, list, () =>
         table(

@@ -29,7 +29,7 @@ export function registerServe(program: Command, cli: CliContext): void {
       const { Daemon } = await import("../../daemon/server.js");
       const daemon = await Daemon.start({
         controller: {
-          ...cli.pluginOptions(g),
+          ...(await cli.pluginOptions(g)),
           ...clusterOpenOptions(clusterSettings(g, cli.io.env, o)),
           db: cli.dbPath(g),
           ...(g.actor !== undefined ? { actor: g.actor } : {}),

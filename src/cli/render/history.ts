@@ -1,4 +1,5 @@
-import { type EntityDirectory, qualifiedName } from "../../controller/entities.js";
+import type { EntityDirectory } from "../../controller/entities.js";
+import { qualifiedName } from "../../controller/entityName.js";
 import type { EntityHistory } from "../../controller/ledger.js";
 import { shortId } from "../../domain/ids.js";
 import type { Style } from "../style.js";

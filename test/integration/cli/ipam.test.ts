@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ipamConfig } from "../../../src/cli/commands/network.js";
+import { ipamConfig } from "../../../src/cli/ipamFlags.js";
 import { cli } from "../../helpers/cli.js";
 import { tempDb } from "../../helpers/tmp.js";
 

@@ -45,7 +45,7 @@ export const networkViewSchema = z.object({
         subnet: z.string(),
         ipRange: z.string().nullable(),
         allocated: z.number().int(),
-        free: z.string(),
+        free: z.union([z.number(), z.string()]),
       }),
     ),
   }),

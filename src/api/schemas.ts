@@ -45,7 +45,7 @@ export const networkViewSchema = z.object({
         subnet: z.string(),
         ipRange: z.string().nullable(),
         allocated: z.number().int(),
-        free: z.string(),
+        free: z.union([z.number(), z.string()]),
       }),
     ),
   }),
@@ -60,7 +60,7 @@ export const networkViewSchema = z.object({
 
 /** An endpoint as recorded (endpoint.created), where it is joined, and its lifecycle. */
 export const endpointViewSchema = eventSchemas["endpoint.created"]
-  .pick({ id: true, name: true, network: true, ipv4: true, ipv6: true, mac: true, gateway: true, gateway6: true, ports: true, aliases: true })
+  .pick({ id: true, name: true, network: true, ipv4: true, ipv6: true, mac: true, gateway: true, gateway6: true, ports: true, aliases: true, driverOpts: true })
   .extend({
     sandbox: z.string().nullable(),
     interface: z.object({ name: z.string(), host: z.string().nullable() }).optional(),

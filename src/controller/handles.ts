@@ -46,7 +46,14 @@ export class Network {
 
   async createEndpoint(
     name: string,
-    options: { ip?: string; ip6?: string; mac?: string; ports?: PortBinding[]; aliases?: string[] } & CommandOptions = {},
+    options: {
+      ip?: string;
+      ip6?: string;
+      mac?: string;
+      ports?: PortBinding[];
+      aliases?: string[];
+      driverOpts?: Record<string, string>;
+    } & CommandOptions = {},
   ): Promise<Endpoint> {
     const { requestId, actor, ...rest } = options;
     const r = await this.c.run({ type: "endpoint.create", network: this.id, name, ...rest }, { requestId, actor });

@@ -49,6 +49,8 @@ export const commandSchemas = {
     aliases: z.array(z.string()).default([]),
     /** The interface's name in the sandbox (a CNI runtime's CNI_IFNAME); absent, the driver picks eth0, eth1… */
     ifname: z.string().optional(),
+    /** Docker's `--driver-opt`: options for the network's driver, sent in CreateEndpoint's Options. */
+    driverOpts: strMap.optional(),
   }),
   "endpoint.delete": z.object({
     type: z.literal("endpoint.delete"),
@@ -69,6 +71,7 @@ export const commandSchemas = {
     ports: z.array(portBindingSchema).default([]),
     aliases: z.array(z.string()).default([]),
     ifname: z.string().optional(),
+    driverOpts: strMap.optional(),
   }),
   "network.disconnect": z.object({
     type: z.literal("network.disconnect"),

@@ -72,6 +72,11 @@ export const eventSchemas = {
     connect: z.string().optional(),
     /** The interface's name in the sandbox, when the caller chose it (CNI_IFNAME). */
     ifname: z.string().optional(),
+    /**
+     * The endpoint's driver options (Docker's `--driver-opt`), only when some were given: logs written
+     * before the field existed read as having none, so no new version of the event is needed.
+     */
+    driverOpts: strMap.optional(),
   }),
   "endpoint.joined": z.object({ id: z.string(), sandbox: z.string(), pending: z.boolean() }),
   "endpoint.left": z.object({

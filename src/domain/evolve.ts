@@ -226,6 +226,7 @@ const recipes: Recipes = {
       ports: d.ports,
       aliases: d.aliases,
       ...(d.ifname !== undefined ? { ifname: d.ifname } : {}),
+      ...(d.driverOpts !== undefined ? { driverOpts: d.driverOpts } : {}),
       lifecycle,
       createdAt: e.meta.time,
       then: d.connect !== undefined && d.pending ? { join: d.connect } : null,

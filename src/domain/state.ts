@@ -50,6 +50,8 @@ export interface EndpointRecord {
   aliases: string[];
   /** The interface's name in the sandbox, when the caller chose it; set only then. */
   ifname?: string;
+  /** The endpoint's driver options (`--driver-opt`); set only when some were given. */
+  driverOpts?: Record<string, string>;
   lifecycle: EndpointLifecycle;
   createdAt: string;
   /** What the endpoint does once the effect in flight succeeds: join a sandbox, or be deleted. */

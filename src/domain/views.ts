@@ -46,6 +46,8 @@ export interface EndpointView {
   gateway6: string | null;
   ports: EndpointRecord["ports"];
   aliases: string[];
+  /** The endpoint's driver options (`--driver-opt`), only when it has some. */
+  driverOpts?: Record<string, string>;
   /** Where the joined endpoint's interface is, as its driver's Join answered: its name in the sandbox and its host end. */
   interface?: { name: string; host: string | null };
   state: EndpointLifecycle;
@@ -129,6 +131,7 @@ export function endpointView(e: EndpointRecord): EndpointView {
     gateway6: e.gateway6,
     ports: publishedPorts(e),
     aliases: e.aliases,
+    ...(e.driverOpts !== undefined ? { driverOpts: { ...e.driverOpts } } : {}),
     ...interfaceOf(e),
     state: e.lifecycle,
     createdAt: e.createdAt,

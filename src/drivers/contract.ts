@@ -52,7 +52,7 @@ export interface CreateEndpointRequest {
   networkId: string;
   endpointId: string;
   interface: InterfaceInfo;
-  options: { ports: PortBinding[]; aliases: string[] };
+  options: { ports: PortBinding[]; aliases: string[]; driverOpts?: Record<string, string> };
   [extra: string]: unknown;
 }
 

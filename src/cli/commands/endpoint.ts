@@ -3,7 +3,7 @@ import { shortId } from "../../domain/ids.js";
 import type { CliContext } from "../context.js";
 import { type ListOptions, printList, withListOptions } from "../listing/list.js";
 import { endpointList } from "../listing/specs.js";
-import { collect, portBinding } from "../parse.js";
+import { collect, keyValues, portBinding } from "../parse.js";
 import { findEndpointInLog, printHistories } from "./inspect.js";
 import { inspectEach } from "../inspectEach.js";
 import { removedJson, removeEach } from "../removeEach.js";
@@ -24,6 +24,7 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .option("--mac <mac>", "MAC address")
     .option("-p, --publish <spec>", "publish a port: [HOSTIP:]HOSTPORT:PORT[/tcp|udp] (repeatable)", collect, [])
     .option("--alias <alias>", "a network-scoped alias (repeatable)", collect, [])
+    .option("--driver-opt <key=value>", "an option for the network's driver, sent with CreateEndpoint (repeatable)", collect, [])
     .addHelpText("after", "\nExample:\n  netledger endpoint create n1 e1\n")
     .action(async (net: string, name: string, o, cmd: Command) => {
       await cli.withApi(cmd, "write", async (api, g) => {
@@ -36,6 +37,7 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
             ...(o.mac ? { mac: o.mac } : {}),
             ports: (o.publish as string[]).map(portBinding),
             aliases: o.alias,
+            driverOpts: keyValues("--driver-opt", o.driverOpt),
           },
           cli.commandOptions(g),
         );

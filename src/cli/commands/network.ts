@@ -116,6 +116,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .option("--ip6 <ip>", "IPv6 address for the endpoint")
     .option("--alias <alias>", "a network-scoped alias (repeatable)", collect, [])
     .option("-p, --publish <spec>", "publish a port: [HOSTIP:]HOSTPORT:PORT[/tcp|udp] (repeatable)", collect, [])
+    .option("--driver-opt <key=value>", "an option for the network's driver, sent with CreateEndpoint (repeatable)", collect, [])
     .addHelpText("after", "\nExample:\n  netledger network connect --ip 10.9.0.5 n1 c1\n")
     .action(async (net: string, sb: string, o, cmd: Command) => {
       await cli.withApi(cmd, "write", async (api, g) => {
@@ -127,6 +128,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
             ...(o.ip6 ? { ip6: o.ip6 } : {}),
             aliases: o.alias,
             ports: (o.publish as string[]).map(portBinding),
+            driverOpts: keyValues("--driver-opt", o.driverOpt),
           },
           cli.commandOptions(g),
         );

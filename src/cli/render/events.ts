@@ -56,6 +56,7 @@ function eventDetail(e: LoggedEvent, names: EntityDirectory): string {
       parts.push(`on ${names.name(str(d["network"]))}`);
       if (typeof d["ipv4"] === "string") parts.push(d["ipv4"]);
       if (typeof d["connect"] === "string") parts.push(`to join ${names.name(d["connect"])}`);
+      if (d["driverOpts"] !== undefined) parts.push(`driver options ${keyValues(d["driverOpts"])}`);
       parts.push(awaiting);
       break;
     case "endpoint.joined":

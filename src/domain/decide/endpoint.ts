@@ -41,12 +41,15 @@ function lifecycleEffects(ctx: DecideContext, n: NetworkRecord): boolean {
   return sideEffects(ctx, n.driver) || ipamHasEffects(ctx, n);
 }
 
-export function endpointArgs(n: NetworkRecord, ep: Pick<EndpointRecord, "id" | "ipv4" | "ipv6" | "mac" | "ports" | "aliases">) {
+export function endpointArgs(
+  n: NetworkRecord,
+  ep: Pick<EndpointRecord, "id" | "ipv4" | "ipv6" | "mac" | "ports" | "aliases" | "driverOpts">,
+) {
   return {
     networkId: n.id,
     endpointId: ep.id,
     interface: { address: ep.ipv4, addressIPv6: ep.ipv6, mac: ep.mac },
-    options: { ports: ep.ports, aliases: ep.aliases },
+    options: { ports: ep.ports, aliases: ep.aliases, ...(ep.driverOpts !== undefined ? { driverOpts: ep.driverOpts } : {}) },
   };
 }
 
@@ -85,6 +88,20 @@ interface NewEndpoint {
   ports: EndpointRecord["ports"];
   aliases: string[];
   ifname?: string | undefined;
+  driverOpts?: Record<string, string> | undefined;
+}
+
+/**
+ * Keys netledger itself puts in CreateEndpoint's Options (libnetwork's netlabel): a driver option may
+ * not stand in for them, so the MAC a driver sees is the endpoint's.
+ */
+const reservedDriverOpts = new Set(["com.docker.network.endpoint.macaddress"]);
+
+function checkDriverOpts(opts: Record<string, string> = {}): void {
+  for (const k of Object.keys(opts)) {
+    if (k === "") throw invalid(`driver option "=${opts[k]}" has an empty key: write KEY=VALUE`);
+    if (reservedDriverOpts.has(k)) throw invalid(`driver option ${k} is set by netledger from the endpoint's MAC; use --mac instead`);
+  }
 }
 
 /** An interface name the kernel takes (IFNAMSIZ less its NUL), as CNI_IFNAME must be. */
@@ -96,6 +113,7 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
   for (const a of req.aliases) validateName("alias", a);
   if (req.ifname !== undefined && !ifnamePattern.test(req.ifname))
     throw invalid(`interface name "${req.ifname}" is not usable: 1 to 15 letters, digits, "_", "." or "-"`);
+  checkDriverOpts(req.driverOpts);
   for (const p of req.ports)
     if (p.hostIp !== "" && !isIP(p.hostIp)) throw invalid(`published port ${p.hostPort}:${p.port}: host IP "${p.hostIp}" is not an IP address`);
   if (C.has(s.endpointNames, `${n.id}/${req.name}`))
@@ -103,6 +121,8 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
   if (C.has(s.endpoints, req.id)) throw conflict(`endpoint with id ${req.id} already exists`);
   const fx = lifecycleEffects(ctx, n);
   const ipam = planEndpointIpam(s, n, req, ctx);
+  // Recorded only when given, so endpoints without them are recorded (and hashed) as before.
+  const driverOpts = req.driverOpts && Object.keys(req.driverOpts).length > 0 ? { driverOpts: { ...req.driverOpts } } : {};
   const ep = {
     id: req.id,
     ipv4: ipam.ipv4,
@@ -110,6 +130,7 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
     mac: ipam.mac,
     ports: req.ports,
     aliases: req.aliases,
+    ...driverOpts,
   };
   const events: NewEvent[] = [
     ...ipam.events,
@@ -130,6 +151,7 @@ function planCreate(s: State, n: NetworkRecord, req: NewEndpoint, ctx: DecideCon
         pending: fx,
         ...(connect !== undefined ? { connect } : {}),
         ...(req.ifname !== undefined ? { ifname: req.ifname } : {}),
+        ...driverOpts,
       },
     },
   ];
@@ -265,7 +287,7 @@ export function connect(s: State, cmd: CommandOf<"network.connect">, ctx: Decide
   if (sb.lifecycle !== "ready") throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be connected`);
   if (sb.endpoints.some((id) => C.get(s.endpoints, id)?.network === n.id))
     throw forbidden(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is already connected to network ${n.name}`);
-  const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, mac: cmd.mac, ports: cmd.ports, aliases: cmd.aliases, ifname: cmd.ifname };
+  const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, mac: cmd.mac, ports: cmd.ports, aliases: cmd.aliases, ifname: cmd.ifname, driverOpts: cmd.driverOpts };
   const events = planCreate(s, n, req, ctx, sb.id);
   if (!lifecycleEffects(ctx, n)) {
     events.push({ type: "endpoint.joined", stream: cmd.id, data: { id: cmd.id, sandbox: sb.id, pending: false } });

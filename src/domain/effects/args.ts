@@ -37,7 +37,12 @@ export const createEndpointArgs = z.looseObject({
   networkId: z.string(),
   endpointId: z.string(),
   interface: interfaceInfo,
-  options: z.looseObject({ ports: z.array(portBindingSchema), aliases: z.array(z.string()) }),
+  options: z.looseObject({
+    ports: z.array(portBindingSchema),
+    aliases: z.array(z.string()),
+    /** The endpoint's driver options (`--driver-opt`), when it has some: a remote driver gets them in Options. */
+    driverOpts: strMap.optional(),
+  }),
 });
 
 export const deleteEndpointArgs = z.looseObject({ networkId: z.string(), endpointId: z.string() });

@@ -156,6 +156,43 @@ function search(
   return false;
 }
 
+/** Bits set in a 32-bit word (SWAR popcount). */
+function popcount(w: number): number {
+  let v = w - ((w >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/**
+ * The number of ordinals set in [a, b] (inclusive; a ≤ b). Like firstClear it descends only along the
+ * two bounds: a subtree wholly inside them counts by its `n`, so the cost is two root-to-leaf paths of
+ * at most 32 children each, whatever the size of the range.
+ */
+export function countSetIn(bm: Bitmap, a: Digits, b: Digits): number {
+  return countIn(bm.root, bm.levels, 0, a, b, true, true);
+}
+
+function countIn(node: BitNode | undefined, level: number, pos: number, a: Digits, b: Digits, lowTight: boolean, highTight: boolean): number {
+  if (node === undefined) return 0;
+  if (!lowTight && !highTight) return node.n;
+  const from = lowTight ? a[pos]! : 0;
+  const to = highTight ? b[pos]! : 31;
+  let total = 0;
+  if (level === 1) {
+    for (let i = from; i <= to; i++) {
+      const w = node.c[i] as number | undefined;
+      if (w === undefined) continue;
+      const lo = lowTight && i === from ? a[pos + 1]! : 0;
+      const hi = highTight && i === to ? b[pos + 1]! : 31;
+      total += popcount(w & rangeMask(lo, hi));
+    }
+    return total;
+  }
+  for (let i = from; i <= to; i++)
+    total += countIn(node.c[i] as BitNode | undefined, level - 1, pos + 1, a, b, lowTight && i === from, highTight && i === to);
+  return total;
+}
+
 /** -1, 0 or 1 as ordinal a is below, equal to or above b. */
 export function compare(a: Digits, b: Digits): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;

@@ -32,6 +32,16 @@ import { type InterfacePlacement, kernelPlacement } from "./joinInterface.js";
 import { macBase64, parseWireCidr, parseWireIp, parseWireMac, protoNumber } from "./wireValues.js";
 
 /**
+ * CreateEndpoint's Options (§5.4, §8.3): the endpoint's generic map, as Go marshals it (keys sorted).
+ * The user's driver options are its top-level keys, as Docker's EndpointOptionGeneric puts them; the
+ * MAC, when set, goes under netlabel's key in base64 (decide refuses a driver option of that key).
+ */
+function endpointOptions(req: CreateEndpointRequest): Record<string, unknown> {
+  const mac = req.interface.mac;
+  return sortedMap({ ...req.options.driverOpts, ...(mac ? { [labels.macAddress]: macBase64(mac) } : {}) }) ?? {};
+}
+
+/**
  * libnetwork's remote network driver (drivers/remote/driver.go): a NetworkDriver whose every call is a
  * `POST /NetworkDriver.<Method>` to a plugin, with the request bodies of plugin-protocol.md §5 and its
  * rules for reading the answers. Registered under the plugin's own name.
@@ -95,7 +105,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
         NetworkID: req.networkId,
         EndpointID: req.endpointId,
         Interface: { Address: sent.address ?? "", AddressIPv6: sent.addressIPv6 ?? "", MacAddress: sent.mac ?? "" },
-        Options: sent.mac ? { [labels.macAddress]: macBase64(sent.mac) } : {},
+        Options: endpointOptions(req),
       },
       createEndpointResponse,
       effectCallOptions(call),

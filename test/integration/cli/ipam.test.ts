@@ -41,7 +41,7 @@ describe("netledger network create IPAM flags", () => {
     expect(net.ipam).toMatchObject({
       driver: "default",
       config: [{ subnet: "10.9.0.0/24", gateway: "10.9.0.254" }],
-      pools: [{ subnet: "10.9.0.0/24", allocated: 2, free: "252" }],
+      pools: [{ subnet: "10.9.0.0/24", allocated: 2, free: 252 }],
     });
   });
 

@@ -65,7 +65,7 @@ describe("default IPAM through the controller", () => {
     expect(e1.view()).toMatchObject({ ipv4: "10.77.0.2/24", gateway: "10.77.0.1", ipv6: null, gateway6: null });
     expect(e2.view().ipv4).toBe("10.77.0.3/24");
     expect(n.view().ipam.pools).toEqual([
-      { id: "LocalDefault/10.77.0.0/24", addressSpace: "LocalDefault", subnet: "10.77.0.0/24", ipRange: null, allocated: 3, free: "251" },
+      { id: "LocalDefault/10.77.0.0/24", addressSpace: "LocalDefault", subnet: "10.77.0.0/24", ipRange: null, allocated: 3, free: 251 },
     ]);
   });
 

@@ -6,7 +6,7 @@ import { findNetwork, findSandbox, resolveEndpoint, resolveNetwork } from "../do
 import { type EndpointView, endpointView, type StateView, stateView } from "../domain/views.js";
 import { type CommandResult, Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
 import type { VerifyReport } from "../controller/verify.js";
-import type { GcReport } from "../effects/gc.js";
+import type { LedgerGcReport } from "../controller/suspectedLeaks.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import type {
   CallOptions,
@@ -50,7 +50,7 @@ export class LocalApi implements NetledgerApi {
    * Local only: it acts on this host's kernel with this process's privileges, so the CLI runs it on
    * the database file itself, a daemon's included, and no REST route carries it.
    */
-  gc(opts: { dryRun: boolean }): Promise<GcReport> {
+  gc(opts: { dryRun: boolean }): Promise<LedgerGcReport> {
     return this.controller.gc(opts);
   }
 

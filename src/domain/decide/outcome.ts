@@ -10,6 +10,7 @@ import { requestEffect, requestTyped } from "./effect.js";
 import { endpointArgs, joinArgs, planEndpointRemoval, planJoin } from "./endpoint.js";
 import { endpointReleases, ipamContinuation, type IpamEffect, networkReleases, planReleases, refusedAnswer } from "./ipam.js";
 import { createNetworkEffect, networkDriverStep, planNetworkTeardown } from "./network.js";
+import { suspectedLeak } from "./ipamLeaks.js";
 import { preview } from "./preview.js";
 import { continueReprogram } from "./reprogram.js";
 import { planSandboxRelease } from "./sandbox.js";
@@ -50,7 +51,8 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
   const undoFirst = !ok && !isIpamEffect(fx) && undoEffect(fx) !== null && driverMayHaveActed(error.code);
   const released = releasesUnlessUndoOwed(releases(s, after, fx, ok, c), undoFirst);
   const settled = released.length > 0 ? preview(after, released) : after;
-  if (isIpamEffect(fx)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, cmd.ok ? cmd.result : undefined, c)] };
+  if (isIpamEffect(fx))
+    return { events: [outcome, ...suspectedLeak(fx), ...released, ...ipamNext(settled, fx, ok, cmd.ok ? cmd.result : undefined, c)] };
   const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, error, c);
   const gone = ok ? [] : removeFailedCreate(preview(settled, next), fx, released);
   return { events: [outcome, ...released, ...next, ...gone] };

@@ -12,7 +12,7 @@ import type { NodeView } from "../cluster/membership.js";
 import { type CommandResult, Controller, type OpenOptions, type RecoveryReport } from "../controller/controller.js";
 import type { GlobalScope } from "../controller/globalScope.js";
 import type { VerifyReport } from "../controller/verify.js";
-import type { GcReport } from "../effects/gc.js";
+import type { LedgerGcReport } from "../controller/suspectedLeaks.js";
 import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import type {
   CallOptions,
@@ -56,7 +56,7 @@ export class LocalApi implements NetledgerApi {
    * Local only: it acts on this host's kernel with this process's privileges, so the CLI runs it on
    * the database file itself, a daemon's included, and no REST route carries it.
    */
-  gc(opts: { dryRun: boolean }): Promise<GcReport> {
+  gc(opts: { dryRun: boolean }): Promise<LedgerGcReport> {
     return this.controller.gc(opts);
   }
 

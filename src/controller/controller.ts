@@ -27,6 +27,7 @@ import { checkNetnsPath } from "./netnsPath.js";
 import { parseCommand } from "./parseCommand.js";
 import { defaultActor, defaultDbPath, defaultRunDir } from "./paths.js";
 import { defaultSnapshotEvery, Snapshotter } from "./snapshotter.js";
+import { type LedgerGcReport, suspectedLeaks } from "./suspectedLeaks.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 import { firstResultView } from "./firstResult.js";
 import type { EntityRef } from "../effects/sink.js";
@@ -318,10 +319,12 @@ export class Controller implements HandleHost {
    * `netledger gc`: removes the links, namespaces, nftables rules and sandbox files that carry this
    * database's id and that the state no longer knows; with `dryRun`, only lists them.
    */
-  async gc(opts: { dryRun?: boolean } = {}): Promise<GcReport> {
+  async gc(opts: { dryRun?: boolean } = {}): Promise<LedgerGcReport> {
     // gc writes nothing to the log, so a read-only open serves it.
     await this.effects.projections.idle();
-    return collectGarbage(this.registry.collectors(), { state: this.current(), databaseId: this.databaseId }, opts.dryRun ?? false);
+    const r = await collectGarbage(this.registry.collectors(), { state: this.current(), databaseId: this.databaseId }, opts.dryRun ?? false);
+    // What a remote IPAM may hold unnamed is the plugin's to release: listed, never removed from here.
+    return { ...r, suspectedLeaks: suspectedLeaks(this.store) };
   }
 
   // ---------------------------------------------------------------- queries

@@ -5,6 +5,7 @@ import { type Head, metaText, toEvent } from "../store/eventLog.js";
 import { ChainWalker, genesisHash } from "../store/hashChain.js";
 import { serialiseState, stateHash, type Store } from "../store/store.js";
 import type { Progress } from "./loadState.js";
+import { type SuspectedLeak, suspectedLeaks } from "./suspectedLeaks.js";
 import { verifyClusterCopy } from "./verifyCluster.js";
 import { fileProblems, requestProblems, type VerifyProblem } from "./verifyTables.js";
 
@@ -20,6 +21,8 @@ export interface VerifyReport {
   /** The first seq found bad, if any. */
   firstBad: number | null;
   problems: VerifyProblem[];
+  /** What a remote IPAM may hold that the log cannot name (not damage: the log stays ok). */
+  suspectedLeaks: SuspectedLeak[];
 }
 
 /**
@@ -119,7 +122,16 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
     stateHash: replaying ? serialiseState(state).hash : null,
     firstBad: problems.find((p) => p.kind !== "cluster")?.seq ?? null,
     problems,
+    suspectedLeaks: leaksIfReadable(store),
   };
+}
+
+function leaksIfReadable(store: Store): SuspectedLeak[] {
+  try {
+    return suspectedLeaks(store);
+  } catch {
+    return []; // a log that cannot be read is named in the problems already
+  }
 }
 
 /** A head as `netledger head` prints it: `SEQ:HASH`, or the hash alone. */

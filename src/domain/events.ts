@@ -119,6 +119,23 @@ export const eventSchemas = {
     dynamic: z.boolean(),
   }),
   "ipam.address.released": ipamAddressSchema,
+  /**
+   * A request for any address (or any pool) was in doubt: the lost answer may hold one in the IPAM
+   * driver that nothing here names, so it cannot be released. Recorded for `verify` and `gc` to report.
+   */
+  "ipam.leak.suspected": z.object({
+    driver: z.string(),
+    network: z.string(),
+    owner: z.string(),
+    /** The request in doubt: the effect, its operation, and what it asked the driver. */
+    effect: z.number().int(),
+    op: z.enum(["requestPool", "requestAddress"]),
+    /** The pool the address was asked of; null for a pool request (the pool itself is what is unknown). */
+    pool: z.string().nullable(),
+    request: z.record(z.string(), z.unknown()),
+    /** How many attempts may have been answered and lost. */
+    lost: z.number().int().min(1),
+  }),
   /** A sandbox delete stopped: one of its endpoints could not leave. The sandbox stays ready. */
   "sandbox.deleteAborted": z.object({ id: z.string(), error: errorInfoSchema }),
   /** A driver call's intent: one of the effect table's operations with its arguments (effects/requested.ts). */

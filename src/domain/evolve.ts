@@ -300,6 +300,8 @@ const recipes: Recipes = {
   "ipam.pool.released": (s, e) => poolReleased(s, e.data),
   "ipam.address.requested": (s, e) => addressRequested(s, e.data),
   "ipam.address.released": (s, e) => addressReleased(s, e.data),
+  // What the driver may hold unnamed is read from the log by verify and gc; the state keeps nothing of it.
+  "ipam.leak.suspected": () => undefined,
   "sandbox.deleteAborted": (s, e) => move(s, { kind: "sandbox", id: e.data.id, type: "DELETE_ABORTED" }),
 
   "effect.requested": (s, e) => {

@@ -1,8 +1,9 @@
-import { policyFor, type TypedEffect, undoEffect } from "../domain/effects/table.js";
+import { effectTable, policyFor, type TypedEffect, undoEffect } from "../domain/effects/table.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import type { EffectRecord } from "../domain/state.js";
 import type { EffectCall } from "../drivers/contract.js";
 import type { DriverRegistry } from "../drivers/registry.js";
+import { attemptsInDoubt } from "../domain/decide/ipamLeaks.js";
 import { crashPoint } from "./crashPoints.js";
 import { execute } from "./executor.js";
 
@@ -114,7 +115,9 @@ export class Dispatcher {
     const policy = policyFor(fx.op);
     const undo = undoEffect(fx);
     const undoFirst = inDoubt && policy.undoFirst && undo !== null;
+    const settlePool = inDoubt && policy.releaseAnswered === true && fx.op === "requestPool" && fx.args.request.pool !== "";
     try {
+      if (settlePool) await this.releaseAnsweredPool(fx, call);
       if (undoFirst && undo) {
         try {
           await this.call(fx, undo, call);
@@ -127,7 +130,7 @@ export class Dispatcher {
     } catch (e) {
       const err = asNetledgerError(e, "DriverError");
       if (err.code === "PluginUnavailable") {
-        if (failures === 0) await this.opts.onUnavailable?.(fx.id, err, attempt, !undoFirst);
+        if (failures === 0) await this.opts.onUnavailable?.(fx.id, err, attempt, !undoFirst && !settlePool);
         return this.retryLater(fx, inDoubt, failures + 1);
       }
       if (err.code === "NotFound" && policy.notFoundIsSuccess) outcome = { ok: true, result: null };
@@ -136,6 +139,19 @@ export class Dispatcher {
     if (this.stopped) return;
     crashPoint("after-call");
     await this.opts.report(fx.id, attempt, outcome);
+  }
+
+  /**
+   * A RequestPool naming a pool, in doubt: the lost attempts may each hold a reference on the pool the
+   * driver answers identical requests with (libnetwork's allocator counts them). Ask again to learn its
+   * id, then ReleasePool it once per reference this and the lost attempts may hold, stopping when the
+   * driver refuses (it holds none); the call made next takes the one reference the network keeps.
+   */
+  private async releaseAnsweredPool(fx: Extract<EffectRecord, { op: "requestPool" }>, call: EffectCall): Promise<void> {
+    const answer = await this.call(fx, fx, call);
+    const { poolId } = effectTable.requestPool.result.parse(answer);
+    const release: TypedEffect = { op: "releasePool", args: { network: fx.args.network, owner: fx.args.owner, request: { poolId } } };
+    for (let i = 0; i <= attemptsInDoubt(fx); i++) if ((await this.call(fx, release, call)) !== null) break;
   }
 
   /** One driver call (the effect's own, or its undo), abandoned (and its signal aborted) when it takes longer than the call timeout. */

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { NetledgerError } from "../../domain/errors.js";
+import { describeLeak } from "../../controller/suspectedLeaks.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 
@@ -12,13 +13,16 @@ export function registerGc(program: Command, cli: CliContext): void {
     .action(async (o, cmd: Command) => {
       await cli.withLocalApi(cmd, "read", async (api, g) => {
         const r = await api.gc({ dryRun: o.dryRun });
-        cli.print(g, r, () =>
-          r.found.length === 0
-            ? "nothing to collect\n"
-            : table(
-                ["KIND", "NAME", "WHERE", "WHY", ""],
-                r.found.map((x) => [x.kind, x.name, x.where ?? "", x.reason, r.dryRun ? "would remove" : "removed"]),
-              ),
+        cli.print(
+          g,
+          r,
+          () =>
+            (r.found.length === 0
+              ? "nothing to collect\n"
+              : table(
+                  ["KIND", "NAME", "WHERE", "WHY", ""],
+                  r.found.map((x) => [x.kind, x.name, x.where ?? "", x.reason, r.dryRun ? "would remove" : "removed"]),
+                )) + r.suspectedLeaks.map((l) => `${describeLeak(l)} (not removed by gc)\n`).join(""),
         );
         if (r.errors.length > 0) throw new NetledgerError("DriverError", `gc could not remove everything: ${r.errors.join("; ")}`);
       });

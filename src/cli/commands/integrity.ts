@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { RecoveredEffect, RecoveryReport } from "../../controller/controller.js";
 import { NetledgerError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
+import { describeLeak } from "../../controller/suspectedLeaks.js";
 import type { CliContext } from "../context.js";
 
 export function registerIntegrity(program: Command, cli: CliContext): void {
@@ -34,6 +35,7 @@ Examples:
               "\n",
           );
         else for (const p of r.problems) cli.io.out(`${style.bad(`seq ${p.seq}`)}: ${p.message}\n`);
+        if (!g.json) for (const l of r.suspectedLeaks) cli.io.out(`${style.warn("warning")}: ${describeLeak(l)}\n`);
         if (!r.ok)
           throw new NetledgerError("Corrupt", `verification failed at seq ${r.firstBad}: ${r.problems[0]!.message}`, {
             seq: r.firstBad,

@@ -10,6 +10,7 @@ import { requestEffect, requestTyped } from "./effect.js";
 import { endpointArgs, joinArgs, planEndpointRemoval, planJoin } from "./endpoint.js";
 import { endpointReleases, ipamContinuation, type IpamEffect, networkReleases, planReleases, refusedAnswer } from "./ipam.js";
 import { createNetworkEffect, networkDriverStep, planNetworkTeardown } from "./network.js";
+import { suspectedLeak } from "./ipamLeaks.js";
 import { preview } from "./preview.js";
 import { continueReprogram } from "./reprogram.js";
 import { planSandboxRelease } from "./sandbox.js";
@@ -45,9 +46,13 @@ export function decideOutcome(s: State, cmd: CommandOf<"effect.outcome">, ctx: D
   const after = preview(s, [outcome]);
   const c = { ...ctx, root: fx.root };
   if (fx.inverse) return { events: [outcome, ...afterUndo(after, fx, c)] };
-  const released = releases(s, after, fx, ok, c);
+  // With an undo owed on the same resource (a create that may have been made), the releases wait for
+  // its answer (afterUndo): one call per resource at a time, and the undo needs what it undoes.
+  const undoFirst = !ok && !isIpamEffect(fx) && undoEffect(fx) !== null && driverMayHaveActed(error.code);
+  const released = releasesUnlessUndoOwed(releases(s, after, fx, ok, c), undoFirst);
   const settled = released.length > 0 ? preview(after, released) : after;
-  if (isIpamEffect(fx)) return { events: [outcome, ...released, ...ipamNext(settled, fx, ok, cmd.ok ? cmd.result : undefined, c)] };
+  if (isIpamEffect(fx))
+    return { events: [outcome, ...suspectedLeak(fx), ...released, ...ipamNext(settled, fx, ok, cmd.ok ? cmd.result : undefined, c)] };
   const next = ok ? continuation(settled, fx, c) : compensation(settled, fx, error, c);
   const gone = ok ? [] : removeFailedCreate(preview(settled, next), fx, released);
   return { events: [outcome, ...released, ...next, ...gone] };
@@ -91,16 +96,23 @@ function releases(before: State, after: State, fx: EffectRecord, ok: boolean, ct
   // A network re-programmed after a reboot keeps its pools whatever its CreateNetwork answers.
   const reprogram = fx.op === "createNetwork" && fx.args.reprogram === true;
   const failedCreate = !ok && !reprogram && (fx.op === "createNetwork" || fx.op === "createEndpoint" || fx.op === "requestPool" || fx.op === "requestAddress");
-  if (fx.op === "deleteEndpoint" || failedCreate) {
-    const ep = C.get(before.endpoints, fx.resource);
-    if (ep) {
-      const n = C.get(after.networks, ep.network);
-      return planReleases(ctx, n, ep.id, endpointReleases(n, C.get(after.endpoints, ep.id) ?? ep));
-    }
-    const n = C.get(after.networks, fx.resource);
-    if (n && failedCreate) return planReleases(ctx, n, n.id, networkReleases(n));
+  return fx.op === "deleteEndpoint" || failedCreate ? heldReleases(before, after, fx.resource, failedCreate, ctx) : [];
+}
+
+/** What an endpoint (or, with `network`, a network whose creation failed) holds of its IPAM, as releases. */
+function heldReleases(before: State, after: State, resource: string, network: boolean, ctx: DecideContext): NewEvent[] {
+  const ep = C.get(before.endpoints, resource);
+  if (ep) {
+    const n = C.get(after.networks, ep.network);
+    return planReleases(ctx, n, ep.id, endpointReleases(n, C.get(after.endpoints, ep.id) ?? ep));
   }
-  return [];
+  const n = C.get(after.networks, resource);
+  return n && network ? planReleases(ctx, n, n.id, networkReleases(n)) : [];
+}
+
+/** Releases made as driver calls wait for an undo owed on the same resource; releases as events do not. */
+function releasesUnlessUndoOwed(released: NewEvent[], undoOwed: boolean): NewEvent[] {
+  return undoOwed && released.some((e) => e.type === "effect.requested") ? [] : released;
 }
 
 /** A failed `network connect` leaves nothing behind, as libnetwork's rollback does. */
@@ -244,8 +256,13 @@ function compensation(s: State, fx: EffectRecord, error: ErrorInfo, ctx: DecideC
 
 /** What waited on an inverse call: a failed create's removal, or a connect's endpoint whose join had to be undone. */
 function afterUndo(s: State, fx: EffectRecord, ctx: DecideContext): NewEvent[] {
-  // The undo of a create in doubt has answered: the failed entity goes (removeFailedCreate).
-  if (fx.op === "deleteEndpoint" || fx.op === "deleteNetwork" || fx.op === "deleteSandbox") return removeIfFailed(s, fx.resource);
+  // The undo of a create in doubt has answered: the IPAM releases it held back are made now, and the
+  // failed entity goes once nothing is left to release (removeFailedCreate).
+  if (fx.op === "deleteEndpoint" || fx.op === "deleteNetwork") {
+    const released = C.get(s.endpoints, fx.resource)?.lifecycle === "failed" || C.get(s.networks, fx.resource)?.lifecycle === "failed" ? heldReleases(s, s, fx.resource, true, ctx) : [];
+    return released.length > 0 ? released : removeIfFailed(s, fx.resource);
+  }
+  if (fx.op === "deleteSandbox") return removeIfFailed(s, fx.resource);
   if (fx.op !== "leave") return [];
   const ep = C.get(s.endpoints, fx.resource);
   if (ep?.then && "remove" in ep.then && ep.sandbox === null) return planEndpointRemoval(s, ep, ctx);

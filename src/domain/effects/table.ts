@@ -16,17 +16,23 @@ import * as R from "./results.js";
  * gone (docs/architecture.md, recovery). A plugin promises no idempotency (the plugin protocol has no idempotency key), so a
  * create that may have been made is undone first (its `undo`, errors tolerated) and then made again:
  * the driver ends with exactly one. Deletes and leaves are made again, and a NotFound answer means an
- * earlier attempt got there: success. Namespace creation finds what exists. A remote IPAM promises
- * identical answers to identical pool requests (it keeps reference counts), so RequestPool is simply
- * asked again; a RequestAddress for a given address is undone first, so that asking again does not find
- * it taken; one for any address may have taken one the driver keeps, which is the known cost, as in
- * libnetwork.
+ * earlier attempt got there: success. Namespace creation finds what exists. A remote IPAM answers
+ * identical requests for a given pool with the same pool and counts references on it (libnetwork's
+ * allocator), so a lost RequestPool may hold one more: the pool learnt by asking again is released until
+ * the driver holds none, then asked for once. A RequestAddress for a given address is undone first, so
+ * that asking again does not find it taken. A request for any address or pool may have been given one
+ * nothing names: it cannot be released, and is recorded as a suspected leak (decide/ipamLeaks.ts).
  */
 export interface InDoubtPolicy {
   /** Send the operation's undo first (errors tolerated), because the call may have been made. */
   readonly undoFirst: boolean;
   /** A NotFound answer means the call had already been made: success (on every attempt, not only in doubt). */
   readonly notFoundIsSuccess: boolean;
+  /**
+   * RequestPool naming a pool: ask again to learn the pool id, give back the references the lost
+   * attempts and this one may hold (ReleasePool until the driver refuses), then ask once more.
+   */
+  readonly releaseAnswered?: boolean;
   readonly why: string;
 }
 
@@ -122,7 +128,12 @@ export const effectTable = {
     undo: null,
     args: A.requestPoolArgs,
     result: R.requestPoolResult,
-    inDoubt: { undoFirst: false, notFoundIsSuccess: false, why: "identical pool requests get the same pool; ask again" },
+    inDoubt: {
+      undoFirst: false,
+      notFoundIsSuccess: false,
+      releaseAnswered: true,
+      why: "a request naming a pool: ask again to learn its id, ReleasePool it until the driver holds none, then ask once more; a request for any pool is asked again and its lost answer recorded as a suspected leak",
+    },
     words: "request address pool",
   },
   releasePool: {

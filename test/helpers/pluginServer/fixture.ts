@@ -79,7 +79,7 @@ export class PluginProcess {
   }
 
   holdings(): Holdings {
-    return holdingsOf(this.calls());
+    return holdingsOf(this.calls(), this.config);
   }
 }
 

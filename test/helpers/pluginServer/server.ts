@@ -23,6 +23,13 @@ export interface PluginConfig {
   ifPrefix?: string;
   /** Added to every Join answer (a Gateway, StaticRoutes…). */
   joinExtras?: Record<string, unknown>;
+  /**
+   * Pools as libnetwork's allocator keeps them: a request naming a pool held already takes one more
+   * reference on it, a request naming none takes the next free pool (172.18.0.0/16, 172.19.0.0/16 …),
+   * ReleasePool drops a reference (the pool and its addresses go at zero) and refuses a pool it does
+   * not hold. Without it every request of a pool answers the same pool and one release removes it.
+   */
+  poolRefs?: boolean;
 }
 
 /** In-process only: answers a call itself (status and raw body), or undefined for the default behaviour. */
@@ -57,6 +64,8 @@ export interface Holdings {
   endpoints: Set<string>;
   joins: Set<string>;
   pools: Map<string, Set<string>>;
+  /** References on each pool held (poolRefs mode; 1 per pool otherwise). */
+  poolRefs: Map<string, number>;
 }
 
 export function readRecord(file: string): RecordedCall[] {
@@ -76,16 +85,16 @@ function parse(body: string): Json {
 }
 
 /** The state a sequence of applied calls leaves the plugin in. */
-export function holdingsOf(calls: readonly RecordedCall[]): Holdings {
-  const h: Holdings = { networks: new Set(), endpoints: new Set(), joins: new Set(), pools: new Map() };
-  for (const c of calls) if (c.applied) apply(h, c.method, parse(c.body), undefined);
+export function holdingsOf(calls: readonly RecordedCall[], cfg?: Pick<PluginConfig, "poolRefs">): Holdings {
+  const h: Holdings = { networks: new Set(), endpoints: new Set(), joins: new Set(), pools: new Map(), poolRefs: new Map() };
+  for (const c of calls) if (c.applied) apply(h, c.method, parse(c.body), cfg?.poolRefs ? { poolRefs: true } : undefined);
   return h;
 }
 
 const poolDefault = "172.18.0.0/16";
 
 /** Applies a call to the holdings; returns the answer a well-behaved plugin gives. */
-function apply(h: Holdings, method: string, b: Json, cfg: PluginConfig | undefined): Json {
+function apply(h: Holdings, method: string, b: Json, cfg: Partial<PluginConfig> | undefined): Json {
   const ep = String(b["EndpointID"] ?? "");
   switch (method) {
     case "NetworkDriver.CreateNetwork":
@@ -128,14 +137,27 @@ function apply(h: Holdings, method: string, b: Json, cfg: PluginConfig | undefin
     case "IpamDriver.GetDefaultAddressSpaces":
       return { LocalDefaultAddressSpace: "white", GlobalDefaultAddressSpace: "blue" };
     case "IpamDriver.RequestPool": {
+      if (cfg?.poolRefs) return requestCountedPool(h, b);
       const pool = String(b["Pool"] || poolDefault);
       const id = [b["AddressSpace"], pool, ...(b["SubPool"] ? [b["SubPool"]] : [])].join("/");
       if (!h.pools.has(id)) h.pools.set(id, new Set());
+      h.poolRefs.set(id, 1);
       return { PoolID: id, Pool: pool, Data: {} };
     }
-    case "IpamDriver.ReleasePool":
-      h.pools.delete(String(b["PoolID"]));
+    case "IpamDriver.ReleasePool": {
+      const id = String(b["PoolID"]);
+      if (cfg?.poolRefs) {
+        const refs = h.poolRefs.get(id);
+        if (refs === undefined) return { Error: `pool ${id} does not exist` };
+        if (refs > 1) {
+          h.poolRefs.set(id, refs - 1);
+          return {};
+        }
+      }
+      h.pools.delete(id);
+      h.poolRefs.delete(id);
       return {};
+    }
     case "IpamDriver.RequestAddress": {
       const id = String(b["PoolID"]);
       const used = h.pools.get(id) ?? new Set<string>();
@@ -164,6 +186,21 @@ function apply(h: Holdings, method: string, b: Json, cfg: PluginConfig | undefin
   }
 }
 
+/** RequestPool in poolRefs mode (libnetwork's ipam allocator: RequestPool, updatePoolDBOnAdd). */
+function requestCountedPool(h: Holdings, b: Json): Json {
+  const space = String(b["AddressSpace"] ?? "");
+  let pool = String(b["Pool"] ?? "");
+  if (pool === "") {
+    // A dynamic request: the next predefined pool nobody holds.
+    for (let i = 18; i < 32 && pool === ""; i++) if (!h.poolRefs.has(`${space}/172.${i}.0.0/16`)) pool = `172.${i}.0.0/16`;
+    if (pool === "") return { Error: "no predefined pool is free" };
+  }
+  const id = [space, pool, ...(b["SubPool"] ? [b["SubPool"]] : [])].join("/");
+  h.poolRefs.set(id, (h.poolRefs.get(id) ?? 0) + 1);
+  if (!h.pools.has(id)) h.pools.set(id, new Set());
+  return { PoolID: id, Pool: pool, Data: {} };
+}
+
 function linkInNamespace(name: string): boolean {
   try {
     execFileSync("ip", ["link", "show", "dev", name], { stdio: "ignore" });
@@ -173,7 +210,7 @@ function linkInNamespace(name: string): boolean {
   }
 }
 
-function ifName(cfg: PluginConfig, ep: string): string {
+function ifName(cfg: Partial<PluginConfig>, ep: string): string {
   return `${cfg.ifPrefix ?? "tnlrp"}${ep.slice(0, 6)}`;
 }
 
@@ -220,7 +257,7 @@ export interface RunningPlugin {
 }
 
 export async function startPluginServer(cfg: PluginConfig, override?: Override): Promise<RunningPlugin> {
-  const holdings = holdingsOf(readRecord(cfg.record));
+  const holdings = holdingsOf(readRecord(cfg.record), cfg);
   let n = readRecord(cfg.record).length;
   const record = (method: string, body: string, applied: boolean, answer: string) =>
     appendFileSync(cfg.record, JSON.stringify({ n: ++n, method, body, pid: process.pid, applied, answer } satisfies RecordedCall) + "\n");

@@ -124,7 +124,6 @@ export class Controller implements HandleHost {
   get databaseId(): string {
     return this.store.databaseId;
   }
-
   get path(): string {
     return this.store.path;
   }
@@ -133,12 +132,12 @@ export class Controller implements HandleHost {
     return this.kernel.registry;
   }
 
-  /** Each sandbox's hosts and resolv.conf. */
   /** The overlay driver's peer table input, for a cluster node (src/cluster/node.ts). */
   get overlayPeers(): Kernel["builtins"]["overlayPeers"] {
     return this.kernel.builtins.overlayPeers;
   }
 
+  /** Each sandbox's hosts and resolv.conf. */
   get sandboxFiles(): Kernel["builtins"]["sandboxFiles"] {
     return this.kernel.builtins.sandboxFiles;
   }
@@ -161,12 +160,10 @@ export class Controller implements HandleHost {
     this.registry.registerSandboxDriver(driver);
     this.catalog.invalidate();
   }
-
   /** Makes this controller a node of a cluster (src/cluster/node.ts attaches itself). */
   attachGlobalScope(g: GlobalScope | undefined): void {
     this.globalScope = g;
   }
-
   /** The cluster node this controller is, if it is one (for the views' `node` and the cluster routes). */
   get attachedScope(): GlobalScope | undefined {
     return this.globalScope;

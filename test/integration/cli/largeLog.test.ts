@@ -17,7 +17,7 @@ let head: { seq: number; hash: string };
 beforeAll(() => {
   db = join(fileTempDir(), "large.db");
   head = buildLargeLog(db, events);
-}, 120_000);
+}, 600_000);
 
 /** What cli-progress draws: the label, the bar between brackets, the percentage and the count. */
 const bar = (label: string) => new RegExp(`${label} \\[[░█]+\\] \\d+% \\| [\\d]+/${events} events`);
@@ -37,7 +37,7 @@ describe(`a log of ${events.toLocaleString("en")} events`, () => {
     expect(piped.code).toBe(0);
     expect(piped.stdout).toBe(ok + "\n");
     expect(piped.stderr).toBe("");
-  }, 120_000);
+  }, 600_000);
 
   it("is replayed to its last state, with a progress bar on a terminal and none when piped", async () => {
     const [tty, piped] = await Promise.all([
@@ -53,7 +53,7 @@ describe(`a log of ${events.toLocaleString("en")} events`, () => {
     expect(piped.stderr).toBe("");
     // Every round deletes what it made: the state at the end is empty, as replay must find it.
     expect(JSON.parse(piped.stdout)).toEqual({ seq: events, networks: [], endpoints: [], sandboxes: [], effects: { pending: [], inDoubt: [] } });
-  }, 120_000);
+  }, 600_000);
 
   it("finds an entity's events by its old name, and prints a long trail as it reads it", async () => {
     const [byName, trail] = await Promise.all([
@@ -69,5 +69,5 @@ describe(`a log of ${events.toLocaleString("en")} events`, () => {
     expect(lines).toHaveLength(2501);
     const entityColumn = lines[0]!.indexOf("ENTITY");
     expect(lines.every((l, i) => i === 0 || /^(network|sandbox|endpoint) /.test(l.slice(entityColumn)))).toBe(true);
-  }, 120_000);
+  }, 600_000);
 });

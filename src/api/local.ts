@@ -75,7 +75,8 @@ export class LocalApi implements NetledgerApi {
       if (!r.repeated || !r.entity || o?.requestId === undefined || !isNetledgerError(e) || e.code !== "NotFound") throw e;
       const first = this.controller.firstResult(o.requestId, r.entity);
       if (!first) throw e;
-      return first as V;
+      // An endpoint's answer carries its node as the live view does (null once its network is gone).
+      return (r.entity.kind === "endpoint" ? this.withNode(first as EndpointView) : first) as V;
     }
   }
 

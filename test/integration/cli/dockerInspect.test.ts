@@ -54,10 +54,11 @@ describe("network inspect as docker network inspect prints it", () => {
   });
 
   it("prints the found networks and reports each missing one as Docker does, exiting 1", async () => {
-    const r = await run("network", "inspect", "shop-net", "b", "c");
+    // Names that are not hex: a one-letter hex name could be a unique prefix of a random network id.
+    const r = await run("network", "inspect", "shop-net", "x", "y");
     expect(r.code).toBe(1);
     expect((JSON.parse(r.stdout) as { Name: string }[]).map((n) => n.Name)).toEqual(["shop-net"]);
-    expect(r.stderr).toBe("Error: No such network: b\nError: No such network: c\n");
+    expect(r.stderr).toBe("Error: No such network: x\nError: No such network: y\n");
   });
 
   it("prints each through -f/--format as Docker's Go templates do", async () => {

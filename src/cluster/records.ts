@@ -2,6 +2,7 @@ import { canonicalJson } from "../domain/canonical.js";
 import { corrupt } from "../domain/errors.js";
 import { checkClusterEvent, type ClusterEvent, type ClusterNewEvent } from "../domain/cluster/events.js";
 import { chainHash } from "../store/hashChain.js";
+import type { ClusterCopyRow } from "../store/clusterCopy.js";
 
 /**
  * How one event of the cluster log is stored in etcd: a key per seq, `log/<seq padded to 12 digits>`
@@ -9,16 +10,7 @@ import { chainHash } from "../store/hashChain.js";
  * row the local log would hold — data and metadata as canonical JSON text, hashed byte for byte with
  * the local log's chain (src/store/hashChain.ts): hash = sha256(previous hash ‖ canonical event).
  */
-export interface ClusterRecord {
-  seq: number;
-  id: string;
-  stream: string;
-  type: string;
-  version: number;
-  data: string;
-  meta: string;
-  hash: string;
-}
+export type ClusterRecord = ClusterCopyRow;
 
 export const logPrefix = "log/";
 export const headKey = "head";

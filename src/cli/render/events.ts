@@ -112,6 +112,11 @@ function eventDetail(e: LoggedEvent, names: EntityDirectory): string {
       parts.push(`${verb}: ${str(d["address"])} as ${str(d["role"])} of ${names.name(str(d["owner"]))}`);
       break;
     }
+    case "ipam.leak.suspected":
+      parts.push(
+        `suspected leak: ${str(d["op"])}${d["pool"] ? ` in pool ${str(d["pool"])}` : ""} for ${names.name(str(d["owner"]))} on ${str(d["driver"])}, answer lost (${str(d["lost"])} attempt${d["lost"] === 1 ? "" : "s"}, effect ${str(d["effect"])})`,
+      );
+      break;
     case "host.booted":
       parts.push(d["previous"] === null ? `first boot seen (${str(d["boot"])})` : `rebooted since the last event: boot ${str(d["boot"])}, was ${str(d["previous"])}`);
       break;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { NetledgerError } from "../../domain/errors.js";
-import { describeLeak } from "../../controller/suspectedLeaks.js";
+import { describeLeak } from "../render/leaks.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { RecoveredEffect, RecoveryReport } from "../../controller/controller.js";
 import { NetledgerError } from "../../domain/errors.js";
 import { shortId } from "../../domain/ids.js";
-import { describeLeak } from "../../controller/suspectedLeaks.js";
+import { describeLeak } from "../render/leaks.js";
 import type { CliContext } from "../context.js";
 
 export function registerIntegrity(program: Command, cli: CliContext): void {

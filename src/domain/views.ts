@@ -1,6 +1,4 @@
-import { z } from "zod";
 import * as C from "./collection.js";
-import { type PortBinding, portBindingSchema } from "./values.js";
 import { type PoolUsage, poolUsage } from "./ipam/pool.js";
 import { publishedPorts } from "./ports.js";
 import type { EndpointLifecycle } from "./machines/endpoint.js";

@@ -73,7 +73,7 @@ function commonFunctions(specs: Spec[], types: readonly string[]): string {
     `    --db) echo __files__ ;;`,
     `    --plugin-dir) echo __dirs__ ;;`,
     `    --type) printf '%s\\n' ${typeWords(types).map(sq).join(" ")} ;;`,
-    `    -d|--driver) printf '%s\\n' null host bridge ;;`,
+    `    -d|--driver) printf '%s\\n' null host bridge overlay ;;`,
     `  esac`,
     `}`,
     `_netledger_candidates() {`,

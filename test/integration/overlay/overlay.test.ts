@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { haveEtcd } from "../../helpers/etcdCluster.js";
 import { isRoot } from "../../helpers/kernel.js";
-import { inSandbox, type OverlayHosts, type OverlayNode, startOverlayHosts, vxlanEntries } from "../../helpers/overlayNodes.js";
+import { counted, inSandbox, nftIn, nodeNetns, type OverlayHosts, type OverlayNode, startOverlayHosts, vxlanEntries } from "../../helpers/overlayNodes.js";
 import { until } from "../../helpers/wait.js";
 
 const why = !isRoot ? " (skipped: needs root for namespaces and links)" : !haveEtcd ? " (skipped: /usr/bin/etcd is not installed)" : "";
@@ -48,9 +48,8 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     // The peers reach each node after its fold of the cluster log.
     await until(() => ping(ra.key, rb.ip), 200);
     expect(ping(rb.key, ra.ip)).toBe(true);
-    // 1422 bytes of ICMP data fill the 1450-byte MTU exactly; every link on the path carries it.
-    expect(ping(ra.key, rb.ip, ["-s", "1422"])).toBe(true);
     expect(JSON.parse(inSandbox(ra.key, "ip", ["-j", "link", "show", "eth0"]))[0].mtu).toBe(1450);
+    await holdsTheMtu(hosts, ra, rb, b);
 
     // TCP across the overlay: busybox nc would do; node is at hand.
     const server = inSandboxSpawn(rb.key, `require("net").createServer((s)=>{s.end("hello from rb")}).listen(7070,()=>console.log("up"))`);
@@ -153,6 +152,53 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     expect(dbIds.every((d) => !existsSync(d))).toBe(true);
   }, 300_000);
 });
+
+/**
+ * The 1450 MTU holds: busybox ping has no `-M do`, but Linux sets don't-fragment on an ICMP socket's
+ * packet that fits the route's MTU (ip_no_pmtu_disc 0, IP_PMTUDISC_WANT), so counters in the receiving
+ * sandbox prove what arrived: 1422 bytes of data make 1450-byte echo requests with DF set, whole; on
+ * the receiving node's underlay each is one 1500-byte VXLAN datagram, not fragmented. 1423 bytes do
+ * not fit: the sender fragments them (a DF packet that size cannot leave it), so no 1451-byte request
+ * arrives whole. Counters are hooked before defragmentation (priority -450).
+ */
+async function holdsTheMtu(h: OverlayHosts, from: { key: string }, to: { key: string; ip: string }, toNode: OverlayNode): Promise<void> {
+  const table = `nlo${h.tag}mtu`;
+  const under = nodeNetns(toNode);
+  nftIn(to.key, `table ip ${table} {
+    counter whole {}
+    counter fragmented {}
+    counter oversize {}
+    chain pre { type filter hook prerouting priority -450; policy accept;
+      ip length 1450 ip frag-off & 0x4000 != 0 icmp type echo-request counter name "whole"
+      ip length > 1450 counter name "oversize"
+      ip frag-off & 0x3fff != 0 counter name "fragmented"
+    }
+  }`);
+  nftIn(under, `table ip ${table} {
+    counter vxlan1500 {}
+    counter vxlanfragmented {}
+    chain pre { type filter hook prerouting priority -450; policy accept;
+      iifname "under0" ip length 1500 udp dport 4789 counter name "vxlan1500"
+      iifname "under0" ip frag-off & 0x3fff != 0 counter name "vxlanfragmented"
+    }
+  }`);
+  try {
+    expect(ping(from.key, to.ip, ["-s", "1422"])).toBe(true);
+    expect(counted(to.key, table, "whole")).toBe(2);
+    expect(counted(to.key, table, "fragmented")).toBe(0);
+    expect(counted(under, table, "vxlan1500")).toBeGreaterThanOrEqual(2);
+    expect(counted(under, table, "vxlanfragmented")).toBe(0);
+
+    // One byte more: it reaches the other side only as fragments, never as one packet over 1450.
+    inSandbox(from.key, "busybox", ["ping", "-c", "1", "-W", "3", "-s", "1423", to.ip]);
+    expect(counted(to.key, table, "fragmented")).toBeGreaterThanOrEqual(2);
+    expect(counted(to.key, table, "oversize")).toBe(0);
+    expect(counted(to.key, table, "whole")).toBe(2);
+    expect(counted(under, table, "vxlanfragmented")).toBe(0);
+  } finally {
+    for (const path of [to.key, under]) try { nftIn(path, `delete table ip ${table}`); } catch { /* the namespace is gone */ }
+  }
+}
 
 function inSandboxSpawn(key: string, js: string) {
   return spawn("nsenter", [`--net=${key}`, "--", process.execPath, "-e", js], { stdio: ["ignore", "pipe", "pipe"] });

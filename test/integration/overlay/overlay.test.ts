@@ -95,6 +95,9 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     await until(() => !toNode(a, c.address) && !toNode(b, c.address), 300);
     expect(vxlanEntries(a, vx).neigh).toEqual([`${eb.ip}>${vxlanEntries(a, vx).fdb[0]!.split(">")[0]}`]);
 
+    // With C's daemon down, the one-shot gc judges C's VXLAN device by C's copy of the cluster log.
+    peerGc(h, c, vx, eb.ip, b.address);
+
     // Restarted: C deletes its reclaimed endpoint (veth and, the last one gone, the VXLAN device).
     await h.start(c);
     const cLinks = () => JSON.parse(execFileSync("ip", ["-n", c.ns, "-j", "link", "show"], { encoding: "utf8" })) as { ifname: string }[];
@@ -152,6 +155,32 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     expect(dbIds.every((d) => !existsSync(d))).toBe(true);
   }, 300_000);
 });
+
+/**
+ * A stale peer (a forwarding and a neighbour entry no endpoint accounts for) and a missing one (a
+ * peer's neighbour entry deleted) on a node whose daemon is down: `gc --dry-run` names the three and
+ * changes nothing, `gc` puts the device back as the node's copy of the cluster log says, then
+ * `gc --dry-run` finds nothing.
+ */
+function peerGc(h: OverlayHosts, n: OverlayNode, vx: string, peerIp: string, peerNode: string): void {
+  const before = vxlanEntries(n, vx);
+  const peerMac = before.neigh.find((x) => x.startsWith(`${peerIp}>`))!.split(">")[1]!;
+  const stale = { mac: "02:42:0a:fe:fe:01", ip: "10.254.254.1", dst: `${n.address.split(".").slice(0, 3).join(".")}.250` };
+  execFileSync("ip", ["netns", "exec", n.ns, "bridge", "fdb", "append", stale.mac, "dev", vx, "dst", stale.dst, "self", "permanent"]);
+  execFileSync("ip", ["-n", n.ns, "neigh", "replace", stale.ip, "lladdr", stale.mac, "dev", vx, "nud", "permanent"]);
+  execFileSync("ip", ["-n", n.ns, "neigh", "del", peerIp, "dev", vx]);
+  const tampered = vxlanEntries(n, vx);
+  type Report = { found: { kind: string; name: string; where?: string }[]; errors: string[] };
+  const dry = JSON.parse(h.cli(n, ["gc", "--dry-run", "--json"])) as Report;
+  expect(dry.found.map((g) => `${g.kind} ${g.name} @${g.where}`).sort()).toEqual(
+    [`fdb ${stale.mac}`, `missing ${peerIp} ${peerMac} via ${peerNode}`, `neigh ${stale.ip}`].map((x) => `overlay-peer ${x} @${vx}`),
+  );
+  expect(vxlanEntries(n, vx)).toEqual(tampered);
+  const done = JSON.parse(h.cli(n, ["gc", "--json"])) as Report;
+  expect([done.found.length, done.errors]).toEqual([3, []]);
+  expect(vxlanEntries(n, vx)).toEqual(before);
+  expect((JSON.parse(h.cli(n, ["gc", "--dry-run", "--json"])) as Report).found).toEqual([]);
+}
 
 /**
  * The 1450 MTU holds: busybox ping has no `-M do`, but Linux sets don't-fragment on an ICMP socket's

@@ -113,6 +113,51 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     await until(() => has(a, ec2.ip) && has(b, ec2.ip), 200);
   }, 300_000);
 
+  it("after a reboot (a new boot id) makes the node's bridge, VXLAN device, veth and peer entries again, and the endpoints reach each other", async () => {
+    hosts = await startOverlayHosts(2);
+    const h = hosts;
+    const [a, b] = h.nodes as [OverlayNode, OverlayNode];
+    const net = await a.api!.createNetwork({ name: "teal", driver: "overlay" });
+    await until(async () => (await b.api!.networks()).some((x) => x.id === net.id), 200);
+    const ea = await container(a, net.id, "ea");
+    // B's sandbox is in a namespace the test made (a runtime's, which the runtime makes again after a
+    // reboot): netledger's own namespaces are gone after a reboot, and their sandboxes with them.
+    const runtimeNs = `nlo-${h.tag}-rt`;
+    const key = `/run/netns/${runtimeNs}`;
+    execFileSync("ip", ["netns", "add", runtimeNs]);
+    try {
+      const sb = await b.api!.createSandbox({ containerId: "eb-c", hostname: "", domainname: "", dns: [], extraHosts: [], netns: key });
+      const eb = await b.api!.createEndpoint(net.id, { name: "eb" });
+      await b.api!.join(net.id, eb.id, sb.id);
+      await until(() => ping(key, ea.ip), 200);
+      const vx = `nlx${net.id.slice(0, 12)}`;
+      const made = [`nlv${eb.id.slice(0, 12)}`, vx, `nlo${net.id.slice(0, 12)}`];
+      const bLinks = () => (JSON.parse(execFileSync("ip", ["-n", b.ns, "-j", "link", "show"], { encoding: "utf8" })) as { ifname: string }[]).map((l) => l.ifname);
+      const entries = vxlanEntries(b, vx);
+      expect(entries.neigh).toEqual([`${ea.ip}>${entries.fdb[0]!.split(">")[0]}`]);
+
+      // What a reboot takes from B: its daemon, and its links (the veth pair, the VXLAN device and its entries, the bridge).
+      await h.kill(b);
+      for (const l of made) execFileSync("ip", ["-n", b.ns, "link", "del", l]);
+      expect(JSON.parse(inSandbox(key, "ip", ["-j", "link", "show"])).map((l: { ifname: string }) => l.ifname)).toEqual(["lo"]);
+
+      await h.start(b, { NETLEDGER_BOOT_ID: `nlo-reboot-${h.tag}` });
+      await until(() => made.every((l) => bLinks().includes(l)) && vxlanEntries(b, vx).neigh.length === 1, 300);
+      expect(vxlanEntries(b, vx)).toEqual(entries);
+      await until(() => ping(key, ea.ip), 200);
+      expect(ping(ea.key, eb.ipv4!.split("/")[0]!)).toBe(true);
+      const types: string[] = [];
+      for await (const e of b.api!.events({ since: 1 })) types.push(e.type);
+      expect(types).toContain("host.booted");
+      expect(types).toContain("endpoint.reprogrammed");
+      expect((JSON.parse(h.cli(b, ["gc", "--dry-run", "--json"])) as { found: unknown[] }).found).toEqual([]);
+      expect((await b.api!.verify()).ok).toBe(true);
+    } finally {
+      await h.kill(b);
+      execFileSync("ip", ["netns", "delete", runtimeNs]);
+    }
+  }, 240_000);
+
   it("after a SIGKILL half way through a join, recovery leaves the kernel as the log says, gc finds nothing, and teardown leaves nothing", async () => {
     hosts = await startOverlayHosts(2);
     const h = hosts;

@@ -30,6 +30,7 @@ import { defaultSnapshotEvery, Snapshotter } from "./snapshotter.js";
 import { type LedgerGcReport, suspectedLeaks } from "./suspectedLeaks.js";
 import { type VerifyReport, verifyStore } from "./verify.js";
 import { firstResultView } from "./firstResult.js";
+import { gcContext } from "./gcCluster.js";
 import type { EntityRef } from "../effects/sink.js";
 
 export type { CommandOptions, CommandResult, NewNetworkOptions, NewSandboxOptions, OpenOptions } from "./options.js";
@@ -313,13 +314,12 @@ export class Controller implements HandleHost {
   }
 
   /**
-   * `netledger gc`: removes the links, namespaces, nftables rules and sandbox files that carry this
-   * database's id and that the state no longer knows; with `dryRun`, only lists them.
+   * `netledger gc`: removes the links, namespaces, nftables rules, files and overlay peer entries of
+   * this database that its state no longer wants (`dryRun`: lists them); writes nothing to the log.
    */
   async gc(opts: { dryRun?: boolean } = {}): Promise<LedgerGcReport> {
-    // gc writes nothing to the log, so a read-only open serves it.
     await this.effects.projections.idle();
-    const r = await collectGarbage(this.registry.collectors(), { state: this.current(), databaseId: this.databaseId }, opts.dryRun ?? false);
+    const r = await collectGarbage(this.registry.collectors(), gcContext(this.store, this.current(), this.cluster !== undefined), opts.dryRun ?? false);
     // What a remote IPAM may hold unnamed is the plugin's to release: listed, never removed from here.
     return { ...r, suspectedLeaks: suspectedLeaks(this.store) };
   }

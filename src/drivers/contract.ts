@@ -1,6 +1,7 @@
 import type { PortBinding } from "../domain/events.js";
 import type { Touched } from "../domain/projection.js";
 import type { State } from "../domain/state.js";
+import type { ClusterState } from "../domain/cluster/state.js";
 
 /**
  * The network driver contract, mirroring libnetwork's driverapi.Driver, made async. Built-in drivers
@@ -184,6 +185,8 @@ export interface Garbage {
 export interface GcContext {
   state: State;
   databaseId: string;
+  /** The node's copy of the cluster state, given to a process that is not the node (the one-shot CLI). */
+  cluster?: ClusterState;
 }
 
 /**

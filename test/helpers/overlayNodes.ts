@@ -174,3 +174,19 @@ export function vxlanEntries(n: OverlayNode, dev: string): { fdb: string[]; neig
   const neigh = JSON.parse(sh("ip", ["-n", n.ns, "-j", "neigh", "show", "dev", dev]) || "[]") as { dst: string; lladdr?: string }[];
   return { fdb: fdb.filter((e) => e.dst).map((e) => `${e.mac}>${e.dst}`).sort(), neigh: neigh.filter((e) => e.lladdr).map((e) => `${e.dst}>${e.lladdr}`).sort() };
 }
+
+/** The namespace path of a node (for nsenter, as a sandbox's key is). */
+export const nodeNetns = (n: OverlayNode): string => nsPath(n.ns);
+
+/** Loads an nftables script in the namespace at `path`. */
+export function nftIn(path: string, script: string): void {
+  execFileSync("nsenter", [`--net=${path}`, "--", "nft", "-f", "-"], { input: script, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** The packets a named nftables counter of an `ip` table counted, in the namespace at `path`. */
+export function counted(path: string, table: string, counter: string): number {
+  const out = JSON.parse(inSandbox(path, "nft", ["-j", "list", "counter", "ip", table, counter])) as { nftables: { counter?: { packets: number } }[] };
+  const c = out.nftables.find((x) => x.counter)?.counter;
+  if (!c) throw new Error(`no counter ${counter} in table ip ${table} of ${path}`);
+  return c.packets;
+}

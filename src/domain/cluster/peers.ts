@@ -34,3 +34,17 @@ export function overlayView(s: ClusterState, self: string, localAddress: string)
   for (const n of Object.values(networks)) n.peers.sort((a, b) => (a.endpoint < b.endpoint ? -1 : 1));
   return { localAddress, networks };
 }
+
+/**
+ * Which node of the cluster a database is, judged from the cluster state alone, for a process that is
+ * not the node (a one-shot `gc` reading the node's copy of the log): the node its own endpoints live
+ * on, else the node (an alive one first) whose address is the VXLAN device's local address.
+ */
+export function selfNode(s: ClusterState, ownEndpoints: Iterable<string>, address: string): string | undefined {
+  for (const id of ownEndpoints) {
+    const ep = C.get(s.endpoints, id);
+    if (ep) return ep.node;
+  }
+  const at = Object.values(s.nodes).filter((n) => n.address === address);
+  return (at.find((n) => n.state === "alive") ?? at[0])?.name;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import type { ClusterCommand } from "../../../../src/domain/cluster/events.js";
-import { overlayView } from "../../../../src/domain/cluster/peers.js";
+import { overlayView, selfNode } from "../../../../src/domain/cluster/peers.js";
 import { type ClusterState, emptyClusterState, foldCluster } from "../../../../src/domain/cluster/state.js";
 import { isNetledgerError } from "../../../../src/domain/errors.js";
 
@@ -63,5 +63,16 @@ describe("overlay networks in the cluster log", () => {
   it("drops a lost node's endpoints from the peers (they are reclaimed in the same decision)", () => {
     const s = given(join("a", "192.0.2.1"), join("c", "192.0.2.3"), overlay(1), ep(1, 1, "a"), ep(3, 1, "c"), { type: "global.node.lose", name: "c", by: "a", removed: false });
     expect(overlayView(s, "a", "192.0.2.1").networks[id(1)]!.peers).toEqual([]);
+  });
+  it("knows which node a database is from the cluster state alone: where its endpoints live, else the node at the device's address", () => {
+    const s = given(join("a", "192.0.2.1"), join("b", "192.0.2.2"), overlay(1), ep(1, 1, "a"), ep(2, 1, "b"));
+    expect(selfNode(s, [id(1002)], "192.0.2.1")).toBe("b");
+    expect(selfNode(s, [id(9999)], "192.0.2.1")).toBe("a");
+    expect(selfNode(s, [], "192.0.2.7")).toBeUndefined();
+  });
+
+  it("takes the alive node at an address before a lost one that had it", () => {
+    const s = given(join("old", "192.0.2.1"), { type: "global.node.lose", name: "old", by: "new", removed: false }, join("new", "192.0.2.1"));
+    expect(selfNode(s, [], "192.0.2.1")).toBe("new");
   });
 });

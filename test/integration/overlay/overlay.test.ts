@@ -34,20 +34,23 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
     hosts = undefined;
   });
 
-  it("lets sandboxes on two nodes ping and talk TCP, keeps two overlay networks apart, and holds the 1450 MTU", async () => {
-    hosts = await startOverlayHosts(2);
-    const [a, b] = hosts.nodes as [OverlayNode, OverlayNode];
+  it("lets sandboxes on three nodes ping and talk TCP, keeps two overlay networks apart, and holds the 1450 MTU", async () => {
+    hosts = await startOverlayHosts(3);
+    const [a, b, c] = hosts.nodes as [OverlayNode, OverlayNode, OverlayNode];
     const red = await a.api!.createNetwork({ name: "red", driver: "overlay" });
     const blue = await a.api!.createNetwork({ name: "blue", driver: "overlay" });
     expect(red.scope).toBe("global");
-    await until(async () => (await b.api!.networks()).filter((x) => x.driver === "overlay").length === 2, 200);
+    for (const n of [b, c]) await until(async () => (await n.api!.networks()).filter((x) => x.driver === "overlay").length === 2, 200);
 
     const ra = await container(a, red.id, "ra");
     const rb = await container(b, red.id, "rb");
+    const rc = await container(c, red.id, "rc");
     const bb = await container(b, blue.id, "bb");
     // The peers reach each node after its fold of the cluster log.
     await until(() => ping(ra.key, rb.ip), 200);
+    await until(() => ping(ra.key, rc.ip), 200);
     expect(ping(rb.key, ra.ip)).toBe(true);
+    expect(ping(rc.key, rb.ip)).toBe(true);
     expect(JSON.parse(inSandbox(ra.key, "ip", ["-j", "link", "show", "eth0"]))[0].mtu).toBe(1450);
     await holdsTheMtu(hosts, ra, rb, b);
 
@@ -63,9 +66,13 @@ describe.skipIf(why !== "")(`overlay networks across nodes simulated as namespac
 
     // red and blue: separate segments, no path between them.
     expect(ping(ra.key, bb.ip)).toBe(false);
+    expect(ping(rc.key, bb.ip)).toBe(false);
     const vx = `nlx${red.id.slice(0, 12)}`;
-    expect(vxlanEntries(a, vx).fdb).toHaveLength(1);
-    expect(vxlanEntries(a, vx).neigh).toEqual([`${rb.ip}>${vxlanEntries(a, vx).fdb[0]!.split(">")[0]}`]);
+    // One forwarding entry and one neighbour entry per remote endpoint, each neighbour's MAC the fdb's.
+    const { fdb, neigh } = vxlanEntries(a, vx);
+    expect(fdb).toHaveLength(2);
+    expect(neigh.map((x) => x.split(">")[0]).sort()).toEqual([rb.ip, rc.ip].sort());
+    expect(new Set(neigh.map((x) => x.split(">")[1]))).toEqual(new Set(fdb.map((f) => f.split(">")[0])));
   }, 240_000);
 
   it("removes a departed endpoint's entries on the other nodes, and a reclaimed node's; the node restarted removes what was reclaimed and joins again", async () => {

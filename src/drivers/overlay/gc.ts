@@ -2,6 +2,8 @@ import type { Garbage, GarbageCollector } from "../contract.js";
 import { attempt } from "../gcAttempt.js";
 import { listLinks } from "../kernel/rtnetlink.js";
 import { parseOwnerAlias } from "../netns/ownership.js";
+import { listTable } from "../bridge/nftables.js";
+import { overlayTableName, removeOverlayFirewall } from "./firewall.js";
 import { applyDiff, diffEntries, kernelEntries, type PeerTable } from "./peers.js";
 
 /**
@@ -9,6 +11,7 @@ import { applyDiff, diffEntries, kernelEntries, type PeerTable } from "./peers.j
  * the cluster's peer table does not name (an endpoint gone, a node reclaimed), and entries it names
  * that are missing or wrong. Its links (bridges, VXLAN devices, veth host ends) carry ownership
  * aliases and are the bridge driver's collector's to find, like every host link of this database.
+ * Its firewall table (firewall.ts) is garbage when no overlay bridge of this database is left.
  */
 export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCollector {
   async function devices(): Promise<{ dev: string; network: string }[]> {
@@ -19,11 +22,15 @@ export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCol
     }
     return out;
   }
+  const hasBridges = async (): Promise<boolean> =>
+    (await listLinks()).some((l) => l.kind === "bridge" && l.name.startsWith("nlo") && parseOwnerAlias(l.alias)?.databaseId === databaseId);
   return {
     async find() {
-      // Without the cluster's view (not a node) nothing can be judged: nothing is reported.
-      if (!table.view) return [];
       const found: Garbage[] = [];
+      const name = overlayTableName(databaseId);
+      if (!(await hasBridges()) && (await listTable(name))) found.push({ kind: "nftables-table", name: `inet ${name}`, reason: "no overlay network of this database has a bridge here" });
+      // Without the cluster's view (not a node) no peer entry can be judged: none is reported.
+      if (!table.view) return found;
       for (const { dev, network } of await devices()) {
         const d = diffEntries(table.wanted(network), await kernelEntries(dev));
         for (const m of d.dropMacs) found.push({ kind: "overlay-peer", name: `fdb ${m}`, where: dev, reason: "no endpoint on another node has this MAC" });
@@ -34,6 +41,8 @@ export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCol
     },
     async remove(_ctx, found) {
       const errors: string[] = [];
+      // Looked at again: a Join may have made a bridge (and the table with it) since.
+      if (found.some((g) => g.kind === "nftables-table") && !(await hasBridges())) await attempt(errors, "overlay firewall", () => removeOverlayFirewall(databaseId));
       const devs = new Set(found.filter((g) => g.kind === "overlay-peer").map((g) => g.where!));
       for (const dev of devs) {
         const network = (await devices()).find((d) => d.dev === dev)?.network;

@@ -1,10 +1,12 @@
 import * as C from "../domain/collection.js";
 import type { Command } from "../domain/commands.js";
 import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
+import { dnsPeers } from "../domain/cluster/dnsPeers.js";
 import { overlayView } from "../domain/cluster/peers.js";
 import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
 import { asNetledgerError, forbidden, invalid } from "../domain/errors.js";
-import { findNetwork } from "../domain/resolve.js";
+import { endpointNames } from "../domain/dnsRecords.js";
+import { findNetwork, findSandbox } from "../domain/resolve.js";
 import type { State } from "../domain/state.js";
 import type { Controller } from "../controller/controller.js";
 import type { GlobalScope } from "../controller/globalScope.js";
@@ -89,6 +91,7 @@ export class ClusterNode implements GlobalScope {
     controller.attachGlobalScope(node);
     node.log.onFold((events, s) => node.folded(events, s));
     await node.programPeers(node.log.current);
+    await node.dnsPeers(node.log.current);
     await node.reconcile();
     return node;
   }
@@ -111,8 +114,14 @@ export class ClusterNode implements GlobalScope {
     return this.peersPending;
   }
 
+  /** The DNS server's records of endpoints on other nodes: a projection of the cluster state too. */
+  private dnsPeers(s: ClusterState): Promise<void> {
+    return this.controller.clusterDns?.peers(dnsPeers(s, this.name)).catch(() => undefined) ?? Promise.resolve();
+  }
+
   private folded(events: ClusterEvent[], s: ClusterState): void {
     void this.programPeers(s);
+    void this.dnsPeers(s);
     for (const e of events) {
       if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
       else if (e.type === "global.endpoint.created" || e.type === "global.endpoint.deleted") this.dirty.endpoints.add(e.data.id);
@@ -173,7 +182,10 @@ export class ClusterNode implements GlobalScope {
         const n = globalNetworkOf(local, cmd.network);
         if (!n) return undefined;
         return this.withBusy(cmd.id, async () => {
-          const [e] = await this.submit({ type: "global.endpoint.create", id: cmd.id, name: cmd.type === "endpoint.create" ? cmd.name : cmd.id.slice(0, 12), network: n.id, node: this.name, ...(cmd.ip ? { address: cmd.ip } : {}) });
+          // Its DNS names travel with it, so the other nodes answer for it (a connect's are its sandbox's too).
+          const sb = cmd.type === "network.connect" ? findSandbox(local, cmd.sandbox) : undefined;
+          const names = cmd.type === "endpoint.create" ? endpointNames(cmd, undefined) : sb ? endpointNames({ name: sb.containerId, aliases: cmd.aliases }, sb) : [];
+          const [e] = await this.submit({ type: "global.endpoint.create", id: cmd.id, name: cmd.type === "endpoint.create" ? cmd.name : cmd.id.slice(0, 12), network: n.id, node: this.name, ...(cmd.ip ? { address: cmd.ip } : {}), ...(names.length > 0 ? { names } : {}) });
           const address = e && e.type === "global.endpoint.created" ? e.data.address : globalEndpoint(this.log.current, cmd.id)?.address;
           try {
             return await this.controller.run({ ...cmd, network: n.id, ...(address ? { ip: address } : {}) }, { ...opts, mirror: true });

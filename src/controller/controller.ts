@@ -133,10 +133,11 @@ export class Controller implements HandleHost {
     return this.kernel.registry;
   }
 
-  /** The overlay driver's peer table input, for a cluster node (src/cluster/node.ts). */
+  /** The overlay driver's peer table input, and the DNS server's of other nodes' endpoints, for a cluster node (src/cluster/node.ts). */
   get overlayPeers(): Kernel["builtins"]["overlayPeers"] {
     return this.kernel.builtins.overlayPeers;
   }
+  get clusterDns(): Pick<NonNullable<Kernel["dns"]>, "peers"> | undefined { return this.kernel.dns; }
 
   /** Each sandbox's hosts and resolv.conf. */
   get sandboxFiles(): Kernel["builtins"]["sandboxFiles"] {

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { decideQuestion, dnsTable, type DnsTable, touchesDns } from "../domain/dnsRecords.js";
+import { decideQuestion, dnsTable, type DnsTable, type RemoteEndpoint, touchesDns } from "../domain/dnsRecords.js";
 import { ipText, tryParseIp } from "../domain/ipam/address.js";
 import { nameservers } from "../domain/resolvconf.js";
 import type { Touched } from "../domain/projection.js";
@@ -50,6 +50,10 @@ export class DnsService implements StateProjection {
   private refresh: (() => void) | undefined;
   private closed = false;
   private hostServers: { at: number; mtime: number; servers: string[] } | undefined;
+  /** The state last projected, and the endpoints on other nodes a cluster node handed over. */
+  private state: State | undefined;
+  private remote: readonly RemoteEndpoint[] = [];
+  private remoteKey = "[]";
 
   constructor(private readonly o: DnsOptions = {}) {
     this.port = o.port ?? 53;
@@ -62,7 +66,21 @@ export class DnsService implements StateProjection {
   }
 
   update(state: State, touched: Touched, before: State): Promise<void> {
-    return touchesDns(before, state, touched) ? this.apply(state) : Promise.resolve();
+    if (touchesDns(before, state, touched)) return this.apply(state);
+    this.state = state;
+    return Promise.resolve();
+  }
+
+  /**
+   * The endpoints of global networks on other nodes (domain/cluster/dnsPeers.ts), handed over by the
+   * cluster node after each fold of the cluster log: the table is rebuilt only when they changed.
+   */
+  peers(remote: readonly RemoteEndpoint[]): Promise<void> {
+    const key = JSON.stringify(remote);
+    if (key === this.remoteKey) return Promise.resolve();
+    this.remote = remote;
+    this.remoteKey = key;
+    return this.state ? this.apply(this.state) : Promise.resolve();
   }
 
   rebuild(state: State): Promise<void> {
@@ -76,7 +94,8 @@ export class DnsService implements StateProjection {
 
   private apply(state: State): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.table = dnsTable(state);
+    this.state = state;
+    this.table = dnsTable(state, this.remote);
     const owners = new Map<string, string>();
     for (const n of this.table.networks.values()) for (const g of n.gateways) owners.set(g, n.id);
     this.owners = owners;

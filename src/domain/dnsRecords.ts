@@ -71,18 +71,35 @@ const isDnsName = (n: string): boolean => n.length <= 253 && n.split(".").every(
  * The names an endpoint answers to, first the one its PTR record gives back. A 64-digit container id
  * is one label too long for DNS, so only its 12-digit short form is answered (as with Docker).
  */
-export function endpointNames(ep: EndpointRecord, sb: SandboxRecord | undefined): string[] {
+export function endpointNames(ep: Pick<EndpointRecord, "name" | "aliases">, sb: Pick<SandboxRecord, "hostname" | "domainname" | "containerId"> | undefined): string[] {
   const names = [ep.name, ...ep.aliases];
   if (sb) {
     if (sb.hostname) names.push(sb.hostname, ...(sb.domainname ? [`${sb.hostname}.${sb.domainname}`] : []));
     if (sb.containerId) names.push(sb.containerId, ...(sb.containerId.length > 12 ? [sb.containerId.slice(0, 12)] : []));
   }
+  return dnsNames(names);
+}
+
+/** Names as the table keys them: lower case, no trailing dot, each once, those DNS cannot carry left out. */
+export function dnsNames(names: readonly string[]): string[] {
   const out: string[] = [];
   for (const n of names) {
     const k = n.toLowerCase().replace(/\.$/, "");
     if (isDnsName(k) && !out.includes(k)) out.push(k);
   }
   return out;
+}
+
+/**
+ * An endpoint of a global (overlay) network that lives on another node: its sandbox is not in this
+ * host's state, so its records come from the cluster state (domain/cluster/dnsPeers.ts).
+ */
+export interface RemoteEndpoint {
+  network: string;
+  /** Plain IPv4 address. */
+  address: string;
+  /** Its names, the PTR name first. */
+  names: string[];
 }
 
 /** The reverse name of an address (`10.0.0.2` → `2.0.0.10.in-addr.arpa`). */
@@ -113,10 +130,21 @@ export function touchesDns(before: State, after: State, t: Touched): boolean {
   return false;
 }
 
-export function dnsTable(s: State): DnsTable {
+/**
+ * The table for state `s`; `remote` adds the endpoints of this node's global networks that live on
+ * other nodes, answered to the sandboxes of this node on the same network as if they were local ones.
+ */
+export function dnsTable(s: State, remote: readonly RemoteEndpoint[] = []): DnsTable {
   const networks = new Map<string, DnsNetwork>();
   const clients = new Map<string, DnsClient>();
   const ptr = new Map<string, Map<string, string>>();
+  const addPtr = (network: string, addr: string | undefined, name: string): void => {
+    if (!addr) return;
+    const rev = reverseName(tryParseIp(addr)!);
+    let m = ptr.get(rev);
+    if (!m) ptr.set(rev, (m = new Map()));
+    m.set(network, name);
+  };
   /** The sandboxes joined to a network with a resolver: the clients, looked at once each below. */
   const served = new Set<string>();
   for (const n of C.values(s.networks)) {
@@ -136,14 +164,16 @@ export function dnsTable(s: State): DnsTable {
       const names = endpointNames(ep, sb);
       if (names.length === 0) continue;
       for (const name of names) addName(net.names, name, v4, v6);
-      for (const addr of [v4, v6]) {
-        if (!addr) continue;
-        const rev = reverseName(tryParseIp(addr)!);
-        let m = ptr.get(rev);
-        if (!m) ptr.set(rev, (m = new Map()));
-        m.set(n.id, names[0]!);
-      }
+      for (const addr of [v4, v6]) addPtr(n.id, addr, names[0]!);
     }
+  }
+  for (const r of remote) {
+    const net = networks.get(r.network);
+    const v4 = canonical(r.address);
+    const names = dnsNames(r.names);
+    if (!net || !v4 || names.length === 0) continue;
+    for (const name of names) addName(net.names, name, v4, undefined);
+    addPtr(r.network, v4, names[0]!);
   }
   for (const id of served) {
     const sb = C.get(s.sandboxes, id);

@@ -44,11 +44,12 @@ export interface OverlayHosts {
 const sh = (p: string, a: string[]): string => execFileSync(p, a, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const nsPath = (ns: string): string => `/run/netns/${ns}`;
 
-export async function startOverlayHosts(count: number, serveArgs: string[] = []): Promise<OverlayHosts> {
+/** `prefix` names every namespace, link and folder made (three letters, `nlo` unless a test asks another). */
+export async function startOverlayHosts(count: number, serveArgs: string[] = [], prefix = "nlo"): Promise<OverlayHosts> {
   const tag = randomBytes(2).toString("hex");
   const subnet = 1 + (randomBytes(1)[0]! % 200);
-  const dir = mkdtempSync(join(tmpdir(), "nlo-"));
-  const under = `nlo-u${tag}`;
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const under = `${prefix}-u${tag}`;
   const nodes: OverlayNode[] = [];
   const hosts: OverlayHosts = {
     tag,
@@ -98,12 +99,12 @@ export async function startOverlayHosts(count: number, serveArgs: string[] = [])
     sh("ip", ["-n", under, "link", "add", "ubr", "type", "bridge"]);
     sh("ip", ["-n", under, "link", "set", "ubr", "up"]);
     for (let i = 1; i <= count; i++) {
-      const ns = `nlo-${tag}-n${i}`;
+      const ns = `${prefix}-${tag}-n${i}`;
       const address = `10.213.${subnet}.${i}`;
       sh("ip", ["netns", "add", ns]);
       sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
-      sh("ip", ["link", "add", `nlo${tag}u${i}`, "netns", under, "type", "veth", "peer", "name", "under0", "netns", ns]);
-      sh("ip", ["-n", under, "link", "set", `nlo${tag}u${i}`, "master", "ubr", "up"]);
+      sh("ip", ["link", "add", `${prefix}${tag}u${i}`, "netns", under, "type", "veth", "peer", "name", "under0", "netns", ns]);
+      sh("ip", ["-n", under, "link", "set", `${prefix}${tag}u${i}`, "master", "ubr", "up"]);
       sh("ip", ["-n", ns, "addr", "add", `${address}/24`, "dev", "under0"]);
       sh("ip", ["-n", ns, "link", "set", "under0", "up"]);
       const nd = join(dir, `n${i}`);
@@ -115,7 +116,7 @@ export async function startOverlayHosts(count: number, serveArgs: string[] = [])
         "--name", n.name, "--data-dir", join(dir, `etcd-${n.name}`),
         "--listen-client-urls", `http://${n.address}:2379`, "--advertise-client-urls", `http://${n.address}:2379`,
         "--listen-peer-urls", `http://${n.address}:2380`, "--initial-advertise-peer-urls", `http://${n.address}:2380`,
-        "--initial-cluster", initial, "--initial-cluster-token", `nlo-${tag}`, "--initial-cluster-state", "new",
+        "--initial-cluster", initial, "--initial-cluster-token", `${prefix}-${tag}`, "--initial-cluster-state", "new",
         "--heartbeat-interval", "50", "--election-timeout", "500"], { stdio: ["ignore", "ignore", "ignore"] });
     }
     await until(() => {

@@ -77,7 +77,7 @@ export function decideCluster(s: ClusterState, c: ClusterCommand): ClusterNewEve
         if (!next) throw exhausted(`no address left in ${n.name}'s subnet ${n.subnet}`);
         address = next;
       }
-      return [{ type: "global.endpoint.created", stream: c.id, data: { id: c.id, name: c.name, network: n.id, node: c.node, address } }];
+      return [{ type: "global.endpoint.created", stream: c.id, data: { id: c.id, name: c.name, network: n.id, node: c.node, address, ...(c.names ? { names: c.names } : {}) } }];
     }
     case "global.endpoint.delete": {
       const ep = findEndpoint(s, c.endpoint);

@@ -10,6 +10,8 @@ import { invalid } from "../errors.js";
  * Event types carry a `global.` prefix so a verified copy in a node's SQLite never reads as a local event.
  */
 const name = z.string().min(1).max(255);
+/** An endpoint's DNS names as its node computed them (domain/dnsRecords.ts endpointNames). */
+const dnsNames = z.array(z.string().min(1).max(253)).max(256);
 
 export const clusterEventSchemas = {
   "global.node.joined": z.object({ name, address: z.string() }),
@@ -38,6 +40,8 @@ export const clusterEventSchemas = {
     node: name,
     /** Plain address, canonical text. */
     address: z.string(),
+    /** The names DNS answers for it on the other nodes, its PTR name first (absent in older logs: its name). */
+    names: dnsNames.optional(),
   }),
   /** Deleted by its node, or reclaimed because its node was lost: the address is free again either way. */
   "global.endpoint.deleted": z.object({ id: z.string(), reclaimed: z.boolean() }),
@@ -76,6 +80,7 @@ export const clusterCommandSchemas = {
     network: z.string(),
     node: name,
     address: z.string().optional(),
+    names: dnsNames.optional(),
   }),
   "global.endpoint.delete": z.object({ endpoint: z.string() }),
 } as const;

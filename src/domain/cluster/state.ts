@@ -41,6 +41,8 @@ export interface GlobalEndpoint {
   network: string;
   node: string;
   address: string;
+  /** Its DNS names, its PTR name first (global.endpoint.created's `names`; absent in older logs). */
+  names?: string[];
 }
 
 export interface ClusterState {
@@ -115,7 +117,7 @@ export function evolveCluster(s: ClusterState, e: ClusterNewEvent, seq: number):
       const n = s.networks[d.network]!;
       claimAddress(s.pools[n.pool]!, d.address, true);
       n.endpoints++;
-      C.set(s.endpoints, d.id, { id: d.id, name: d.name, network: d.network, node: d.node, address: d.address });
+      C.set(s.endpoints, d.id, { id: d.id, name: d.name, network: d.network, node: d.node, address: d.address, ...(d.names ? { names: d.names } : {}) });
       C.set(s.endpointNames, `${d.network}/${d.name}`, d.id);
       C.set((s.nodeEndpoints[d.node] ??= emptyCollection()), d.id, 1);
       return;

@@ -5,6 +5,8 @@ import { attempt } from "../gcAttempt.js";
 import { listLinks } from "../kernel/rtnetlink.js";
 import { run } from "../netns/exec.js";
 import { parseOwnerAlias } from "../netns/ownership.js";
+import { listTable } from "../bridge/nftables.js";
+import { overlayTableName, removeOverlayFirewall } from "./firewall.js";
 import { applyDiff, diffEntries, entryOf, kernelEntries, type PeerEntry, type PeerTable } from "./peers.js";
 
 /** A VXLAN device of this database and the network it carries. */
@@ -22,6 +24,7 @@ interface Device {
  * The table is the running node's (the daemon's gc); a process that is not the node (the one-shot
  * CLI) is given the node's copy of the cluster state instead and works out the same table from it,
  * taking as this node the one its own endpoints live on (else the one at the device's local address).
+ * Its firewall table (firewall.ts) is garbage when no overlay bridge of this database is left.
  */
 export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCollector {
   async function devices(): Promise<Device[]> {
@@ -32,6 +35,8 @@ export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCol
     }
     return out;
   }
+  const hasBridges = async (): Promise<boolean> =>
+    (await listLinks()).some((l) => l.kind === "bridge" && l.name.startsWith("nlo") && parseOwnerAlias(l.alias)?.databaseId === databaseId);
 
   /** The entries the device should hold, or undefined when nothing can be judged (no cluster view). */
   async function wanted(ctx: GcContext, d: Device): Promise<PeerEntry[] | undefined> {
@@ -45,6 +50,8 @@ export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCol
   return {
     async find(ctx) {
       const found: Garbage[] = [];
+      const name = overlayTableName(databaseId);
+      if (!(await hasBridges()) && (await listTable(name))) found.push({ kind: "nftables-table", name: `inet ${name}`, reason: "no overlay network of this database has a bridge here" });
       for (const device of await devices()) {
         const want = await wanted(ctx, device);
         // Without the cluster's view (never a node) nothing can be judged: nothing is reported.
@@ -59,6 +66,8 @@ export function overlayGarbage(databaseId: string, table: PeerTable): GarbageCol
     },
     async remove(ctx, found) {
       const errors: string[] = [];
+      // Looked at again: a Join may have made a bridge (and the table with it) since.
+      if (found.some((g) => g.kind === "nftables-table") && !(await hasBridges())) await attempt(errors, "overlay firewall", () => removeOverlayFirewall(databaseId));
       const devs = new Set(found.filter((g) => g.kind === "overlay-peer").map((g) => g.where!));
       for (const device of (await devices()).filter((d) => devs.has(d.dev)))
         await attempt(errors, device.dev, async () => {

@@ -8,6 +8,7 @@ import { checkIfname, ipBatch, step } from "../netns/iproute.js";
 import { isNamespace } from "../netns/namespaces.js";
 import { type Owner, ownerAlias, parseOwnerAlias } from "../netns/ownership.js";
 import { haltPoint } from "../testHooks.js";
+import { ensureOverlayFirewall, removeOverlayFirewall, stopForwarding } from "./firewall.js";
 import { overlayGarbage } from "./gc.js";
 import { overlayBridgeName, overlayMtu, vniOf, vxlanName, vxlanPort } from "./names.js";
 import { PeerTable } from "./peers.js";
@@ -37,7 +38,8 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
   }
   const owner = (kind: Owner["kind"], id: string): Owner => ({ databaseId, kind, id });
 
-  async function ensureDevices(networkId: string, opts: Record<string, string>, call: EffectCall): Promise<KernelLink> {
+  /** `gateway`: the network's gateway with its prefix, put on the bridge for the DNS server (or none). */
+  async function ensureDevices(networkId: string, opts: Record<string, string>, gateway: string | undefined, call: EffectCall): Promise<KernelLink> {
     const vni = vniOf(opts);
     if (vni === undefined) throw invalid(`overlay network ${networkId.slice(0, 12)} has no VXLAN id (option ${"com.docker.network.driver.overlay.vxlanid_list"}); it is made through the cluster`);
     const local = (await table.ready(viewWaitMs, call.signal))?.localAddress;
@@ -50,12 +52,16 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
     const brLink = await getLink(br);
     if (brLink) assertOwned(brLink, owner("network", networkId));
     else lines.push(step.addBridge(br));
-    lines.push(step.alias(br, alias), step.mtu(br, mtu), step.up(br));
+    lines.push(step.alias(br, alias), step.mtu(br, mtu), ...(gateway ? [step.address(br, gateway)] : []), step.up(br));
+    // The firewall first, at every Join (so a table removed by hand comes back): the gateway address
+    // gives the node a route into the segment.
+    await ensureOverlayFirewall(databaseId);
     const vxLink = await getLink(vx);
     if (vxLink) assertOwned(vxLink, owner("network", networkId));
     else lines.push(`link add name ${checkIfname(vx)} type vxlan id ${vni} dstport ${vxlanPort} local ${checkedAddress(local)} nolearning proxy`);
     lines.push(step.alias(vx, alias), step.mtu(vx, mtu), step.master(vx, br), step.up(vx));
     await ipBatch(lines, signalOf(call));
+    stopForwarding(br);
     await table.syncNetwork(networkId);
     const made = await getLink(br);
     if (!made) throw notFound(`bridge ${br} of overlay network ${networkId.slice(0, 12)} vanished while it was made`);
@@ -71,13 +77,15 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
       const l = links.find((x) => x.name === name);
       if (l && parseOwnerAlias(l.alias)?.databaseId === databaseId) await deleteLink(l.index);
     }
+    const others = links.some((l) => l.kind === "bridge" && l.name !== br && l.name.startsWith("nlo") && parseOwnerAlias(l.alias)?.databaseId === databaseId);
+    if (!others && links.some((l) => l.name === br)) await removeOverlayFirewall(databaseId);
   }
 
   async function join(req: JoinRequest, key: string, call: EffectCall): Promise<JoinResult> {
     if (!isNamespace(key)) throw notFound(`the namespace of sandbox ${req.sandboxId.slice(0, 12)} (${key}) does not exist`);
     const opts = req.network?.options ?? {};
     const mtu = overlayMtu(opts);
-    const bridge = await ensureDevices(req.networkId, opts, call);
+    const bridge = await ensureDevices(req.networkId, opts, gatewayOf(req), call);
     const host = hostVethName(req.endpointId);
     const alias = ownerAlias(owner("endpoint", req.endpointId));
     const iface = req.interface ?? { address: null, addressIPv6: null, mac: null };
@@ -184,6 +192,17 @@ const hostVethName = (endpointId: string): string => `nlv${endpointId.slice(0, 1
 function nextEthName(taken: readonly string[]): string {
   const used = new Set(taken);
   for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
+}
+
+/**
+ * The network's gateway with the endpoint's prefix length: the same address on every node's bridge (as
+ * libnetwork's overlay has it on each node's br0). ARP for it never crosses: the VXLAN device's `proxy`
+ * answers ARP from its neighbour table and sends none over the underlay, so each sandbox finds its own
+ * node's bridge, where that node's DNS server listens.
+ */
+function gatewayOf(req: JoinRequest): string | undefined {
+  const prefix = req.interface?.address?.split("/")[1];
+  return req.gateway && prefix && isIPv4(req.gateway) ? `${req.gateway}/${prefix}` : undefined;
 }
 
 function checkedAddress(a: string): string {

@@ -191,9 +191,10 @@ export class ClusterLog {
     return h.seq > this.head.seq && kvs.length > 0;
   }
 
-  private apply(events: ClusterEvent[]): void {
+  /** `folded`: the state after `events`, when the caller has it already (its own batch, decided on it). */
+  private apply(events: ClusterEvent[], folded?: ClusterState): void {
     if (events.length === 0) return;
-    this.state = foldCluster(this.state, events.map((e) => ({ event: e, seq: e.seq })));
+    this.state = folded ?? foldCluster(this.state, events.map((e) => ({ event: e, seq: e.seq })));
     const last = events[events.length - 1]!;
     this.head = { seq: last.seq, hash: last.hash };
     this.recent.push(...events);
@@ -370,7 +371,8 @@ export class ClusterLog {
         if (landed) await this.catchUp().catch(() => undefined);
       }
       if (outcome === "written") {
-        await this.foldOwn(sealedOn, written);
+        // The batch was decided on the state at sealedOn, folding each command's events: that state is the one after it.
+        await this.foldOwn(sealedOn, written, s);
         if (Math.floor(last.seq / this.snapshotEvery) > Math.floor(sealedOn.seq / this.snapshotEvery))
           void writeSnapshot(this.conn, this.state, this.head).catch(() => undefined);
         settleRefused();
@@ -416,10 +418,10 @@ export class ClusterLog {
   }
 
   /** Folds a batch this node wrote, unless the watch's read folded it first. */
-  private async foldOwn(sealedOn: Head, written: ClusterEvent[]): Promise<void> {
+  private async foldOwn(sealedOn: Head, written: ClusterEvent[], decided: ClusterState): Promise<void> {
     const last = written[written.length - 1]!;
     if (this.head.seq >= last.seq) return;
-    if (this.head.seq === sealedOn.seq) this.apply(written);
+    if (this.head.seq === sealedOn.seq) this.apply(written, decided);
     else await this.catchUp();
   }
 }

@@ -54,28 +54,60 @@ export class Forwarding {
       const id = kvp.key.toString().slice(resPrefix.length);
       this.waiting.get(id)?.(JSON.parse(kvp.value.toString()) as Answer);
     });
-    const req = await this.log.conn.call("watch the requests", () => kv.watch().prefix(reqPrefix).create());
-    // The watch carries each request: queued at once (the poll below picks up any the watch missed).
-    req.on("put", (kvp) => {
-      if (this.leader !== this.name || this.stopped) return;
-      this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand);
-    });
     const app = await this.log.conn.call("watch the appender", () => kv.watch().key(appenderKey).create());
-    app.on("put", (kvp) => void (this.leader = kvp.value.toString()));
+    app.on("put", (kvp) => this.follow(kvp.value.toString()));
     app.on("delete", () => {
-      this.leader = null;
+      this.follow(null);
       void this.campaign();
     });
-    this.watchers = [res, req, app];
+    this.watchers = [res, app];
     await this.campaign();
-    this.timer = setInterval(() => void (this.leader === this.name ? this.readRequests() : this.campaign()), pollMs);
+    this.timer = setInterval(() => {
+      this.follow(this.leader);
+      void (this.leader === this.name ? this.readRequests() : this.campaign());
+    }, pollMs);
     this.timer.unref();
+  }
+
+  /**
+   * Notes who appends. Only the appender watches `req/` (the others would be told of every request
+   * only to ignore it); the watch carries each request to it at once, and its poll picks up any the
+   * watch missed, or all while the watch could not be made.
+   */
+  private follow(leader: string | null): void {
+    this.leader = leader;
+    const mine = leader === this.name && !this.stopped;
+    if (mine && !this.requests) {
+      const kv = this.log.conn.kv;
+      const made = this.log.conn.call("watch the requests", () => kv.watch().prefix(reqPrefix).create());
+      this.requests = made.then(
+        (w) => {
+          w.on("put", (kvp) => {
+            if (this.leader !== this.name || this.stopped) return;
+            this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand);
+          });
+          return w;
+        },
+        () => {
+          this.requests = null; // tried again at the next poll
+          return null;
+        },
+      );
+    } else if (!mine && this.requests) this.unwatchRequests();
+  }
+
+  private requests: Promise<Watcher | null> | null = null;
+  private unwatchRequests(): Promise<unknown> {
+    const w = this.requests;
+    this.requests = null;
+    return w ? w.then((x) => x?.cancel()).catch(() => undefined) : Promise.resolve();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.watchers.map((w) => w.cancel().catch(() => undefined)));
+    await this.unwatchRequests();
     clearTimeout(this.forgetting);
     while (this.read.length) await this.deleteRead();
     // Handing over at once: the others need not wait for this node's lease to expire.
@@ -97,7 +129,7 @@ export class Forwarding {
       const r = await this.log.conn.call("elect an appender", (opts) =>
         kv.if(appenderKey, "Create", "==", 0).then(kv.put(appenderKey).value(this.name).lease(id)).else(kv.get(appenderKey)).options(opts).commit(),
       );
-      this.leader = r.succeeded ? this.name : (r.responses[0]?.response_range?.kvs?.[0]?.value.toString() ?? null);
+      this.follow(r.succeeded ? this.name : (r.responses[0]?.response_range?.kvs?.[0]?.value.toString() ?? null));
       if (this.leader === this.name) await this.readRequests();
     } catch {
       // No answer: the next look tries again; meanwhile commands are appended directly if need be.

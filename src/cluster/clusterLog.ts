@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Watcher } from "etcd3";
+import type { IWatchResponse as WatchResponse, Watcher } from "etcd3";
 import { canonicalJson } from "../domain/canonical.js";
 import { decideCluster } from "../domain/cluster/decide.js";
 import type { ClusterCommand, ClusterEvent, ClusterNewEvent } from "../domain/cluster/events.js";
@@ -9,7 +9,8 @@ import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { latestSnapshot, writeSnapshot } from "./snapshots.js";
-import { batchPrefix, type ClusterRecord, type Head, headKey, logEnd, openRecord, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { behind, eventsAfter, reopen } from "./folding.js";
+import { batchPrefix, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
 export type Appended = ClusterEvent[];
@@ -60,6 +61,8 @@ export class ClusterLog {
   private listeners: ((events: ClusterEvent[], s: ClusterState) => void)[] = [];
   /** Forwarded commands queued or in a batch, by request id (so a re-read request is not queued twice). */
   private readonly remoteIds = new Set<string>();
+  /** Told of the next fold (Forwarding waits on it for a forwarded command's batch). */
+  private foldWaiters: (() => void)[] = [];
   /** The last events folded, for the answers of forwarded commands. */
   private recent: ClusterEvent[] = [];
   /** Conflicts met by this node's appends (for the benchmark and `cluster status`). */
@@ -114,9 +117,10 @@ export class ClusterLog {
     this.watcher = await this.conn.call("watch", () =>
       this.conn.kv.watch().prefix("log/").startRevision(String(Number(this.headRev) + 1)).create(),
     );
-    // The watch only says something moved; the read that follows is what gets folded, in seq order
-    // and verified, so a missed or repeated notification can neither skip nor repeat an event.
-    this.watcher.on("put", () => void this.catchUp().catch(() => undefined));
+    // A watch response carries whole revisions (etcd never splits a transaction's events), so what it
+    // brings is folded at once, verified like a read; a record past a gap (a missed notification) is
+    // left to a read, and what this node folded already (its own appends) is skipped: no read per append.
+    this.watcher.on("data", (res: WatchResponse) => this.foldWatched(res));
     this.watcher.on("connected", () => void this.catchUp().catch(() => undefined));
     // A watch stream that broke in an outage reconnects only after the client's back-off (up to 30 s):
     // a read of the head every second bounds how long a node trails once the quorum is back.
@@ -139,6 +143,21 @@ export class ClusterLog {
     return this.catching;
   }
 
+  /** Folds the log records a watch response carries that follow the head; a gap is left to a read. */
+  private foldWatched(res: WatchResponse): void {
+    const puts = res.events.filter((ev) => ev.type === "Put").map((ev) => ev.kv);
+    let events: ClusterEvent[] | null = null;
+    try {
+      events = eventsAfter(this.head, puts, true);
+    } catch {
+      // Not what a read would give: the read says what is wrong.
+    }
+    if (!events) return void this.catchUp().catch(() => undefined);
+    this.apply(events);
+    // The head key was written with the last record of each revision, and the response ends on a whole one.
+    if (events.length > 0) this.headRev = puts[puts.length - 1]!.mod_revision;
+  }
+
   private async readAfterHead(): Promise<void> {
     for (;;) {
       const from = this.head.seq + 1;
@@ -149,7 +168,7 @@ export class ClusterLog {
           .options(opts)
           .commit(),
       );
-      const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? []);
+      const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [], from - 1);
       if (!more) return;
     }
   }
@@ -159,34 +178,31 @@ export class ClusterLog {
    * further than what was read (more than one page behind). An append of this node's may have been
    * folded while the read was out: what is folded already is skipped.
    */
-  private foldRange(headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly { key: Buffer; value: Buffer }[]): boolean {
-    const events: ClusterEvent[] = [];
-    let prev = this.head.hash;
-    for (const kv of kvs) {
-      const seq = Number(kv.key.toString().slice(-12));
-      if (seq <= this.head.seq) continue;
-      const e = openRecord(kv.value.toString(), this.head.seq + 1 + events.length, prev);
-      events.push(e);
-      prev = e.hash;
-    }
+  private foldRange(headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly { key: Buffer; value: Buffer }[], asked: number): boolean {
+    const events = eventsAfter(this.head, kvs)!;
     this.apply(events);
     const h = headKv ? (JSON.parse(headKv.value.toString()) as Head) : { seq: 0, hash: genesisHash };
     // etcd is behind what this node folded and verified: its data was wiped or restored from an older
     // backup, or --cluster names another cluster. Appending on would fork the log: refuse, saying so.
-    if (h.seq < this.head.seq) throw behind(h.seq, this.head.seq);
+    // (Against the head when the read was sent: the watch may have folded further while it was out.)
+    if (h.seq < asked) throw behind(h.seq, asked);
     if (!headKv) return false;
     if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
     return h.seq > this.head.seq && kvs.length > 0;
   }
 
-  private apply(events: ClusterEvent[]): void {
+  /** `folded`: the state after `events`, when the caller has it already (its own batch, decided on it). */
+  private apply(events: ClusterEvent[], folded?: ClusterState): void {
     if (events.length === 0) return;
-    this.state = foldCluster(this.state, events.map((e) => ({ event: e, seq: e.seq })));
+    this.state = folded ?? foldCluster(this.state, events.map((e) => ({ event: e, seq: e.seq })));
     const last = events[events.length - 1]!;
     this.head = { seq: last.seq, hash: last.hash };
     this.recent.push(...events);
     if (this.recent.length > 4000) this.recent = this.recent.slice(-2000);
     for (const f of this.listeners) f(events, this.state);
+    const waiting = this.foldWaiters;
+    this.foldWaiters = [];
+    for (const w of waiting) w();
   }
 
   /**
@@ -217,12 +233,26 @@ export class ClusterLog {
 
   /** Folds until the head is at least `seq` (a forwarded command's batch), or the deadline passes. */
   async foldTo(seq: number, deadline: number): Promise<void> {
+    // The watch brings it in the same revision's notification, mostly: a read only if it is slow to.
+    const watchFor = Math.min(deadline, Date.now() + 100);
+    while (this.head.seq < seq && Date.now() < watchFor) await this.nextFold(watchFor - Date.now());
     while (this.head.seq < seq) {
       if (Date.now() > deadline) throw unavailable("fold", `seq ${seq} was not read within ${this.conn.o.timeoutMs} ms`);
       const before = this.head.seq;
       await this.catchUp();
       if (this.head.seq === before) await new Promise((r) => setTimeout(r, 5));
     }
+  }
+
+  /** Resolves at the next fold, or after `ms`. */
+  private nextFold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, Math.max(1, ms));
+      this.foldWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   private async flush(): Promise<void> {
@@ -317,10 +347,11 @@ export class ClusterLog {
           remaining,
         );
         outcome = res.succeeded ? "written" : "conflict";
-        if (res.succeeded) this.headRev = String(res.header.revision);
+        // (Unless the watch folded this batch first: it noted the head's revision then.)
+        if (res.succeeded && this.head.seq === sealedOn.seq) this.headRev = String(res.header.revision);
         else if (this.head.seq === sealedOn.seq) {
           this.conflicts++;
-          const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? []);
+          const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [], sealedOn.seq);
           if (!more && this.head.seq > sealedOn.seq) continue; // caught up: decide again at once
           this.conflicts--;
         }
@@ -340,7 +371,8 @@ export class ClusterLog {
         if (landed) await this.catchUp().catch(() => undefined);
       }
       if (outcome === "written") {
-        await this.foldOwn(sealedOn, records);
+        // The batch was decided on the state at sealedOn, folding each command's events: that state is the one after it.
+        await this.foldOwn(sealedOn, written, s);
         if (Math.floor(last.seq / this.snapshotEvery) > Math.floor(sealedOn.seq / this.snapshotEvery))
           void writeSnapshot(this.conn, this.state, this.head).catch(() => undefined);
         settleRefused();
@@ -386,32 +418,12 @@ export class ClusterLog {
   }
 
   /** Folds a batch this node wrote, unless the watch's read folded it first. */
-  private async foldOwn(sealedOn: Head, records: readonly ClusterRecord[]): Promise<void> {
-    const last = records[records.length - 1]!;
+  private async foldOwn(sealedOn: Head, written: ClusterEvent[], decided: ClusterState): Promise<void> {
+    const last = written[written.length - 1]!;
     if (this.head.seq >= last.seq) return;
-    if (this.head.seq === sealedOn.seq) this.apply(reopen(sealedOn, records));
+    if (this.head.seq === sealedOn.seq) this.apply(written, decided);
     else await this.catchUp();
   }
-}
-
-/** The events of records this node sealed, checked like every record read back. */
-function reopen(sealedOn: Head, records: readonly ClusterRecord[]): ClusterEvent[] {
-  let prev = sealedOn.hash;
-  return records.map((r) => {
-    const e = openRecord(JSON.stringify(r), r.seq, prev);
-    prev = e.hash;
-    return e;
-  });
-}
-
-function behind(theirs: number, ours: number): NetledgerError {
-  return new NetledgerError(
-    "Corrupt",
-    `the etcd cluster's log ends at seq ${theirs} but this node has folded and verified it up to seq ${ours}: ` +
-      `etcd's data was wiped or restored from an older backup, or --cluster names another cluster; ` +
-      `nothing is appended until they agree (point --cluster at the cluster this node belongs to, or restore etcd)`,
-    { clusterHead: theirs, folded: ours },
-  );
 }
 
 const refusal = (e: NetledgerError): Answer => ({ ok: false, error: e.toJSON() });

@@ -38,7 +38,15 @@ export const rowOf = (e: ClusterEvent): ClusterCopyRow => ({
   hash: e.hash,
 });
 
-/** Appends folded events to the copy, coalesced per turn of the event loop. */
+/** How long folded records wait for others to share their commit; a cache of etcd, re-read if lost. */
+const copyEveryMs = 50;
+const copyAtMost = 1000;
+
+/**
+ * Appends folded events to the copy, coalesced over `copyEveryMs` (or `copyAtMost` records): a
+ * durable commit per fold would put an fsync on the event loop for every append of the cluster.
+ * What a crash loses of it is folded again from etcd at start (the copy's head is where it goes on).
+ */
 export class CopyWriter {
   private pending: ClusterCopyRow[] = [];
   private base: { seq: number; hash: string; state: string } | undefined;
@@ -55,10 +63,15 @@ export class CopyWriter {
 
   add(events: readonly ClusterEvent[]): void {
     for (const e of events) this.pending.push(rowOf(e));
-    if (this.scheduled || this.closed) return;
+    if (this.closed) return;
+    if (this.pending.length >= copyAtMost) return this.flush();
+    if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.timer = setTimeout(() => this.flush(), copyEveryMs);
+    this.timer.unref();
   }
+
+  private timer: NodeJS.Timeout | undefined;
 
   private closed = false;
 
@@ -69,6 +82,7 @@ export class CopyWriter {
   }
 
   flush(): void {
+    clearTimeout(this.timer);
     this.scheduled = false;
     if (this.closed) return;
     if (this.pending.length === 0 && !this.base) return;

@@ -47,34 +47,69 @@ export class Forwarding {
 
   async start(): Promise<void> {
     const kv = this.log.conn.kv;
-    const res = await this.log.conn.call("watch the answers", () => kv.watch().prefix(resPrefix).create());
+    // A request's id begins with its sender's name (`<node>/<hex>`), so each node watches only the
+    // answers to its own requests, not every node's.
+    const res = await this.log.conn.call("watch the answers", () => kv.watch().prefix(`${resPrefix}${this.name}/`).create());
     res.on("put", (kvp) => {
-      const id = kvp.key.toString().slice(kvp.key.toString().lastIndexOf("/") + 1);
+      const id = kvp.key.toString().slice(resPrefix.length);
       this.waiting.get(id)?.(JSON.parse(kvp.value.toString()) as Answer);
     });
-    const req = await this.log.conn.call("watch the requests", () => kv.watch().prefix(reqPrefix).create());
-    // The watch carries each request: queued at once (the poll below picks up any the watch missed).
-    req.on("put", (kvp) => {
-      if (this.leader !== this.name || this.stopped) return;
-      const key = kvp.key.toString();
-      this.log.enqueueRemote(key.slice(key.lastIndexOf("/") + 1), JSON.parse(kvp.value.toString()) as ClusterCommand);
-    });
     const app = await this.log.conn.call("watch the appender", () => kv.watch().key(appenderKey).create());
-    app.on("put", (kvp) => void (this.leader = kvp.value.toString()));
+    app.on("put", (kvp) => this.follow(kvp.value.toString()));
     app.on("delete", () => {
-      this.leader = null;
+      this.follow(null);
       void this.campaign();
     });
-    this.watchers = [res, req, app];
+    this.watchers = [res, app];
     await this.campaign();
-    this.timer = setInterval(() => void (this.leader === this.name ? this.readRequests() : this.campaign()), pollMs);
+    this.timer = setInterval(() => {
+      this.follow(this.leader);
+      void (this.leader === this.name ? this.readRequests() : this.campaign());
+    }, pollMs);
     this.timer.unref();
+  }
+
+  /**
+   * Notes who appends. Only the appender watches `req/` (the others would be told of every request
+   * only to ignore it); the watch carries each request to it at once, and its poll picks up any the
+   * watch missed, or all while the watch could not be made.
+   */
+  private follow(leader: string | null): void {
+    this.leader = leader;
+    const mine = leader === this.name && !this.stopped;
+    if (mine && !this.requests) {
+      const kv = this.log.conn.kv;
+      const made = this.log.conn.call("watch the requests", () => kv.watch().prefix(reqPrefix).create());
+      this.requests = made.then(
+        (w) => {
+          w.on("put", (kvp) => {
+            if (this.leader !== this.name || this.stopped) return;
+            this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand);
+          });
+          return w;
+        },
+        () => {
+          this.requests = null; // tried again at the next poll
+          return null;
+        },
+      );
+    } else if (!mine && this.requests) this.unwatchRequests();
+  }
+
+  private requests: Promise<Watcher | null> | null = null;
+  private unwatchRequests(): Promise<unknown> {
+    const w = this.requests;
+    this.requests = null;
+    return w ? w.then((x) => x?.cancel()).catch(() => undefined) : Promise.resolve();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.watchers.map((w) => w.cancel().catch(() => undefined)));
+    await this.unwatchRequests();
+    clearTimeout(this.forgetting);
+    while (this.read.length) await this.deleteRead();
     // Handing over at once: the others need not wait for this node's lease to expire.
     if (this.leader === this.name) {
       const kv = this.log.conn.kv;
@@ -94,7 +129,7 @@ export class Forwarding {
       const r = await this.log.conn.call("elect an appender", (opts) =>
         kv.if(appenderKey, "Create", "==", 0).then(kv.put(appenderKey).value(this.name).lease(id)).else(kv.get(appenderKey)).options(opts).commit(),
       );
-      this.leader = r.succeeded ? this.name : (r.responses[0]?.response_range?.kvs?.[0]?.value.toString() ?? null);
+      this.follow(r.succeeded ? this.name : (r.responses[0]?.response_range?.kvs?.[0]?.value.toString() ?? null));
       if (this.leader === this.name) await this.readRequests();
     } catch {
       // No answer: the next look tries again; meanwhile commands are appended directly if need be.
@@ -106,7 +141,30 @@ export class Forwarding {
     if (this.stopped || this.leader !== this.name) return;
     const kv = this.log.conn.kv;
     const reqs = await this.log.conn.call("read the requests", (opts) => kv.getAll().prefix(reqPrefix).limit(500).options(opts).strings()).catch(() => ({}));
-    for (const [key, value] of Object.entries(reqs)) this.log.enqueueRemote(key.slice(key.lastIndexOf("/") + 1), JSON.parse(value) as ClusterCommand);
+    for (const [key, value] of Object.entries(reqs)) this.log.enqueueRemote(key.slice(reqPrefix.length), JSON.parse(value) as ClusterCommand);
+  }
+
+  /** Answers read, deleted together in one transaction a little later (not one call per command). */
+  private readonly read: string[] = [];
+  private forgetting: NodeJS.Timeout | undefined;
+  private forget(id?: string): void {
+    if (id) this.read.push(id);
+    if (this.forgetting || this.read.length === 0) return;
+    this.forgetting = setTimeout(() => {
+      this.forgetting = undefined;
+      void this.deleteRead().finally(() => this.forget());
+    }, 20);
+    this.forgetting.unref();
+  }
+
+  private deleteRead(): Promise<unknown> {
+    const ids = this.read.splice(0, 100);
+    if (ids.length === 0) return Promise.resolve();
+    const kv = this.log.conn.kv;
+    // Best effort, bounded: an answer left behind is only a stale key.
+    return this.log.conn
+      .call("forget answers", (opts) => kv.if(appenderKey, "Mod", ">", -1).then(...ids.map((x) => kv.delete().key(resPrefix + x))).options(opts).commit(), 1000)
+      .catch(() => undefined);
   }
 
   /** Appends a command: through the appender when another node is it, else directly. */
@@ -118,7 +176,7 @@ export class Forwarding {
 
   private async forward(command: ClusterCommand): Promise<Appended> {
     const deadline = Date.now() + this.log.conn.o.timeoutMs;
-    const id = randomBytes(12).toString("hex");
+    const id = `${this.name}/${randomBytes(12).toString("hex")}`;
     const kv = this.log.conn.kv;
     let answered!: (a: Answer) => void;
     const answer = new Promise<Answer>((r) => (answered = r));
@@ -142,7 +200,7 @@ export class Forwarding {
         const v = r.responses[0]?.response_range?.kvs?.[0]?.value;
         a = v ? (JSON.parse(v.toString()) as Answer) : await Promise.race([answer, expiry(deadline)]);
       }
-      void kv.delete().key(resPrefix + id).exec().catch(() => undefined);
+      this.forget(id);
       if (!a.ok) {
         const { code, message, ...details } = a.error;
         throw new NetledgerError(isErrorCode(code) ? code : "Internal", message, details);

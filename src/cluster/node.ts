@@ -101,14 +101,20 @@ export class ClusterNode implements GlobalScope {
    * table): handed over whole after each fold, the driver syncs its VXLAN devices to it.
    */
   private peersPending: Promise<void> = Promise.resolve();
+  /** The state the next update hands over: the latest wins, so a burst of folds costs one view. */
+  private peersNext: ClusterState | null = null;
   private programPeers(s: ClusterState): Promise<void> {
     const sink = this.controller.overlayPeers;
     if (!sink) return Promise.resolve();
-    const view = overlayView(s, this.name, this.log.conn.o.advertiseAddr);
-    this.peersPending = this.peersPending.then(
-      () => sink.update(view),
-      () => sink.update(view),
-    ).catch((e: unknown) => {
+    const queued = this.peersNext !== null;
+    this.peersNext = s;
+    if (queued) return this.peersPending;
+    const next = () => {
+      const view = overlayView(this.peersNext ?? s, this.name, this.log.conn.o.advertiseAddr);
+      this.peersNext = null;
+      return sink.update(view);
+    };
+    this.peersPending = this.peersPending.then(next, next).catch((e: unknown) => {
       this.lastError = `overlay peers: ${asNetledgerError(e).message}`;
     });
     return this.peersPending;

@@ -53,6 +53,18 @@ export class ClusterCopy {
 
   /** Appends records that follow the copy's head (a base first, for a copy that starts at a snapshot). */
   append(rows: readonly ClusterCopyRow[], base?: ClusterBase): void {
+    // A copy of what etcd holds: its commit need not wait for the disk (synchronous=NORMAL). The next
+    // durable commit of the local log flushes the WAL in order, this too; a crash before that loses
+    // only the copy's tail, which the node folds again from etcd.
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      this.appendRows(rows, base);
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
+  private appendRows(rows: readonly ClusterCopyRow[], base?: ClusterBase): void {
     this.write(() => {
       if (base && !this.base() && this.head().seq === 0)
         this.db.prepare("INSERT INTO cluster_base (one, seq, hash, state) VALUES (1, ?, ?, ?)").run(base.seq, base.hash, base.state);

@@ -73,10 +73,11 @@ describe("netledger-cni forwarding its calls to a daemon", () => {
 describe.skipIf(!isRoot)(`netledger-cni through a daemon on a bridge network (${isRoot ? "as root" : needsRoot})`, () => {
   const teardown = teardownEach();
 
-  it("attaches, checks, appends nothing on a retried ADD, deletes twice; every command under the actor cni", async () => {
+  it("attaches, checks, appends nothing on a retried ADD, deletes twice; every event of the calls, outcomes too, under the actor cni", async () => {
     const ns = namespace();
     const id = `nlc-${tag}-fa`;
     teardown(() => void cniCall(pluginEnv("DEL", id, ns), conf()));
+    const earlier = (await nl("--json", "log")).trim().split("\n").length;
     const r = await cniCall(pluginEnv("ADD", id, ns, "K8S_POD_NAME=web-2;IP=10.239.12.40"), conf());
     expect(r.code, r.stdout).toBe(0);
     expect(r.json).toMatchObject({
@@ -95,9 +96,15 @@ describe.skipIf(!isRoot)(`netledger-cni through a daemon on a bridge network (${
     for (let i = 0; i < 2; i++) expect((await cniCall(pluginEnv("DEL", id, ns), conf())).code).toBe(0);
     expect(JSON.parse(await nl("--json", "sandbox", "ls"))).toEqual([]);
 
-    type Row = { type: string; meta: { requestId?: string; labels?: Record<string, string> } };
-    const log = (await nl("--json", "log", "--actor", "cni")).trim().split("\n").map((l) => JSON.parse(l) as Row);
-    const commands = log.filter((e) => e.meta.requestId?.startsWith("cni:"));
+    // Every event of these calls is the runtime's, the drivers' outcomes too (they inherit the actor of
+    // the command that caused them), as when the plugin runs the call in-process under the actor cni.
+    type Row = { type: string; meta: { actor: string; requestId?: string; labels?: Record<string, string> } };
+    const rows = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as Row);
+    const calls = rows(await nl("--json", "log")).slice(earlier);
+    expect(calls.map((e) => e.type)).toEqual(expect.arrayContaining(["sandbox.created", "endpoint.joined", "effect.succeeded", "endpoint.deleted", "sandbox.deleted"]));
+    expect(calls.filter((e) => e.meta.actor !== "cni")).toEqual([]);
+    expect(rows(await nl("--json", "log", "--actor", "cni")).slice(-calls.length)).toEqual(calls);
+    const commands = calls.filter((e) => e.meta.requestId?.startsWith("cni:"));
     expect(commands.map((e) => e.type)).toEqual(expect.arrayContaining(["sandbox.created", "endpoint.created", "endpoint.left", "sandbox.deleted"]));
     for (const e of commands) expect(e.meta.labels).toMatchObject({ CNI_CONTAINERID: id });
   }, 120_000);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CallOptions } from "../api/contract.js";
-import type { CniApi } from "./rest.js";
+import type { CniApi } from "./api.js";
 import type { EndpointView, NetworkView, SandboxView } from "../domain/views.js";
 import type { CniEnv, NetConf } from "./config.js";
 import { cniActor } from "./connect.js";

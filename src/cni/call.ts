@@ -1,8 +1,8 @@
-import type { CniApi } from "./rest.js";
+import type { CniApi } from "./api.js";
 import { add, attached, del, gc, networkOf } from "./attach.js";
 import { checkKernel, checkPrevResult } from "./check.js";
 import type { CniEnv, NetConf } from "./config.js";
-import { openApi } from "./connect.js";
+import { openLocal } from "./connect.js";
 import { resultOf } from "./result.js";
 import { CniError, cniCodes, type CniResult } from "./spec.js";
 
@@ -25,38 +25,43 @@ async function settling<T>(api: CniApi, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** One ADD, DEL, CHECK, GC or STATUS against netledger; ADD answers with its result. */
-export async function runCall(conf: NetConf, env: CniEnv, processEnv: NodeJS.ProcessEnv): Promise<CniResult | undefined> {
-  const api = await openApi(conf, processEnv);
+/** One ADD, DEL, CHECK, GC or STATUS on the database at `db`, opened in this process for the call. */
+export async function runLocal(db: string, conf: NetConf, env: CniEnv, processEnv: NodeJS.ProcessEnv): Promise<CniResult | undefined> {
+  const api = await openLocal(db, processEnv);
   try {
-    switch (env.command) {
-      case "ADD": {
-        const a = await settling(api, () => add(api, conf, env));
-        return resultOf(a, env.netns);
-      }
-      case "DEL":
-        await settling(api, () => del(api, conf, env));
-        return undefined;
-      case "CHECK": {
-        const a = await attached(api, conf, env);
-        checkPrevResult(a, conf.prevResult);
-        await checkKernel(a, env.ifname, env.netns);
-        return undefined;
-      }
-      case "GC":
-        await settling(api, () => gc(api, conf, env));
-        return undefined;
-      case "STATUS":
-        try {
-          await networkOf(api, conf.network);
-        } catch (e) {
-          throw new CniError(cniCodes.notAvailable, `netledger cannot serve network ${conf.network}`, (e as Error).message);
-        }
-        return undefined;
-      default:
-        throw new CniError(cniCodes.invalidEnvironment, `CNI_COMMAND ${env.command} is not served here`);
-    }
+    return await runCall(api, conf, env);
   } finally {
     await api.close();
+  }
+}
+
+/** One ADD, DEL, CHECK, GC or STATUS against netledger's API (the caller's to close); ADD answers with its result. */
+export async function runCall(api: CniApi, conf: NetConf, env: CniEnv): Promise<CniResult | undefined> {
+  switch (env.command) {
+    case "ADD": {
+      const a = await settling(api, () => add(api, conf, env));
+      return resultOf(a, env.netns);
+    }
+    case "DEL":
+      await settling(api, () => del(api, conf, env));
+      return undefined;
+    case "CHECK": {
+      const a = await attached(api, conf, env);
+      checkPrevResult(a, conf.prevResult);
+      await checkKernel(a, env.ifname, env.netns);
+      return undefined;
+    }
+    case "GC":
+      await settling(api, () => gc(api, conf, env));
+      return undefined;
+    case "STATUS":
+      try {
+        await networkOf(api, conf.network);
+      } catch (e) {
+        throw new CniError(cniCodes.notAvailable, `netledger cannot serve network ${conf.network}`, (e as Error).message);
+      }
+      return undefined;
+    default:
+      throw new CniError(cniCodes.invalidEnvironment, `CNI_COMMAND ${env.command} is not served here`);
   }
 }

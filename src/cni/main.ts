@@ -1,11 +1,13 @@
+import type { CniApi } from "./api.js";
 import { type CniCommand, parseConf, readCommand, readEnv } from "./config.js";
 import { CniError, cniCodes, inVersion, isSupported, netledgerCodes, supportedVersions } from "./spec.js";
 
 /**
  * netledger-cni: a CNI plugin that is a front door to netledger. The runtime runs it once per call
  * with the network configuration on stdin and CNI_* in the environment; it answers on stdout (a
- * result, or the spec's error object with a non-zero exit). VERSION loads nothing but spec.ts; the
- * rest is imported only when a call needs it, and the CLI (commander) never is.
+ * result, or the spec's error object with a non-zero exit). VERSION loads nothing but spec.ts; a call
+ * a daemon carries loads only the forwarder (forward.ts); the library is imported only for a call run
+ * in this process, and the CLI (commander) never is.
  */
 
 export interface CniIo {
@@ -30,8 +32,12 @@ function asCniError(e: unknown): CniError {
   return new CniError(netledgerCodes["Internal"]!, message);
 }
 
-/** Runs one CNI call; resolves to the exit status. */
-export async function cniMain(io: CniIo): Promise<number> {
+/**
+ * Runs one CNI call; resolves to the exit status. `carrier` is the API of a daemon carrying a call
+ * forwarded to it (src/cni/serve.ts); without one, the call goes to the daemon the config names or
+ * finds, else runs in this process on the database.
+ */
+export async function cniMain(io: CniIo, carrier?: CniApi): Promise<number> {
   let stdin = "";
   let version = "1.0.0";
   try {
@@ -44,8 +50,17 @@ export async function cniMain(io: CniIo): Promise<number> {
     }
     const conf = parseConf(stdin);
     const env = readEnv(io.env, command);
-    const { runCall } = await import("./call.js");
-    const reply = await runCall(conf, env, io.env);
+    let reply;
+    if (carrier !== undefined) reply = await (await import("./call.js")).runCall(carrier, conf, env);
+    else {
+      const target = await (await import("./connect.js")).targetOf(conf, io.env);
+      if ("host" in target) {
+        const r = await (await import("./forward.js")).forward(target.host, io.env, stdin);
+        if (r.output !== null) io.out(JSON.stringify(r.output) + "\n");
+        return r.exitCode;
+      }
+      reply = await (await import("./call.js")).runLocal(target.db, conf, env, io.env);
+    }
     if (reply !== undefined) io.out(JSON.stringify(inVersion(reply, conf.cniVersion)) + "\n");
     return 0;
   } catch (e) {

@@ -11,6 +11,7 @@ import type { State } from "../domain/state.js";
 import { crashPoint } from "../effects/crashPoints.js";
 import { randomHex } from "../effects/randomHex.js";
 import type { Commit, CommandSink, EntityRef, FoldListener, SubmitOptions } from "../effects/sink.js";
+import { RootActors } from "./rootActors.js";
 import { type Head, toEvent } from "../store/eventLog.js";
 import type { RequestRow, Store } from "../store/store.js";
 
@@ -57,6 +58,8 @@ export class CommandBus implements CommandSink {
   private afterCommit: ((head: number) => void) | undefined;
   /** Write transactions and the commands they carried, since open: group commit made visible. */
   private readonly counters = { commits: 0, commands: 0 };
+  /** Callers' actors, inherited by their effects' outcomes. */
+  private readonly rootActors = new RootActors();
 
   constructor(
     private readonly store: Store,
@@ -94,7 +97,10 @@ export class CommandBus implements CommandSink {
 
   submit(cmd: Command, opts: SubmitOptions = {}): Promise<Commit> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ cmd, root: opts.requestId ?? randomHex(16), actor: opts.actor ?? this.actor, requestId: opts.requestId, labels: opts.labels, resolve, reject });
+      const root = opts.requestId ?? randomHex(16);
+      if (opts.actor !== undefined && opts.actor !== this.actor) this.rootActors.note(root, opts.actor, this.current, this.queue.map((p) => p.root));
+      const actor = opts.actor ?? this.rootActors.of(cmd, this.current) ?? this.actor;
+      this.queue.push({ cmd, root, actor, requestId: opts.requestId, labels: opts.labels, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());

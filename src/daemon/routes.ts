@@ -16,6 +16,7 @@ import {
   verifyReportSchema,
 } from "../api/schemas.js";
 import { clusterRoutes } from "./clusterRoutes.js";
+import { cniRoutes } from "./cniRoutes.js";
 import { flagQuery, forceQuery, pointQuery, type Route, route, seqQuery, textQuery } from "./route.js";
 
 export type { Route } from "./route.js";
@@ -274,4 +275,6 @@ export const routes: Route[] = [
   }),
   // The cluster read side (its own file: src/daemon/clusterRoutes.ts).
   ...clusterRoutes,
+  // netledger-cni's forwarded calls (src/daemon/cniRoutes.ts).
+  ...cniRoutes,
 ];

@@ -136,9 +136,12 @@ export function endpointView(e: EndpointRecord): EndpointView {
   };
 }
 
-/** The interface names a built-in driver's Join reported (`dstName`, `hostInterface`), when it did. */
+/**
+ * The interface names a built-in driver's Join reported (`dstName`, `hostInterface`), or the name a
+ * remote plugin's interface was placed under in the sandbox (`sandboxInterface`; its host end is the plugin's).
+ */
 function interfaceOf(e: EndpointRecord): Pick<EndpointView, "interface"> {
-  const name = e.joinInfo?.["dstName"];
+  const name = e.joinInfo?.["dstName"] ?? e.joinInfo?.["sandboxInterface"];
   if (typeof name !== "string") return {};
   const host = e.joinInfo?.["hostInterface"];
   return { interface: { name, host: typeof host === "string" ? host : null } };

@@ -17,8 +17,11 @@ import { isNamespace } from "../netns/namespaces.js";
 export interface InterfacePlacement {
   /** Whether the link the plugin named exists in the caller's namespace. */
   exists(srcName: string): boolean | Promise<boolean>;
-  /** Places the link; returns its name in the sandbox. */
-  place(srcName: string, dstPrefix: string, nsPath: string, cfg: Omit<InterfaceConfig, "name" | "alias">, owner: PlacementOwner, signal?: AbortSignal): Promise<string>;
+  /**
+   * Places the link; returns its name in the sandbox: `cfg.name` when the caller chose one (a CNI
+   * runtime's CNI_IFNAME), else `dstPrefix` and the first free index.
+   */
+  place(srcName: string, dstPrefix: string, nsPath: string, cfg: Omit<InterfaceConfig, "name" | "alias"> & { name?: string }, owner: PlacementOwner, signal?: AbortSignal): Promise<string>;
   /** Moves the endpoint's link in the sandbox back to the host under its own name; nothing to do when it is not there. */
   remove(nsPath: string, owner: PlacementOwner, signal?: AbortSignal): Promise<void>;
 }
@@ -38,9 +41,10 @@ export const kernelPlacement: InterfacePlacement = {
   async place(srcName, dstPrefix, nsPath, cfg, owner, signal) {
     if (!isNamespace(nsPath)) throw new NetledgerError("DriverError", `sandbox namespace ${nsPath} does not exist`);
     const taken = new Set((await listLinks({ netns: nsPath })).map((l) => l.name));
+    if (cfg.name !== undefined && taken.has(cfg.name)) throw new NetledgerError("Conflict", `the sandbox already has an interface named ${cfg.name}`);
     let i = 0;
     while (taken.has(`${dstPrefix}${i}`)) i++;
-    const name = checkIfname(`${dstPrefix}${i}`);
+    const name = checkIfname(cfg.name ?? `${dstPrefix}${i}`);
     await placeInterface(srcName, nsPath, { ...cfg, name, alias: placementAlias(owner, srcName) }, signal);
     return name;
   },

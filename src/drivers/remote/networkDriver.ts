@@ -239,6 +239,8 @@ export class RemoteNetworkDriver implements NetworkDriver {
         dstPrefix,
         req.sandboxKey!,
         {
+          // The name the caller chose (endpoint/connect `ifname`, a CNI runtime's CNI_IFNAME) wins over the plugin's DstPrefix.
+          ...(req.ifname !== undefined ? { name: req.ifname } : {}),
           mac: req.interface?.mac ?? null,
           addresses,
           routes,

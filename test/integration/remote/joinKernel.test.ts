@@ -68,6 +68,18 @@ describe.skipIf(!isRoot)(`the interface a plugin names at Join, in a real namesp
     expect(plugin.methods().filter((m) => m === "NetworkDriver.Leave")).toHaveLength(1);
   });
 
+  it("places the link under the interface name the caller chose (a CNI runtime's CNI_IFNAME), and the endpoint's view names it", async () => {
+    const { c, sb } = await setup();
+    await c.run({ type: "network.connect", network: "n1", sandbox: sb.id, ifname: "net3" });
+    const key = sb.key!;
+    expect(links(key).map((l) => l.ifname).sort()).toEqual(["lo", "net3"]);
+    expect(sh("nsenter", [`--net=${key}`, "--", "ip", "-4", "addr", "show", "dev", "net3"])).toMatch(/10\.91\.0\.\d+\/24/);
+    const ep = c.network("n1")!.view().endpoints.map((id) => c.endpoint(id)!.view()).find((v) => v.sandbox === sb.id);
+    expect(ep?.interface).toEqual({ name: "net3", host: null });
+    await c.run({ type: "network.disconnect", network: "n1", sandbox: sb.id });
+    expect(links(key).map((l) => l.ifname)).toEqual(["lo"]);
+  });
+
   it("fails the join and sends Leave when the plugin names an interface that does not exist", async () => {
     const { prefix, plugin, sb, ep } = await setup();
     plugin.setFault("NetworkDriver.Join", { mode: "answer", answer: { InterfaceName: { SrcName: `${prefix}nope`, DstPrefix: "eth" } } });

@@ -25,8 +25,9 @@ function recordingPlacement(existing: string[] = []) {
   const placement: InterfacePlacement = {
     exists: (src) => existing.includes(src),
     async place(src, prefix, ns, cfg) {
-      asked.push(`place ${src} ${prefix}0 ${ns} gw=${cfg.gateway ?? ""} routes=${JSON.stringify(cfg.routes)}`);
-      return `${prefix}0`;
+      const name = cfg.name ?? `${prefix}0`;
+      asked.push(`place ${src} ${name} ${ns} gw=${cfg.gateway ?? ""} routes=${JSON.stringify(cfg.routes)}`);
+      return name;
     },
     async remove(ns, owner) {
       asked.push(`remove ${owner.endpointId} from ${ns}`);
@@ -134,6 +135,18 @@ describe("the remote network driver (plugin-protocol.md §9)", () => {
     expect(bodies("DiscoverNew")).toEqual([discovery]);
     expect(bodies("DiscoverDelete")).toEqual([discovery]);
     expect(bodies("Leave")).toEqual([ep].map((e) => ({ NetworkID: e.networkId, EndpointID: e.endpointId })));
+  });
+
+  it("places the plugin's interface under the name the caller chose (CNI_IFNAME) rather than DstPrefix and an index", async () => {
+    const { placement, asked } = recordingPlacement(["vethsrc"]);
+    const { d } = await driverWith(
+      (m) => (m === "NetworkDriver.Join" ? { body: { Gateway: "192.168.0.1", InterfaceName: { SrcName: "vethsrc", DstPrefix: "vethdst" } } } : undefined),
+      placement,
+    );
+    const ep = { networkId: "dummy-network", endpointId: "dummy-endpoint" };
+    const joined = await d.join({ ...ep, sandboxId: "s", sandboxKey: "sandbox-key", options: {}, ifname: "net7" }, call);
+    expect(asked).toEqual(["place vethsrc net7 sandbox-key gw=192.168.0.1 routes=[]"]);
+    expect(joined).toMatchObject({ sandboxInterface: "net7" });
   });
 
   const epReq = (address: string | null, mac: string | null = null) => ({

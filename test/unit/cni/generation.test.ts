@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CniApi } from "../../../src/cni/rest.js";
+import type { CniApi } from "../../../src/cni/api.js";
 import { generation, sandboxIdOf } from "../../../src/cni/attach.js";
 import { parseArgs, parseConf } from "../../../src/cni/config.js";
 import { CniError } from "../../../src/cni/spec.js";

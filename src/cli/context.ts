@@ -152,6 +152,7 @@ export class CliContext {
     const { ReadApi } = await import("../api/read.js");
     const api = await ReadApi.open(t.db, {
       onLongReplay: (n) => this.longReplay(n),
+      ...(this.openOptions.snapshotEvery !== undefined ? { longReplay: this.openOptions.snapshotEvery } : {}),
       // Only an endpoint of a global-scope network needs the controller (its node, from the cluster copy).
       full: async () => {
         const { LocalApi } = await import("../api/local.js");

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { NetledgerApi } from "../api/contract.js";
 import type { LocalApi } from "../api/local.js";
+import type { ReadQueries } from "../api/read.js";
 import type { CommandOptions, OpenOptions } from "../controller/controller.js";
 import type { Ledger } from "../controller/ledger.js";
 import type { Progress } from "../controller/loadState.js";
@@ -132,6 +133,33 @@ export class CliContext {
             onLongReplay: (n) => this.longReplay(n),
           });
     if (api instanceof LocalApi) this.warn(api.controller.warning);
+    try {
+      return await fn(api, g);
+    } finally {
+      await api.close();
+    }
+  }
+
+  /**
+   * Runs `fn` with what a read command asks (lists, inspect): a daemon's API, or the quick read path
+   * on the database here (src/api/read.ts), which answers from the latest snapshot without a
+   * controller, the write path, the event schemas or ip-num.
+   */
+  async withReader<T>(cmd: Command, fn: (api: ReadQueries, g: GlobalOptions) => Promise<T> | T): Promise<T> {
+    const g = this.globals(cmd);
+    const t = await this.target(g);
+    if (t.kind === "daemon") return this.withApi(cmd, "read", fn);
+    const { ReadApi } = await import("../api/read.js");
+    const api = await ReadApi.open(t.db, {
+      onLongReplay: (n) => this.longReplay(n),
+      ...(this.openOptions.snapshotEvery !== undefined ? { longReplay: this.openOptions.snapshotEvery } : {}),
+      // Only an endpoint of a global-scope network needs the controller (its node, from the cluster copy).
+      full: async () => {
+        const { LocalApi } = await import("../api/local.js");
+        return LocalApi.open({ ...(await this.pluginOptions(g)), dns: false, ...this.openOptions, db: t.db, readonly: true });
+      },
+    });
+    this.warn(api.warning);
     try {
       return await fn(api, g);
     } finally {

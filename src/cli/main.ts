@@ -2,30 +2,58 @@ import { Command, CommanderError, Option } from "commander";
 import type { OpenOptions } from "../controller/controller.js";
 import { version } from "../api/version.js";
 import { asNetledgerError, isNetledgerError } from "../domain/errors.js";
-import { registerCni } from "./commands/cni.js";
-
-import { registerCluster } from "./commands/cluster.js";
-import { registerCompletion } from "./commands/completion.js";
-import { registerDrivers } from "./commands/drivers.js";
-import { registerEndpoint } from "./commands/endpoint.js";
-import { registerGc } from "./commands/gc.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerIntegrity } from "./commands/integrity.js";
-import { registerLog } from "./commands/log.js";
-import { registerNetwork } from "./commands/network.js";
-import { registerNode } from "./commands/node.js";
-import { registerPlugins } from "./commands/plugins.js";
-import { registerPort } from "./commands/port.js";
-import { registerReplay } from "./commands/replay.js";
-import { registerSandbox } from "./commands/sandbox.js";
-import { registerServe } from "./commands/serve.js";
 import { addClusterGlobals } from "./clusterOptions.js";
 import { CliContext } from "./context.js";
 import { errorText, type Io, processIo } from "./output.js";
 import { collect } from "./parse.js";
 
+type Register = (program: Command, cli: CliContext) => void;
 
-export function buildProgram(cli: CliContext): Command {
+/**
+ * The top-level commands (with their aliases) each module registers, in the order `--help` lists
+ * them. A run loads only the module of the command it names, so `network ls` does not load the
+ * modules of `log`, `serve` or `cluster`; `--help`, an unknown command and `completion` (which walks
+ * the whole tree) load all. test/integration/cli/help.test.ts holds the names to what each registers.
+ */
+export const commandModules: { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ["network"], load: async () => (await import("./commands/network.js")).registerNetwork },
+  { names: ["endpoint"], load: async () => (await import("./commands/endpoint.js")).registerEndpoint },
+  { names: ["sandbox"], load: async () => (await import("./commands/sandbox.js")).registerSandbox },
+  { names: ["inspect"], load: async () => (await import("./commands/inspect.js")).registerInspect },
+  { names: ["log"], load: async () => (await import("./commands/log.js")).registerLog },
+  { names: ["replay", "diff", "topology"], load: async () => (await import("./commands/replay.js")).registerReplay },
+  { names: ["verify", "head", "snapshot", "recover"], load: async () => (await import("./commands/integrity.js")).registerIntegrity },
+  { names: ["drivers"], load: async () => (await import("./commands/drivers.js")).registerDrivers },
+  { names: ["plugins"], load: async () => (await import("./commands/plugins.js")).registerPlugins },
+  { names: ["port"], load: async () => (await import("./commands/port.js")).registerPort },
+  { names: ["gc"], load: async () => (await import("./commands/gc.js")).registerGc },
+  { names: ["serve"], load: async () => (await import("./commands/serve.js")).registerServe },
+  { names: ["cluster"], load: async () => (await import("./commands/cluster.js")).registerCluster },
+  { names: ["node"], load: async () => (await import("./commands/node.js")).registerNode },
+  { names: ["completion"], load: async () => (await import("./commands/completion.js")).registerCompletion },
+  { names: ["cni"], load: async () => (await import("./commands/cni.js")).registerCni },
+];
+
+/** The first operand of the arguments (the command's name), skipping the global options and their values. */
+function commandName(program: Command, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") return argv[i + 1];
+    if (!a.startsWith("-") || a === "-") return a;
+    if (a.startsWith("--") && a.includes("=")) continue;
+    const option = program.options.find((o) => o.long === a || o.short === a);
+    // An unknown option, or short flags run together: let commander judge the whole line.
+    if (!option) return undefined;
+    if (option.required || option.optional) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The program with the commands `argv` may run (every command when it names none of them, or without
+ * `argv`): commander parses and helps exactly as with every command registered.
+ */
+export async function buildProgram(cli: CliContext, argv?: readonly string[]): Promise<Command> {
   const program = new Command("netledger")
     .description("An event-sourced container network controller: libnetwork's model on a durable log.")
     .version(version, "--version")
@@ -40,22 +68,9 @@ export function buildProgram(cli: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => cli.io.out(s), writeErr: (s) => cli.io.err(s) });
   addClusterGlobals(program);
-  registerNetwork(program, cli);
-  registerEndpoint(program, cli);
-  registerSandbox(program, cli);
-  registerInspect(program, cli);
-  registerLog(program, cli);
-  registerReplay(program, cli);
-  registerIntegrity(program, cli);
-  registerDrivers(program, cli);
-  registerPlugins(program, cli);
-  registerPort(program, cli);
-  registerGc(program, cli);
-  registerServe(program, cli);
-  registerCluster(program, cli);
-  registerNode(program, cli);
-  registerCompletion(program, cli);
-  registerCni(program, cli);
+  const name = argv && commandName(program, argv);
+  const one = commandModules.find((m) => name !== undefined && name !== "completion" && m.names.includes(name));
+  for (const register of await Promise.all((one ? [one] : commandModules).map((m) => m.load()))) register(program, cli);
   program.addHelpText(
     "after",
     `
@@ -94,7 +109,7 @@ function jsonUsageErrors(program: Command, io: Io): void {
  */
 export async function main(argv: string[], io: Io = processIo(), openOptions: Partial<OpenOptions> = {}): Promise<number> {
   const cli = new CliContext(io, openOptions);
-  const program = buildProgram(cli);
+  const program = await buildProgram(cli, argv);
   const asJson = argv.includes("--json");
   if (asJson) jsonUsageErrors(program, io);
   try {

@@ -3,7 +3,7 @@ import { emptyState, reducerVersion, type State } from "../domain/state.js";
 import { asNetledgerError, corrupt, NetledgerError } from "../domain/errors.js";
 import { type Head, toEvent } from "../store/eventLog.js";
 import { genesisHash } from "../store/hashChain.js";
-import type { Store } from "../store/store.js";
+import type { ReadableLog } from "../store/readLog.js";
 import { brokenLogText, checkTail } from "../store/tailCheck.js";
 
 export interface Loaded {
@@ -16,7 +16,7 @@ export interface Loaded {
 
 export type Progress = (done: number, total: number) => void;
 
-function hashAt(store: Store, seq: number): string {
+function hashAt(store: ReadableLog, seq: number): string {
   const hash = store.log.hashAt(seq);
   if (hash === undefined) throw corrupt(`snapshot at seq ${seq} has no event ${seq} in the log: the log was cut short`, { seq });
   return hash;
@@ -26,7 +26,7 @@ function hashAt(store: Store, seq: number): string {
  * The state at `until` (default: the head): the latest usable snapshot at or before it, then the events
  * after it folded in place (no immer per event: this state is private until sealed).
  */
-export function loadState(store: Store, opts: { until?: number; useSnapshots?: boolean; onProgress?: Progress } = {}): Loaded {
+export function loadState(store: ReadableLog, opts: { until?: number; useSnapshots?: boolean; onProgress?: Progress } = {}): Loaded {
   const snap = opts.useSnapshots === false ? undefined : store.latestSnapshotState(reducerVersion, opts.until);
   const state: State = snap ? snap.state : emptyState();
   let hash = hashAt(store, state.seq);
@@ -49,7 +49,7 @@ export function loadState(store: Store, opts: { until?: number; useSnapshots?: b
  * it cannot fold or whose chain is broken (a new event would be chained onto bad rows); a reader still
  * opens it, so that verify and the other read-side tools can name what is wrong, with a warning.
  */
-export function loadForOpen(store: Store): { loaded: Loaded; loadError?: NetledgerError; warning?: string } {
+export function loadForOpen(store: ReadableLog): { loaded: Loaded; loadError?: NetledgerError; warning?: string } {
   const hint = `; run "netledger verify" to see what is wrong`;
   let loaded: Loaded;
   try {

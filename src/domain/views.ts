@@ -1,5 +1,5 @@
 import * as C from "./collection.js";
-import { type PoolUsage, poolUsage } from "./ipam/pool.js";
+import { type PoolUsage, poolUsage } from "./ipam/usage.js";
 import { publishedPorts } from "./ports.js";
 import type { EndpointLifecycle } from "./machines/endpoint.js";
 import type { NetworkLifecycle } from "./machines/network.js";
@@ -174,7 +174,8 @@ function effectView(f: EffectRecord): EffectView {
   };
 }
 
-const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
+/** The order the views list entities in: by creation time, then id. */
+export const byCreation = <T extends { createdAt: string; id: string }>(a: T, b: T) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 /**

@@ -12,6 +12,9 @@ import {
   upcast,
 } from "../domain/events.js";
 import { boundGenesis, chainHash, genesisHash } from "./hashChain.js";
+import { metaOf } from "./eventMeta.js";
+
+export { metaText } from "./eventMeta.js";
 import { issuesText } from "../domain/schemaIssues.js";
 
 /** An event row as SQLite returns it. */
@@ -36,21 +39,6 @@ const dataText = Symbol("dataText");
 export interface Head {
   seq: number;
   hash: string;
-}
-
-type MetaColumns = Pick<EventRow, "actor" | "time" | "request_id" | "causation" | "labels">;
-
-function metaOf(r: MetaColumns): EventMeta {
-  const meta: EventMeta = { actor: r.actor, time: r.time };
-  if (r.request_id !== null) meta.requestId = r.request_id;
-  if (r.causation !== null) meta.causation = r.causation;
-  if (r.labels !== undefined && r.labels !== null) meta.labels = JSON.parse(r.labels) as Record<string, string>;
-  return meta;
-}
-
-/** The canonical meta text the chain hashes, rebuilt from the meta columns. */
-export function metaText(r: MetaColumns): string {
-  return canonicalJson(metaOf(r));
 }
 
 /**

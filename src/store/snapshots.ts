@@ -1,8 +1,6 @@
-import { z } from "zod";
 import { corrupt } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
 import { stateHash } from "./stateHash.js";
-import { issuesText } from "../domain/schemaIssues.js";
 
 /** A snapshot row as SQLite returns it. */
 export interface SnapshotRow {
@@ -13,33 +11,47 @@ export interface SnapshotRow {
   created_at: string;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** A collection (domain/collection.ts): its size and its trie, whose leaves replay and the reducers read. */
-const collectionSchema = z.object({ size: z.number().int().nonnegative(), root: z.record(z.string(), z.unknown()) });
+function collectionIssue(v: unknown): string | undefined {
+  if (!isRecord(v)) return "expected a collection";
+  if (typeof v["size"] !== "number" || !Number.isInteger(v["size"]) || v["size"] < 0) return "size: expected a count";
+  if (!isRecord(v["root"])) return "root: expected an object";
+  return undefined;
+}
 
 /**
- * The top of a snapshot's state: every part the reducers reach for, of the right kind. The records
- * inside the collections are not walked (a state can hold hundreds of thousands of them, and opening
- * must stay quick); the state hash, checked first, already says that they are as they were written.
+ * The top of a snapshot's state: every part the reducers reach for, of the right kind, each part by
+ * its check. The records inside the collections are not walked (a state can hold hundreds of
+ * thousands of them, and opening must stay quick); the state hash, checked first, already says that
+ * they are as they were written. Checked by hand rather than with a zod schema: a read command that
+ * answers from the snapshot then loads no schema library at all (docs/architecture.md, the read path).
  */
-const snapshotStateSchema = z.object({
-  seq: z.number().int().nonnegative(),
-  boot: z.string().nullable(),
-  drivers: z.record(z.string(), z.object({ options: z.record(z.string(), z.unknown()) })),
-  networks: collectionSchema,
-  networkNames: collectionSchema,
-  endpoints: collectionSchema,
-  endpointNames: collectionSchema,
-  sandboxes: collectionSchema,
-  sandboxContainers: collectionSchema,
-  effects: collectionSchema,
-  effectsByResource: collectionSchema,
-  ipamSubnets: collectionSchema,
-});
+const stateParts: { [K in keyof State]-?: (v: unknown) => string | undefined } = {
+  seq: (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? undefined : "expected a seq"),
+  boot: (v) => (v === null || typeof v === "string" ? undefined : "expected a boot id or null"),
+  drivers: (v) => (isRecord(v) && Object.values(v).every((d) => isRecord(d) && isRecord(d["options"])) ? undefined : "expected drivers with their options"),
+  networks: collectionIssue,
+  networkNames: collectionIssue,
+  endpoints: collectionIssue,
+  endpointNames: collectionIssue,
+  sandboxes: collectionIssue,
+  sandboxContainers: collectionIssue,
+  effects: collectionIssue,
+  effectsByResource: collectionIssue,
+  ipamSubnets: collectionIssue,
+};
 
-// The schema names every part of State and nothing else: a part added to State must be added here.
-type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-const schemaCoversState: SameKeys<z.infer<typeof snapshotStateSchema>, State> = true;
-void schemaCoversState;
+/** The first part of a parsed state that is not what the reducers read, as `part: what was expected`. */
+function stateIssue(parsed: unknown): string | undefined {
+  if (!isRecord(parsed)) return "expected an object";
+  for (const [part, check] of Object.entries(stateParts)) {
+    const issue = check(parsed[part]);
+    if (issue !== undefined) return `${part}: ${issue}`;
+  }
+  return undefined;
+}
 
 /**
  * A snapshot's state, checked before replay trusts it: its hash (a changed byte anywhere), its shape,
@@ -56,11 +68,9 @@ export function snapshotState(row: SnapshotRow): State {
   } catch {
     throw corrupt(`${where} holds a state that is not JSON`, { seq: row.seq });
   }
-  const checked = snapshotStateSchema.safeParse(parsed);
-  if (!checked.success) {
-    throw corrupt(`${where} does not hold a state: ${issuesText(checked.error, 1)}`, { seq: row.seq });
-  }
-  if (checked.data.seq !== row.seq) throw corrupt(`${where} holds the state at seq ${checked.data.seq}`, { seq: row.seq });
-  // The parsed object itself (not zod's copy, which would drop the records' key order): checked above.
-  return parsed as State;
+  const issue = stateIssue(parsed);
+  if (issue !== undefined) throw corrupt(`${where} does not hold a state: ${issue}`, { seq: row.seq });
+  const state = parsed as State;
+  if (state.seq !== row.seq) throw corrupt(`${where} holds the state at seq ${state.seq}`, { seq: row.seq });
+  return state;
 }

@@ -1,8 +1,8 @@
 import { reducerVersion } from "../domain/state.js";
-import { metaText } from "./eventLog.js";
+import { metaText } from "./eventMeta.js";
 import { type ChainBreak, ChainWalker } from "./hashChain.js";
 import { stateHash } from "./stateHash.js";
-import type { Store } from "./store.js";
+import type { ReadableLog } from "./readLog.js";
 
 /**
  * What opening checks before trusting the log (docs/architecture.md, the log): the latest snapshot's own
@@ -10,7 +10,7 @@ import type { Store } from "./store.js";
  * pointing past the head (events removed from the end). Only the tail after the snapshot is walked, so
  * the cost stays bounded; damage older than the snapshot is `verify`'s to name. Returns the first break.
  */
-export function checkTail(store: Store, opts: { fromSeq?: number } = {}): ChainBreak | undefined {
+export function checkTail(store: ReadableLog, opts: { fromSeq?: number } = {}): ChainBreak | undefined {
   let from = opts.fromSeq;
   if (from === undefined) {
     const snap = store.latestSnapshot(reducerVersion);

@@ -56,7 +56,7 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger endpoint ls --network n1\n  netledger endpoint ls --filter dangling=true -q\n")
     .action(async (o: ListOptions & { network?: string }, cmd: Command) => {
       if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), endpointList(shortId), [], o);
-      await cli.withApi(cmd, "read", async (api, g) => {
+      await cli.withReader(cmd, async (api, g) => {
         const [views, networks] = await Promise.all([api.endpoints(o.network), api.networks()]);
         const names = new Map(networks.map((n) => [n.id, n.name]));
         printList(cli, g, endpointList((id) => names.get(id) ?? shortId(id)), views, o);
@@ -73,7 +73,7 @@ export function registerEndpoint(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger endpoint inspect n1 e1\n  netledger endpoint inspect -f '{{.name}} {{.ipv4}}' n1 e1 e2\n  netledger endpoint inspect --history n1 e1\n")
     .action(async (net: string, names: string[], o: { history: boolean; format?: string }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => names.flatMap((name) => findEndpointInLog(l, net, name)));
-      await cli.withApi(cmd, "read", async (api, g) => {
+      await cli.withReader(cmd, async (api, g) => {
         await inspectEach(cli, g, { kind: "endpoint", refs: names, format: o.format, single: true }, (r) => api.endpoint(net, r), async () => "");
       });
     });

@@ -65,7 +65,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger network ls --filter driver=bridge -q\n  netledger network ls --format '{{.Name}}\\t{{.ID}}'\n")
     .action(async (o: ListOptions, cmd: Command) => {
       if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), networkList, [], o);
-      await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, networkList, await api.networks(), o));
+      await cli.withReader(cmd, async (api, g) => printList(cli, g, networkList, await api.networks(), o));
     });
 
   network
@@ -77,7 +77,7 @@ export function registerNetwork(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger network inspect n1\n  netledger network inspect -f '{{json .Containers}}' n1\n  netledger network inspect --history n1\n")
     .action(async (refs: string[], o: { history: boolean; format?: string }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((r) => findInLog(l, r, ["network"])));
-      await cli.withApi(cmd, "read", async (api, g) => {
+      await cli.withReader(cmd, async (api, g) => {
         const docker = !g.json || o.format !== undefined;
         const [eps, sbs] = docker ? await Promise.all([api.endpoints(), api.sandboxes()]) : [[], []];
         await inspectEach(

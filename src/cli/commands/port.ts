@@ -33,7 +33,7 @@ export function registerPort(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger port c1\n  netledger port c1 80/tcp\n")
     .action(async (ref: string, portSpec: string | undefined, _o, cmd: Command) => {
       const filter = portSpec !== undefined ? parsePortFilter(portSpec) : undefined;
-      await cli.withApi(cmd, "read", async (api, g) => {
+      await cli.withReader(cmd, async (api, g) => {
         const sb = await api.sandbox(ref);
         const eps = (await api.endpoints()).filter((e) => e.sandbox === sb.id);
         const all: Mapping[] = eps.flatMap((e) => e.ports.map((p) => ({ endpoint: e.id, proto: p.proto, port: p.port, hostIp: p.hostIp, hostPort: p.hostPort })));

@@ -47,7 +47,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger sandbox ls\n  netledger sandbox ls --filter dangling=true -q\n")
     .action(async (o: ListOptions, cmd: Command) => {
       if (await cli.missingDatabase(cmd)) return printList(cli, cli.globals(cmd), sandboxList, [], o);
-      await cli.withApi(cmd, "read", async (api, g) => printList(cli, g, sandboxList, await api.sandboxes(), o));
+      await cli.withReader(cmd, async (api, g) => printList(cli, g, sandboxList, await api.sandboxes(), o));
     });
 
   sandbox
@@ -59,7 +59,7 @@ export function registerSandbox(program: Command, cli: CliContext): void {
     .addHelpText("after", "\nExamples:\n  netledger sandbox inspect c1\n  netledger sandbox inspect -f '{{.containerId}} {{.key}}' c1 c2\n  netledger sandbox inspect --history c1\n")
     .action(async (refs: string[], o: { history: boolean; format?: string }, cmd: Command) => {
       if (o.history) return printHistories(cli, cmd, (l) => refs.flatMap((ref) => findInLog(l, ref, ["sandbox"])));
-      await cli.withApi(cmd, "read", async (api, g) => {
+      await cli.withReader(cmd, async (api, g) => {
         await inspectEach(
           cli,
           g,

@@ -1,7 +1,7 @@
 import * as A from "./allocator.js";
 import type { Allocator } from "./allocator.js";
 import { addressAt, contains, type Family, type Ip, ipText, knownSubnet, reservedRole, sizeOf, type Subnet, tryParseIp } from "./address.js";
-import { countOf, countSetIn, digitsOf, has, ordinalOf } from "./bitmap.js";
+import { digitsOf, has, ordinalOf } from "./bitmap.js";
 
 /**
  * A pool a network holds: libnetwork's PoolData plus what was requested from it for the network itself
@@ -84,30 +84,4 @@ export function withPrefix(p: PoolRecord, address: string): string {
   return `${address}/${poolSubnet(p).prefix}`;
 }
 
-export interface PoolUsage {
-  id: string;
-  addressSpace: string;
-  subnet: string;
-  ipRange: string | null;
-  /** Addresses handed out: gateway, auxiliary addresses and endpoints (not the network/broadcast address). */
-  allocated: number;
-  /**
-   * Addresses dynamic allocation can still hand out: those of the --ip-range (else the subnet) not
-   * taken. A number for an IPv4 pool; a decimal string for an IPv6 pool, whose count can pass 2^53,
-   * beyond which a JSON number is not exact.
-   */
-  free: number | string;
-}
-
-/** A default-IPAM pool's usage from its counts: no scan. Null for pools another driver manages. */
-export function poolUsage(p: PoolRecord): PoolUsage | null {
-  const al = p.allocator;
-  if (!al) return null;
-  const s = poolSubnet(p);
-  const reserved = s.family === 4 && s.hostBits > 0 ? 2 : 1;
-  const allocated = countOf(al.bitmap) - reserved;
-  // The window is the range's ordinals (the whole subnet without one); what is taken in it counts out.
-  const windowSize = ordinalOf(al.hi) - ordinalOf(al.lo) + 1n;
-  const free = windowSize - BigInt(countSetIn(al.bitmap, al.lo, al.hi));
-  return { id: p.id, addressSpace: p.addressSpace, subnet: p.subnet, ipRange: p.ipRange, allocated, free: s.family === 4 ? Number(free) : String(free) };
-}
+export { type PoolUsage, poolUsage } from "./usage.js";

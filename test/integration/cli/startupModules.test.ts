@@ -43,6 +43,26 @@ describe("CLI start-up", () => {
     expect(heavyIn(r.modules)).toEqual([]);
   });
 
+  it.each([["network", "ls"], ["network", "inspect", "n1"], ["endpoint", "ls"], ["sandbox", "ls"]])(
+    "answers %s %s from a snapshot at the head without the controller, the event schemas (zod) or ip-num",
+    (...args) => {
+      const dir = mkdtempSync(join(tmpdir(), "netledger-startup-"));
+      try {
+        const db = join(dir, "n.db");
+        for (const step of [["network", "create", "-d", "null", "--subnet", "10.40.0.0/24", "n1"], ["snapshot"]])
+          expect(loadedModules(["--db", db, ...step], { NETLEDGER_HOST: "" }).status).toBe(0);
+        const r = loadedModules(["--db", db, ...args], { NETLEDGER_HOST: "" });
+        expect(r.status, r.stderr).toBe(0);
+        // The hook saw the read path, so an empty list below means something.
+        expect(r.modules.some((m) => m.endsWith("/dist/api/read.js"))).toBe(true);
+        const readPath = ["/dist/store/readLog.js", "/dist/store/snapshots.js", "/dist/store/tailCheck.js", "/dist/store/hashChain.js", "/dist/store/stateHash.js", "/dist/store/eventMeta.js", "/dist/store/migrations.js", "/node_modules/better-sqlite3/"];
+        expect(heavyIn(r.modules).filter((m) => !readPath.some((p) => m.includes(p)))).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it("loads the controller when a command needs it (the hook sees lazy imports too)", () => {
     const dir = mkdtempSync(join(tmpdir(), "netledger-startup-"));
     try {

@@ -153,8 +153,8 @@ export const vethCycleMs = () =>
 
 /**
  * The kernel work of the drivers issued raw, the fastest way this project knows (root only): rtnetlink
- * from this process for what it can do (a delete sent from the worker thread, done once the link is
- * unlisted), the namespace's long-lived ip agent for addresses, routes and a move out; no log. Each returns ms per operation over `n`, not memoised (measured beside its figure).
+ * from this process for what it can do, one `ip -batch` process inside the namespace for addresses and
+ * routes, no log. Each returns ms per operation over `n`, not memoised (measured beside its figure).
  */
 export interface RawKernelRig {
   /** A namespace bound at this path. */
@@ -181,15 +181,15 @@ export async function netnsAddDeleteMs(n: number, tag: string): Promise<{ add: n
 /** ms: a bridge endpoint's kernel work: veth pair with its peer made in the namespace, a port of the bridge, addressed and routed inside, deleted. */
 export async function rawBridgeCycleMs(rig: RawKernelRig, bridge: string, n: number): Promise<number> {
   const k = await import("../src/drivers/kernel/rtnetlink.js");
-  const { runInNamespace } = await import("../src/drivers/netns/agent.js");
+  const { run } = await import("../src/drivers/netns/exec.js");
   const br = (await k.getLink(bridge))!;
   const host = `nlbv${process.pid % 100000}`;
   return msPerOp(n, async () => {
     await k.addVeth({ name: host, master: br.index, peer: "eth0", peerNetns: rig.ns });
     const l = (await k.getLink(host))!;
     await k.setLink(l.index, { alias: "netledger-bench", master: br.index, up: true });
-    const script = ["link set dev eth0 alias netledger-bench", "addr replace 10.213.78.2/24 dev eth0", "link set dev eth0 up", "route replace default via 10.213.78.1 dev eth0"];
-    await runInNamespace(rig.ns, script);
+    const script = "link set dev eth0 alias netledger-bench\naddr replace 10.213.78.2/24 dev eth0\nlink set dev eth0 up\nroute replace default via 10.213.78.1 dev eth0\n";
+    await run("ip", ["-batch", "-"], { input: script, netns: rig.ns });
     await k.deleteLink(l.index);
   }, 1);
 }
@@ -197,11 +197,11 @@ export async function rawBridgeCycleMs(rig: RawKernelRig, bridge: string, n: num
 /** ms: a plugin's veth moved into the namespace renamed eth0, addressed inside, then moved back out. */
 export async function rawMoveCycleMs(rig: RawKernelRig, link: string, n: number): Promise<number> {
   const k = await import("../src/drivers/kernel/rtnetlink.js");
-  const { runInNamespace } = await import("../src/drivers/netns/agent.js");
+  const { run } = await import("../src/drivers/netns/exec.js");
   return msPerOp(n, async () => {
     const l = (await k.getLink(link))!;
     await k.setLink(l.index, { alias: "netledger-bench", netns: rig.ns, name: "eth0" });
-    await runInNamespace(rig.ns, ["addr replace 10.213.79.2/24 dev eth0", "link set dev eth0 up"]);
-    await runInNamespace(rig.ns, [`link set dev eth0 netns /proc/${process.pid}/ns/net name ${link}`]);
+    await run("ip", ["-batch", "-"], { input: "addr replace 10.213.79.2/24 dev eth0\nlink set dev eth0 up\n", netns: rig.ns });
+    await run("ip", ["-batch", "-"], { input: `link set dev eth0 netns /proc/${process.pid}/ns/net name ${link}\n`, netns: rig.ns });
   }, 1);
 }

@@ -20,7 +20,7 @@ const bridgeTarget = {
   name: "target7b",
   label: "bridge endpoint cycle (create, join: veth in the sandbox, addressed; leave, delete)",
   unit: "ms/cycle",
-  floorName: "the same kernel work raw: veth by rtnetlink, the ip agent inside, delete off the loop (ms)",
+  floorName: "the same kernel work raw: veth by rtnetlink, one ip -batch inside, delete (ms)",
   target: "<= 16 ms",
 };
 

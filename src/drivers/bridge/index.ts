@@ -33,8 +33,7 @@ import { poolsOf } from "./pools.js";
  * and Leave removes them. Every call can be repeated: a create finds what exists, a delete finds
  * nothing and succeeds. Links are looked up, made, moved and deleted through rtnetlink from this
  * process, in the caller's namespace (kernel/rtnetlink.ts); a Join's addresses and routes inside the
- * sandbox go to the namespace's ip agent (netns/agent.ts), and a network's bridge is one `ip -batch`
- * process (made once per network). NAT, isolation and published ports are the nftables projection (firewall.ts);
+ * sandbox are one `ip -batch` process, and a network's bridge one more (made once per network). NAT, isolation and published ports are the nftables projection (firewall.ts);
  * given it, the driver also collects its garbage (gc.ts): its host links and its table's stale rules.
  */
 export function bridgeDriver(firewall?: Firewall): NetworkDriver {

@@ -1,6 +1,5 @@
 import { notFound } from "../../domain/errors.js";
 import type { EffectCall, GarbageCollector, SandboxDriver } from "../contract.js";
-import { endAgent } from "./agent.js";
 import { createNamespace, deleteNamespace, isNamespace, namespaceOwner } from "./namespaces.js";
 
 /**
@@ -22,8 +21,6 @@ export function netnsSandboxDriver(gc?: GarbageCollector): SandboxDriver {
     async deleteSandbox(req: { sandboxId: string; key: string }, call: EffectCall) {
       // Only a namespace this database made (its owner file says so) is removed; a --netns one is the caller's.
       if (namespaceOwner(req.key) === call.databaseId) await deleteNamespace(req.key, call.databaseId, call.signal);
-      // Ours or not, this process's ip agent there goes: it would keep the namespace alive.
-      else await endAgent(req.key);
     },
   };
 }

@@ -1,13 +1,12 @@
 import { invalid, notFound } from "../../domain/errors.js";
 import { getLink, type KernelLink, listLinks as kernelLinks, setLink } from "../kernel/rtnetlink.js";
-import { runInNamespace } from "./agent.js";
 import { run } from "./exec.js";
 
 /**
  * The link primitives of the sandbox layer (libnetwork's osl): links looked up, listed and moved through
  * rtnetlink from this process, in the caller's namespace (kernel/rtnetlink.ts); and `ip -batch` scripts
  * for what only a process inside a sandbox's namespace can do — set a link up there, address it, route
- * through it — fed to the namespace's ip agent (agent.ts). The bridge driver places its veth ends with them; the remote driver places the interface a
+ * through it. The bridge driver places its veth ends with them; the remote driver places the interface a
  * plugin names at Join with `placeInterface`. Each script is one process, however many steps it has (a
  * spawn costs far more than the kernel work: research/limits.md row 6a), and every step is one that can
  * be repeated (`addr replace`, `route replace`).
@@ -64,14 +63,10 @@ export async function linkAlias(name: string): Promise<string | undefined> {
   return (await getLink(checkIfname(name)))?.alias;
 }
 
-/**
- * Runs the lines as one `ip -batch` process in the host's namespace, or in the one at `netns` through
- * that namespace's long-lived ip agent (agent.ts): no process start once the agent runs.
- */
+/** Runs the lines as one `ip -batch` process, in the host's namespace or the one at `netns`. */
 export async function ipBatch(lines: readonly string[], opts: { netns?: string; signal?: AbortSignal } = {}): Promise<void> {
   if (lines.length === 0) return;
-  if (opts.netns !== undefined) return runInNamespace(opts.netns, lines, opts.signal);
-  await run("ip", ["-batch", "-"], { input: lines.join("\n") + "\n", ...(opts.signal ? { signal: opts.signal } : {}) });
+  await run("ip", ["-batch", "-"], { input: lines.join("\n") + "\n", ...opts });
 }
 
 /** Every link in the caller's namespace or in the one at `netns` (rtnetlink; no process). */

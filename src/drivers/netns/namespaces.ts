@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { forbidden } from "../../domain/errors.js";
-import { createWithAgent, endAgent, runInNamespace } from "./agent.js";
 import { run } from "./exec.js";
 import { ownerFile } from "./ownership.js";
 
@@ -35,17 +34,20 @@ function assertNotOthers(path: string, databaseId: string): void {
 /**
  * Makes a network namespace bound at `path` with loopback up, the way `ip netns add` does but in
  * netledger's own directory: the owner file first (so that whatever a crash leaves can be told apart),
- * then `unshare --net=PATH ip -force -batch -`, which binds the new namespace, sets its loopback up and
- * stays as the namespace's ip agent (agent.ts). Finds a namespace that already exists and only makes
- * sure its loopback is up.
+ * then `unshare --net=PATH ip link set lo up`, which binds the new namespace and runs inside it. Finds
+ * a namespace that already exists and only makes sure its loopback is up.
  */
 export async function createNamespace(path: string, databaseId: string, signal?: AbortSignal): Promise<void> {
+  const opts = signal ? { signal } : {};
   assertNotOthers(path, databaseId);
-  if (isNamespace(path)) return runInNamespace(path, ["link set dev lo up"], signal);
+  if (isNamespace(path)) {
+    await run("ip", ["link", "set", "lo", "up"], { netns: path, ...opts });
+    return;
+  }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(ownerFile(path), databaseId + "\n");
   writeFileSync(path, "", { flag: "a" });
-  await createWithAgent(path, ["link set dev lo up"], signal);
+  await run("unshare", [`--net=${path}`, "ip", "link", "set", "lo", "up"], opts);
 }
 
 /**
@@ -54,10 +56,7 @@ export async function createNamespace(path: string, databaseId: string, signal?:
  */
 export async function deleteNamespace(path: string, databaseId: string, signal?: AbortSignal): Promise<void> {
   assertNotOthers(path, databaseId);
-  // The agent holds a reference to the namespace: it ends while the mount goes.
-  const agentGone = endAgent(path);
   if (isNamespace(path)) await run("umount", [path], signal ? { signal } : {});
-  await agentGone;
   rmSync(path, { force: true });
   rmSync(ownerFile(path), { force: true });
 }

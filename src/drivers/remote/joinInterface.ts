@@ -50,8 +50,8 @@ export const kernelPlacement: InterfacePlacement = {
     const opts = signal ? { netns: nsPath, signal } : { netns: nsPath };
     const prefix = placementAlias(owner, "");
     const host = `/proc/${process.pid}/ns/net`;
-    // Listed through rtnetlink from here; moved out by the namespace's ip agent, because the kernel
-    // takes a link out of a namespace only from a socket opened there.
+    // Listed through rtnetlink from here; moved out by one `ip` process inside the namespace, because
+    // the kernel takes a link out of a namespace only from a socket opened there.
     for (const link of await listLinks({ netns: nsPath })) {
       if (!link.alias?.startsWith(prefix)) continue;
       const srcName = checkIfname(link.alias.slice(prefix.length));

@@ -153,7 +153,8 @@ export const vethCycleMs = () =>
 
 /**
  * The kernel work of the drivers issued raw, the fastest way this project knows (root only): rtnetlink
- * from this process for what it can do, one `ip -batch` process inside the namespace for addresses and
+ * from this process for what it can do (a delete from the worker thread once it runs, as the drivers
+ * do: src/drivers/kernel/unlink.ts), one `ip -batch` process inside the namespace for addresses and
  * routes, no log. Each returns ms per operation over `n`, not memoised (measured beside its figure).
  */
 export interface RawKernelRig {

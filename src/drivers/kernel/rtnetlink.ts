@@ -1,6 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import type { ifla, RtNetlinkSocket } from "netlink";
 import { NetledgerError } from "../../domain/errors.js";
+import { deleteFromWorker } from "./unlink.js";
 
 /**
  * Link work through rtnetlink from this process (the `netlink` package's native socket), as
@@ -9,7 +10,8 @@ import { NetledgerError } from "../../domain/errors.js";
  * what `ip` run by the caller would see. Inside a sandbox's namespace it can list and delete links
  * (IFLA_TARGET_NETNSID) and move links in (IFLA_NET_NS_FD), but not address them: the kernel takes
  * addresses and routes only from a socket opened in that namespace, which needs setns(2), so that part
- * stays one `ip -batch` process per command (iproute.ts).
+ * goes to the namespace's long-lived ip agent (netns/agent.ts). Deletes are sent from a worker thread
+ * (unlink.ts) so that the kernel's clean-up does not hold the event loop.
  */
 
 /** A link as the kernel describes it. */
@@ -221,8 +223,39 @@ export function setLink(index: number, c: LinkChange): Promise<void> {
   return c.netns === undefined ? request(what, send) : withNamespaceFd(c.netns, (fd) => request(what, () => send(fd)));
 }
 
+/** Whether the caller's link `index` still exists. */
+async function indexExists(index: number): Promise<boolean> {
+  try {
+    return (await (await nl()).getLink({ index })).length > 0;
+  } catch (e) {
+    if (errnoOf(e) === "ENODEV") return false;
+    throw e;
+  }
+}
+
+/**
+ * Deletes the caller's link `index` from the worker (unlink.ts): done once the link no longer answers
+ * to its index or the worker answers, whichever comes first. False when the worker is not ready.
+ */
+async function deleteOffLoop(index: number): Promise<boolean> {
+  const answer = deleteFromWorker(index);
+  if (!answer) return false;
+  let settled: { error: string | undefined } | undefined;
+  void answer.then((error) => (settled = { error }));
+  for (;;) {
+    await Promise.race([answer, new Promise((r) => setTimeout(r, 1))]);
+    if (settled) {
+      const { error } = settled;
+      if (error !== undefined && errnoOf({ message: error }) !== "ENODEV") throw failed(`delete link ${index}`, new Error(error));
+      return true;
+    }
+    if (!(await request(`look up link ${index}`, () => indexExists(index)))) return true;
+  }
+}
+
 /** Deletes a link of the caller's namespace, or of the namespace at `netns`; one that is not there is success. */
 export async function deleteLink(index: number, netns?: string): Promise<void> {
+  if (netns === undefined && (await deleteOffLoop(index))) return;
   const del = async (nsid?: number) => {
     try {
       await (await nl()).delLink({ index }, nsid === undefined ? {} : { targetNetnsid: nsid });

@@ -55,12 +55,14 @@ export class CliContext {
   /** Where plugins are looked for and how long a call may take: --plugin-dir / NETLEDGER_PLUGIN_DIRS, --plugin-timeout / NETLEDGER_PLUGIN_TIMEOUT. */
   async pluginOptions(g: GlobalOptions): Promise<{ pluginDirs: string[]; pluginTimeoutMs?: number }> {
     const { pluginDirs } = await import("../api/plugins.js");
+    return { pluginDirs: pluginDirs(g.pluginDir, this.io.env), ...this.pluginTimeout(g) };
+  }
+
+  /** --plugin-timeout / NETLEDGER_PLUGIN_TIMEOUT, checked by every command that opens a database here. */
+  private pluginTimeout(g: GlobalOptions): { pluginTimeoutMs?: number } {
     const timeout = g.pluginTimeout ?? this.io.env["NETLEDGER_PLUGIN_TIMEOUT"];
     const flag = g.pluginTimeout !== undefined ? "--plugin-timeout" : "NETLEDGER_PLUGIN_TIMEOUT";
-    return {
-      pluginDirs: pluginDirs(g.pluginDir, this.io.env),
-      ...(timeout !== undefined && timeout !== "" ? { pluginTimeoutMs: durationMs(flag, timeout) } : {}),
-    };
+    return timeout !== undefined && timeout !== "" ? { pluginTimeoutMs: durationMs(flag, timeout) } : {};
   }
 
   commandOptions(g: GlobalOptions): CommandOptions {
@@ -149,6 +151,8 @@ export class CliContext {
     const g = this.globals(cmd);
     const t = await this.target(g);
     if (t.kind === "daemon") return this.withApi(cmd, "read", fn);
+    // A malformed option is refused as the write path refuses it, though the read path needs no plugin.
+    this.pluginTimeout(g);
     const { ReadApi } = await import("../api/read.js");
     const api = await ReadApi.open(t.db, {
       onLongReplay: (n) => this.longReplay(n),

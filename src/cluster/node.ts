@@ -4,7 +4,7 @@ import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
 import { overlayView } from "../domain/cluster/peers.js";
 import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
 import { asNetledgerError, forbidden, invalid } from "../domain/errors.js";
-import { findNetwork } from "../domain/resolve.js";
+import { findEndpoint, findNetwork } from "../domain/resolve.js";
 import type { State } from "../domain/state.js";
 import type { Controller } from "../controller/controller.js";
 import type { GlobalScope } from "../controller/globalScope.js";
@@ -160,13 +160,13 @@ export class ClusterNode implements GlobalScope {
             }
             throw err;
           }
-        });
+        }, "networks");
       }
       case "network.delete": {
         const n = globalNetworkOf(local, cmd.network);
         if (!n) return undefined;
         await this.submit({ type: "global.network.delete", network: n.id });
-        return this.withBusy(n.id, () => this.controller.run({ ...cmd, network: n.id }, { ...opts, mirror: true }));
+        return this.withBusy(n.id, () => this.controller.run({ ...cmd, network: n.id }, { ...opts, mirror: true }), "networks");
       }
       case "endpoint.create":
       case "network.connect": {
@@ -182,19 +182,31 @@ export class ClusterNode implements GlobalScope {
             if (!this.controller.endpoint(cmd.id)) await this.submit({ type: "global.endpoint.delete", endpoint: cmd.id }).catch(() => undefined);
             throw err;
           }
-        });
+        }, "endpoints");
       }
       case "endpoint.delete":
       case "network.disconnect": {
         const n = globalNetworkOf(local, cmd.network);
         if (!n) return undefined;
-        const ref = cmd.type === "endpoint.delete" ? cmd.endpoint : undefined;
-        const epId = ref ? (C.get(local.endpointNames, `${n.id}/${ref}`) ?? ref) : undefined;
-        const r = await this.controller.run(cmd, { ...opts, mirror: true });
-        // The local half first: an endpoint whose plugin refused DeleteEndpoint keeps its address.
-        const gone = epId ?? r.entity?.id;
-        if (gone && globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
-        return r;
+        const epId = cmd.type === "endpoint.delete" ? (findEndpoint(local, n, cmd.endpoint)?.id ?? cmd.endpoint) : undefined;
+        // Busy while both halves run: between them the reconciler would see an endpoint the cluster
+        // holds for this node and this node lacks, release it itself, and this release find it gone.
+        const both = async () => {
+          const r = await this.controller.run(cmd, { ...opts, mirror: true });
+          // The local half first: an endpoint whose plugin refused DeleteEndpoint keeps its address.
+          const gone = epId ?? r.entity?.id;
+          if (!gone) return r;
+          try {
+            if (globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
+          } catch (e) {
+            // Released already (a repeated request, an append in doubt that landed): what was asked holds.
+            if (asNetledgerError(e).code !== "NotFound") throw e;
+          } finally {
+            this.dirty.endpoints.add(gone); // if the release failed, the reconciler makes it later
+          }
+          return r;
+        };
+        return epId ? this.withBusy(epId, both, "endpoints") : both();
       }
       default:
         return undefined;
@@ -205,12 +217,18 @@ export class ClusterNode implements GlobalScope {
     return this.forwarding.submit(c);
   }
 
-  private async withBusy<T>(id: string, f: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a command's two halves with the reconciler kept off `id`; afterwards the id is looked at again,
+   * since what the reconciler skipped meanwhile (or a half that failed) may need its work.
+   */
+  private async withBusy<T>(id: string, f: () => Promise<T>, kind: "networks" | "endpoints"): Promise<T> {
     this.busy.add(id);
     try {
       return await f();
     } finally {
       this.busy.delete(id);
+      this.dirty[kind].add(id);
+      void this.reconcile().catch(() => undefined);
     }
   }
 

@@ -277,11 +277,14 @@ export class ClusterNode implements GlobalScope {
     if (this.closed) return;
     const g = this.log.current;
     const errors: string[] = [];
-    const attempt = async (what: string, f: () => Promise<unknown>) => {
+    const attempt = async (what: string, kind: "networks" | "endpoints", id: string, f: () => Promise<unknown>) => {
       try {
         await f();
       } catch (e) {
         errors.push(`${what}: ${asNetledgerError(e).message}`);
+        // Nothing else would bring this id back (no event may touch it again): looked at again shortly.
+        this.dirty[kind].add(id);
+        this.retrySoon();
       }
     };
     let local = this.controller.current();
@@ -289,11 +292,13 @@ export class ClusterNode implements GlobalScope {
       ? new Set([...Object.keys(g.networks), ...[...C.values(local.networks)].filter((n) => n.scope === "global").map((n) => n.id)])
       : dirty.networks;
     const gone: string[] = [];
+    // Each id is judged on the states as they are now, not as the loop found them: an attempt before
+    // it may have waited seconds (the cluster slow), while a command made and released this very id.
     for (const id of networks) {
       if (this.busy.has(id)) continue;
-      const gn = g.networks[id];
-      const ln = C.get(local.networks, id);
-      if (gn && !ln) await attempt(`create network ${gn.name}`, () => this.mirrorNetwork(gn));
+      const gn = this.log.current.networks[id];
+      const ln = C.get(this.controller.current().networks, id);
+      if (gn && !ln) await attempt(`create network ${gn.name}`, "networks", id, () => this.mirrorNetwork(gn));
       else if (!gn && ln && ln.scope === "global") gone.push(id);
     }
     local = this.controller.current();
@@ -302,26 +307,39 @@ export class ClusterNode implements GlobalScope {
       : dirty.endpoints;
     for (const id of endpoints) {
       if (this.busy.has(id)) continue;
-      const ge = globalEndpoint(g, id);
-      const le = C.get(local.endpoints, id);
+      const ge = globalEndpoint(this.log.current, id);
+      const now = this.controller.current();
+      const le = C.get(now.endpoints, id);
       const mine = ge !== undefined && ge.node === this.name;
-      if (le && !mine && C.get(local.networks, le.network)?.scope === "global")
+      if (le && !mine && C.get(now.networks, le.network)?.scope === "global")
         // Deleted in the cluster, or reclaimed while this node was lost: undone here, through its own events.
-        await attempt(`delete endpoint ${id.slice(0, 12)}`, () =>
+        await attempt(`delete endpoint ${id.slice(0, 12)}`, "endpoints", id, () =>
           this.controller.run({ type: "endpoint.delete", network: le.network, endpoint: id, force: true }, { requestId: `cluster-reclaim-${id}`, mirror: true }),
         );
       else if (mine && !le)
         // In the cluster for this node but never made here (a crash between the two appends): released.
-        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
+        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, "endpoints", id, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
     }
-    for (const id of gone)
-      await attempt(`delete network ${id.slice(0, 12)}`, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
+    for (const id of gone.filter((id) => !this.busy.has(id) && !this.log.current.networks[id]))
+      await attempt(`delete network ${id.slice(0, 12)}`, "networks", id, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
     this.lastError = errors.length ? errors.join("; ") : null;
+  }
+
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** A reconcile a second from now, for the work that failed (the cluster away, a plugin down). */
+  private retrySoon(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.reconcile().catch(() => undefined);
+    }, 1000);
+    this.retryTimer.unref();
   }
 
   /** Stops following the cluster. The lease is left to expire (see Membership.stop). */
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.controller.attachGlobalScope(undefined);
     await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);

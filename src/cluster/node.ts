@@ -90,6 +90,10 @@ export class ClusterNode implements GlobalScope {
     node.log.onFold((events, s) => node.folded(events, s));
     await node.programPeers(node.log.current);
     await node.reconcile();
+    // A sweep over everything now and then: what no event will touch again (an orphan whose fold came
+    // while its command held it, say) is still brought in step. The sweep is in memory, cheap.
+    node.sweeper = setInterval(() => void node.reconcile(true).catch(() => undefined), sweepEveryMs);
+    node.sweeper.unref();
     return node;
   }
 
@@ -326,6 +330,7 @@ export class ClusterNode implements GlobalScope {
   }
 
   private retryTimer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   /** A reconcile a second from now, for the work that failed (the cluster away, a plugin down). */
   private retrySoon(): void {
     if (this.retryTimer || this.closed) return;
@@ -340,6 +345,7 @@ export class ClusterNode implements GlobalScope {
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.sweeper);
     this.controller.attachGlobalScope(undefined);
     await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);
@@ -349,6 +355,8 @@ export class ClusterNode implements GlobalScope {
     this.log.conn.close();
   }
 }
+
+const sweepEveryMs = 10_000;
 
 const vxlanIdOption = "com.docker.network.driver.overlay.vxlanid_list";
 

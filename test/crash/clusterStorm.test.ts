@@ -57,6 +57,8 @@ interface Acked {
   deleted: Set<string>;
   /** Acknowledged creates whose delete found no endpoint. */
   vanished: Set<string>;
+  /** ClusterUnavailable's messages, counted: which call ran out of time. */
+  unavailable: Map<string, number>;
   /** Error codes the clients met, counted. */
   errors: Map<string, number>;
 }
@@ -162,6 +164,10 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
       } catch (e) {
         const code = isNetledgerError(e) ? e.code : `thrown: ${(e as Error).message}`;
         acked.errors.set(code, (acked.errors.get(code) ?? 0) + 1);
+        if (code === "ClusterUnavailable") {
+          const why = (e as Error).message.replace(/[0-9a-f]{12,}/g, "…").slice(0, 160);
+          acked.unavailable.set(why, (acked.unavailable.get(why) ?? 0) + 1);
+        }
         if (code !== "Unavailable" && code !== "ClusterUnavailable") console.log(`storm client ${name}: ${code}: ${(e as Error).message}`);
         // An endpoint acknowledged to this client, gone before the client deleted it: a lost create.
         if (id && code === "NotFound") acked.vanished.add(id);
@@ -189,7 +195,7 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
       const net = (await nodes[0]!.api!.createNetwork({ name: "storm", driver: "gstorm" })).id;
       await eventually(async () => (await Promise.all(nodes.map(async (n) => (await n.api!.networks()).some((x) => x.id === net)))).every(Boolean), 30_000, async () => "the network did not reach every node");
 
-      const acked: Acked = { created: new Map(), deleting: new Set(), deleted: new Set(), vanished: new Set(), errors: new Map() };
+      const acked: Acked = { created: new Map(), deleting: new Set(), deleted: new Set(), vanished: new Set(), errors: new Map(), unavailable: new Map() };
       let stopping = false;
       const clients = nodes.flatMap((n, i) => [0, 1].map((c) => client(n, 2 * i + c, net, acked, () => stopping)));
 
@@ -223,6 +229,8 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
         `clusterStorm: ${done} SIGKILLs (${tally.node} of nodes, ${tally.member} of etcd members); ${acked.created.size} creates and ${acked.deleted.size} deletes acknowledged; ` +
           `errors met: ${JSON.stringify(Object.fromEntries(acked.errors))}; failed restarts: ${nodes.reduce((s, n) => s + n.failedStarts.length, 0)}`,
       );
+      const causes = [...acked.unavailable].sort((a, b) => b[1] - a[1]).slice(0, 4);
+      console.log(`clusterStorm: ClusterUnavailable by cause:\n${causes.map(([why, n]) => `  ${n} × ${why}`).join("\n")}`);
       expect(done).toBeGreaterThanOrEqual(kills);
       expect(acked.created.size).toBeGreaterThan(0);
 
@@ -275,7 +283,12 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
         await eventually(
           async () => JSON.stringify((await n.api!.endpoints(net)).map((e) => e.id).sort()) === JSON.stringify(want),
           60_000,
-          async () => `${n.name} holds ${JSON.stringify((await n.api!.endpoints(net)).map((e) => e.id.slice(0, 12)).sort())}, the cluster ${JSON.stringify(want.map((id) => id.slice(0, 12)))}`,
+          async () => {
+            const held = new Set((await n.api!.endpoints(net)).map((e) => e.id));
+            const odd = [...want.filter((id) => !held.has(id)), ...[...held].filter((id) => !want.includes(id))];
+            const stories = await Promise.all(odd.slice(0, 2).map((id) => story(id, acked.created.get(id) ?? { node: n.name, name: "(not acknowledged)", at: "never" })));
+            return `${n.name} holds ${held.size} endpoints, the cluster gives it ${want.length}; apart:\n${stories.join("\n\n")}`;
+          },
         );
         expect(await n.api!.verify(), `verify on ${n.name}`).toMatchObject({ ok: true, problems: [] });
         expect((await n.api!.state()).effects).toEqual({ pending: [], inDoubt: [] });

@@ -268,8 +268,13 @@ export class ClusterLog {
   }
 
   private async appendBatch(batch: Pending[]): Promise<void> {
-    const batchId = randomBytes(12).toString("hex");
+    // Each attempt has its own batch id: one whose call failed may still land later, and be folded
+    // while this batch is decided again; its commands are then settled by what it wrote.
+    const tried = new Map<string, Plan>();
     for (;;) {
+      const hit = this.recent.find((e) => tried.has(e.meta.batch));
+      if (hit) return settleLanded(tried.get(hit.meta.batch)!, this.recent.filter((e) => e.meta.batch === hit.meta.batch));
+      const batchId = randomBytes(12).toString("hex");
       const live = batch.filter((p) => {
         if (p.settled) return false;
         if (Date.now() <= p.deadline) return true;
@@ -316,6 +321,7 @@ export class ClusterLog {
         for (const x of planned) x.p.resolve([]);
         return;
       }
+      tried.set(batchId, { planned, refused });
       const sealedOn = this.head;
       const records = seal(sealedOn, all, { node: this.conn.o.node, time: new Date().toISOString(), batch: batchId });
       const last = records[records.length - 1]!;
@@ -424,6 +430,17 @@ export class ClusterLog {
     if (this.head.seq === sealedOn.seq) this.apply(written, decided);
     else await this.catchUp();
   }
+}
+
+interface Plan {
+  planned: { p: Pending; events: ClusterNewEvent[]; from: number }[];
+  refused: { p: Pending; e: NetledgerError }[];
+}
+
+/** Settles the commands of an attempt found in the log after its call had failed: as if it had answered. */
+function settleLanded(plan: Plan, written: ClusterEvent[]): void {
+  for (const r of plan.refused) r.p.reject(r.e);
+  for (const x of plan.planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
 }
 
 const refusal = (e: NetledgerError): Answer => ({ ok: false, error: e.toJSON() });

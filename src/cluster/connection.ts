@@ -5,7 +5,7 @@ import { NetledgerError } from "../domain/errors.js";
  * The etcd client of one node: the `etcd3` package (gRPC) over the members named by --cluster, every
  * call bounded by --cluster-timeout. The client has no deadline of its own and etcd gives up only after
  * about 7 s, so each call carries one; its default fault handling (three retries across members, a
- * circuit breaker per member) stays, so one member down costs a retry on another, not an error.
+ * circuit breaker per member) stays, and `call` splits its budget into attempts (see there).
  */
 export interface ClusterOptions {
   /** Client URLs of the members (`http://127.0.0.1:2379`). */
@@ -47,6 +47,25 @@ export class ClusterConnection {
    * A second bound besides the gRPC deadline: a call queued behind a reconnect must not outlive it.
    */
   async call<T>(what: string, f: (opts: { deadline: number }) => Promise<T>, ms = this.o.timeoutMs): Promise<T> {
+    // The budget is spent in up to three attempts, each on a member the client picks afresh: a member
+    // just killed, or restarted and not yet in the cluster, can hold a call until its deadline, and the
+    // client's own retries share that one deadline. Every call here is a read, an idempotent put, or a
+    // transaction under conditions that fail if it already applied (an append in doubt is settled by
+    // ClusterLog). A watch (f takes no options) gets one attempt: a second could leave the first open.
+    const end = Date.now() + ms;
+    const slice = f.length === 0 ? ms : Math.max(500, Math.ceil(ms / 3));
+    for (;;) {
+      const left = end - Date.now();
+      try {
+        return await this.attempt(what, f, Math.min(slice, Math.max(1, left)));
+      } catch (e) {
+        if (e instanceof NetledgerError && e.code !== "ClusterUnavailable") throw e;
+        if (end - Date.now() < 100) throw e;
+      }
+    }
+  }
+
+  private async attempt<T>(what: string, f: (opts: { deadline: number }) => Promise<T>, ms: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(unavailable(what, `no answer within ${ms} ms`)), ms + 50);

@@ -6,7 +6,7 @@ import { overlayView } from "../domain/cluster/peers.js";
 import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
 import { asNetledgerError, forbidden, invalid } from "../domain/errors.js";
 import { endpointNames } from "../domain/dnsRecords.js";
-import { findNetwork, findSandbox } from "../domain/resolve.js";
+import { findEndpoint, findNetwork, findSandbox } from "../domain/resolve.js";
 import type { State } from "../domain/state.js";
 import type { Controller } from "../controller/controller.js";
 import type { GlobalScope } from "../controller/globalScope.js";
@@ -93,6 +93,10 @@ export class ClusterNode implements GlobalScope {
     await node.programPeers(node.log.current);
     await node.dnsPeers(node.log.current);
     await node.reconcile();
+    // A sweep over everything now and then: what no event will touch again (an orphan whose fold came
+    // while its command held it, say) is still brought in step. The sweep is in memory, cheap.
+    node.sweeper = setInterval(() => void node.reconcile(true).catch(() => undefined), sweepEveryMs);
+    node.sweeper.unref();
     return node;
   }
 
@@ -175,13 +179,13 @@ export class ClusterNode implements GlobalScope {
             }
             throw err;
           }
-        });
+        }, "networks");
       }
       case "network.delete": {
         const n = globalNetworkOf(local, cmd.network);
         if (!n) return undefined;
         await this.submit({ type: "global.network.delete", network: n.id });
-        return this.withBusy(n.id, () => this.controller.run({ ...cmd, network: n.id }, { ...opts, mirror: true }));
+        return this.withBusy(n.id, () => this.controller.run({ ...cmd, network: n.id }, { ...opts, mirror: true }), "networks");
       }
       case "endpoint.create":
       case "network.connect": {
@@ -200,19 +204,31 @@ export class ClusterNode implements GlobalScope {
             if (!this.controller.endpoint(cmd.id)) await this.submit({ type: "global.endpoint.delete", endpoint: cmd.id }).catch(() => undefined);
             throw err;
           }
-        });
+        }, "endpoints");
       }
       case "endpoint.delete":
       case "network.disconnect": {
         const n = globalNetworkOf(local, cmd.network);
         if (!n) return undefined;
-        const ref = cmd.type === "endpoint.delete" ? cmd.endpoint : undefined;
-        const epId = ref ? (C.get(local.endpointNames, `${n.id}/${ref}`) ?? ref) : undefined;
-        const r = await this.controller.run(cmd, { ...opts, mirror: true });
-        // The local half first: an endpoint whose plugin refused DeleteEndpoint keeps its address.
-        const gone = epId ?? r.entity?.id;
-        if (gone && globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
-        return r;
+        const epId = cmd.type === "endpoint.delete" ? (findEndpoint(local, n, cmd.endpoint)?.id ?? cmd.endpoint) : undefined;
+        // Busy while both halves run: between them the reconciler would see an endpoint the cluster
+        // holds for this node and this node lacks, release it itself, and this release find it gone.
+        const both = async () => {
+          const r = await this.controller.run(cmd, { ...opts, mirror: true });
+          // The local half first: an endpoint whose plugin refused DeleteEndpoint keeps its address.
+          const gone = epId ?? r.entity?.id;
+          if (!gone) return r;
+          try {
+            if (globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
+          } catch (e) {
+            // Released already (a repeated request, an append in doubt that landed): what was asked holds.
+            if (asNetledgerError(e).code !== "NotFound") throw e;
+          } finally {
+            this.dirty.endpoints.add(gone); // if the release failed, the reconciler makes it later
+          }
+          return r;
+        };
+        return epId ? this.withBusy(epId, both, "endpoints") : both();
       }
       default:
         return undefined;
@@ -223,12 +239,18 @@ export class ClusterNode implements GlobalScope {
     return this.forwarding.submit(c);
   }
 
-  private async withBusy<T>(id: string, f: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a command's two halves with the reconciler kept off `id`; afterwards the id is looked at again,
+   * since what the reconciler skipped meanwhile (or a half that failed) may need its work.
+   */
+  private async withBusy<T>(id: string, f: () => Promise<T>, kind: "networks" | "endpoints"): Promise<T> {
     this.busy.add(id);
     try {
       return await f();
     } finally {
       this.busy.delete(id);
+      this.dirty[kind].add(id);
+      void this.reconcile().catch(() => undefined);
     }
   }
 
@@ -277,11 +299,14 @@ export class ClusterNode implements GlobalScope {
     if (this.closed) return;
     const g = this.log.current;
     const errors: string[] = [];
-    const attempt = async (what: string, f: () => Promise<unknown>) => {
+    const attempt = async (what: string, kind: "networks" | "endpoints", id: string, f: () => Promise<unknown>) => {
       try {
         await f();
       } catch (e) {
         errors.push(`${what}: ${asNetledgerError(e).message}`);
+        // Nothing else would bring this id back (no event may touch it again): looked at again shortly.
+        this.dirty[kind].add(id);
+        this.retrySoon();
       }
     };
     let local = this.controller.current();
@@ -289,11 +314,13 @@ export class ClusterNode implements GlobalScope {
       ? new Set([...Object.keys(g.networks), ...[...C.values(local.networks)].filter((n) => n.scope === "global").map((n) => n.id)])
       : dirty.networks;
     const gone: string[] = [];
+    // Each id is judged on the states as they are now, not as the loop found them: an attempt before
+    // it may have waited seconds (the cluster slow), while a command made and released this very id.
     for (const id of networks) {
       if (this.busy.has(id)) continue;
-      const gn = g.networks[id];
-      const ln = C.get(local.networks, id);
-      if (gn && !ln) await attempt(`create network ${gn.name}`, () => this.mirrorNetwork(gn));
+      const gn = this.log.current.networks[id];
+      const ln = C.get(this.controller.current().networks, id);
+      if (gn && !ln) await attempt(`create network ${gn.name}`, "networks", id, () => this.mirrorNetwork(gn));
       else if (!gn && ln && ln.scope === "global") gone.push(id);
     }
     local = this.controller.current();
@@ -302,26 +329,41 @@ export class ClusterNode implements GlobalScope {
       : dirty.endpoints;
     for (const id of endpoints) {
       if (this.busy.has(id)) continue;
-      const ge = globalEndpoint(g, id);
-      const le = C.get(local.endpoints, id);
+      const ge = globalEndpoint(this.log.current, id);
+      const now = this.controller.current();
+      const le = C.get(now.endpoints, id);
       const mine = ge !== undefined && ge.node === this.name;
-      if (le && !mine && C.get(local.networks, le.network)?.scope === "global")
+      if (le && !mine && C.get(now.networks, le.network)?.scope === "global")
         // Deleted in the cluster, or reclaimed while this node was lost: undone here, through its own events.
-        await attempt(`delete endpoint ${id.slice(0, 12)}`, () =>
+        await attempt(`delete endpoint ${id.slice(0, 12)}`, "endpoints", id, () =>
           this.controller.run({ type: "endpoint.delete", network: le.network, endpoint: id, force: true }, { requestId: `cluster-reclaim-${id}`, mirror: true }),
         );
       else if (mine && !le)
         // In the cluster for this node but never made here (a crash between the two appends): released.
-        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
+        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, "endpoints", id, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
     }
-    for (const id of gone)
-      await attempt(`delete network ${id.slice(0, 12)}`, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
+    for (const id of gone.filter((id) => !this.busy.has(id) && !this.log.current.networks[id]))
+      await attempt(`delete network ${id.slice(0, 12)}`, "networks", id, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
     this.lastError = errors.length ? errors.join("; ") : null;
+  }
+
+  private retryTimer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  /** A reconcile a second from now, for the work that failed (the cluster away, a plugin down). */
+  private retrySoon(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.reconcile().catch(() => undefined);
+    }, 1000);
+    this.retryTimer.unref();
   }
 
   /** Stops following the cluster. The lease is left to expire (see Membership.stop). */
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.sweeper);
     this.controller.attachGlobalScope(undefined);
     await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);
@@ -331,6 +373,8 @@ export class ClusterNode implements GlobalScope {
     this.log.conn.close();
   }
 }
+
+const sweepEveryMs = 10_000;
 
 const vxlanIdOption = "com.docker.network.driver.overlay.vxlanid_list";
 

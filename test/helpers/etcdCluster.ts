@@ -69,12 +69,13 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
-  const dir = mkdtempSync(join(tmpdir(), "nlx-etcd-"));
+/** `prefix` names the data directories, member names and cluster token (a test's own, say `nls`). */
+export async function startEtcdCluster(size = 3, prefix = "nlx"): Promise<EtcdCluster> {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-etcd-`));
   const ports = await freePorts(size * 2);
-  const token = `nlx-${process.pid}-${Date.now()}`;
+  const token = `${prefix}-${process.pid}-${Date.now()}`;
   const members: EtcdMember[] = Array.from({ length: size }, (_, i) => ({
-    name: `nlx${i + 1}`,
+    name: `${prefix}${i + 1}`,
     clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
     peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
     dataDir: join(dir, `m${i + 1}`),

@@ -29,6 +29,39 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     }
   });
 
+  it("answers a command whose append landed though its call failed and the first look did not see it, instead of refusing it as a duplicate", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    try {
+      const log = logs[0]!;
+      await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+      const net = hexId();
+      await log.submit({ type: "global.network.create", id: net, name: "late", driver: "nlx", labels: {} });
+      // The etcd client's answer to the append is lost (a member killed mid-call), and the look that
+      // follows reads before the write is visible: the log decides the batch again after catching up.
+      const real = log.conn.call.bind(log.conn);
+      let lost = 0;
+      log.conn.call = (async (what: string, f: (o: { deadline: number }) => Promise<unknown>, ms?: number) => {
+        if (what === "append" && lost === 0) {
+          lost++;
+          await real(what, f, ms);
+          throw new Error("the answer was lost");
+        }
+        if (what === "check an append" && lost === 1) {
+          lost++;
+          return false;
+        }
+        return real(what, f, ms);
+      }) as typeof log.conn.call;
+      const id = hexId();
+      const events = await log.submit({ type: "global.endpoint.create", id, name: "once", network: net, node: "a" });
+      expect(lost).toBe(2);
+      expect(events.map((e) => [e.type, e.stream])).toEqual([["global.endpoint.created", id]]);
+      expect(globalEndpoints(log.current).filter((e) => e.id === id)).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
   it("gives 3 x 50 endpoints created at once on three nodes distinct addresses and one state on every node", async () => {
     const { logs, close } = await threeLogs(cluster);
     try {

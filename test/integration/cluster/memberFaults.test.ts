@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { globalEndpoints } from "../../../src/domain/cluster/state.js";
+import { globalEndpoint, globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { failure, until } from "../../helpers/wait.js";
 import { ClusterNode } from "../../../src/cluster/node.js";
@@ -95,6 +95,37 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
         200,
       );
       expect(controller.view().endpoints.map((e) => e.name)).toContain("after");
+    } finally {
+      await node.close({ revoke: true });
+      await controller.close();
+    }
+  });
+
+  it("releases the address of an endpoint deleted here while the cluster had no quorum, once it has, without a restart", async () => {
+    await cluster.waitHealthy();
+    const pluginDir = tempDir("nlx-plugins-");
+    await fakePlugin(pluginDir, "gr", undefined, { scope: "global" });
+    const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
+    const prefix = `/nlx-r-${Date.now()}/`;
+    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: "r", advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
+    try {
+      const net = (await controller.run({ type: "network.create", driver: "gr", name: "gr-net" })).entity!.id;
+      const ep = (await controller.run({ type: "endpoint.create", network: net, name: "half" })).entity!.id;
+      const address = globalEndpoint(node.log.current, ep)!.address;
+      await cluster.kill(1);
+      await cluster.kill(2);
+      // The local half (the plugin's DeleteEndpoint) is done; the cluster's half cannot be.
+      const err = await failure(controller.run({ type: "endpoint.delete", network: net, endpoint: ep }));
+      expect(err.code).toBe("ClusterUnavailable");
+      expect(controller.endpoint(ep)).toBeUndefined();
+      expect(globalEndpoint(node.log.current, ep)).toBeDefined();
+      await cluster.start(1);
+      await cluster.start(2);
+      await cluster.waitHealthy();
+      // No event touches the endpoint again: the reconciler's retry of the failed release is what frees it.
+      await until(() => globalEndpoint(node.log.current, ep) === undefined, 100);
+      const again = await controller.run({ type: "endpoint.create", network: net, name: "takes-it", ip: address });
+      expect(globalEndpoint(node.log.current, again.entity!.id)!.address).toBe(address);
     } finally {
       await node.close({ revoke: true });
       await controller.close();

@@ -98,6 +98,27 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     for (const n of all) expect(n.controller.verify().ok).toBe(true);
   });
 
+  it("acknowledges every delete of a global endpoint while the reconciler looks over everything", async () => {
+    const [a, b] = await three();
+    const id = await globalNet(a!, "busy");
+    await until(() => b!.controller.network(id) !== undefined, 20);
+    // b's commands go through a's appender: each delete's cluster half takes a round trip or two,
+    // the window in which a reconciler that did not keep off the endpoint released it first.
+    const made = await Promise.all(Array.from({ length: 30 }, (_, k) => b!.controller.run({ type: "endpoint.create", network: id, name: `d${k}` })));
+    let deleting = true;
+    const sweeps = (async () => {
+      while (deleting) {
+        await b!.node.reconcile(true);
+        await new Promise((r) => setImmediate(r)); // a sweep with nothing to do must not starve the deletes
+      }
+    })();
+    const outcomes = await Promise.allSettled(made.map((r) => b!.controller.run({ type: "endpoint.delete", network: id, endpoint: r.entity!.id })));
+    deleting = false;
+    await sweeps;
+    expect(outcomes.filter((o) => o.status === "rejected").map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    expect(made.filter((r) => globalEndpoint(b!.node.log.current, r.entity!.id) !== undefined)).toEqual([]);
+  });
+
   it("reclaims a node whose lease is gone, hands its addresses out again, and the node undoes it on its plugin when it returns", async () => {
     const [a, b, c] = await three();
     const id = await globalNet(a!, "r");

@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import { type ClusterCommand, type ClusterNewEvent, parseClusterCommand } from "../../../../src/domain/cluster/events.js";
-import { type ClusterState, emptyClusterState, foldCluster, globalEndpoints } from "../../../../src/domain/cluster/state.js";
+import { type ClusterState, foldCluster, globalEndpoints } from "../../../../src/domain/cluster/state.js";
 import { isNetledgerError } from "../../../../src/domain/errors.js";
+import { givenCluster } from "../../../helpers/clusterGiven.js";
 
-/** Given these commands decided and folded in turn, the state; decide's own level, no etcd. */
-function given(...commands: ClusterCommand[]): ClusterState {
-  let s = emptyClusterState();
-  for (const c of commands) {
-    const events = decideCluster(s, c);
-    s = foldCluster(s, events.map((event, i) => ({ event, seq: s.seq + 1 + i })));
-  }
-  return s;
-}
+const given = givenCluster;
 
 function refusal(s: ClusterState, c: ClusterCommand): { code: string; message: string } {
   try {

@@ -4,27 +4,20 @@ import * as C from "../../../../src/domain/collection.js";
 import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import { dnsPeers } from "../../../../src/domain/cluster/dnsPeers.js";
 import type { ClusterCommand } from "../../../../src/domain/cluster/events.js";
-import { type ClusterState, emptyClusterState, foldCluster } from "../../../../src/domain/cluster/state.js";
 import { decideQuestion, dnsTable, endpointNames } from "../../../../src/domain/dnsRecords.js";
 import type { PoolRecord } from "../../../../src/domain/ipam/pool.js";
 import type { State } from "../../../../src/domain/state.js";
 import { endpoint, joined, network, sandbox, stateOf } from "../../../helpers/state.js";
+import { givenCluster, hexOf, nodeJoin } from "../../../helpers/clusterGiven.js";
 
 /**
  * Names of endpoints on other nodes, given the cluster log's commands and this node's own local state
  * (what it mirrored): no database, no etcd. Node "a" is this node; "b" and "c" are the others.
  */
-function given(...commands: ClusterCommand[]): ClusterState {
-  let s = emptyClusterState();
-  for (const c of commands) {
-    const events = decideCluster(s, c);
-    s = foldCluster(s, events.map((event, i) => ({ event, seq: s.seq + 1 + i })));
-  }
-  return s;
-}
+const given = givenCluster;
 
-const id = (n: number) => n.toString(16).padStart(64, "0");
-const join = (name: string, address: string): ClusterCommand => ({ type: "global.node.join", name, address });
+const id = hexOf;
+const join = nodeJoin;
 const overlay = (n: number, subnet: string): ClusterCommand => ({ type: "global.network.create", id: id(n), name: `ov${n}`, driver: "overlay", labels: {}, vni: "auto", subnet });
 const ep = (n: number, network: number, node: string, names?: string[]): ClusterCommand => ({
   type: "global.endpoint.create",

@@ -2,20 +2,13 @@ import { describe, expect, it } from "vitest";
 import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import type { ClusterCommand } from "../../../../src/domain/cluster/events.js";
 import { overlayView, selfNode } from "../../../../src/domain/cluster/peers.js";
-import { type ClusterState, emptyClusterState, foldCluster } from "../../../../src/domain/cluster/state.js";
 import { isNetledgerError } from "../../../../src/domain/errors.js";
+import { givenCluster, hexOf, nodeJoin } from "../../../helpers/clusterGiven.js";
 
-function given(...commands: ClusterCommand[]): ClusterState {
-  let s = emptyClusterState();
-  for (const c of commands) {
-    const events = decideCluster(s, c);
-    s = foldCluster(s, events.map((event, i) => ({ event, seq: s.seq + 1 + i })));
-  }
-  return s;
-}
+const given = givenCluster;
 
-const id = (n: number) => n.toString(16).padStart(64, "0");
-const join = (name: string, address: string): ClusterCommand => ({ type: "global.node.join", name, address });
+const id = hexOf;
+const join = nodeJoin;
 const overlay = (n: number, vni: number | "auto" = "auto", extra: Partial<Extract<ClusterCommand, { type: "global.network.create" }>> = {}): ClusterCommand => ({
   type: "global.network.create",
   id: id(n),

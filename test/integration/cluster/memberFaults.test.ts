@@ -21,6 +21,17 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
     await cluster?.stop();
   });
 
+  /** A controller with a plugin answering Scope global ("g" + name), made a node of the test cluster. */
+  async function globalNode(name: string): Promise<{ controller: Controller; node: ClusterNode }> {
+    await cluster.waitHealthy();
+    const pluginDir = tempDir("nlx-plugins-");
+    await fakePlugin(pluginDir, `g${name}`, undefined, { scope: "global" });
+    const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
+    const prefix = `/nlx-${name}-${Date.now()}/`;
+    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: name, advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
+    return { controller, node };
+  }
+
   it("goes on with one member down, fails with ClusterUnavailable without quorum, and catches up when it returns", async () => {
     const timeoutMs = 1500;
     const { logs, close } = await threeLogs(cluster, timeoutMs);
@@ -86,12 +97,7 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
   });
 
   it("fails a global command with ClusterUnavailable without quorum while a local one succeeds on the same node", async () => {
-    await cluster.waitHealthy();
-    const pluginDir = tempDir("nlx-plugins-");
-    await fakePlugin(pluginDir, "gq", undefined, { scope: "global" });
-    const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
-    const prefix = `/nlx-q-${Date.now()}/`;
-    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: "q", advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
+    const { controller, node } = await globalNode("q");
     try {
       const net = (await controller.run({ type: "network.create", driver: "gq", name: "gq-net" })).entity!.id;
       await cluster.kill(1);
@@ -116,12 +122,7 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
   });
 
   it("releases the address of an endpoint deleted here while the cluster had no quorum, once it has, without a restart", async () => {
-    await cluster.waitHealthy();
-    const pluginDir = tempDir("nlx-plugins-");
-    await fakePlugin(pluginDir, "gr", undefined, { scope: "global" });
-    const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
-    const prefix = `/nlx-r-${Date.now()}/`;
-    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: "r", advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
+    const { controller, node } = await globalNode("r");
     try {
       const net = (await controller.run({ type: "network.create", driver: "gr", name: "gr-net" })).entity!.id;
       const ep = (await controller.run({ type: "endpoint.create", network: net, name: "half" })).entity!.id;

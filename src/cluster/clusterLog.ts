@@ -260,7 +260,8 @@ export class ClusterLog {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, maxBatch);
-        await this.appendBatch(batch);
+        // A read that failed after the batch's call (folding it, say) must not leave its callers waiting.
+        await this.appendBatch(batch).catch((e: unknown) => batch.forEach((p) => p.reject(inDoubt(asNetledgerError(e, "ClusterUnavailable")))));
       }
     } finally {
       this.flushing = false;
@@ -368,9 +369,7 @@ export class ClusterLog {
           .catch(() => null);
         if (landed === null) {
           settleRefused();
-          const err = asNetledgerError(e, "ClusterUnavailable");
-          for (const x of planned)
-            x.p.reject(new NetledgerError(err.code, err.message, { inDoubt: true, batch: batchId }));
+          for (const x of planned) x.p.reject(inDoubt(asNetledgerError(e, "ClusterUnavailable"), batchId));
           return;
         }
         outcome = landed ? "written" : "conflict";
@@ -443,5 +442,6 @@ function settleLanded(plan: Plan, written: ClusterEvent[]): void {
   for (const x of plan.planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
 }
 
+const inDoubt = (e: NetledgerError, batch?: string) => new NetledgerError(e.code, e.message, { inDoubt: true, ...(batch ? { batch } : {}) });
 const refusal = (e: NetledgerError): Answer => ({ ok: false, error: e.toJSON() });
 const nothing = (at: number): Answer => ({ ok: true, from: at + 1, count: 0, at });

@@ -1,11 +1,18 @@
-import { Etcd3, type Namespace } from "etcd3";
+import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError } from "cockatiel";
+import { Etcd3, isRecoverableError, type Namespace } from "etcd3";
 import { NetledgerError } from "../domain/errors.js";
 
 /**
  * The etcd client of one node: the `etcd3` package (gRPC) over the members named by --cluster, every
  * call bounded by --cluster-timeout. The client has no deadline of its own and etcd gives up only after
- * about 7 s, so each call carries one; its default fault handling (three retries across members, a
- * circuit breaker per member) stays, and `call` splits its budget into attempts (see there).
+ * about 7 s, so each call carries one, and `call` splits its budget into attempts (see there).
+ *
+ * Fault handling is the client's (three tries across members, a circuit breaker per member) with
+ * shorter pauses: its defaults keep a member's breaker open for 5 s and let a watch and a gRPC channel
+ * back off up to 30 s and 120 s. After a leader change, calls to live members can fail too and open
+ * their breakers, so every call failed for 5 s; and a member back from an outage was not tried again
+ * for longer than any --cluster-timeout. Here a breaker opens for at most a second, a watch retries
+ * within a second, and a channel reconnects within one.
  */
 export interface ClusterOptions {
   /** Client URLs of the members (`http://127.0.0.1:2379`). */
@@ -33,7 +40,15 @@ export class ClusterConnection {
     for (const url of o.endpoints)
       if (!/^https?:\/\/[^/\s]+\/?$/.test(url))
         throw new NetledgerError("InvalidParameter", `--cluster: "${url}" is not an etcd client URL like http://127.0.0.1:2379`);
-    this.client = new Etcd3({ hosts: o.endpoints, dialTimeout: o.timeoutMs });
+    this.client = new Etcd3({
+      hosts: o.endpoints,
+      dialTimeout: o.timeoutMs,
+      grpcOptions: { "grpc.initial_reconnect_backoff_ms": 100, "grpc.max_reconnect_backoff_ms": 1000 },
+      faultHandling: {
+        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+        watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }).next(),
+      },
+    });
     this.kv = this.client.namespace(o.prefix ?? defaultPrefix);
   }
 
@@ -61,6 +76,8 @@ export class ClusterConnection {
       } catch (e) {
         if (e instanceof NetledgerError && e.code !== "ClusterUnavailable") throw e;
         if (end - Date.now() < 100) throw e;
+        // Every breaker open fails at once: pause rather than spin through the budget.
+        await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now() - 50)));
       }
     }
   }
@@ -73,7 +90,8 @@ export class ClusterConnection {
     try {
       return await Promise.race([f(this.deadline(ms)), bound]);
     } catch (e) {
-      throw e instanceof NetledgerError ? e : unavailable(what, e instanceof Error ? e.message : String(e));
+      if (e instanceof NetledgerError) throw e;
+      throw unavailable(what, isBrokenCircuitError(e) ? "no member answered its last calls" : e instanceof Error ? e.message : String(e));
     } finally {
       clearTimeout(timer);
     }

@@ -21,6 +21,12 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
     await cluster?.stop();
   });
 
+  /** Every member running and healthy again: a test that failed with members down leaves none to the next. */
+  async function restoreMembers(): Promise<void> {
+    for (let i = 0; i < cluster.members.length; i++) await cluster.start(i);
+    await cluster.waitHealthy();
+  }
+
   /** A controller with a plugin answering Scope global ("g" + name), made a node of the test cluster. */
   async function globalNode(name: string): Promise<{ controller: Controller; node: ClusterNode }> {
     await cluster.waitHealthy();
@@ -62,7 +68,7 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       expect(globalEndpoints(logs[1]!.current).filter((e) => e.name === "one-down")).toHaveLength(1);
 
       // The third node follows with one member down (its watch carries the append).
-      await until(() => logs[2]!.headSeen.seq >= logs[1]!.headSeen.seq, 50);
+      await until(() => logs[2]!.headSeen.seq >= logs[1]!.headSeen.seq, 50, { ms: 40_000, what: "the third node folding the append made with one member down" });
 
       // Two down: no quorum. The command fails with ClusterUnavailable and nothing is written.
       await cluster.kill(1);
@@ -82,10 +88,10 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
           .submit({ type: "global.endpoint.create", id: hexId(), name: "back", network: net, node: "a" })
           .then(() => true, () => false);
         return appended;
-      }, 200);
+      }, 200, { ms: 40_000, what: "an append once the members were back" });
       const head = Math.max(...logs.map((l) => l.headSeen.seq));
       // No call here makes them read: their watch and their poll of the head do.
-      await until(() => logs.every((l) => l.headSeen.seq === head), 50);
+      await until(() => logs.every((l) => l.headSeen.seq === head), 50, { ms: 40_000, what: `every node folding to seq ${head}` });
       expect(new Set(logs.map((l) => l.stateHash())).size).toBe(1);
       const names = globalEndpoints(logs[2]!.current).map((e) => e.name).sort();
       // "no-quorum" is there only if etcd applied it after all (in doubt); what matters is one answer everywhere.
@@ -93,6 +99,7 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       expect(before).toBeGreaterThan(0);
     } finally {
       await close();
+      await restoreMembers();
     }
   });
 
@@ -113,11 +120,16 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       await until(
         () => controller.run({ type: "endpoint.create", network: net, name: "after" }).then(() => true, () => false),
         200,
+        { ms: 40_000, what: "a global command once the quorum was back" },
       );
       expect(controller.view().endpoints.map((e) => e.name)).toContain("after");
     } finally {
-      await node.close({ revoke: true });
-      await controller.close();
+      try {
+        await restoreMembers(); // first: the node's lease is revoked in the cluster as it closes
+      } finally {
+        await node.close({ revoke: true });
+        await controller.close();
+      }
     }
   });
 
@@ -138,12 +150,16 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       await cluster.start(2);
       await cluster.waitHealthy();
       // No event touches the endpoint again: the reconciler's retry of the failed release is what frees it.
-      await until(() => globalEndpoint(node.log.current, ep) === undefined, 100);
+      await until(() => globalEndpoint(node.log.current, ep) === undefined, 100, { ms: 40_000, what: "the reconciler releasing the endpoint deleted without quorum" });
       const again = await controller.run({ type: "endpoint.create", network: net, name: "takes-it", ip: address });
       expect(globalEndpoint(node.log.current, again.entity!.id)!.address).toBe(address);
     } finally {
-      await node.close({ revoke: true });
-      await controller.close();
+      try {
+        await restoreMembers(); // first: the node's lease is revoked in the cluster as it closes
+      } finally {
+        await node.close({ revoke: true });
+        await controller.close();
+      }
     }
   });
 });

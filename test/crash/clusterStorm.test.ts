@@ -82,11 +82,15 @@ async function readClusterLog(endpoints: string[]): Promise<{ events: ClusterEve
   const client = new Etcd3({ hosts: endpoints });
   try {
     const kv = client.namespace(defaultPrefix);
-    const head = JSON.parse((await kv.get(headKey).string()) ?? "null") as { seq: number; hash: string } | null;
+    // Head and records at one revision: a node's reconciler may still append while this reads.
+    const res = await kv.get(headKey).exec();
+    const rev = res.header.revision;
+    const headValue = res.kvs[0]?.value.toString();
+    const head = headValue ? (JSON.parse(headValue) as { seq: number; hash: string }) : null;
     const events: ClusterEvent[] = [];
     let prev = genesisHash;
     for (let from = 1; ; ) {
-      const page = await kv.getAll().inRange({ start: seqKey(from), end: logEnd }).sort("Key", "Ascend").limit(1000).strings();
+      const page = await kv.getAll().inRange({ start: seqKey(from), end: logEnd }).revision(rev).sort("Key", "Ascend").limit(1000).strings();
       const values = Object.values(page);
       for (const v of values) {
         const e = openRecord(v, events.length + 1, prev);
@@ -249,16 +253,22 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
       );
 
       // The log as etcd holds it: gap-free and chained (openRecord checks each record), its fold the reference.
-      const log = await readClusterLog(cluster.endpoints);
+      // Read again if a node folded past it: a reconciler may still be appending its repairs.
+      let log = await readClusterLog(cluster.endpoints);
+      const fold = () => foldCluster(emptyClusterState(), log.events.map((e) => ({ event: e, seq: e.seq })));
+      await eventually(
+        async () => {
+          const heads = await Promise.all(nodes.map((n) => n.api!.clusterStatus()));
+          if (heads.some((s) => s.head.seq > log.head.seq)) log = await readClusterLog(cluster.endpoints);
+          const hash = stateHash(canonicalJson(fold()));
+          return heads.every((s) => s.head.seq === log.head.seq && s.stateHash === hash);
+        },
+        60_000,
+        async () => `log head ${log.head.seq}; nodes: ${JSON.stringify(await Promise.all(nodes.map((n) => n.api!.clusterStatus().then((s) => [s.head.seq, s.stateHash]))))}`,
+      );
       expect(log.events.length).toBe(log.head.seq);
       expect(log.events.at(-1)?.hash ?? genesisHash).toBe(log.head.hash);
-      const final = foldCluster(emptyClusterState(), log.events.map((e) => ({ event: e, seq: e.seq })));
-      const finalHash = stateHash(canonicalJson(final));
-      await eventually(
-        async () => (await Promise.all(nodes.map((n) => n.api!.clusterStatus()))).every((s) => s.head.seq === log.head.seq && s.stateHash === finalHash),
-        60_000,
-        async () => `log head ${log.head.seq} ${finalHash}; nodes: ${JSON.stringify(await Promise.all(nodes.map((n) => n.api!.clusterStatus().then((s) => [s.head.seq, s.stateHash]))))}`,
-      );
+      const final = fold();
 
       const created = new Set(log.events.flatMap((e) => (e.type === "global.endpoint.created" ? [e.data.id] : [])));
       const deleted = new Set(log.events.flatMap((e) => (e.type === "global.endpoint.deleted" ? [e.data.id] : [])));

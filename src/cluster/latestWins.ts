@@ -27,6 +27,7 @@ export class LatestWins<T> {
 
   /** Hands `value` over; the promise settles once a run that saw it (or a later value) has finished. */
   push(value: T, now = false): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.next = { value };
     if (!this.release) this.done = new Promise((r) => (this.release = r));
     if (now) {
@@ -66,8 +67,11 @@ export class LatestWins<T> {
     });
   }
 
-  /** Stops what is not yet started (what is running finishes). */
+  private stopped = false;
+
+  /** Stops what is not yet started (what is running finishes); later values are dropped. */
   stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.next = null;

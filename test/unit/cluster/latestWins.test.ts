@@ -63,12 +63,13 @@ describe("LatestWins", () => {
     expect(seen).toEqual([1, 2]);
   });
 
-  it("drops what was not started when stopped", async () => {
+  it("drops what was not started when stopped, and what comes after", async () => {
     const seen: number[] = [];
     const w = new LatestWins<number>(async (v) => void seen.push(v), 20);
     const pending = w.push(1);
     await w.stop();
     await pending;
+    await w.push(2); // after stop (a fold while the node closes): dropped
     await vi.advanceTimersByTimeAsync(100);
     expect(seen).toEqual([]);
   });

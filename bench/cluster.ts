@@ -22,39 +22,40 @@ interface BenchNode {
   node: ClusterNode;
 }
 
-async function nodesOn(cluster: EtcdCluster, prefix: string, n: number): Promise<BenchNode[]> {
+/** The caller's node, in this thread. */
+async function nodeHere(cluster: EtcdCluster, prefix: string): Promise<BenchNode> {
   const dir = benchDir("nlx-bench-");
-  const out: BenchNode[] = [];
-  for (let i = 0; i < n; i++) {
-    const controller = await Controller.open({ db: join(dir, `n${i}.db`), runDir: join(dir, `run${i}`), plugins: false });
-    // A global-scope driver with nothing to call: the figure is the cluster's and the log's, not a plugin's.
-    controller.registerDriver("gnull", nullDriver, { dataScope: "global", sideEffects: false, usesIpam: true });
-    const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: `b${i}`, advertiseAddr: `127.0.0.${i + 1}`, timeoutMs: 5000, prefix, ttlMs: 15_000, reclaimAfterMs: 60_000 });
-    out.push({ controller, node });
-  }
-  return out;
+  const controller = await Controller.open({ db: join(dir, "n0.db"), runDir: join(dir, "run0"), plugins: false });
+  // A global-scope driver with nothing to call: the figure is the cluster's and the log's, not a plugin's.
+  controller.registerDriver("gnull", nullDriver, { dataScope: "global", sideEffects: false, usesIpam: true });
+  const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: "b0", advertiseAddr: "127.0.0.1", timeoutMs: 5000, prefix, ttlMs: 15_000, reclaimAfterMs: 60_000 });
+  return { controller, node };
 }
 
-async function closeAll(nodes: BenchNode[]): Promise<void> {
-  for (const n of nodes) {
-    await n.node.close({ revoke: true });
-    await n.controller.close();
-  }
+async function closeNode(n: BenchNode): Promise<void> {
+  await n.node.close({ revoke: true });
+  await n.controller.close();
 }
 
-/** Three nodes, each in a worker thread, creating endpoints on `net` flat out for `ms`. */
-async function flatOut(cluster: EtcdCluster, prefix: string, net: string, callers: number, ms: number, forward = true) {
-  const dir = benchDir("nlx-bench-");
-  const workers = [0, 1, 2].map(
-    (i) =>
-      // A worker does not inherit tsx's loader: it registers it, then imports the TypeScript module.
-      new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(new URL("./clusterNodeWorker.ts", import.meta.url).href)}); });`, {
-        eval: true,
-        workerData: { endpoints: cluster.endpoints, prefix, name: `w${i}`, dir, address: `127.0.0.${i + 1}`, forward },
-      }),
-  );
-  const next = (w: Worker, type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
+/**
+ * Nodes each in a worker thread (bench/clusterNodeWorker.ts): each has its own event loop and SQLite
+ * file, as on hosts of its own, so one node's folds of the others' appends do not queue on another's loop.
+ */
+class WorkerNodes {
+  readonly workers: Worker[];
+  constructor(cluster: EtcdCluster, prefix: string, names: string[], forward: boolean) {
+    const dir = benchDir("nlx-bench-");
+    this.workers = names.map(
+      (name, i) =>
+        // A worker does not inherit tsx's loader: it registers it, then imports the TypeScript module.
+        new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(new URL("./clusterNodeWorker.ts", import.meta.url).href)}); });`, {
+          eval: true,
+          workerData: { endpoints: cluster.endpoints, prefix, name, dir, address: `127.0.0.${i + 2}`, forward },
+        }),
+    );
+  }
+  next(w: Worker, type: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
       const on = (m: Record<string, unknown>) => {
         if (m["type"] !== type) return;
         w.off("message", on);
@@ -63,20 +64,35 @@ async function flatOut(cluster: EtcdCluster, prefix: string, net: string, caller
       w.on("message", on);
       w.once("error", reject);
     });
+  }
+  ready(): Promise<unknown> {
+    return Promise.all(this.workers.map((w) => this.next(w, "ready")));
+  }
+  async close(): Promise<void> {
+    try {
+      await Promise.all(
+        this.workers.map((w) => {
+          const c = this.next(w, "closed");
+          w.postMessage({ type: "close" });
+          return c;
+        }),
+      );
+    } finally {
+      await Promise.all(this.workers.map((w) => w.terminate()));
+    }
+  }
+}
+
+/** Three nodes, each in a worker thread, creating endpoints on `net` flat out for `ms`. */
+async function flatOut(cluster: EtcdCluster, prefix: string, net: string, callers: number, ms: number, forward = true) {
+  const nodes = new WorkerNodes(cluster, prefix, ["w0", "w1", "w2"], forward);
   try {
-    await Promise.all(workers.map((w) => next(w, "ready")));
+    await nodes.ready();
     const done = await Promise.all(
-      workers.map((w) => {
-        const d = next(w, "done");
+      nodes.workers.map((w) => {
+        const d = nodes.next(w, "done");
         w.postMessage({ type: "run", network: net, callers, ms });
         return d;
-      }),
-    );
-    await Promise.all(
-      workers.map((w) => {
-        const c = next(w, "closed");
-        w.postMessage({ type: "close" });
-        return c;
       }),
     );
     return {
@@ -87,7 +103,7 @@ async function flatOut(cluster: EtcdCluster, prefix: string, net: string, caller
       fellBack: done.reduce((a, d) => a + (d["fellBack"] as number), 0),
     };
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await nodes.close();
   }
 }
 
@@ -100,12 +116,14 @@ const all: Benchmark = async () => {
   try {
     const raw = new Etcd3({ hosts: cluster.endpoints });
     const prefix = `/nlx-bench-${randomBytes(4).toString("hex")}/`;
-    const nodes = await nodesOn(cluster, prefix, 3);
-    const net = (await nodes[0]!.controller.run({ type: "network.create", driver: "gnull", name: "bench", ipam: { config: [{ subnet: "10.128.0.0/12" }], options: {} } })).entity!.id;
-    for (const n of nodes) while (!n.controller.network(net)) await new Promise((r) => setTimeout(r, 10));
+    // The caller's node first, so it is the elected appender; the two others in threads of their own.
+    const here = await nodeHere(cluster, prefix);
+    const others = new WorkerNodes(cluster, prefix, ["b1", "b2"], true);
+    await others.ready();
+    const net = (await here.controller.run({ type: "network.create", driver: "gnull", name: "bench", ipam: { config: [{ subnet: "10.128.0.0/12" }], options: {} } })).entity!.id;
 
     // 1. One caller: median latency of a global endpoint create vs a raw put.
-    progress("cluster: one caller");
+    progress(`cluster: one caller (its node ${here.node.forwarding.leader === "b0" ? "the" : "not the"} elected appender)`);
     let k = 0;
     const perOp = async (n: number, op: () => Promise<unknown>) => {
       const ts: number[] = [];
@@ -119,7 +137,7 @@ const all: Benchmark = async () => {
     const one = await paired(
       5,
       () => perOp(40, () => raw.put(`${prefix}floor/${k++}`).value("x").exec()),
-      () => perOp(40, () => nodes[0]!.controller.run({ type: "endpoint.create", network: net, name: `one-${k++}` })),
+      () => perOp(40, () => here.controller.run({ type: "endpoint.create", network: net, name: `one-${k++}` })),
     );
     results.push(
       result({ name: "cluster1", label: "global endpoint create, one caller, median", value: one.value, unit: "ms", floor: one.floor, floorName: "raw etcd put (ms)", target: "<= 2x the floor", met: one.ratio <= 2 }),
@@ -128,7 +146,8 @@ const all: Benchmark = async () => {
     // 2. Three nodes flat out, `perNode` callers each, for 5 s: total rate and p99. Each node runs in a
     // thread of its own (its own event loop and SQLite file, as on three hosts).
     const perNode = Number(process.env["NLX_BENCH_CALLERS"] ?? 8);
-    await closeAll(nodes);
+    await others.close();
+    await closeNode(here);
     // Through the elected appender (the default), then each node appending for itself, for comparison.
     const runs: { name: string; how: string; lat: number[] }[] = [];
     for (const forward of [true, false]) {

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Watcher } from "etcd3";
 import type { ClusterCommand } from "../domain/cluster/events.js";
 import { isErrorCode, NetledgerError } from "../domain/errors.js";
-import type { Answer, Appended, ClusterLog } from "./clusterLog.js";
+import type { Answer, Appended } from "./appender.js";
+import type { ClusterLog } from "./clusterLog.js";
 import { appenderKey, reqPrefix, resPrefix } from "./records.js";
 
 const pollMs = 500;

@@ -13,6 +13,7 @@ import type { GlobalScope } from "../controller/globalScope.js";
 import type { CommandOptions, CommandResult } from "../controller/options.js";
 import { ClusterLog } from "./clusterLog.js";
 import { ClusterConnection, type ClusterOptions } from "./connection.js";
+import { LatestWins } from "./latestWins.js";
 import { Forwarding } from "./forwarding.js";
 import { CopyWriter, readCopy } from "./copy.js";
 import { Membership, type MembershipOptions, type NodeView } from "./membership.js";
@@ -90,8 +91,7 @@ export class ClusterNode implements GlobalScope {
     }
     controller.attachGlobalScope(node);
     node.log.onFold((events, s) => node.folded(events, s));
-    await node.programPeers(node.log.current);
-    await node.dnsPeers(node.log.current);
+    await node.projections.push(node.log.current, true);
     await node.reconcile();
     // A sweep over everything now and then: what no event will touch again (an orphan whose fold came
     // while its command held it, say) is still brought in step. The sweep is in memory, cheap.
@@ -101,37 +101,24 @@ export class ClusterNode implements GlobalScope {
   }
 
   /**
-   * The overlay driver's peer table is a projection of the cluster state (libnetwork's was a gossip
-   * table): handed over whole after each fold, the driver syncs its VXLAN devices to it.
+   * The overlay driver's peer table (libnetwork's was a gossip table) and the DNS server's records of
+   * endpoints on other nodes are projections of the cluster state, handed over whole (the driver syncs
+   * its VXLAN devices to it). Each costs time in the size of the state, so the latest state is handed
+   * over at most every `projectEveryMs`, not after every fold.
    */
-  private peersPending: Promise<void> = Promise.resolve();
-  /** The state the next update hands over: the latest wins, so a burst of folds costs one view. */
-  private peersNext: ClusterState | null = null;
-  private programPeers(s: ClusterState): Promise<void> {
-    const sink = this.controller.overlayPeers;
-    if (!sink) return Promise.resolve();
-    const queued = this.peersNext !== null;
-    this.peersNext = s;
-    if (queued) return this.peersPending;
-    const next = () => {
-      const view = overlayView(this.peersNext ?? s, this.name, this.log.conn.o.advertiseAddr);
-      this.peersNext = null;
-      return sink.update(view);
-    };
-    this.peersPending = this.peersPending.then(next, next).catch((e: unknown) => {
-      this.lastError = `overlay peers: ${asNetledgerError(e).message}`;
-    });
-    return this.peersPending;
-  }
-
-  /** The DNS server's records of endpoints on other nodes: a projection of the cluster state too. */
-  private dnsPeers(s: ClusterState): Promise<void> {
-    return this.controller.clusterDns?.peers(dnsPeers(s, this.name)).catch(() => undefined) ?? Promise.resolve();
-  }
+  private readonly projections = new LatestWins<ClusterState>(
+    (s) =>
+      Promise.all([
+        this.controller.overlayPeers?.update(overlayView(s, this.name, this.log.conn.o.advertiseAddr)).catch((e: unknown) => {
+          this.lastError = `overlay peers: ${asNetledgerError(e).message}`;
+        }),
+        this.controller.clusterDns?.peers(dnsPeers(s, this.name)).catch(() => undefined),
+      ]).then(() => undefined),
+    projectEveryMs,
+  );
 
   private folded(events: ClusterEvent[], s: ClusterState): void {
-    void this.programPeers(s);
-    void this.dnsPeers(s);
+    void this.projections.push(s);
     for (const e of events) {
       if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
       else if (e.type === "global.endpoint.created" || e.type === "global.endpoint.deleted") this.dirty.endpoints.add(e.data.id);
@@ -368,6 +355,7 @@ export class ClusterNode implements GlobalScope {
     await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);
     await this.reconciling?.catch(() => undefined);
+    await this.projections.stop();
     await this.log.close();
     this.copy?.close();
     this.log.conn.close();
@@ -375,6 +363,7 @@ export class ClusterNode implements GlobalScope {
 }
 
 const sweepEveryMs = 10_000;
+const projectEveryMs = 20;
 
 const vxlanIdOption = "com.docker.network.driver.overlay.vxlanid_list";
 

@@ -14,7 +14,6 @@ export type ClusterRecord = ClusterCopyRow;
 
 export const logPrefix = "log/";
 export const headKey = "head";
-export const batchPrefix = "batch/";
 export const nodePrefix = "nodes/";
 /** Commands forwarded to the elected appender, and its answers (src/cluster/forwarding.ts). */
 export const reqPrefix = "req/";

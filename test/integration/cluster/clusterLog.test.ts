@@ -62,6 +62,39 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     }
   });
 
+  it("finds an append whose answer was lost by the record it wrote first, and answers it without appending it again or leaving a batch key", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    try {
+      const log = logs[0]!;
+      await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+      const net = hexId();
+      await log.submit({ type: "global.network.create", id: net, name: "lost", driver: "nlx", labels: {} });
+      const real = log.conn.call.bind(log.conn);
+      const calls: string[] = [];
+      let lost = false;
+      log.conn.call = (async (what: string, f: (o: { deadline: number }) => Promise<unknown>, ms?: number) => {
+        calls.push(what);
+        if (what === "append" && !lost) {
+          lost = true;
+          await real(what, f, ms);
+          throw new Error("the answer was lost");
+        }
+        return real(what, f, ms);
+      }) as typeof log.conn.call;
+      const before = log.headSeen.seq;
+      const id = hexId();
+      const events = await log.submit({ type: "global.endpoint.create", id, name: "once", network: net, node: "a" });
+      expect(calls.filter((c) => c === "append")).toHaveLength(1); // landed: not decided and written again
+      expect(calls).toContain("check an append");
+      expect(events.map((e) => [e.type, e.stream, e.seq])).toEqual([["global.endpoint.created", id, before + 1]]);
+      await until(() => logs.every((l) => l.headSeen.seq === before + 1));
+      expect(globalEndpoints(logs[2]!.current).filter((e) => e.id === id)).toHaveLength(1);
+      expect(await log.conn.kv.getAll().prefix("batch/").count()).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
   it("gives 3 x 50 endpoints created at once on three nodes distinct addresses and one state on every node", async () => {
     const { logs, close } = await threeLogs(cluster);
     try {

@@ -14,7 +14,7 @@ import { type Benchmark, benchDir, isRoot, paired, result, skipped } from "./har
 const cycleTarget = { name: "cni", label: "CNI ADD+DEL cycle through netledger-cni (daemon)", unit: "ms/cycle", floorName: "reference bridge + host-local ADD+DEL (ms)", target: "<= 2x the reference plugins" };
 const startTarget = { name: "cniVersion", label: "netledger-cni VERSION (process start to answer)", unit: "ms", floorName: "node -e 0 (ms)", target: "<= 1.5x node -e 0" };
 
-const plugin = fileURLToPath(new URL("../bin/netledger-cni.js", import.meta.url));
+const plugin = fileURLToPath(new URL("../bin/netledger-cni.cjs", import.meta.url));
 const cli = fileURLToPath(new URL("../bin/netledger.js", import.meta.url));
 const refDir = "/usr/lib/cni";
 

@@ -5,6 +5,7 @@ import { cniCall, cniEnv } from "../../helpers/cni/plugin.js";
 import { runCli } from "../../helpers/cli.js";
 import { cleanupKernel, databaseIdOf, inNs, isRoot, makeNamespace, needsRoot, teardownEach } from "../../helpers/kernel.js";
 import { fileTempDir } from "../../helpers/tmp.js";
+import { supportedVersions } from "../../../src/cni/spec.js";
 
 /**
  * netledger-cni called as a runtime calls it (the config on stdin, CNI_* in the environment), on a
@@ -53,6 +54,8 @@ describe("netledger-cni, the spec's side", () => {
     const r = await cniCall({ CNI_COMMAND: "VERSION" }, JSON.stringify({ cniVersion: "0.4.0" }));
     expect(r.code).toBe(0);
     expect(r.json).toEqual({ cniVersion: "0.4.0", supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] });
+    // The plugin's entry answers VERSION without loading spec.ts: its copy of the list is spec.ts's.
+    expect(r.json?.["supportedVersions"]).toEqual([...supportedVersions]);
   });
 
   it("refuses garbage JSON, an unsupported version, an unknown network and a missing variable with the spec's error, appending nothing", async () => {

@@ -103,7 +103,9 @@ function forward(target, env, stdin) {
         resolve(undefined);
       }
     });
-    socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
+    // Not end(): Node's HTTP server drops a request whose sender half-closes before the answer. The
+    // daemon closes the connection once it has answered (Connection: close).
+    socket.write(Buffer.concat([Buffer.from(head, "latin1"), body]));
   });
 }
 

@@ -35,11 +35,14 @@ async function standIn(handler: RequestListener): Promise<{ host: string; bodies
 const conf = (host: string) => JSON.stringify({ cniVersion: "1.0.0", name: "nlcentry", type: "netledger-cni", network: "nlcentry", host });
 
 describe("netledger-cni's entry, forwarding to a daemon", () => {
-  it("prints the outcome a daemon sends in chunks, with its exit status, after one request with the runtime's CNI variables", async () => {
+  it("prints the outcome a daemon sends late and in chunks, with its exit status, after one request with the runtime's CNI variables", async () => {
+    // Late: the request must stay open until the answer (a half-closed one is dropped by Node's server).
     const d = await standIn((_req, res) => {
-      res.setHeader("content-type", "application/json");
-      res.write('{"exitCode":0,"output":{"cniVersion":"1.0.0",');
-      res.end('"interfaces":[{"name":"eth0"}],"ips":[],"routes":[],"dns":{}}}');
+      setTimeout(() => {
+        res.setHeader("content-type", "application/json");
+        res.write('{"exitCode":0,"output":{"cniVersion":"1.0.0",');
+        res.end('"interfaces":[{"name":"eth0"}],"ips":[],"routes":[],"dns":{}}}');
+      }, 300);
     });
     const r = await cniCall({ ...cniEnv("ADD", "nlc-entry-1", "/proc/self/ns/net", "eth0", "K8S_POD_NAME=a"), NETLEDGER_HOST: "" }, conf(d.host));
     expect(r.code, r.stdout).toBe(0);

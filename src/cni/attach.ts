@@ -153,9 +153,20 @@ export async function del(api: CniApi, conf: NetConf, env: CniEnv): Promise<void
   if (network) {
     const eps = await api.endpoints(network.id);
     const ep = eps.find((e) => e.sandbox === sb.id);
+    const leftovers = eps.filter((x) => x.sandbox === null && x.name === env.containerId && x.state !== "deleted");
+    // The usual DEL: this endpoint is all the sandbox holds, so the sandbox's deletion removes both in
+    // one command (libnetwork's Sandbox.Delete: its endpoints leave and are deleted, then it goes), two
+    // commits fewer than a disconnect followed by the deletion. Its request id is the deletion's below,
+    // so a DEL sent again while the first is under way (podman's rm and its cleanup process both send
+    // one) is the same request and waits for it.
+    const alone = sb.endpoints.length === 1 && sb.endpoints[0] === ep?.id && leftovers.length === 0;
+    if (ep && alone && (sb.state === "ready" || sb.state === "deleting")) {
+      await api.deleteSandbox(sb.id, false, callOptions(env, `cni:del:sandbox:${sb.id}`));
+      return;
+    }
     if (ep) await api.disconnect(network.id, { sandbox: sb.id }, callOptions(env, `cni:del:${ep.id}`));
     // An endpoint whose creation failed is left in the network under the container's name: it goes too.
-    for (const e of eps.filter((x) => x.sandbox === null && x.name === env.containerId && x.state !== "deleted"))
+    for (const e of leftovers)
       await api.deleteEndpoint(network.id, e.id, true, callOptions(env, `cni:del:${e.id}`));
   }
   const now = await sandboxOf(api, env.containerId);

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { fileTempDir } from "../tmp.js";
 
 /** The built plugin, as a runtime runs it (`npm run build` first). */
-export const pluginPath = fileURLToPath(new URL("../../../bin/netledger-cni.js", import.meta.url));
+export const pluginPath = fileURLToPath(new URL("../../../bin/netledger-cni.cjs", import.meta.url));
 const clientSource = fileURLToPath(new URL("./libcniclient.go", import.meta.url));
 
 /**

@@ -5,6 +5,7 @@ import { cniCall, cniEnv } from "../../helpers/cni/plugin.js";
 import { runCli } from "../../helpers/cli.js";
 import { cleanupKernel, databaseIdOf, inNs, isRoot, makeNamespace, needsRoot, teardownEach } from "../../helpers/kernel.js";
 import { fileTempDir } from "../../helpers/tmp.js";
+import { supportedVersions } from "../../../src/cni/spec.js";
 
 /**
  * netledger-cni called as a runtime calls it (the config on stdin, CNI_* in the environment), on a
@@ -53,6 +54,8 @@ describe("netledger-cni, the spec's side", () => {
     const r = await cniCall({ CNI_COMMAND: "VERSION" }, JSON.stringify({ cniVersion: "0.4.0" }));
     expect(r.code).toBe(0);
     expect(r.json).toEqual({ cniVersion: "0.4.0", supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] });
+    // The plugin's entry answers VERSION without loading spec.ts: its copy of the list is spec.ts's.
+    expect(r.json?.["supportedVersions"]).toEqual([...supportedVersions]);
   });
 
   it("refuses garbage JSON, an unsupported version, an unknown network and a missing variable with the spec's error, appending nothing", async () => {
@@ -114,6 +117,35 @@ describe.skipIf(!isRoot)(`netledger-cni on a bridge network (${isRoot ? "as root
     expect(commands.length).toBeGreaterThan(0);
     for (const e of commands) expect(e.meta.labels).toMatchObject({ K8S_POD_NAME: "web-1", CNI_COMMAND: "ADD", CNI_CONTAINERID: id, CNI_IFNAME: "net1" });
   }, 60_000);
+
+  it("DEL on one of a container's two networks leaves the other attached; the last DEL removes its endpoint and the sandbox in one sandbox deletion", async () => {
+    const ns = namespace();
+    const id = `nlc-${tag}-two`;
+    const onNull = conf({ name: "nlcnull", network: "nlcnull" });
+    teardown(() => void cniCall(pluginEnv("DEL", id, ns, "eth1"), onNull));
+    teardown(() => void cniCall(pluginEnv("DEL", id, ns), conf()));
+    expect((await cniCall(pluginEnv("ADD", id, ns), conf())).code).toBe(0);
+    const second = await cniCall(pluginEnv("ADD", id, ns, "eth1"), onNull);
+    expect(second.code, second.stdout).toBe(0);
+    type Sandbox = { containerId: string; endpoints: string[] };
+    const sandbox = async () => (JSON.parse(await nl("--json", "sandbox", "ls")) as Sandbox[]).find((s) => s.containerId === id);
+
+    expect((await cniCall(pluginEnv("DEL", id, ns), conf())).code).toBe(0);
+    expect((await sandbox())?.endpoints).toHaveLength(1);
+    expect(inNs(ns, "ip", ["-br", "link"])).not.toContain("eth0");
+
+    expect((await cniCall(pluginEnv("DEL", id, ns, "eth1"), onNull)).code).toBe(0);
+    expect(await sandbox()).toBeUndefined();
+    type Row = { type: string; meta: { requestId?: string; labels?: Record<string, string> } };
+    const log = (await nl("--json", "log", "--actor", "cni")).trim().split("\n").map((l) => JSON.parse(l) as Row);
+    const dels = log.filter((e) => e.meta.labels?.["CNI_CONTAINERID"] === id && e.meta.labels["CNI_COMMAND"] === "DEL");
+    const typesOf = (ifname: string) => dels.filter((e) => e.meta.labels?.["CNI_IFNAME"] === ifname).map((e) => e.type);
+    // The first DEL a disconnect (the sandbox held another endpoint); the last one sandbox deletion, its endpoint leaving within it.
+    expect(typesOf("eth0")).toContain("endpoint.left");
+    expect(typesOf("eth0")).not.toContain("sandbox.deleted");
+    expect(typesOf("eth1")).toEqual(expect.arrayContaining(["endpoint.left", "sandbox.deleted"]));
+    expect(dels.filter((e) => e.meta.labels?.["CNI_IFNAME"] === "eth1").every((e) => e.meta.requestId?.startsWith("cni:del:sandbox:"))).toBe(true);
+  }, 90_000);
 
   it("answers a 0.4.0 config in 0.4.0, naming each address's IP version", async () => {
     const ns = namespace();

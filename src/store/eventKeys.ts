@@ -43,6 +43,11 @@ export function matchingStreams(terms: string, args: readonly (string | number)[
 export class TailKeys {
   private readonly upTo: Database.Statement;
   private readonly copy: Database.Statement;
+  /**
+   * A lower bound of the highest keyed seq (keys only grow, and other processes may add some): while
+   * the tail after it is shorter than a batch, the real tail is too, and the table is not asked.
+   */
+  private keyedAtLeast = 0;
 
   constructor(db: Database.Database) {
     this.upTo = db.prepare(`SELECT ${keyedUpTo} AS seq`).pluck();
@@ -50,8 +55,12 @@ export class TailKeys {
   }
 
   afterAppend(head: number): void {
+    if (head - this.keyedAtLeast < keyBatch) return;
     const keyed = this.upTo.get() as number;
-    if (head - keyed >= keyBatch) this.copy.run(keyed);
+    this.keyedAtLeast = keyed;
+    if (head - keyed < keyBatch) return;
+    // Not raised to `head`: this transaction may still roll back. The next commit asks once more.
+    this.copy.run(keyed);
   }
 }
 

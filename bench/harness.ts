@@ -115,7 +115,7 @@ export function progress(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * A figure and its floor measured in alternating rounds (floor, figure, floor, figure…), because the

@@ -120,7 +120,7 @@ export const verifyReportSchema = z.object({
   snapshots: z.number().int(),
   stateHash: z.string().nullable(),
   firstBad: z.number().int().nullable(),
-  problems: z.array(z.object({ seq: z.number().int(), kind: z.enum(["gap", "hash", "genesis", "replay", "snapshot", "head", "integrity", "request", "cluster"]), message: z.string() })),
+  problems: z.array(z.object({ seq: z.number().int(), kind: z.enum(["gap", "hash", "genesis", "replay", "snapshot", "head", "integrity", "request", "keys", "cluster"]), message: z.string() })),
   suspectedLeaks: z.array(eventSchemas["ipam.leak.suspected"].extend({ seq: z.number().int(), time: z.string() })),
 });
 

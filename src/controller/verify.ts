@@ -7,7 +7,7 @@ import { serialiseState, stateHash, type Store } from "../store/store.js";
 import type { Progress } from "./loadState.js";
 import { type SuspectedLeak, suspectedLeaks } from "./suspectedLeaks.js";
 import { verifyClusterCopy } from "./verifyCluster.js";
-import { fileProblems, requestProblems, type VerifyProblem } from "./verifyTables.js";
+import { fileProblems, keyProblems, requestProblems, type VerifyProblem } from "./verifyTables.js";
 
 export type { VerifyProblem } from "./verifyTables.js";
 
@@ -107,6 +107,12 @@ export function verifyStore(store: Store, opts: { expectHead?: string; onProgres
     problems.push(...requestProblems(store, prevSeq));
   } catch (e) {
     problems.push({ seq: 0, kind: "integrity", message: `the requests table cannot be read: ${(e as Error).message}` });
+  }
+
+  try {
+    problems.push(...keyProblems(store));
+  } catch (e) {
+    problems.push({ seq: 0, kind: "integrity", message: `the search keys (event_keys) cannot be read: ${(e as Error).message}` });
   }
 
   if (expected && !expectedFound) problems.push(headProblem(expected, { seq: prevSeq, hash: prevHash }, store));

@@ -1,9 +1,10 @@
+import { keyMismatches } from "../store/eventKeys.js";
 import type { Store } from "../store/store.js";
 
 /** One thing verify found wrong, at the seq it names (0: the file itself). */
 export interface VerifyProblem {
   seq: number;
-  kind: "gap" | "hash" | "genesis" | "replay" | "snapshot" | "head" | "integrity" | "request" | "cluster";
+  kind: "gap" | "hash" | "genesis" | "replay" | "snapshot" | "head" | "integrity" | "request" | "keys" | "cluster";
   message: string;
 }
 
@@ -42,4 +43,22 @@ export function requestProblems(store: Store, lastSeq: number): VerifyProblem[] 
       });
   }
   return problems;
+}
+
+/**
+ * The search keys (event_keys, migration 0005) against the events they copy: the chain does not cover
+ * them, and a changed key would make `log --type`, `--actor`, `--since TIME` or an entity's history
+ * miss an event or show one under the wrong key.
+ */
+export function keyProblems(store: Store): VerifyProblem[] {
+  return keyMismatches(store.db, 20).map(({ seq, what }) => ({
+    seq,
+    kind: "keys",
+    message:
+      what === "differs"
+        ? `the search keys of event ${seq} (stream, type, actor, time) differ from the event: event_keys was changed`
+        : what === "orphan"
+          ? `the search keys name event ${seq}, which the log does not have: event_keys was changed, or events removed`
+          : `event ${seq} has no search keys though later events have: event_keys was changed`,
+  }));
 }

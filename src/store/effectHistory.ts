@@ -40,17 +40,15 @@ export class EffectHistory {
 
   /** How many times the effect was attempted: the attempt recorded with its intent, and each retry or takeover. */
   attemptCount(seq: number): number {
-    const taken = this.db
-      .prepare("SELECT count(*) AS n FROM events WHERE seq > ? AND causation = ? AND type = 'effect.attempted'")
-      .get(seq, seq) as { n: number };
+    const { where, args } = this.log.where({ since: seq + 1, type: "effect.attempted" });
+    const taken = this.db.prepare(`SELECT count(*) AS n FROM events${where} AND causation = ?`).get(...args, seq) as { n: number };
     return 1 + taken.n;
   }
 
   /** The effect's outcome, if one was recorded. */
   outcome(seq: number): EffectOutcome | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM events WHERE seq > ? AND causation = ? AND type IN ('effect.succeeded', 'effect.failed') ORDER BY seq LIMIT 1")
-      .get(seq, seq) as EventRow | undefined;
+    const { where, args } = this.log.where({ since: seq + 1, types: ["effect.succeeded", "effect.failed"] });
+    const row = this.db.prepare(`SELECT * FROM events${where} AND causation = ? ORDER BY seq LIMIT 1`).get(...args, seq) as EventRow | undefined;
     if (!row) return undefined;
     const e = toEvent(row);
     if (e.type === "effect.succeeded") return { outcome: "succeeded", seq: e.seq, result: e.data.result };
@@ -81,19 +79,19 @@ export class EffectHistory {
   failuresSince(root: string, sinceSeq: number): { seq: number; error: ErrorInfo }[] {
     const found: { seq: number; error: ErrorInfo }[] = [];
     const primary: number[] = [];
-    const intents = this.db.prepare(
-      "SELECT * FROM events WHERE seq >= ? AND type = 'effect.requested' AND json_extract(data, '$.root') = ? ORDER BY seq",
-    );
-    for (const row of intents.iterate(sinceSeq, root) as IterableIterator<EventRow>) {
+    const req = this.log.where({ since: sinceSeq, type: "effect.requested" });
+    const intents = this.db.prepare(`SELECT * FROM events${req.where} AND json_extract(data, '$.root') = ? ORDER BY seq`);
+    for (const row of intents.iterate(...req.args, root) as IterableIterator<EventRow>) {
       const e = toEvent(row);
       if (e.type !== "effect.requested") continue;
       if (e.data.failure) found.push({ seq: e.seq, error: e.data.failure });
       if (!e.data.inverse) primary.push(e.seq);
     }
     if (primary.length > 0) {
+      const { where, args } = this.log.where({ since: sinceSeq + 1, type: "effect.failed" });
       const failed = this.db
-        .prepare(`SELECT * FROM events WHERE seq > ? AND type = 'effect.failed' AND causation IN (${primary.map(() => "?").join(",")})`)
-        .all(sinceSeq, ...primary) as EventRow[];
+        .prepare(`SELECT * FROM events${where} AND causation IN (${primary.map(() => "?").join(",")})`)
+        .all(...args, ...primary) as EventRow[];
       for (const row of failed) {
         const e = toEvent(row);
         if (e.type === "effect.failed") found.push({ seq: e.seq, error: e.data.error });

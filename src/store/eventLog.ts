@@ -13,6 +13,7 @@ import {
 } from "../domain/events.js";
 import { boundGenesis, chainHash, genesisHash } from "./hashChain.js";
 import { metaOf } from "./eventMeta.js";
+import { hasEventKeys, matchingSeqs, matchingStreams, TailKeys } from "./eventKeys.js";
 
 export { metaText } from "./eventMeta.js";
 import { issuesText } from "../domain/schemaIssues.js";
@@ -127,24 +128,39 @@ export interface EventFilter {
   actor?: string;
 }
 
-/** The WHERE clause of a filter, written so that each term can use an index of migration 0002. */
-function filterSql(f: EventFilter): { where: string; args: (string | number)[] } {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (f.since !== undefined) where.push("seq >= ?"), args.push(f.since);
-  if (f.until !== undefined) where.push("seq <= ?"), args.push(f.until);
+/** An EventFilter, and for the store's own look-ups any of several exact types. */
+export type KeyFilter = EventFilter & { types?: readonly string[] };
+
+/**
+ * The WHERE clause of a filter. Seq bounds are a range of the table; the key terms (stream, type,
+ * actor) are read through the indexes of event_keys and the unkeyed tail (eventKeys.ts), or, on a log
+ * of an older netledger without that table, through its indexes on events.
+ */
+export function filterSql(f: KeyFilter, keyed: boolean): { where: string; args: (string | number)[] } {
+  const bounds: string[] = [];
+  const boundArgs: (string | number)[] = [];
+  if (f.since !== undefined) bounds.push("seq >= ?"), boundArgs.push(f.since);
+  if (f.until !== undefined) bounds.push("seq <= ?"), boundArgs.push(f.until);
+  const keys: string[] = [];
+  const keyArgs: (string | number)[] = [];
   if (f.stream !== undefined) {
     const streams = typeof f.stream === "string" ? [f.stream] : f.stream;
-    where.push(`stream IN (${streams.map(() => "?").join(",") || "NULL"})`), args.push(...streams);
+    keys.push(`stream IN (${streams.map(() => "?").join(",") || "NULL"})`), keyArgs.push(...streams);
   }
   if (f.type !== undefined) {
     // A family is the range ["network.", "network/"): '/' sorts right after '.', and a range can use
     // the type index where LIKE cannot.
-    if (f.type.includes(".")) where.push("type = ?"), args.push(f.type);
-    else where.push("type >= ? AND type < ?"), args.push(`${f.type}.`, `${f.type}/`);
+    if (f.type.includes(".")) keys.push("type = ?"), keyArgs.push(f.type);
+    else keys.push("type >= ? AND type < ?"), keyArgs.push(`${f.type}.`, `${f.type}/`);
   }
-  if (f.actor !== undefined) where.push("actor = ?"), args.push(f.actor);
-  return { where: where.length ? " WHERE " + where.join(" AND ") : "", args };
+  if (f.types !== undefined) keys.push(`type IN (${f.types.map(() => "?").join(",") || "NULL"})`), keyArgs.push(...f.types);
+  if (f.actor !== undefined) keys.push("actor = ?"), keyArgs.push(f.actor);
+  if (!keyed || keys.length === 0) {
+    const where = [...bounds, ...keys];
+    return { where: where.length ? " WHERE " + where.join(" AND ") : "", args: [...boundArgs, ...keyArgs] };
+  }
+  const m = matchingSeqs([...keys, ...bounds].join(" AND "), [...keyArgs, ...boundArgs]);
+  return { where: " WHERE " + [...bounds, `seq IN (${m.sql})`].join(" AND "), args: [...boundArgs, ...m.args] };
 }
 
 /**
@@ -158,6 +174,9 @@ export class EventLog {
   private readonly headStmt: Database.Statement;
   private readonly fromStmt: Database.Statement;
   private readonly hashAtStmt: Database.Statement;
+  /** Whether the log has event_keys (migration 0005); an older log opened read-only is searched through its own indexes. */
+  readonly keyed: boolean;
+  private tailKeys: TailKeys | undefined;
 
   /**
    * `databaseId` is bound into the chain at event 1 (hashChain.ts); a log opened without one (an older
@@ -170,6 +189,12 @@ export class EventLog {
     this.headStmt = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
     this.fromStmt = db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq");
     this.hashAtStmt = db.prepare("SELECT hash FROM events WHERE seq = ?");
+    this.keyed = hasEventKeys(db);
+  }
+
+  /** The WHERE clause of a filter on this log. */
+  where(f: KeyFilter): { where: string; args: (string | number)[] } {
+    return filterSql(f, this.keyed);
   }
 
   head(): Head {
@@ -208,6 +233,7 @@ export class EventLog {
       );
       this.insertStmt.run(e.seq, e.stream, e.type, e.version, data, m.actor, m.time, m.requestId ?? null, m.causation ?? null, e.hash, labels);
     }
+    if (events.length > 0 && this.keyed) (this.tailKeys ??= new TailKeys(this.db)).afterAppend(events.at(-1)!.seq);
   }
 
   /** Rows after `seq`, in order, as an iterator over raw rows (the replay path parses them itself). */
@@ -221,14 +247,14 @@ export class EventLog {
 
   /** Rows matching a filter, in seq order; bounds are inclusive. */
   rows(f: EventFilter = {}, limit?: number): IterableIterator<EventRow> {
-    const { where, args } = filterSql(f);
+    const { where, args } = this.where(f);
     const sql = `SELECT * FROM events${where} ORDER BY seq${limit ? ` LIMIT ${limit}` : ""}`;
     return this.db.prepare(sql).iterate(...args) as IterableIterator<EventRow>;
   }
 
   /** The last `n` rows matching a filter, in seq order. */
   lastRows(f: EventFilter, n: number): EventRow[] {
-    const { where, args } = filterSql(f);
+    const { where, args } = this.where(f);
     return this.db.prepare(`SELECT * FROM (SELECT * FROM events${where} ORDER BY seq DESC LIMIT ?) ORDER BY seq`).all(...args, n) as EventRow[];
   }
 
@@ -236,14 +262,21 @@ export class EventLog {
   seqAtOrAfter(time: string): number | undefined {
     // Times are appended in non-decreasing order per process; across processes they can interleave by
     // clock skew, so a time bound is resolved on the first event that reaches it.
-    const r = this.db.prepare("SELECT seq FROM events WHERE time >= ? ORDER BY seq LIMIT 1").get(time) as { seq: number } | undefined;
-    return r?.seq;
+    if (!this.keyed) return this.seqWhere("SELECT seq FROM events WHERE time >= ? ORDER BY seq LIMIT 1", [time]);
+    const m = matchingSeqs("time >= ?", [time]);
+    return this.seqWhere(`SELECT min(seq) AS seq FROM (${m.sql})`, m.args);
   }
 
   /** The last seq whose time is at or before an ISO time. */
   seqAtOrBefore(time: string): number | undefined {
-    const r = this.db.prepare("SELECT seq FROM events WHERE time <= ? ORDER BY seq DESC LIMIT 1").get(time) as { seq: number } | undefined;
-    return r?.seq;
+    if (!this.keyed) return this.seqWhere("SELECT seq FROM events WHERE time <= ? ORDER BY seq DESC LIMIT 1", [time]);
+    const m = matchingSeqs("time <= ?", [time]);
+    return this.seqWhere(`SELECT max(seq) AS seq FROM (${m.sql})`, m.args);
+  }
+
+  private seqWhere(sql: string, args: readonly (string | number)[]): number | undefined {
+    const r = this.db.prepare(sql).get(...args) as { seq: number | null } | undefined;
+    return r?.seq ?? undefined;
   }
 
   /** The hash of the event at a seq (the genesis hash at 0), or undefined when the log has no such event. */
@@ -262,28 +295,31 @@ export class EventLog {
    * need not be the stream's first (an address may be requested for an endpoint before it is created).
    */
   firstOfType(stream: string, types: readonly string[]): EventRow | undefined {
-    return this.db
-      .prepare(`SELECT * FROM events WHERE stream = ? AND type IN (${types.map(() => "?").join(",")}) ORDER BY seq LIMIT 1`)
-      .get(stream, ...types) as EventRow | undefined;
+    return this.firstRow({ stream, types });
   }
 
   /** The first row of a stream. */
   firstOf(stream: string): EventRow | undefined {
-    return this.db.prepare("SELECT * FROM events WHERE stream = ? ORDER BY seq LIMIT 1").get(stream) as EventRow | undefined;
+    return this.firstRow({ stream });
+  }
+
+  private firstRow(f: KeyFilter): EventRow | undefined {
+    const { where, args } = this.where(f);
+    return this.db.prepare(`SELECT * FROM events${where} ORDER BY seq LIMIT 1`).get(...args) as EventRow | undefined;
   }
 
   /** The seq of a stream's last event. */
   lastSeqOf(stream: string): number | undefined {
-    const r = this.db.prepare("SELECT max(seq) AS seq FROM events WHERE stream = ?").get(stream) as { seq: number | null };
-    return r.seq ?? undefined;
+    const { where, args } = this.where({ stream });
+    return this.seqWhere(`SELECT max(seq) AS seq FROM events${where}`, args);
   }
 
   /** The streams whose name starts with a prefix (an id prefix), read off the stream index. */
   streamsWithPrefix(prefix: string): string[] {
     // Every string that starts with `prefix` sorts in [prefix, prefix + U+FFFF).
-    const rows = this.db
-      .prepare("SELECT DISTINCT stream FROM events WHERE stream >= ? AND stream < ? ORDER BY stream")
-      .all(prefix, prefix + "\uffff") as { stream: string }[];
+    const range = [prefix, prefix + "\uffff"];
+    const m = this.keyed ? matchingStreams("stream >= ? AND stream < ?", range) : { sql: "SELECT DISTINCT stream FROM events WHERE stream >= ? AND stream < ?", args: range };
+    const rows = this.db.prepare(`${m.sql} ORDER BY stream`).all(...m.args) as { stream: string }[];
     return rows.map((r) => r.stream);
   }
 
@@ -292,15 +328,14 @@ export class EventLog {
    * order: how a name is found in the log long after its entity is gone.
    */
   rowsWithValue(types: readonly string[], paths: readonly string[], value: string): EventRow[] {
-    const sql =
-      `SELECT * FROM events WHERE type IN (${types.map(() => "?").join(",")})` +
-      ` AND (${paths.map(() => "json_extract(data, ?) = ?").join(" OR ")}) ORDER BY seq`;
-    return this.db.prepare(sql).all(...types, ...paths.flatMap((p) => [p, value])) as EventRow[];
+    const { where, args } = this.where({ types });
+    const sql = `SELECT * FROM events${where} AND (${paths.map(() => "json_extract(data, ?) = ?").join(" OR ")}) ORDER BY seq`;
+    return this.db.prepare(sql).all(...args, ...paths.flatMap((p) => [p, value])) as EventRow[];
   }
 
   /** Whether any event has this exact type or belongs to this family. */
   hasType(type: string): boolean {
-    const { where, args } = filterSql({ type });
+    const { where, args } = this.where({ type });
     return this.db.prepare(`SELECT 1 FROM events${where} LIMIT 1`).get(...args) !== undefined;
   }
 

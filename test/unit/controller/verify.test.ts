@@ -58,3 +58,32 @@ describe("verifyStore on a log made before the database id was bound into the ch
     }
   });
 });
+
+describe("verifyStore on the search keys (event_keys)", () => {
+  it("names a key changed, a key for an event the log lacks, and an event left without keys", () => {
+    const store = Store.open(tempDb());
+    try {
+      appendSteps(store, readSteps(opsLogPath).slice(0, 5));
+      // Key everything: the tail is keyed only once it is a batch long.
+      store.db.exec("INSERT INTO event_keys (seq, stream, type, actor, time) SELECT seq, stream, type, actor, time FROM events");
+      expect(verifyStore(store)).toMatchObject({ ok: true, problems: [] });
+      const head = store.log.head().seq;
+      store.db.exec("DROP TRIGGER event_keys_append_only_update; DROP TRIGGER event_keys_append_only_delete");
+      store.db.prepare("UPDATE event_keys SET actor = 'mallory' WHERE seq = 2").run();
+      store.db.prepare("DELETE FROM event_keys WHERE seq = 3").run();
+      store.db.prepare("INSERT INTO event_keys (seq, stream, type, actor, time) VALUES (?, 's', 't', 'a', 'now')").run(head + 1);
+      const r = verifyStore(store);
+      expect(r.ok).toBe(false);
+      expect(r.problems.map((p) => [p.seq, p.kind])).toEqual([
+        [2, "keys"],
+        [3, "keys"],
+        [head + 1, "keys"],
+      ]);
+      expect(r.problems[0]!.message).toContain("differ from the event");
+      expect(r.problems[1]!.message).toContain("has no search keys");
+      expect(r.problems[2]!.message).toContain("which the log does not have");
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -36,25 +36,32 @@ function isHexId(key: string): boolean {
   return true;
 }
 
-/** The three path characters for a key. */
-export function pathOf(key: string): [string, string, string] {
-  if (isHexId(key)) return [key[0]!, key[1]!, key[2]!];
+const hexValue = (c: number): number => (c <= 57 ? c - 48 : c - 87);
+
+/** The path of a key as three hex digits in one number, lowest first: no array per look-up. */
+function pathCode(key: string): number {
+  if (isHexId(key)) return hexValue(key.charCodeAt(0)) | (hexValue(key.charCodeAt(1)) << 4) | (hexValue(key.charCodeAt(2)) << 8);
   // FNV-1a, 32 bit: cheap, stable, and spreads short names well.
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h >>>= 0;
-  return [hex[h & 15]!, hex[(h >>> 4) & 15]!, hex[(h >>> 8) & 15]!];
+  return h & 0xfff;
+}
+
+/** The three path characters for a key. */
+export function pathOf(key: string): [string, string, string] {
+  const p = pathCode(key);
+  return [hex[p & 15]!, hex[(p >>> 4) & 15]!, hex[p >>> 8]!];
 }
 
 /** A value to read: on a draft, what the draft holds now, not drafted (changing it throws: it is frozen). */
 export function get<V>(c: Collection<V>, key: string): V | undefined {
-  const [a, b, d] = pathOf(key);
-  const l1 = peek(peek(c).root)[a];
-  const l2 = l1 && peek(l1)[b];
-  const leaf = l2 && peek(l2)[d];
+  const p = pathCode(key);
+  const l1 = peek(peek(c).root)[hex[p & 15]!];
+  const l2 = l1 && peek(l1)[hex[(p >>> 4) & 15]!];
+  const leaf = l2 && peek(l2)[hex[p >>> 8]!];
   if (leaf === undefined) return undefined;
   const l = peek(leaf);
   // Own keys only: a name such as "valueOf" must not find Object.prototype's.
@@ -63,8 +70,8 @@ export function get<V>(c: Collection<V>, key: string): V | undefined {
 
 /** A value to change in place (a recipe's): on a draft, the value drafted with the path to it. */
 export function getMut<V>(c: Collection<V>, key: string): V | undefined {
-  const [a, b, d] = pathOf(key);
-  const leaf = c.root[a]?.[b]?.[d];
+  const p = pathCode(key);
+  const leaf = c.root[hex[p & 15]!]?.[hex[(p >>> 4) & 15]!]?.[hex[p >>> 8]!];
   return leaf !== undefined && Object.hasOwn(leaf, key) ? leaf[key] : undefined;
 }
 

@@ -77,15 +77,20 @@ const target2: Benchmark = async () => {
     const sandboxes = await Promise.all(Array.from({ length: inFlight }, (_, w) => rig.c.newSandbox(`bench-${w}`, { netns: null })));
     let best = 0;
     let k = 0;
+    // CPU per cycle (this process, user + system): what group commit costs apart from the disk's waits.
+    let cpuUs = Infinity;
     for (let round = 0; round < 4; round++) {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await Promise.all(
         Array.from({ length: inFlight }, async (_, w) => {
           for (let i = 0; i < perWorker; i++) await cycle({ ...rig, sb: sandboxes[w]! }, `p${w}-${k++}`);
         }),
       );
       const rate = (inFlight * perWorker * 1000) / (performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
       if (round > 0) best = Math.max(best, rate);
+      if (round > 0) cpuUs = Math.min(cpuUs, (cpu.user + cpu.system) / (inFlight * perWorker));
     }
     const floor = 1000 / Math.min(before, commitMs());
     return [
@@ -98,6 +103,7 @@ const target2: Benchmark = async () => {
         floorName: "1-row durable commits/s",
         target: ">= 5,000 cycles/s",
         met: best >= 5000,
+        note: `${Math.round(cpuUs)} µs of CPU per cycle (least of the rounds)`,
       }),
     ];
   } finally {

@@ -24,4 +24,4 @@ function walk(n, stack) {
 walk(p.nodes[0], new Set());
 const mode = process.argv[3] ?? "self";
 const m = mode === "incl" ? incl : self;
-for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log((100 * v / total).toFixed(1).padStart(5) + "%", k);
+for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 45))) console.log((100 * v / total).toFixed(1).padStart(5) + "%", (v / 1000).toFixed(0).padStart(7) + " ms", k);

@@ -57,7 +57,7 @@ export class Network {
   ): Promise<Endpoint> {
     const { requestId, actor, ...rest } = options;
     const r = await this.c.run({ type: "endpoint.create", network: this.id, name, ...rest }, { requestId, actor });
-    return new Endpoint(this.c, r.entity!.id);
+    return new Endpoint(this.c, r.entity!.id, this.id);
   }
 
   endpoints(): Endpoint[] {
@@ -67,19 +67,19 @@ export class Network {
     return C.keys(n.endpoints)
       .map((id) => C.get(s.endpoints, id)!)
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id.localeCompare(b.id)))
-      .map((e) => new Endpoint(this.c, e.id));
+      .map((e) => new Endpoint(this.c, e.id, this.id));
   }
 
   endpointByName(name: string): Endpoint | undefined {
     const s = this.c.current();
     const n = C.get(s.networks, this.id);
     const e = n && findEndpoint(s, n, name);
-    return e ? new Endpoint(this.c, e.id) : undefined;
+    return e ? new Endpoint(this.c, e.id, this.id) : undefined;
   }
 
   endpointById(id: string): Endpoint | undefined {
     const e = findEndpointById(this.c.current(), id);
-    return e && e.network === this.id ? new Endpoint(this.c, e.id) : undefined;
+    return e && e.network === this.id ? new Endpoint(this.c, e.id, this.id) : undefined;
   }
 
   /** libnetwork's Network.Delete; refused while endpoints remain unless `force`. */
@@ -93,7 +93,17 @@ export class Endpoint {
   constructor(
     private readonly c: HandleHost,
     readonly id: string,
+    /** The endpoint's network, when the maker of the handle knows it: it never changes. */
+    private networkId?: string,
   ) {}
+
+  /**
+   * The network to name in a command: known once, then kept (an endpoint never changes network), so a
+   * command does not read the state first; decide refuses an endpoint that is gone, NotFound as here.
+   */
+  private networkOf(): string {
+    return (this.networkId ??= this.view().network);
+  }
 
   view(): EndpointView {
     const e = C.get(this.c.current().endpoints, this.id);
@@ -114,15 +124,13 @@ export class Endpoint {
   }
 
   async join(sandbox: Sandbox | string, options: CommandOptions = {}): Promise<void> {
-    const v = this.view();
     const sb = typeof sandbox === "string" ? sandbox : sandbox.id;
-    await this.c.run({ type: "endpoint.join", network: v.network, endpoint: v.id, sandbox: sb }, options);
+    await this.c.run({ type: "endpoint.join", network: this.networkOf(), endpoint: this.id, sandbox: sb }, options);
   }
 
   async leave(sandbox: Sandbox | string, options: CommandOptions = {}): Promise<void> {
-    const v = this.view();
     const sb = typeof sandbox === "string" ? sandbox : sandbox.id;
-    await this.c.run({ type: "endpoint.leave", network: v.network, endpoint: v.id, sandbox: sb }, options);
+    await this.c.run({ type: "endpoint.leave", network: this.networkOf(), endpoint: this.id, sandbox: sb }, options);
   }
 
   /** Operational data from the driver (libnetwork's DriverInfo / EndpointOperInfo); not logged. */
@@ -132,8 +140,7 @@ export class Endpoint {
 
   async delete(options: { force?: boolean } & CommandOptions = {}): Promise<void> {
     const { requestId, actor, force } = options;
-    const v = this.view();
-    await this.c.run({ type: "endpoint.delete", network: v.network, endpoint: v.id, force: force ?? false }, { requestId, actor });
+    await this.c.run({ type: "endpoint.delete", network: this.networkOf(), endpoint: this.id, force: force ?? false }, { requestId, actor });
   }
 }
 

@@ -1,3 +1,5 @@
+import { peek } from "./peek.js";
+
 /**
  * A keyed collection laid out as a fixed three-level trie of 16-way nodes of plain objects.
  *
@@ -9,7 +11,10 @@
  * The path of a key is its first three hex characters when the key is an id (64 hex), so that an id
  * prefix can be looked up without a scan, and otherwise three characters of an FNV-1a hash of the key.
  *
- * All mutators work on an immer draft or on a plain mutable value (the replay path).
+ * All mutators work on an immer draft or on a plain mutable value (the replay path). Reads (`get`,
+ * `has`, the iterators) look through a draft without drafting what they pass (peek.ts): on a draft a
+ * read through immer's proxy copies each node it passes, which a batch then walks and freezes again.
+ * A recipe that changes the value it looks up takes it with `getMut`, which drafts the path.
  */
 export interface Collection<V> {
   size: number;
@@ -31,23 +36,42 @@ function isHexId(key: string): boolean {
   return true;
 }
 
-/** The three path characters for a key. */
-export function pathOf(key: string): [string, string, string] {
-  if (isHexId(key)) return [key[0]!, key[1]!, key[2]!];
+const hexValue = (c: number): number => (c <= 57 ? c - 48 : c - 87);
+
+/** The path of a key as three hex digits in one number, lowest first: no array per look-up. */
+function pathCode(key: string): number {
+  if (isHexId(key)) return hexValue(key.charCodeAt(0)) | (hexValue(key.charCodeAt(1)) << 4) | (hexValue(key.charCodeAt(2)) << 8);
   // FNV-1a, 32 bit: cheap, stable, and spreads short names well.
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h >>>= 0;
-  return [hex[h & 15]!, hex[(h >>> 4) & 15]!, hex[(h >>> 8) & 15]!];
+  return h & 0xfff;
 }
 
+/** The three path characters for a key. */
+export function pathOf(key: string): [string, string, string] {
+  const p = pathCode(key);
+  return [hex[p & 15]!, hex[(p >>> 4) & 15]!, hex[p >>> 8]!];
+}
+
+/** A value to read: on a draft, what the draft holds now, not drafted (changing it throws: it is frozen). */
 export function get<V>(c: Collection<V>, key: string): V | undefined {
-  const [a, b, d] = pathOf(key);
-  const leaf = c.root[a]?.[b]?.[d];
+  const p = pathCode(key);
+  const l1 = peek(peek(c).root)[hex[p & 15]!];
+  const l2 = l1 && peek(l1)[hex[(p >>> 4) & 15]!];
+  const leaf = l2 && peek(l2)[hex[p >>> 8]!];
+  if (leaf === undefined) return undefined;
+  const l = peek(leaf);
   // Own keys only: a name such as "valueOf" must not find Object.prototype's.
+  return Object.hasOwn(l, key) ? l[key] : undefined;
+}
+
+/** A value to change in place (a recipe's): on a draft, the value drafted with the path to it. */
+export function getMut<V>(c: Collection<V>, key: string): V | undefined {
+  const p = pathCode(key);
+  const leaf = c.root[hex[p & 15]!]?.[hex[(p >>> 4) & 15]!]?.[hex[p >>> 8]!];
   return leaf !== undefined && Object.hasOwn(leaf, key) ? leaf[key] : undefined;
 }
 
@@ -86,17 +110,18 @@ export function remove<V>(c: Collection<V>, key: string): boolean {
 }
 
 function isEmpty(o: object): boolean {
-  for (const _ in o) return false;
+  for (const _ in peek(o)) return false;
   return true;
 }
 
 export function* entries<V>(c: Collection<V>): Generator<[string, V]> {
-  for (const a in c.root) {
-    const l1 = c.root[a]!;
+  const root = peek(peek(c).root);
+  for (const a in root) {
+    const l1 = peek(root[a]!);
     for (const b in l1) {
-      const l2 = l1[b]!;
+      const l2 = peek(l1[b]!);
       for (const d in l2) {
-        const leaf = l2[d]!;
+        const leaf = peek(l2[d]!);
         for (const k in leaf) yield [k, leaf[k]!];
       }
     }
@@ -116,7 +141,9 @@ export function keys<V>(c: Collection<V>): string[] {
 /** Keys that start with a hex prefix of at least three characters; reads one leaf. */
 export function keysWithPrefix<V>(c: Collection<V>, prefix: string): string[] {
   if (prefix.length < 3) return keys(c).filter((k) => k.startsWith(prefix));
-  const leaf = c.root[prefix[0]!]?.[prefix[1]!]?.[prefix[2]!];
+  const l1 = peek(peek(c).root)[prefix[0]!];
+  const l2 = l1 && peek(l1)[prefix[1]!];
+  const leaf = l2 && peek(l2)[prefix[2]!];
   if (!leaf) return [];
-  return Object.keys(leaf).filter((k) => k.startsWith(prefix));
+  return Object.keys(peek(leaf)).filter((k) => k.startsWith(prefix));
 }

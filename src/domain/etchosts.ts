@@ -32,7 +32,41 @@ function addressesOf(ep: EndpointRecord): string[] {
 const byNameThenId = (a: EndpointRecord, b: EndpointRecord) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
-export function hostsFile(s: State, sb: SandboxRecord): string {
+/** A peer's records in a hosts file: the endpoint, its sandbox, and one line per address. */
+interface PeerRecords {
+  id: string;
+  sandbox: string | null;
+  lines: string[];
+}
+
+/**
+ * Each network's joined endpoints that have an address, in file order (name, then id), with their
+ * lines: worked out once per network for every hosts file written from one state, since a join on a
+ * network rewrites the file of every sandbox on it.
+ */
+export class PeerIndex {
+  private readonly byNetwork = new Map<string, PeerRecords[]>();
+
+  constructor(private readonly s: State) {}
+
+  of(networkId: string): PeerRecords[] {
+    let peers = this.byNetwork.get(networkId);
+    if (peers) return peers;
+    const n = C.get(this.s.networks, networkId);
+    const joined = n ? C.keys(n.attached).map((id) => C.get(this.s.endpoints, id)!).filter(isJoined) : [];
+    peers = [];
+    for (const p of joined.sort(byNameThenId)) {
+      const ips = addressesOf(p);
+      if (ips.length === 0) continue;
+      const names = [...new Set([p.name, ...p.aliases])].join(" ");
+      peers.push({ id: p.id, sandbox: p.sandbox, lines: ips.map((ip) => `${ip}\t${names}`) });
+    }
+    this.byNetwork.set(networkId, peers);
+    return peers;
+  }
+}
+
+export function hostsFile(s: State, sb: SandboxRecord, peerIndex: PeerIndex = new PeerIndex(s)): string {
   const lines: string[] = defaultContent.map(([ip, names]) => `${ip}\t${names}`);
   const own = joinedEndpoints(s, sb);
   if (sb.hostname) {
@@ -41,16 +75,8 @@ export function hostsFile(s: State, sb: SandboxRecord): string {
   }
   for (const h of sb.extraHosts) lines.push(`${h.ip}\t${h.name}`);
   for (const ep of own) {
-    const n = C.get(s.networks, ep.network);
-    if (!n) continue;
-    const peers = C.keys(n.attached)
-      .map((id) => C.get(s.endpoints, id)!)
-      .filter((p) => p.id !== ep.id && p.sandbox !== sb.id && isJoined(p))
-      .sort(byNameThenId);
-    for (const p of peers) {
-      const names = [...new Set([p.name, ...p.aliases])].join(" ");
-      for (const ip of addressesOf(p)) lines.push(`${ip}\t${names}`);
-    }
+    if (!C.has(s.networks, ep.network)) continue;
+    for (const p of peerIndex.of(ep.network)) if (p.id !== ep.id && p.sandbox !== sb.id) lines.push(...p.lines);
   }
   return lines.join("\n") + "\n";
 }

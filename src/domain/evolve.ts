@@ -1,4 +1,4 @@
-import { type Draft, freeze, produce } from "immer";
+import { createDraft, type Draft, freeze, produce } from "immer";
 import * as C from "./collection.js";
 import { type EntityOp, isEntityOp, lifecycleOf } from "./effects/table.js";
 import type { EventData, EventType, StoredEvent } from "./events.js";
@@ -7,6 +7,7 @@ import { type EndpointLifecycleEvent, endpointMachine } from "./machines/endpoin
 import { type NetworkLifecycleEvent, networkMachine } from "./machines/network.js";
 import { type SandboxLifecycleEvent, sandboxMachine } from "./machines/sandbox.js";
 import { initial, isFinal, step } from "./machines/step.js";
+import { enablePeek } from "./peek.js";
 import type { EffectRecord, EndpointRecord, State } from "./state.js";
 
 /**
@@ -16,6 +17,9 @@ import type { EffectRecord, EndpointRecord, State } from "./state.js";
  * million events cheap. Both paths run the same code, and invariant 1 holds them equal.
  */
 export type Mutable = Draft<State> | State;
+
+// Look-ups on a draft read it without drafting what they pass (collection.ts); recipes use getMut.
+enablePeek(createDraft);
 
 class ReplayError extends Error {
   constructor(
@@ -76,7 +80,7 @@ function need<V>(v: V | undefined, what: string): V {
 }
 
 function dropNetwork(s: State, id: string): void {
-  const n = need(C.get(s.networks, id), `network ${id}`);
+  const n = need(C.getMut(s.networks, id), `network ${id}`);
   if (n.endpoints.size > 0) throw new Error(`network ${id} still has ${n.endpoints.size} endpoints`);
   if (n.pools.length > 0) throw new Error(`network ${id} still holds ${n.pools.length} IPAM pools`);
   C.remove(s.networks, id);
@@ -85,25 +89,25 @@ function dropNetwork(s: State, id: string): void {
 
 function detach(s: State, ep: EndpointRecord): void {
   if (ep.sandbox === null) return;
-  const sb = C.get(s.sandboxes, ep.sandbox);
+  const sb = C.getMut(s.sandboxes, ep.sandbox);
   if (sb) sb.endpoints = sb.endpoints.filter((x) => x !== ep.id);
-  const n = C.get(s.networks, ep.network);
+  const n = C.getMut(s.networks, ep.network);
   if (n) C.remove(n.attached, ep.id);
   ep.sandbox = null;
   ep.joinInfo = null;
 }
 
 function dropEndpoint(s: State, id: string): void {
-  const ep = need(C.get(s.endpoints, id), `endpoint ${id}`);
+  const ep = need(C.getMut(s.endpoints, id), `endpoint ${id}`);
   detach(s, ep);
-  const n = C.get(s.networks, ep.network);
+  const n = C.getMut(s.networks, ep.network);
   if (n) C.remove(n.endpoints, id);
   C.remove(s.endpoints, id);
   C.remove(s.endpointNames, `${ep.network}/${ep.name}`);
 }
 
 function dropSandbox(s: State, id: string): void {
-  const sb = need(C.get(s.sandboxes, id), `sandbox ${id}`);
+  const sb = need(C.getMut(s.sandboxes, id), `sandbox ${id}`);
   if (sb.endpoints.length > 0) throw new Error(`sandbox ${id} still has ${sb.endpoints.length} joined endpoints`);
   C.remove(s.sandboxes, id);
   C.remove(s.sandboxContainers, sb.containerId);
@@ -119,19 +123,19 @@ type Move =
 function move(s: State, m: Move): void {
   switch (m.kind) {
     case "network": {
-      const n = need(C.get(s.networks, m.id), `network ${m.id}`);
+      const n = need(C.getMut(s.networks, m.id), `network ${m.id}`);
       n.lifecycle = step(networkMachine, n.lifecycle, m.type);
       if (isFinal(networkMachine, n.lifecycle)) dropNetwork(s, m.id);
       return;
     }
     case "endpoint": {
-      const ep = need(C.get(s.endpoints, m.id), `endpoint ${m.id}`);
+      const ep = need(C.getMut(s.endpoints, m.id), `endpoint ${m.id}`);
       ep.lifecycle = step(endpointMachine, ep.lifecycle, m.type);
       if (isFinal(endpointMachine, ep.lifecycle)) dropEndpoint(s, m.id);
       return;
     }
     case "sandbox": {
-      const sb = need(C.get(s.sandboxes, m.id), `sandbox ${m.id}`);
+      const sb = need(C.getMut(s.sandboxes, m.id), `sandbox ${m.id}`);
       sb.lifecycle = step(sandboxMachine, sb.lifecycle, m.type);
       if (isFinal(sandboxMachine, sb.lifecycle)) dropSandbox(s, m.id);
       return;
@@ -197,7 +201,7 @@ const recipes: Recipes = {
   // A deletion is decided with `pending` while a driver call or the entity's members are still owed;
   // a second event without `pending` completes it when no driver call is (the host namespace, say).
   "network.deleted": (s, e) => {
-    if (!completesDeletion(need(C.get(s.networks, e.data.id), `network ${e.data.id}`).lifecycle, e.data.pending))
+    if (!completesDeletion(need(C.getMut(s.networks, e.data.id), `network ${e.data.id}`).lifecycle, e.data.pending))
       move(s, { kind: "network", id: e.data.id, type: "DELETE" });
     if (!e.data.pending) move(s, { kind: "network", id: e.data.id, type: "DELETE_OK" });
   },
@@ -207,7 +211,7 @@ const recipes: Recipes = {
 
   "endpoint.created": (s, e) => {
     const d = e.data;
-    const n = need(C.get(s.networks, d.network), `network ${d.network}`);
+    const n = need(C.getMut(s.networks, d.network), `network ${d.network}`);
     const nameKey = `${d.network}/${d.name}`;
     if (C.has(s.endpoints, d.id)) throw new Error(`endpoint ${d.id} already exists`);
     if (C.has(s.endpointNames, nameKey)) throw new Error(`endpoint name ${d.name} is taken in network ${d.network}`);
@@ -237,18 +241,18 @@ const recipes: Recipes = {
   },
 
   "endpoint.joined": (s, e) => {
-    const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
-    const sb = need(C.get(s.sandboxes, e.data.sandbox), `sandbox ${e.data.sandbox}`);
+    const ep = need(C.getMut(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
+    const sb = need(C.getMut(s.sandboxes, e.data.sandbox), `sandbox ${e.data.sandbox}`);
     move(s, { kind: "endpoint", id: ep.id, type: "JOIN" });
     if (!e.data.pending) move(s, { kind: "endpoint", id: ep.id, type: "JOIN_OK" });
     ep.sandbox = sb.id;
     ep.then = null;
     sb.endpoints.push(ep.id);
-    C.set(need(C.get(s.networks, ep.network), `network ${ep.network}`).attached, ep.id, 1);
+    C.set(need(C.getMut(s.networks, ep.network), `network ${ep.network}`).attached, ep.id, 1);
   },
 
   "endpoint.left": (s, e) => {
-    const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
+    const ep = need(C.getMut(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
     if (ep.sandbox !== e.data.sandbox) throw new Error(`endpoint ${ep.id} is not joined to sandbox ${e.data.sandbox}`);
     move(s, { kind: "endpoint", id: ep.id, type: "LEAVE" });
     ep.then = e.data.remove ? { remove: true } : null;
@@ -262,7 +266,7 @@ const recipes: Recipes = {
 
   "endpoint.deleted": (s, e) => {
     if (e.data.force) return move(s, { kind: "endpoint", id: e.data.id, type: "FORCE_REMOVE" });
-    const ep = need(C.get(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
+    const ep = need(C.getMut(s.endpoints, e.data.id), `endpoint ${e.data.id}`);
     ep.then = null;
     move(s, { kind: "endpoint", id: ep.id, type: "DELETE" });
     if (!e.data.pending) move(s, { kind: "endpoint", id: ep.id, type: "DELETE_OK" });
@@ -291,7 +295,7 @@ const recipes: Recipes = {
 
   "sandbox.deleted": (s, e) => {
     if (e.data.force) return move(s, { kind: "sandbox", id: e.data.id, type: "FORCE_REMOVE" });
-    if (!completesDeletion(need(C.get(s.sandboxes, e.data.id), `sandbox ${e.data.id}`).lifecycle, e.data.pending))
+    if (!completesDeletion(need(C.getMut(s.sandboxes, e.data.id), `sandbox ${e.data.id}`).lifecycle, e.data.pending))
       move(s, { kind: "sandbox", id: e.data.id, type: "DELETE" });
     if (!e.data.pending) move(s, { kind: "sandbox", id: e.data.id, type: "DELETE_OK" });
   },
@@ -306,7 +310,7 @@ const recipes: Recipes = {
 
   "effect.requested": (s, e) => {
     const d = e.data;
-    const open = C.get(s.effectsByResource, d.resource);
+    const open = C.getMut(s.effectsByResource, d.resource);
     if (open !== undefined) throw new Error(`resource ${d.resource} already has effect ${open} in flight`);
     const { attempt, inverse, failure, ...effect } = d;
     C.set(s.effects, String(e.seq), {
@@ -322,12 +326,12 @@ const recipes: Recipes = {
   },
 
   "effect.unsent": (s, e) => {
-    const fx = need(C.get(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
+    const fx = need(C.getMut(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
     fx.unsent = e.data.attempt;
   },
 
   "effect.attempted": (s, e) => {
-    const fx = need(C.get(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
+    const fx = need(C.getMut(s.effects, String(e.data.effect)), `open effect ${e.data.effect}`);
     fx.attempts.push(e.data.attempt);
     s.boot = e.data.attempt.boot;
   },
@@ -342,7 +346,7 @@ const recipes: Recipes = {
 
 /** Closes an effect and moves the entity it served; what a result carries is kept on the entity. */
 function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: unknown): void {
-  const fx = need(C.get(s.effects, String(effectId)), `open effect ${effectId}`);
+  const fx = need(C.getMut(s.effects, String(effectId)), `open effect ${effectId}`);
   C.remove(s.effects, String(effectId));
   C.remove(s.effectsByResource, fx.resource);
   if (fx.inverse) return;
@@ -354,7 +358,7 @@ function settle(s: State, effectId: number, outcome: "OK" | "FAILED", result: un
   const { kind } = lifecycleOf(fx.op);
   const m = outcomeMove(fx.op, fx.resource, outcome);
   if (kind === "endpoint") {
-    const ep = need(C.get(s.endpoints, fx.resource), `endpoint ${fx.resource}`);
+    const ep = need(C.getMut(s.endpoints, fx.resource), `endpoint ${fx.resource}`);
     if (outcome === "OK") keepResult(ep, fx.op, result);
     if (fx.op === "join" && outcome === "FAILED") {
       move(s, m);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /** The hash before the first event. */
 export const genesisHash = "0".repeat(64);
@@ -23,8 +23,13 @@ function canonicalEventText(r: ChainedRow): string {
 }
 
 export function chainHash(previous: string, r: ChainedRow): string {
+  // One-shot crypto.hash (Node ≥ 20.12) is about twice as fast as a Hash object for a short text, and
+  // hashes the same bytes: the previous hash and the event text, one after the other.
+  if (oneShot) return hash("sha256", previous + canonicalEventText(r), "hex");
   return createHash("sha256").update(previous).update(canonicalEventText(r)).digest("hex");
 }
+
+const oneShot = typeof hash === "function";
 
 /**
  * The hash event 1 chains from in a database that has an id: the id is bound into the chain, so an

@@ -51,7 +51,7 @@ describe("the embedded DNS records on random topologies", () => {
           if (sb !== null) events.push(joined(ep.id, sbIds[sb]!));
         });
         const state = produce(stateOf(events), (d) => {
-          netIds.forEach((id, i) => (C.get(d.networks, id)!.pools = [pool(i)]));
+          netIds.forEach((id, i) => (C.getMut(d.networks, id)!.pools = [pool(i)]));
         });
         const table = dnsTable(state);
         const served = (net: number) => t.networks[net]!.driver === "bridge" && t.networks[net]!.dns;

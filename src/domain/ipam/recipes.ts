@@ -15,7 +15,7 @@ import { markSubnet, unmarkSubnet } from "./subnets.js";
  */
 
 function networkOf(s: State, id: string): NetworkRecord {
-  const n = C.get(s.networks, id);
+  const n = C.getMut(s.networks, id);
   if (!n) throw new Error(`network ${id} is not in the state`);
   return n;
 }
@@ -82,7 +82,7 @@ export function addressRequested(s: State, d: EventData<"ipam.address.requested"
     case "endpoint": {
       // With the default IPAM the address is chosen before the endpoint is recorded (endpoint.created
       // carries it); with a driver that has effects it arrives for an endpoint that already exists.
-      const ep = C.get(s.endpoints, d.owner);
+      const ep = C.getMut(s.endpoints, d.owner);
       if (ep) setEndpointAddress(ep, p, d.address);
       return;
     }
@@ -90,7 +90,7 @@ export function addressRequested(s: State, d: EventData<"ipam.address.requested"
 }
 
 export function addressReleased(s: State, d: EventData<"ipam.address.released">): void {
-  const n = C.get(s.networks, d.network);
+  const n = C.getMut(s.networks, d.network);
   const p = n?.pools.find((x) => x.id === d.pool);
   // Another driver's pool may already be gone when an endpoint's release is confirmed: nothing to update.
   if (!p) {
@@ -106,7 +106,7 @@ export function addressReleased(s: State, d: EventData<"ipam.address.released">)
       delete p.aux[d.name ?? ""];
       return;
     case "endpoint": {
-      const ep = C.get(s.endpoints, d.owner);
+      const ep = C.getMut(s.endpoints, d.owner);
       const held = p.family === 4 ? ep?.ipv4 : ep?.ipv6;
       if (ep && held && held.slice(0, held.indexOf("/")) === d.address) setEndpointAddress(ep, p, null);
       return;

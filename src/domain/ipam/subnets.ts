@@ -23,12 +23,12 @@ const keyOf = (space: string, s: Subnet): string => `${space}|${s.cidr}`;
 export function markSubnet(idx: SubnetIndex, space: string, s: Subnet, network: string): void {
   for (let q = 0; q < s.prefix; q++) {
     const k = keyOf(space, subnetOf(s.family, s.network, q));
-    const m = C.get(idx, k);
+    const m = C.getMut(idx, k);
     if (m) m.below++;
     else C.set(idx, k, { network: null, below: 1 });
   }
   const k = keyOf(space, s);
-  const m = C.get(idx, k);
+  const m = C.getMut(idx, k);
   if (m?.network) throw new Error(`subnet ${s.cidr} of ${space} is already held by network ${m.network}`);
   if (m) m.network = network;
   else C.set(idx, k, { network, below: 0 });
@@ -36,13 +36,13 @@ export function markSubnet(idx: SubnetIndex, space: string, s: Subnet, network: 
 
 export function unmarkSubnet(idx: SubnetIndex, space: string, s: Subnet): void {
   const k = keyOf(space, s);
-  const own = C.get(idx, k);
+  const own = C.getMut(idx, k);
   if (!own?.network) throw new Error(`subnet ${s.cidr} of ${space} is not held`);
   own.network = null;
   if (own.below === 0) C.remove(idx, k);
   for (let q = 0; q < s.prefix; q++) {
     const kq = keyOf(space, subnetOf(s.family, s.network, q));
-    const m = C.get(idx, kq)!;
+    const m = C.getMut(idx, kq)!;
     m.below--;
     if (m.below === 0 && m.network === null) C.remove(idx, kq);
   }

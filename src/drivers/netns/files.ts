@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as C from "../../domain/collection.js";
-import { hostsFile } from "../../domain/etchosts.js";
+import { hostsFile, PeerIndex } from "../../domain/etchosts.js";
 import { isId } from "../../domain/ids.js";
 import { resolvConf } from "../../domain/resolvconf.js";
 import { sandboxesToRewrite, type Touched } from "../../domain/projection.js";
@@ -54,6 +54,7 @@ export class SandboxFiles implements StateProjection {
   /** Brings the files of these sandboxes in line with the state; those the state no longer has are removed. */
   write(s: State, sandboxIds: Iterable<string>): void {
     let host: string | undefined;
+    const peers = new PeerIndex(s);
     for (const id of sandboxIds) {
       const sb = C.get(s.sandboxes, id);
       if (!sb) {
@@ -65,7 +66,7 @@ export class SandboxFiles implements StateProjection {
       const owner = join(dir, "owner");
       if (!this.written.has(owner)) mkdirSync(dir, { recursive: true });
       this.writeIfChanged(owner, this.databaseId + "\n");
-      this.writeIfChanged(this.hostsPath(id), hostsFile(s, sb));
+      this.writeIfChanged(this.hostsPath(id), hostsFile(s, sb, peers));
       this.writeIfChanged(this.resolvConfPath(id), resolvConf(s, sb, host));
     }
   }

@@ -1,7 +1,9 @@
 import fc from "fast-check";
-import { produce } from "immer";
+import { createDraft, finishDraft, isDraft, produce } from "immer";
 import { describe, expect, it } from "vitest";
 import * as C from "../../../src/domain/collection.js";
+// Loading evolve turns peeking on (domain/peek.ts), as it is in a controller.
+import "../../../src/domain/evolve.js";
 
 describe("the trie collection", () => {
   it("behaves as a map under any sequence of sets and removes", () => {
@@ -27,7 +29,7 @@ describe("the trie collection", () => {
     const frozen = produce(base, () => {});
     const key = (42).toString(16).padStart(64, "0");
     const next = produce(frozen, (d) => {
-      C.get(d, key)!.n = -1;
+      C.getMut(d, key)!.n = -1;
     });
     expect(C.get(next, key)).toEqual({ n: -1 });
     const [a, b] = C.pathOf(key);
@@ -42,5 +44,40 @@ describe("the trie collection", () => {
     C.set(c, "abcdee" + "0".repeat(58), 2);
     expect(C.keysWithPrefix(c, "abcdef").length).toBe(1);
     expect(C.keysWithPrefix(c, "abcde").length).toBe(2);
+  });
+
+  it("reads a draft as it is now without drafting what it passes, and getMut drafts what a recipe changes", () => {
+    // Ids spread over the trie (a multiplicative hash is one-to-one on 32 bits).
+    const k = (i: number) => (Math.imul(i, 2654435761) >>> 0).toString(16).padStart(8, "0").repeat(8);
+    const base = C.emptyCollection<{ n: number }>();
+    for (let i = 0; i < 100; i++) C.set(base, k(i), { n: i });
+    const frozen = produce(base, () => {});
+    const d = createDraft(frozen);
+    C.getMut(d, k(7))!.n = -7;
+    C.set(d, k(500), { n: 500 });
+    C.remove(d, k(8));
+    // Reads see every change made through the draft…
+    expect(C.get(d, k(7))).toEqual({ n: -7 });
+    expect(C.get(d, k(500))).toEqual({ n: 500 });
+    expect(C.has(d, k(8))).toBe(false);
+    expect(new Map(C.entries(d)).size).toBe(100);
+    // …and a value only read is the frozen one of the base, not a new draft.
+    const read = C.get(d, k(9))!;
+    expect(isDraft(read)).toBe(false);
+    expect(read).toBe(C.get(frozen, k(9)));
+    expect(() => {
+      read.n = 0;
+    }).toThrow();
+    const next = finishDraft(d);
+    expect(C.get(next, k(7))).toEqual({ n: -7 });
+    expect(C.get(next, k(9))).toEqual({ n: 9 });
+    expect(next.size).toBe(100);
+    // A subtree only read is shared with the base, not copied.
+    const [a] = C.pathOf(k(9));
+    const [a7] = C.pathOf(k(7));
+    const [a500] = C.pathOf(k(500));
+    const [a8] = C.pathOf(k(8));
+    expect([a7, a500, a8]).not.toContain(a);
+    expect(next.root[a]).toBe(frozen.root[a]);
   });
 });

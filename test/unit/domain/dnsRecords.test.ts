@@ -45,9 +45,9 @@ const pool = (subnet: string, gateway: string): PoolRecord => ({
 /** The hand-made events hold no IPAM pools; the networks get theirs (and so their gateways) here. */
 function withPools(s: State): State {
   return produce(s, (d) => {
-    C.get(d.networks, front)!.pools = [pool("10.1.0.0/24", "10.1.0.1/24"), pool("fd00:1::/64", "fd00:1::1/64")];
-    C.get(d.networks, back)!.pools = [pool("10.2.0.0/24", "10.2.0.1/24")];
-    C.get(d.networks, off)!.pools = [pool("10.3.0.0/24", "10.3.0.1/24")];
+    C.getMut(d.networks, front)!.pools = [pool("10.1.0.0/24", "10.1.0.1/24"), pool("fd00:1::/64", "fd00:1::1/64")];
+    C.getMut(d.networks, back)!.pools = [pool("10.2.0.0/24", "10.2.0.1/24")];
+    C.getMut(d.networks, off)!.pools = [pool("10.3.0.0/24", "10.3.0.1/24")];
   });
 }
 const state = withPools(stateOf(events));

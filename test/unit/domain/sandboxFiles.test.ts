@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as C from "../../../src/domain/collection.js";
-import { hostsFile } from "../../../src/domain/etchosts.js";
+import { hostsFile, PeerIndex } from "../../../src/domain/etchosts.js";
 import { sandboxesToRewrite, touched } from "../../../src/domain/projection.js";
 import { resolvConf } from "../../../src/domain/resolvconf.js";
 import type { NewEvent } from "../../../src/domain/events.js";
@@ -64,6 +64,13 @@ describe("a sandbox's hosts file (libnetwork's etchosts)", () => {
   it("drops a peer once it has begun to leave", () => {
     const leaving = stateOf([...events, { type: "endpoint.left", stream: e2, data: { id: e2, sandbox: s2, pending: true } }]);
     expect(hostsFile(leaving, C.get(leaving.sandboxes, s1)!)).not.toContain("10.1.0.3");
+  });
+
+  it("is the same file when the peers of each network are worked out once for every sandbox written", () => {
+    const shared = new PeerIndex(state);
+    const alone = [s1, s2, s3, s4].map((id) => hostsFile(state, sb(id)));
+    expect([s4, s3, s2, s1].map((id) => hostsFile(state, sb(id), shared)).reverse()).toEqual(alone);
+    expect(alone[1]).toContain("10.2.0.4\tworker\n");
   });
 });
 

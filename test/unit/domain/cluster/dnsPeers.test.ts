@@ -47,8 +47,8 @@ const local: State = produce(
     joined(eTwo!, sTwo!),
   ]),
   (d) => {
-    C.get(d.networks, id(1))!.pools = [pool("10.5.1.0/24", "10.5.1.1/24")];
-    C.get(d.networks, id(2))!.pools = [pool("10.5.2.0/24", "10.5.2.1/24")];
+    C.getMut(d.networks, id(1))!.pools = [pool("10.5.1.0/24", "10.5.1.1/24")];
+    C.getMut(d.networks, id(2))!.pools = [pool("10.5.2.0/24", "10.5.2.1/24")];
   },
 );
 

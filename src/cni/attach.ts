@@ -87,9 +87,16 @@ export async function networkOf(api: CniApi, ref: string): Promise<NetworkView> 
   }
 }
 
+/**
+ * The sandbox's endpoint on the network, joined or on its way. A `network connect` under way (an ADD
+ * the runtime sent again) shows its endpoint in no sandbox until the join: first named after the
+ * container and being made, then in the sandbox's list. Found, the second ADD is the same request.
+ */
 async function endpointIn(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
   const eps = await api.endpoints(network.id);
-  return eps.find((e) => e.sandbox === sb.id);
+  const now = (await sandboxOf(api, sb.containerId)) ?? sb;
+  const underWay = (e: EndpointView) => e.sandbox === null && e.name === sb.containerId && ["creating", "created", "joining"].includes(e.state);
+  return eps.find((e) => e.sandbox === sb.id || (now.id === sb.id && now.endpoints.includes(e.id))) ?? eps.find(underWay);
 }
 
 /** The runtime's CNI_ARGS (K8S_POD_NAME…) and the call itself, kept in the events' metadata. */
@@ -109,7 +116,12 @@ function wantedIps(env: CniEnv, conf: NetConf): { ip?: string; ip6?: string } {
 
 export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Attached> {
   const network = await networkOf(api, conf.network);
+  const sbIdOf = (g: number) => sandboxIdOf(env.containerId, g);
   let sb = await sandboxOf(api, env.containerId);
+  let sbId = sb && sb.state === "ready" ? sb.id : await generation(api, sbIdOf, sb?.id);
+  // The same ADD under way may have made the sandbox since it was looked for, and the generation just
+  // read passed it by: looked for again after the log was read, it is found (and waited for below).
+  if (!sb && (sb = await sandboxOf(api, env.containerId))) sbId = await generation(api, sbIdOf, sb.id);
   if (sb && sb.key !== env.netns)
     throw new CniError(
       netledgerCodes["Conflict"]!,
@@ -118,13 +130,19 @@ export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Atta
     );
   if (!sb || sb.state !== "ready") {
     // Sent again while it exists but is not ready: the same request, so it waits for the first.
-    const sbId = await generation(api, (g) => sandboxIdOf(env.containerId, g), sb?.id);
     if (sb && sb.id !== sbId)
       throw new CniError(cniCodes.tryAgainLater, `the sandbox of container ${env.containerId} is ${sb.state}`, "try again once it is settled");
     sb = await api.createSandbox({ id: sbId, containerId: env.containerId, netns: env.netns }, callOptions(env, `cni:add:sandbox:${sbId}`));
   }
-  const existing = await endpointIn(api, network, sb);
-  const epId = await generation(api, (g) => endpointIdOf(env.containerId, env.ifname, network.id, g), existing?.id);
+  const idOf = (g: number) => endpointIdOf(env.containerId, env.ifname, network.id, g);
+  let existing = await endpointIn(api, network, sb);
+  let epId = await generation(api, idOf, existing?.id);
+  if (!existing) {
+    // The same ADD under way may have made its endpoint since it was looked for: the generation just
+    // read would then pass it by. Looked for again, after the log was read, it is found and waited for.
+    existing = await endpointIn(api, network, sb);
+    if (existing) epId = await generation(api, idOf, existing.id);
+  }
   if (existing && existing.id !== epId)
     throw new CniError(netledgerCodes["Conflict"]!, `container ${env.containerId} is already on network ${network.name} (endpoint ${existing.id.slice(0, 12)}, not made by this CNI attachment)`);
   const mac = env.args["MAC"] || conf.runtime.mac;

@@ -118,6 +118,20 @@ describe.skipIf(!isRoot)(`netledger-cni on a bridge network (${isRoot ? "as root
     for (const e of commands) expect(e.meta.labels).toMatchObject({ K8S_POD_NAME: "web-1", CNI_COMMAND: "ADD", CNI_CONTAINERID: id, CNI_IFNAME: "net1" });
   }, 60_000);
 
+  it("answers two identical ADDs sent at once alike, with one endpoint, the second waiting for the first", async () => {
+    // A runtime that times a call out sends it again while the first is still under way.
+    for (let i = 0; i < 4; i++) {
+      const ns = namespace();
+      const id = `nlc-${tag}-twice-${i}`;
+      teardown(() => void cniCall(pluginEnv("DEL", id, ns, "eth0"), conf()));
+      const [a, b] = await Promise.all([cniCall(pluginEnv("ADD", id, ns, "eth0"), conf()), cniCall(pluginEnv("ADD", id, ns, "eth0"), conf())]);
+      expect([a.code, b.code], `${a.stdout}\n${b.stdout}`).toEqual([0, 0]);
+      expect(b.json).toEqual(a.json);
+    }
+    const names = (await nl("endpoint", "ls", "--network", "nlcnet", "--format", "{{.Name}}")).split("\n");
+    expect(names.filter((n) => n.includes(`nlc-${tag}-twice-`))).toHaveLength(4);
+  }, 120_000);
+
   it("DEL on one of a container's two networks leaves the other attached; the last DEL removes its endpoint and the sandbox in one sandbox deletion", async () => {
     const ns = namespace();
     const id = `nlc-${tag}-two`;

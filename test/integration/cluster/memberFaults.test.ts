@@ -27,15 +27,27 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
     await cluster.waitHealthy();
   }
 
-  /** A controller with a plugin answering Scope global ("g" + name), made a node of the test cluster. */
-  async function globalNode(name: string): Promise<{ controller: Controller; node: ClusterNode }> {
+  /**
+   * Runs `f` on a controller with a plugin answering Scope global ("g" + name), made a node of the test
+   * cluster; then restores the members and closes the node and the controller, even when `f` failed.
+   */
+  async function onGlobalNode(name: string, f: (n: { controller: Controller; node: ClusterNode }) => Promise<void>): Promise<void> {
     await cluster.waitHealthy();
     const pluginDir = tempDir("nlx-plugins-");
     await fakePlugin(pluginDir, `g${name}`, undefined, { scope: "global" });
     const controller = await Controller.open({ db: tempDb("nlx-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
     const prefix = `/nlx-${name}-${Date.now()}/`;
     const node = await ClusterNode.start(controller, { endpoints: cluster.endpoints, node: name, advertiseAddr: "127.0.0.1", timeoutMs: 1500, prefix, ttlMs: 5000, reclaimAfterMs: 60_000 });
-    return { controller, node };
+    try {
+      await f({ controller, node });
+    } finally {
+      try {
+        await restoreMembers(); // first: the node's lease is revoked in the cluster as it closes
+      } finally {
+        await node.close({ revoke: true });
+        await controller.close();
+      }
+    }
   }
 
   it("goes on with one member down, fails with ClusterUnavailable without quorum, and catches up when it returns", async () => {
@@ -104,8 +116,7 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
   });
 
   it("fails a global command with ClusterUnavailable without quorum while a local one succeeds on the same node", async () => {
-    const { controller, node } = await globalNode("q");
-    try {
+    await onGlobalNode("q", async ({ controller }) => {
       const net = (await controller.run({ type: "network.create", driver: "gq", name: "gq-net" })).entity!.id;
       await cluster.kill(1);
       await cluster.kill(2);
@@ -123,19 +134,11 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
         { ms: 40_000, what: "a global command once the quorum was back" },
       );
       expect(controller.view().endpoints.map((e) => e.name)).toContain("after");
-    } finally {
-      try {
-        await restoreMembers(); // first: the node's lease is revoked in the cluster as it closes
-      } finally {
-        await node.close({ revoke: true });
-        await controller.close();
-      }
-    }
+    });
   });
 
   it("releases the address of an endpoint deleted here while the cluster had no quorum, once it has, without a restart", async () => {
-    const { controller, node } = await globalNode("r");
-    try {
+    await onGlobalNode("r", async ({ controller, node }) => {
       const net = (await controller.run({ type: "network.create", driver: "gr", name: "gr-net" })).entity!.id;
       const ep = (await controller.run({ type: "endpoint.create", network: net, name: "half" })).entity!.id;
       const address = globalEndpoint(node.log.current, ep)!.address;
@@ -153,13 +156,6 @@ describe.skipIf(!haveEtcd)(`the cluster log when etcd members fail${why}`, () =>
       await until(() => globalEndpoint(node.log.current, ep) === undefined, 100, { ms: 40_000, what: "the reconciler releasing the endpoint deleted without quorum" });
       const again = await controller.run({ type: "endpoint.create", network: net, name: "takes-it", ip: address });
       expect(globalEndpoint(node.log.current, again.entity!.id)!.address).toBe(address);
-    } finally {
-      try {
-        await restoreMembers(); // first: the node's lease is revoked in the cluster as it closes
-      } finally {
-        await node.close({ revoke: true });
-        await controller.close();
-      }
-    }
+    });
   });
 });

@@ -88,7 +88,7 @@ export class Store {
   }
 
   /** The write transaction, made once: better-sqlite3 builds a wrapper per `transaction()` call. */
-  private writeTx: ((fn: () => unknown) => unknown) & { immediate: (fn: () => unknown) => unknown } | undefined;
+  private writeTx: Database.Transaction<(inner: () => unknown) => unknown> | undefined;
 
   static open(path: string, opts: StoreOptions = {}): Store {
     const readonly = opts.readonly ?? false;

@@ -89,14 +89,13 @@ export async function networkOf(api: CniApi, ref: string): Promise<NetworkView> 
 
 /**
  * The sandbox's endpoint on the network, joined or on its way. A `network connect` under way (an ADD
- * the runtime sent again) shows its endpoint in no sandbox until the join: first named after the
- * container and being made, then in the sandbox's list. Found, the second ADD is the same request.
+ * the runtime sent again) shows its endpoint in no sandbox until the join: named after the container,
+ * being made or joined. Found, the second ADD is the same request.
  */
 async function endpointIn(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
   const eps = await api.endpoints(network.id);
-  const now = (await sandboxOf(api, sb.containerId)) ?? sb;
   const underWay = (e: EndpointView) => e.sandbox === null && e.name === sb.containerId && ["creating", "created", "joining"].includes(e.state);
-  return eps.find((e) => e.sandbox === sb.id || (now.id === sb.id && now.endpoints.includes(e.id))) ?? eps.find(underWay);
+  return eps.find((e) => e.sandbox === sb.id) ?? eps.find(underWay);
 }
 
 /** The runtime's CNI_ARGS (K8S_POD_NAME…) and the call itself, kept in the events' metadata. */

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { Agent, createServer } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -153,9 +153,9 @@ export const vethCycleMs = () =>
 
 /**
  * The kernel work of the drivers issued raw, the fastest way this project knows (root only): rtnetlink
- * from this process for what it can do (a delete from the worker thread once it runs, as the drivers
- * do: src/drivers/kernel/unlink.ts), one `ip -batch` process inside the namespace for addresses and
- * routes, no log. Each returns ms per operation over `n`, not memoised (measured beside its figure).
+ * from this process (a delete from the worker thread once it runs, as the drivers do:
+ * src/drivers/kernel/unlink.ts), and through a socket opened inside the namespace for addresses and
+ * routes (src/drivers/kernel/namespaceLinks.ts), no log. Each returns ms per operation over `n`, not memoised (measured beside its figure).
  */
 export interface RawKernelRig {
   /** A namespace bound at this path. */
@@ -168,29 +168,40 @@ export function rawNamespace(name: string): RawKernelRig {
   return { ns: `/run/netns/${name}`, close: () => execFileSync("ip", ["netns", "delete", name]) };
 }
 
-/** ms: `ip netns add` then (timed apart) `ip netns delete`, `n` of each; answers both. */
+/**
+ * ms: namespaces made (unshare(2), bound to a file, loopback set up from a socket inside) then, timed
+ * apart, unbound and their files removed: `n` of each, the way the sandbox driver does it, without the
+ * log. Answers both.
+ */
 export async function netnsAddDeleteMs(n: number, tag: string): Promise<{ add: number; del: number }> {
-  const names = Array.from({ length: n }, (_, i) => `nlbench-${process.pid}-${tag}-${i}`);
+  const { loopbackUp } = await import("../src/drivers/kernel/namespaceLinks.js");
+  const { unbindNamespace } = await import("../src/drivers/kernel/setns.js");
+  const paths = Array.from({ length: n }, (_, i) => join(benchDir(), `nlbench-ns-${tag}-${i}`));
   let t0 = performance.now();
-  for (const name of names) await execFileAsync("ip", ["netns", "add", name]);
+  for (const path of paths) {
+    writeFileSync(path, "");
+    await loopbackUp(path, true);
+  }
   const add = (performance.now() - t0) / n;
   t0 = performance.now();
-  for (const name of names) await execFileAsync("ip", ["netns", "delete", name]);
+  for (const path of paths) {
+    unbindNamespace(path);
+    rmSync(path);
+  }
   return { add, del: (performance.now() - t0) / n };
 }
 
 /** ms: a bridge endpoint's kernel work: veth pair with its peer made in the namespace, a port of the bridge, addressed and routed inside, deleted. */
 export async function rawBridgeCycleMs(rig: RawKernelRig, bridge: string, n: number): Promise<number> {
   const k = await import("../src/drivers/kernel/rtnetlink.js");
-  const { run } = await import("../src/drivers/netns/exec.js");
+  const { configureInside } = await import("../src/drivers/kernel/namespaceLinks.js");
   const br = (await k.getLink(bridge))!;
   const host = `nlbv${process.pid % 100000}`;
   return msPerOp(n, async () => {
     await k.addVeth({ name: host, master: br.index, peer: "eth0", peerNetns: rig.ns });
     const l = (await k.getLink(host))!;
     await k.setLink(l.index, { alias: "netledger-bench", master: br.index, up: true });
-    const script = "link set dev eth0 alias netledger-bench\naddr replace 10.213.78.2/24 dev eth0\nlink set dev eth0 up\nroute replace default via 10.213.78.1 dev eth0\n";
-    await run("ip", ["-batch", "-"], { input: script, netns: rig.ns });
+    await configureInside(rig.ns, { name: "eth0", alias: "netledger-bench", addresses: ["10.213.78.2/24"], routes: [{ destination: "default", nextHop: "10.213.78.1" }] });
     await k.deleteLink(l.index);
   }, 1);
 }
@@ -198,11 +209,11 @@ export async function rawBridgeCycleMs(rig: RawKernelRig, bridge: string, n: num
 /** ms: a plugin's veth moved into the namespace renamed eth0, addressed inside, then moved back out. */
 export async function rawMoveCycleMs(rig: RawKernelRig, link: string, n: number): Promise<number> {
   const k = await import("../src/drivers/kernel/rtnetlink.js");
-  const { run } = await import("../src/drivers/netns/exec.js");
+  const { configureInside, moveOut } = await import("../src/drivers/kernel/namespaceLinks.js");
   return msPerOp(n, async () => {
     const l = (await k.getLink(link))!;
     await k.setLink(l.index, { alias: "netledger-bench", netns: rig.ns, name: "eth0" });
-    await run("ip", ["-batch", "-"], { input: "addr replace 10.213.79.2/24 dev eth0\nlink set dev eth0 up\n", netns: rig.ns });
-    await run("ip", ["-batch", "-"], { input: `link set dev eth0 netns /proc/${process.pid}/ns/net name ${link}\n`, netns: rig.ns });
+    await configureInside(rig.ns, { name: "eth0", addresses: ["10.213.79.2/24"] });
+    await moveOut(rig.ns, "eth0", link);
   }, 1);
 }

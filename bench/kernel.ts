@@ -14,13 +14,13 @@ import { type Benchmark, type BenchResult, benchDir, isRoot, msPerOp, paired, sk
  * project knows (floors.ts), because the machine's load drifts. Everything is made under a database of
  * the bench's own and removed again (entities deleted, then `gc` for anything left).
  */
-const createTarget = { name: "target7", label: "new sandbox with its own network namespace, create", unit: "ms", floorName: "`ip netns add` (ms)", target: "<= 5 ms" };
-const deleteTarget = { name: "target7c", label: "sandbox with its own namespace, delete (namespace gone)", unit: "ms", floorName: "`ip netns delete` (ms)", target: "<= 5 ms, gone" };
+const createTarget = { name: "target7", label: "new sandbox with its own network namespace, create", unit: "ms", floorName: "the same raw: unshare, bind, lo up (ms)", target: "<= 5 ms" };
+const deleteTarget = { name: "target7c", label: "sandbox with its own namespace, delete (namespace gone)", unit: "ms", floorName: "the same raw: unbind, remove (ms)", target: "<= 5 ms, gone" };
 const bridgeTarget = {
   name: "target7b",
   label: "bridge endpoint cycle (create, join: veth in the sandbox, addressed; leave, delete)",
   unit: "ms/cycle",
-  floorName: "the same kernel work raw: veth by rtnetlink, one ip -batch inside, delete (ms)",
+  floorName: "the same kernel work raw: veth by rtnetlink, configured by a socket inside, delete (ms)",
   target: "<= 16 ms",
 };
 

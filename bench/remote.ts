@@ -59,7 +59,7 @@ const vethTarget = {
   name: "target6b",
   label: "remote-driver cycle, the plugin naming a real veth moved into the sandbox and back",
   unit: "ms/cycle",
-  floorName: "the same kernel work raw: move in by rtnetlink, one ip -batch inside, one to move out (ms)",
+  floorName: "the same kernel work raw: move in by rtnetlink, configured and moved out by a socket inside (ms)",
   target: "<= 11 ms",
 };
 

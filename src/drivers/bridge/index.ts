@@ -13,6 +13,7 @@ import type {
   LeaveRequest,
   NetworkDriver,
 } from "../contract.js";
+import { checkInsideConfig, configureInside, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
 import { addVeth, deleteLink, getLink, type KernelLink, listLinks, setLink } from "../kernel/rtnetlink.js";
 import { checkIfname, ipBatch, step } from "../netns/iproute.js";
 import { isNamespace } from "../netns/namespaces.js";
@@ -119,17 +120,19 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
   // by the kernel), and none at all on an internal network: it has no way out.
   const gateway = !internal && iface.address ? req.gateway : null;
   const gatewayIPv6 = !internal && iface.addressIPv6 ? req.gatewayIPv6 : null;
-  const insideLines = (name: string) => [
-    step.alias(name, alias),
-    ...(iface.mac ? [step.mac(name, iface.mac)] : []),
-    ...addresses.map((a) => step.address(name, a)),
-    step.up(name),
-    ...(gateway ? [step.defaultRoute(name, gateway)] : []),
-    ...(gatewayIPv6 ? [step.defaultRoute(name, gatewayIPv6)] : []),
-  ];
-  insideLines("eth0"); // a bad value is refused before anything changes
+  const insideConfig = (name: string): InsideConfig => ({
+    name,
+    alias,
+    mac: iface.mac,
+    addresses,
+    routes: [
+      ...(gateway ? [{ destination: "default", nextHop: gateway }] : []),
+      ...(gatewayIPv6 ? [{ destination: "default", nextHop: gatewayIPv6 }] : []),
+    ],
+  });
+  checkInsideConfig(insideConfig("eth0")); // a bad value is refused before anything changes
 
-  const inside = await listLinks(key);
+  const inside = await linksInside(key);
   let name = inside.find((l) => l.alias === alias)?.name;
   let hostLink = await getLink(host);
   if (name === undefined) {
@@ -150,7 +153,7 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
   // The alias cannot be given in the request that makes the link; set again on a retry, with the rest.
   await setLink(hostLink.index, { alias, master: bridgeLink.index, up: true });
   await haltPoint("bridge.join");
-  await ipBatch(insideLines(name), { netns: key, ...signalOf(call) });
+  await configureInside(key, insideConfig(name));
   const ports = (req.options["ports"] as PortBinding[] | undefined) ?? [];
   // The driver placed the interface itself: the names are reported, not handed to the controller to move.
   return {

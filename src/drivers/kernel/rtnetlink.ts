@@ -7,11 +7,9 @@ import { deleteFromWorker } from "./unlink.js";
  * Link work through rtnetlink from this process (the `netlink` package's native socket), as
  * libnetwork does with vishvananda/netlink: no process per step. The socket lives in the network
  * namespace of this process — the caller's — never the one sysfs was mounted in, so what it sees is
- * what `ip` run by the caller would see. Inside a sandbox's namespace it can list and delete links
- * (IFLA_TARGET_NETNSID) and move links in (IFLA_NET_NS_FD), but not address them: the kernel takes
- * addresses and routes only from a socket opened in that namespace, which needs setns(2), so that part
- * goes to the namespace's long-lived ip agent (netns/agent.ts). Deletes are sent from a worker thread
- * (unlink.ts) so that the kernel's clean-up does not hold the event loop.
+ * what `ip` run by the caller would see. It moves links into a sandbox's namespace (IFLA_NET_NS_FD);
+ * what happens inside one goes through a socket opened there (namespaceLinks.ts). Deletes are sent
+ * from a worker thread (unlink.ts) so that the kernel's clean-up does not hold the event loop.
  */
 
 /** A link as the kernel describes it. */
@@ -49,6 +47,13 @@ interface Rtnl {
 }
 
 let opened: Promise<Rtnl> | undefined;
+let loaded: Promise<NetlinkModule> | undefined;
+
+/** The package, loaded at first use (its generated codecs take 0.1–0.3 s to load). */
+export function netlinkModule(): Promise<NetlinkModule> {
+  loaded ??= import("netlink");
+  return loaded;
+}
 
 /**
  * The process's rtnetlink socket, opened at first use; it does not keep the process alive. The
@@ -56,7 +61,7 @@ let opened: Promise<Rtnl> | undefined;
  * touch the kernel never pays for it.
  */
 function rtnl(): Promise<Rtnl> {
-  opened ??= import("netlink").then((lib) => {
+  opened ??= netlinkModule().then((lib) => {
     const socket = lib.createRtNetlink();
     oneAtATime(socket);
     return { lib, socket };
@@ -91,7 +96,7 @@ export function errnoOf(e: unknown): string | undefined {
 }
 
 /** A refused request as a driver error a person can act on. */
-function failed(what: string, e: unknown): NetledgerError {
+export function failed(what: string, e: unknown): NetledgerError {
   const code = errnoOf(e);
   const hint = code === "EPERM" || code === "EACCES" ? " (this needs root: CAP_NET_ADMIN)" : "";
   return new NetledgerError("DriverError", `${what}: ${code ?? (e as Error).message}${hint}`);
@@ -107,13 +112,13 @@ async function request<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 const macText = (b: Buffer | undefined): string | undefined => (b && b.length === 6 ? [...b].map((x) => x.toString(16).padStart(2, "0")).join(":") : undefined);
 
-function macBytes(mac: string): Buffer {
+export function macBytes(mac: string): Buffer {
   const parts = mac.split(/[:-]/);
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new NetledgerError("InvalidParameter", `"${mac}" is not a MAC address`);
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
-function toLinks(lib: NetlinkModule, msgs: readonly { data: { index?: number; flags?: { up?: true } }; attrs: ifla.LinkAttrs }[]): KernelLink[] {
+export function toLinks(lib: NetlinkModule, msgs: readonly { data: { index?: number; flags?: { up?: true } }; attrs: ifla.LinkAttrs }[]): KernelLink[] {
   const names = new Map(msgs.map((m) => [m.data.index ?? 0, m.attrs.ifname ?? ""]));
   return msgs.map((m) => ({
     index: m.data.index ?? 0,
@@ -138,51 +143,12 @@ function withNamespaceFd<T>(path: string, fn: (fd: number) => Promise<T>): Promi
   return fn(fd).finally(() => closeSync(fd));
 }
 
-// RTM_NEWNSID / RTM_GETNSID with NETNSA_NSID and NETNSA_FD (linux/net_namespace.h).
-const RTM_NEWNSID = 88;
-const RTM_GETNSID = 90;
-const NETNSA_NSID = 1;
-const NETNSA_FD = 3;
-
-function nsidMessage(lib: NetlinkModule, fd: number, nsid?: number): Uint8Array[] {
-  const m = new lib.AttrStream();
-  m.emit(Buffer.alloc(4)); // struct rtgenmsg, padded
-  if (nsid !== undefined) {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(nsid);
-    m.push(NETNSA_NSID, b);
-  }
-  const f = Buffer.alloc(4);
-  f.writeUInt32LE(fd);
-  m.push(NETNSA_FD, f);
-  return m.bufs;
-}
-
-/**
- * The id this namespace knows the one at `fd` by, assigned if it has none (as `ip netns set` does):
- * what IFLA_TARGET_NETNSID names. Assigning twice is refused with EEXIST, which is the answer too.
- */
-async function nsidOf(fd: number): Promise<number> {
-  const { lib, socket } = await rtnl();
-  await socket.socket.request(RTM_NEWNSID, nsidMessage(lib, fd, -1)).catch((e: unknown) => {
-    if (errnoOf(e) !== "EEXIST") throw e;
-  });
-  const [msgs] = await socket.socket.request(RTM_GETNSID, nsidMessage(lib, fd));
-  const data = msgs[0]?.data;
-  // rtgenmsg (4) + NETNSA_NSID header (4) + s32
-  if (!data || data.length < 12) throw new Error("no namespace id in the kernel's answer");
-  return data.readInt32LE(8);
-}
-
-/** Links of the caller's namespace, or of the namespace bound at `netns`. */
-export function listLinks(netns?: string): Promise<KernelLink[]> {
-  const what = `list links${netns ? ` in ${netns}` : ""}`;
-  const list = async (fd?: number) => {
+/** Links of the caller's namespace (those of a sandbox's: namespaceLinks.ts). */
+export function listLinks(): Promise<KernelLink[]> {
+  return request("list links", async () => {
     const { lib, socket } = await rtnl();
-    return toLinks(lib, await socket.getLinks({}, fd === undefined ? {} : { targetNetnsid: await nsidOf(fd) }));
-  };
-  if (netns === undefined) return request(what, () => list());
-  return withNamespaceFd(netns, (fd) => request(what, () => list(fd)));
+    return toLinks(lib, await socket.getLinks());
+  });
 }
 
 /** The caller's link of this name, or undefined. */
@@ -211,7 +177,7 @@ function changeAttrs(c: LinkChange, fd?: number): ifla.LinkAttrs {
   };
 }
 
-const upFlags = (up: boolean | undefined): { flags?: { up?: true }; change?: { up?: true } } =>
+export const upFlags = (up: boolean | undefined): { flags?: { up?: true }; change?: { up?: true } } =>
   up === undefined ? {} : { flags: up ? { up: true } : {}, change: { up: true } };
 
 /** Changes the caller's link `index` in one request (RTM_NEWLINK without NLM_F_CREATE, as `ip link set` sends). */
@@ -253,18 +219,14 @@ async function deleteOffLoop(index: number): Promise<boolean> {
   }
 }
 
-/** Deletes a link of the caller's namespace, or of the namespace at `netns`; one that is not there is success. */
-export async function deleteLink(index: number, netns?: string): Promise<void> {
-  if (netns === undefined && (await deleteOffLoop(index))) return;
-  const del = async (nsid?: number) => {
-    try {
-      await (await nl()).delLink({ index }, nsid === undefined ? {} : { targetNetnsid: nsid });
-    } catch (e) {
-      if (errnoOf(e) !== "ENODEV") throw failed(`delete link ${index}${netns ? ` in ${netns}` : ""}`, e);
-    }
-  };
-  if (netns === undefined) return del();
-  return withNamespaceFd(netns, async (fd) => del(await request(`namespace id of ${netns}`, () => nsidOf(fd))));
+/** Deletes a link of the caller's namespace; one that is not there is success. */
+export async function deleteLink(index: number): Promise<void> {
+  if (await deleteOffLoop(index)) return;
+  try {
+    await (await nl()).delLink({ index });
+  } catch (e) {
+    if (errnoOf(e) !== "ENODEV") throw failed(`delete link ${index}`, e);
+  }
 }
 
 const NLM_F_CREATE_EXCL = 0x400 | 0x200;

@@ -4,7 +4,7 @@ import * as C from "../../domain/collection.js";
 import type { Garbage, GarbageCollector, GcContext } from "../contract.js";
 import { attempt } from "../gcAttempt.js";
 import type { SandboxFiles } from "./files.js";
-import { deleteLink } from "../kernel/rtnetlink.js";
+import { deleteInside } from "../kernel/namespaceLinks.js";
 import { listLinks } from "./iproute.js";
 import { deleteNamespace, isNamespace, namespaceOwner } from "./namespaces.js";
 import { ownerFileSuffix, ownerWanted, parseOwnerAlias } from "./ownership.js";
@@ -34,7 +34,7 @@ export function sandboxGarbage(o: SandboxGarbageOptions): GarbageCollector {
           const netns = g.where;
           await attempt(errors, g.name, async () => {
             const link = (await listLinks({ netns })).find((l) => l.name === g.name);
-            if (link) await deleteLink(link.index, netns);
+            if (link) await deleteInside(netns, link.index);
           });
         } else if (g.kind === "namespace") await attempt(errors, g.name, () => deleteNamespace(g.name, ctx.databaseId));
         else if (g.kind === "sandbox-files") await attempt(errors, g.name, () => o.files.remove(g.name.split("/").at(-1)!));

@@ -14,13 +14,13 @@ export function netnsSandboxDriver(gc?: GarbageCollector): SandboxDriver {
     ...(gc ? { gc } : {}),
     exists: isNamespace,
     async createSandbox(req: { sandboxId: string; key: string; create: boolean }, call: EffectCall) {
-      if (req.create) return createNamespace(req.key, call.databaseId, call.signal);
+      if (req.create) return createNamespace(req.key, call.databaseId);
       if (!isNamespace(req.key))
         throw notFound(`${req.key} is not a network namespace (give the path of a bound namespace or /proc/PID/ns/net)`);
     },
     async deleteSandbox(req: { sandboxId: string; key: string }, call: EffectCall) {
       // Only a namespace this database made (its owner file says so) is removed; a --netns one is the caller's.
-      if (namespaceOwner(req.key) === call.databaseId) await deleteNamespace(req.key, call.databaseId, call.signal);
+      if (namespaceOwner(req.key) === call.databaseId) deleteNamespace(req.key, call.databaseId);
     },
   };
 }

@@ -1,15 +1,15 @@
 import { invalid, notFound } from "../../domain/errors.js";
+import { checkInsideConfig, configureInside, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
 import { getLink, type KernelLink, listLinks as kernelLinks, setLink } from "../kernel/rtnetlink.js";
 import { run } from "./exec.js";
 
 /**
- * The link primitives of the sandbox layer (libnetwork's osl): links looked up, listed and moved through
- * rtnetlink from this process, in the caller's namespace (kernel/rtnetlink.ts); and `ip -batch` scripts
- * for what only a process inside a sandbox's namespace can do — set a link up there, address it, route
- * through it. The bridge driver places its veth ends with them; the remote driver places the interface a
- * plugin names at Join with `placeInterface`. Each script is one process, however many steps it has (a
- * spawn costs far more than the kernel work: research/limits.md row 6a), and every step is one that can
- * be repeated (`addr replace`, `route replace`).
+ * The link primitives of the sandbox layer (libnetwork's osl): links looked up, listed, moved and
+ * configured through rtnetlink from this process — in the caller's namespace (kernel/rtnetlink.ts) or
+ * through a socket opened inside a sandbox's (kernel/namespaceLinks.ts) — and `ip -batch` scripts for
+ * the host-side setup of a network (a bridge, a VXLAN device), one process however many steps. The
+ * remote driver places the interface a plugin names at Join with `placeInterface`. Every step is one
+ * that can be repeated (`addr replace`, `route replace`).
  */
 
 /** A link as listed: its name, owner alias, kind ("veth", "bridge"…), master, MAC, MTU, state. */
@@ -71,58 +71,40 @@ export async function ipBatch(lines: readonly string[], opts: { netns?: string; 
 
 /** Every link in the caller's namespace or in the one at `netns` (rtnetlink; no process). */
 export async function listLinks(opts: { netns?: string } = {}): Promise<LinkInfo[]> {
-  return kernelLinks(opts.netns);
+  return opts.netns === undefined ? kernelLinks() : linksInside(opts.netns);
 }
 
 // ---------------------------------------------------------------- batch lines: one step each
 
 export const step = {
   addBridge: (name: string) => `link add name ${checkIfname(name)} type bridge`,
-  /** A veth pair whose peer is made directly in the namespace under its final name. */
-  addVeth: (name: string, peer: string, nsPath: string, mtu?: number) => {
-    const m = mtu ? ` mtu ${Math.trunc(mtu)}` : "";
-    return `link add name ${checkIfname(name)}${m} type veth peer name ${checkIfname(peer)} netns ${token("namespace path", nsPath)}${m}`;
-  },
-  moveToNamespace: (name: string, nsPath: string) => `link set dev ${checkIfname(name)} netns ${token("namespace path", nsPath)}`,
-  rename: (name: string, to: string) => `link set dev ${checkIfname(name)} name ${checkIfname(to)}`,
-  mac: (name: string, mac: string) => `link set dev ${checkIfname(name)} address ${token("MAC address", mac)}`,
   mtu: (name: string, mtu: number) => `link set dev ${checkIfname(name)} mtu ${Math.trunc(mtu)}`,
   alias: (name: string, alias: string) => `link set dev ${checkIfname(name)} alias ${token("alias", alias)}`,
   master: (name: string, bridge: string) => `link set dev ${checkIfname(name)} master ${checkIfname(bridge)}`,
   up: (name: string) => `link set dev ${checkIfname(name)} up`,
   address: (name: string, cidr: string) =>
     `addr replace ${token("address", cidr)} dev ${checkIfname(name)}${isV6(cidr) ? " nodad" : ""}`,
-  route: (name: string, r: Route) =>
-    `route replace ${token("route destination", r.destination)}${r.nextHop ? ` via ${token("next hop", r.nextHop)}` : ""} dev ${checkIfname(name)}`,
-  defaultRoute: (name: string, gateway: string) =>
-    // ip takes the family from the gateway (a batch line cannot carry -6).
-    `route replace default via ${token("gateway", gateway)} dev ${checkIfname(name)}`,
-  delete: (name: string) => `link del dev ${checkIfname(name)}`,
 };
 
-/**
- * The steps that configure a link already in the namespace under its final name, in the order they
- * must run: what only a process inside the namespace can do (its alias, MAC and MTU travel with it).
- */
-function insideSteps(cfg: InterfaceConfig): string[] {
-  const n = cfg.name;
-  const lines: string[] = [];
-  for (const a of cfg.addresses) lines.push(step.address(n, a));
-  lines.push(step.up(n));
-  for (const r of cfg.routes ?? []) lines.push(step.route(n, r));
-  if (cfg.gateway) lines.push(step.defaultRoute(n, cfg.gateway));
-  if (cfg.gatewayIPv6) lines.push(step.defaultRoute(n, cfg.gatewayIPv6));
-  return lines;
+/** The in-namespace part of an interface's placement: routes and default routes as one list. */
+function insideConfig(cfg: InterfaceConfig): InsideConfig {
+  const routes = [
+    ...(cfg.routes ?? []).map((r) => ({ destination: r.destination, nextHop: r.nextHop })),
+    ...(cfg.gateway ? [{ destination: "default", nextHop: cfg.gateway }] : []),
+    ...(cfg.gatewayIPv6 ? [{ destination: "default", nextHop: cfg.gatewayIPv6 }] : []),
+  ];
+  return { name: cfg.name, addresses: cfg.addresses, routes };
 }
 
 /**
  * libnetwork's osl AddInterface: the host link `srcName` given its alias, MAC and MTU and moved into the
- * namespace at `nsPath` under `cfg.name`, in one rtnetlink request from this process; then set up,
- * addressed and routed by one `ip -batch` process inside the namespace.
+ * namespace at `nsPath` under `cfg.name`, in one rtnetlink request; then set up, addressed and routed
+ * through a socket opened inside the namespace (kernel/namespaceLinks.ts). No process either way.
  */
-export async function placeInterface(srcName: string, nsPath: string, cfg: InterfaceConfig, signal?: AbortSignal): Promise<void> {
-  // The script is built first: a bad value is refused before anything changes.
-  const inside = insideSteps(cfg);
+export async function placeInterface(srcName: string, nsPath: string, cfg: InterfaceConfig): Promise<void> {
+  // Checked first: a bad value is refused before anything changes.
+  const inside = insideConfig({ ...cfg, name: checkIfname(cfg.name) });
+  checkInsideConfig(inside);
   const link = await getLink(checkIfname(srcName));
   if (!link) throw notFound(`link ${srcName} does not exist in this namespace`);
   await setLink(link.index, {
@@ -130,7 +112,7 @@ export async function placeInterface(srcName: string, nsPath: string, cfg: Inter
     ...(cfg.mac ? { mac: cfg.mac } : {}),
     ...(cfg.mtu ? { mtu: cfg.mtu } : {}),
     netns: nsPath,
-    name: checkIfname(cfg.name),
+    name: cfg.name,
   });
-  await ipBatch(inside, { netns: nsPath, ...(signal ? { signal } : {}) });
+  await configureInside(nsPath, inside);
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { forbidden } from "../../domain/errors.js";
-import { run } from "./exec.js";
+import { loopbackUp } from "../kernel/namespaceLinks.js";
+import { unbindNamespace } from "../kernel/setns.js";
 import { ownerFile } from "./ownership.js";
 
 /** statfs(2) f_type of a bound namespace file (linux/magic.h NSFS_MAGIC). */
@@ -33,30 +34,27 @@ function assertNotOthers(path: string, databaseId: string): void {
 
 /**
  * Makes a network namespace bound at `path` with loopback up, the way `ip netns add` does but in
- * netledger's own directory: the owner file first (so that whatever a crash leaves can be told apart),
- * then `unshare --net=PATH ip link set lo up`, which binds the new namespace and runs inside it. Finds
- * a namespace that already exists and only makes sure its loopback is up.
+ * netledger's own directory and without a process (kernel/setns.ts): the owner file first (so that
+ * whatever a crash leaves can be told apart), then the namespace made and bound to the file, and its
+ * loopback set up from a socket opened inside. Finds a namespace that already exists and only makes
+ * sure its loopback is up.
  */
-export async function createNamespace(path: string, databaseId: string, signal?: AbortSignal): Promise<void> {
-  const opts = signal ? { signal } : {};
+export async function createNamespace(path: string, databaseId: string): Promise<void> {
   assertNotOthers(path, databaseId);
-  if (isNamespace(path)) {
-    await run("ip", ["link", "set", "lo", "up"], { netns: path, ...opts });
-    return;
-  }
+  if (isNamespace(path)) return loopbackUp(path, false);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(ownerFile(path), databaseId + "\n");
   writeFileSync(path, "", { flag: "a" });
-  await run("unshare", [`--net=${path}`, "ip", "link", "set", "lo", "up"], opts);
+  await loopbackUp(path, true);
 }
 
 /**
  * Unbinds and removes a namespace netledger made; a namespace that is not there is already deleted.
  * Links still inside it go with it (a veth's host end too). One that another database owns is refused.
  */
-export async function deleteNamespace(path: string, databaseId: string, signal?: AbortSignal): Promise<void> {
+export function deleteNamespace(path: string, databaseId: string): void {
   assertNotOthers(path, databaseId);
-  if (isNamespace(path)) await run("umount", [path], signal ? { signal } : {});
+  if (isNamespace(path)) unbindNamespace(path);
   rmSync(path, { force: true });
   rmSync(ownerFile(path), { force: true });
 }

@@ -4,6 +4,7 @@ import { conflict, invalid, notFound } from "../../domain/errors.js";
 import type { CreateEndpointRequest, CreateEndpointResult, CreateNetworkRequest, DriverModule, EffectCall, JoinRequest, JoinResult, LeaveRequest, NetworkDriver } from "../contract.js";
 import { macFor } from "../bridge/names.js";
 import { addVeth, deleteLink, getLink, type KernelLink, listLinks, setLink } from "../kernel/rtnetlink.js";
+import { checkInsideConfig, configureInside, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
 import { checkIfname, ipBatch, step } from "../netns/iproute.js";
 import { isNamespace } from "../netns/namespaces.js";
 import { type Owner, ownerAlias, parseOwnerAlias } from "../netns/ownership.js";
@@ -89,13 +90,9 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
     const host = hostVethName(req.endpointId);
     const alias = ownerAlias(owner("endpoint", req.endpointId));
     const iface = req.interface ?? { address: null, addressIPv6: null, mac: null };
-    const inside = (name: string) => [
-      step.alias(name, alias),
-      ...(iface.mac ? [step.mac(name, iface.mac)] : []),
-      ...(iface.address ? [step.address(name, iface.address)] : []),
-      step.up(name),
-    ];
-    const links = await listLinks(key);
+    const inside = (name: string): InsideConfig => ({ name, alias, mac: iface.mac, addresses: iface.address ? [iface.address] : [] });
+    checkInsideConfig(inside("eth0")); // a bad value is refused before anything changes
+    const links = await linksInside(key);
     let name = links.find((l) => l.alias === alias)?.name;
     let hostLink = await getLink(host);
     if (name === undefined) {
@@ -113,7 +110,7 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
     if (!hostLink) throw notFound(`the host end ${host} of endpoint ${req.endpointId.slice(0, 12)}'s veth pair is missing`);
     await setLink(hostLink.index, { alias, master: bridge.index, mtu, up: true });
     await haltPoint("overlay.join");
-    await ipBatch(inside(name), { netns: key, ...signalOf(call) });
+    await configureInside(key, inside(name));
     // No gateway: the segment has no way out of the cluster (Docker adds docker_gwbridge for that).
     return { dstName: name, hostInterface: host, disableGatewayService: true };
   }

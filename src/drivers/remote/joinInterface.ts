@@ -1,5 +1,6 @@
 import { NetledgerError } from "../../domain/errors.js";
-import { checkIfname, ipBatch, type InterfaceConfig, linkExists, listLinks, placeInterface, step } from "../netns/iproute.js";
+import { moveOut } from "../kernel/namespaceLinks.js";
+import { checkIfname, type InterfaceConfig, linkExists, listLinks, placeInterface } from "../netns/iproute.js";
 import { isNamespace } from "../netns/namespaces.js";
 
 /**
@@ -38,29 +39,25 @@ const placementAlias = (o: PlacementOwner, srcName: string): string => `${aliasP
 export const kernelPlacement: InterfacePlacement = {
   exists: (srcName) => linkExists(srcName),
 
-  async place(srcName, dstPrefix, nsPath, cfg, owner, signal) {
+  async place(srcName, dstPrefix, nsPath, cfg, owner) {
     if (!isNamespace(nsPath)) throw new NetledgerError("DriverError", `sandbox namespace ${nsPath} does not exist`);
     const taken = new Set((await listLinks({ netns: nsPath })).map((l) => l.name));
     if (cfg.name !== undefined && taken.has(cfg.name)) throw new NetledgerError("Conflict", `the sandbox already has an interface named ${cfg.name}`);
     let i = 0;
     while (taken.has(`${dstPrefix}${i}`)) i++;
     const name = checkIfname(cfg.name ?? `${dstPrefix}${i}`);
-    await placeInterface(srcName, nsPath, { ...cfg, name, alias: placementAlias(owner, srcName) }, signal);
+    await placeInterface(srcName, nsPath, { ...cfg, name, alias: placementAlias(owner, srcName) });
     return name;
   },
 
-  async remove(nsPath, owner, signal) {
+  async remove(nsPath, owner) {
     if (!isNamespace(nsPath)) return; // the namespace went, and the link with it
-    const opts = signal ? { netns: nsPath, signal } : { netns: nsPath };
     const prefix = placementAlias(owner, "");
-    const host = `/proc/${process.pid}/ns/net`;
-    // Listed through rtnetlink from here; moved out by one `ip` process inside the namespace, because
-    // the kernel takes a link out of a namespace only from a socket opened there.
     for (const link of await listLinks({ netns: nsPath })) {
       if (!link.alias?.startsWith(prefix)) continue;
-      const srcName = checkIfname(link.alias.slice(prefix.length));
-      // One request: moved to the caller's namespace and renamed there (a move takes the link down).
-      await ipBatch([`${step.moveToNamespace(link.name, host)} name ${srcName}`], opts);
+      // Moved to the caller's namespace and renamed there in one request, from a socket in the
+      // sandbox's namespace: the kernel takes a link out of a namespace only from inside it.
+      await moveOut(nsPath, link.name, checkIfname(link.alias.slice(prefix.length)));
     }
   },
 };

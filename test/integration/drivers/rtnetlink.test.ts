@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { addVeth, deleteLink, getLink, listLinks, setLink } from "../../../src/drivers/kernel/rtnetlink.js";
+import { deleteInside, linksInside } from "../../../src/drivers/kernel/namespaceLinks.js";
+import { addVeth, deleteLink, getLink, setLink } from "../../../src/drivers/kernel/rtnetlink.js";
 import { isRoot, links, makeNamespace, needsRoot, sh, teardownEach } from "../../helpers/kernel.js";
 import { tempDir } from "../../helpers/tmp.js";
 
@@ -34,7 +35,7 @@ describe.skipIf(!isRoot)(`links through rtnetlink from the process (${needsRoot}
     await setLink(host.index, { alias: "netledger-test/x", up: true });
     expect(links().find((l) => l.ifname === name)).toMatchObject({ ifalias: "netledger-test/x", master: `${name}b`, mtu: 1400 });
     expect(await getLink(name)).toMatchObject({ kind: "veth", master: `${name}b`, alias: "netledger-test/x", up: true });
-    const inside = await listLinks(ns);
+    const inside = await linksInside(ns);
     expect(inside.map((l) => l.name).sort()).toEqual(links(ns).map((l) => l.ifname).sort());
     expect(inside.find((l) => l.name === "eth0")).toMatchObject({ kind: "veth", mtu: 1400 });
 
@@ -51,14 +52,14 @@ describe.skipIf(!isRoot)(`links through rtnetlink from the process (${needsRoot}
     const l = (await getLink(name))!;
     await setLink(l.index, { alias: "netledger-test/y", mac: "02:42:0a:01:02:03", netns: ns, name: "eth3" });
     expect(await getLink(name)).toBeUndefined();
-    const moved = (await listLinks(ns)).find((x) => x.name === "eth3")!;
+    const moved = (await linksInside(ns)).find((x) => x.name === "eth3")!;
     expect(moved).toMatchObject({ alias: "netledger-test/y", mac: "02:42:0a:01:02:03" });
-    await deleteLink(moved.index, ns);
+    await deleteInside(ns, moved.index);
     expect(links(ns).map((x) => x.ifname)).not.toContain("eth3");
   });
 
   it("answers undefined for a link that does not exist, and refuses a namespace path that cannot be opened", async () => {
     expect(await getLink("nlktnothere0")).toBeUndefined();
-    await expect(listLinks("/nonexistent/ns")).rejects.toMatchObject({ code: "NotFound" });
+    await expect(linksInside("/nonexistent/ns")).rejects.toMatchObject({ code: "NotFound" });
   });
 });

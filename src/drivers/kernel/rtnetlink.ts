@@ -1,7 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import type { ifla, RtNetlinkSocket } from "netlink";
 import { NetledgerError } from "../../domain/errors.js";
-import { deleteFromWorker } from "./unlink.js";
+import { deleteOffLoop as sendDeleteOffLoop } from "./unlink.js";
 
 /**
  * Link work through rtnetlink from this process (the `netlink` package's native socket), as
@@ -200,11 +200,11 @@ async function indexExists(index: number): Promise<boolean> {
 }
 
 /**
- * Deletes the caller's link `index` from the worker (unlink.ts): done once the link no longer answers
- * to its index or the worker answers, whichever comes first. False when the worker is not ready.
+ * Deletes the caller's link `index` off the event loop (unlink.ts): done once the link no longer
+ * answers to its index or the kernel answers, whichever comes first. False when that is not available.
  */
 async function deleteOffLoop(index: number): Promise<boolean> {
-  const answer = deleteFromWorker(index);
+  const answer = sendDeleteOffLoop(index);
   if (!answer) return false;
   let settled: { error: string | undefined } | undefined;
   void answer.then((error) => (settled = { error }));

@@ -1,24 +1,16 @@
 import { closeSync, openSync } from "node:fs";
-import { createRequire } from "node:module";
 import { NetledgerError } from "../../domain/errors.js";
+import { type Libc, libc } from "./libc.js";
 
 /**
  * The calling thread moved into another network namespace for the length of a synchronous call, as
  * Go's netns.Set does for libnetwork's osl (with its thread locked). Node has no setns(2), so libc's is
- * called through koffi, an FFI library shipped with prebuilt binaries. A network namespace is per
+ * called through koffi (libc.ts). A network namespace is per
  * thread, and the call does nothing asynchronous, so nothing else of this process runs while the
  * thread is away: the one thing done there is opening a socket (a netlink socket stays in the
  * namespace it was opened in), or making a namespace and binding it to a file. No process is started:
  * `ip netns add` costs 3–5 ms here, most of it the process, and unshare(2) + mount(2) about 0.5 ms.
  */
-
-interface Libc {
-  setns(fd: number, nstype: number): number;
-  unshare(flags: number): number;
-  mount(source: string, target: string, fstype: string | null, flags: number, data: null): number;
-  umount2(target: string, flags: number): number;
-  errno(): number;
-}
 
 const CLONE_NEWNET = 0x40000000;
 const MS_BIND = 0x1000;
@@ -26,28 +18,6 @@ const MNT_DETACH = 2;
 const EINVAL = 22;
 const ENOENT = 2;
 const EPERM = 1;
-
-let libc: Libc | undefined;
-
-/** libc's calls, bound at first use: a command that never enters a namespace does not load koffi. */
-function calls(): Libc {
-  if (libc) return libc;
-  let koffi: typeof import("koffi");
-  try {
-    koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
-  } catch (e) {
-    throw new NetledgerError("DriverError", `cannot load koffi, which netledger uses to enter network namespaces: ${(e as Error).message}`);
-  }
-  const lib = koffi.load("libc.so.6");
-  libc = {
-    setns: lib.func("int setns(int fd, int nstype)") as Libc["setns"],
-    unshare: lib.func("int unshare(int flags)") as Libc["unshare"],
-    mount: lib.func("int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)") as Libc["mount"],
-    umount2: lib.func("int umount2(const char *target, int flags)") as Libc["umount2"],
-    errno: () => koffi.errno(),
-  };
-  return libc;
-}
 
 let home: number | undefined;
 
@@ -76,7 +46,7 @@ function goHome(c: Libc): void {
 
 /** Runs `fn` (synchronous) with this thread in the network namespace bound at `path`. */
 export function inNamespace<T>(path: string, fn: () => T): T {
-  const c = calls();
+  const c = libc();
   homeNamespaceFd();
   let fd: number;
   try {
@@ -101,7 +71,7 @@ export function inNamespace<T>(path: string, fn: () => T): T {
  * namespaces), and runs `fn` in it. When the bind fails the namespace goes at once: nothing refers to it.
  */
 export function inNewNamespace<T>(path: string, fn: () => T): T {
-  const c = calls();
+  const c = libc();
   homeNamespaceFd();
   if (c.unshare(CLONE_NEWNET) !== 0) throw refused("make a network namespace", c.errno());
   try {
@@ -117,7 +87,7 @@ export function inNewNamespace<T>(path: string, fn: () => T): T {
  * keeps it until they let go). A path with nothing bound is already unbound.
  */
 export function unbindNamespace(path: string): void {
-  const c = calls();
+  const c = libc();
   if (c.umount2(path, MNT_DETACH) === 0) return;
   const errno = c.errno();
   if (errno === EINVAL || errno === ENOENT) return;

@@ -1,94 +1,84 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
+import { libc, libcLoaded } from "./libc.js";
 
 /**
  * Link deletes that do not hold the event loop for the kernel's clean-up. An RTM_DELLINK is answered
- * only after the kernel has unlisted the link and then waited for an RCU grace period and for the
- * device's last references (netdev_run_todo): 15–50 ms on this machine, during which the thread that
- * sent it is blocked in sendmsg(2). The link is gone — its name free, its addresses and routes removed,
- * its veth peer with it — long before that answer. So the request is sent from a worker thread with a
- * socket of its own, and the caller is done as soon as the link no longer answers to its index (or the
- * worker's answer comes first: a refusal is the caller's error).
+ * only after the kernel has waited for an RCU grace period to unlist the link and another, with the
+ * device's last references, to free it (netdev_run_todo): 15–50 ms on this machine, during which the
+ * thread that sent it is blocked in send(2). So the request is sent on a thread of libuv's pool, from a
+ * netlink socket of this module's own (libc.ts), and the caller is done as soon as the link no longer
+ * answers to its index (or the kernel's answer comes first: a refusal is the caller's error).
  *
- * The worker is started at the second delete of a process, not the first: a command-line process
- * that deletes one link would pay more to start a thread (~40 ms: loading the package's socket layer)
- * than the wait it saves. Until it is ready, and after it fails, callers delete in-line as before.
+ * Used once koffi is loaded (any namespace's work loads it); before that, a command-line process that
+ * deletes one link would pay more to load it than the wait it saves, and deletes in-line.
  */
 
-/** What the worker answers per request: "ok", or the package's error message. */
-interface Answer {
-  id: number;
-  error?: string;
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0o2000000;
+const NETLINK_ROUTE = 0;
+const MSG_DONTWAIT = 0x40;
+const RTM_DELLINK = 17;
+const NLM_F_REQUEST = 1;
+const NLM_F_ACK = 4;
+const NLMSG_ERROR = 2;
+
+let fd: number | undefined;
+let seq = 0;
+let tail: Promise<unknown> = Promise.resolve();
+let sent = 0;
+
+/** errno numbers the callers tell apart, by name as the netlink package reports them. */
+const errnoNames: Record<number, string> = { 1: "EPERM", 19: "ENODEV", 13: "EACCES", 16: "EBUSY", 22: "EINVAL", 95: "EOPNOTSUPP" };
+
+function socketFd(): number {
+  if (fd !== undefined) return fd;
+  const s = libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) throw new Error(`cannot open a netlink socket: errno ${libc().errno()}`);
+  fd = s;
+  return s;
 }
 
-// The worker's code: a plain CommonJS script (no TypeScript, no tsx) given the package's path.
-const workerSource = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { createNetlink } = require(workerData.netlink);
-const socket = createNetlink(0); // NETLINK_ROUTE
-parentPort.on("message", ({ id, index }) => {
-  const ifinfomsg = Buffer.alloc(16);
-  ifinfomsg.writeInt32LE(index, 4);
-  socket.request(17 /* RTM_DELLINK */, [ifinfomsg]).then(
-    () => parentPort.postMessage({ id }),
-    (e) => parentPort.postMessage({ id, error: String(e && e.message || e) }),
-  );
-});
-parentPort.postMessage({ id: 0 });
-`;
-
-let worker: Worker | undefined;
-let ready = false;
-let deletes = 0;
-let nextId = 1;
-let sent = 0;
-const waiting = new Map<number, (a: Answer) => void>();
-
-function start(): void {
-  const netlink = join(dirname(createRequire(import.meta.url).resolve("netlink")), "netlink.js");
-  const w = new Worker(workerSource, { eval: true, workerData: { netlink } });
-  worker = w;
-  w.on("message", (a: Answer) => {
-    if (a.id === 0) ready = true;
-    else waiting.get(a.id)?.(a);
-    waiting.delete(a.id);
+/** Sends one RTM_DELLINK and reads its acknowledgement: undefined for done, the error otherwise. */
+function sendDelete(index: number): Promise<string | undefined> {
+  const c = libc();
+  const s = socketFd();
+  const n = ++seq;
+  const msg = Buffer.alloc(32);
+  msg.writeUInt32LE(32, 0); // nlmsghdr: length, type, flags, seq, pid
+  msg.writeUInt16LE(RTM_DELLINK, 4);
+  msg.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, 6);
+  msg.writeUInt32LE(n, 8);
+  msg.writeInt32LE(index, 20); // ifinfomsg: family, pad, type, index, flags, change
+  return new Promise((resolve) => {
+    c.sendAsync(s, msg, msg.length, 0, (err, r) => {
+      if (err || r < 0) return resolve(`send failed: ${err ? String(err) : `errno ${c.errno()}`}`);
+      // The kernel answers within send(2): the acknowledgement is queued by the time it returns.
+      const ack = Buffer.alloc(1024);
+      for (;;) {
+        const len = c.recv(s, ack, ack.length, MSG_DONTWAIT);
+        if (len < 0) return resolve(`no acknowledgement: errno ${c.errno()}`);
+        if (len >= 20 && ack.readUInt16LE(4) === NLMSG_ERROR && ack.readUInt32LE(8) === n) {
+          const e = -ack.readInt32LE(16);
+          return resolve(e === 0 ? undefined : `Request rejected: ${errnoNames[e] ?? `errno ${e}`}`);
+        }
+        // An answer to an earlier request that was given up on: read on.
+      }
+    });
   });
-  const fail = (why: string) => {
-    ready = false;
-    for (const [id, settle] of waiting) settle({ id, error: why });
-    waiting.clear();
-  };
-  w.on("error", (e) => fail(`the link-delete worker failed: ${e.message}`));
-  w.on("exit", () => fail("the link-delete worker stopped"));
-  // After the listeners: adding a "message" listener references the worker's port again.
-  w.unref();
 }
 
 /**
- * Sends the delete of the caller's link `index` from the worker when it is ready; undefined when it is
- * not (the caller deletes in-line). The promise settles with the worker's answer: undefined for done,
- * the error message otherwise.
+ * Sends the delete of the caller's link `index` off the event loop once koffi is loaded; undefined when
+ * it is not (the caller deletes in-line). The promise settles with the kernel's answer: undefined for
+ * done, the error message otherwise. Deletes go one at a time: the kernel takes them one at a time anyway.
  */
-export function deleteFromWorker(index: number): Promise<string | undefined> | undefined {
-  if (++deletes === 2 && !worker) start();
-  if (!ready || !worker) return undefined;
-  const id = nextId++;
+export function deleteOffLoop(index: number): Promise<string | undefined> | undefined {
+  if (!libcLoaded()) return undefined;
   sent++;
-  const answer = new Promise<string | undefined>((resolve) => waiting.set(id, (a) => resolve(a.error)));
-  worker.postMessage({ id, index });
+  const answer = tail.then(() => sendDelete(index));
+  tail = answer;
   return answer;
 }
 
-/** How many deletes this process has sent from the worker, and whether it is ready (tests). */
-export const deletesFromWorker = (): number => sent;
-export const unlinkWorkerReady = (): boolean => ready;
-
-/** Stops the worker (tests; a process's exit stops it anyway, since it is unreferenced). */
-export async function stopUnlinkWorker(): Promise<void> {
-  const w = worker;
-  worker = undefined;
-  ready = false;
-  deletes = 0;
-  await w?.terminate();
-}
+/** How many deletes this process has sent off the event loop (tests). */
+export const deletesOffLoop = (): number => sent;

@@ -133,10 +133,15 @@ export class CommandBus implements CommandSink {
     if (batch.length === 0) return;
     let committed: { results: (Commit | NetledgerError)[]; appended: StoredEvent[]; state: State; head: Head };
     try {
-      committed = this.store.write(() => {
-        this.catchUp();
-        return this.decideBatch(batch);
-      });
+      // The fsync waits for whoever needs it: the answer (Controller.run) and a call whose result
+      // outlives a reboot (the dispatcher), both through store.durable().
+      committed = this.store.write(
+        () => {
+          this.catchUp();
+          return this.decideBatch(batch);
+        },
+        { defer: true },
+      );
     } catch (e) {
       // The transaction failed as a whole (the lock, the disk): nothing of this batch was recorded.
       const err = asNetledgerError(e);

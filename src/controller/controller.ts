@@ -18,6 +18,7 @@ import { type EventFilter, type Head, toEvent } from "../store/eventLog.js";
 import { serialiseState, Store } from "../store/store.js";
 import { CommandBus } from "./bus.js";
 import { DriverCatalog } from "./catalog.js";
+import { endpointOperInfo } from "./operInfo.js";
 import { type GlobalScope, refuseGlobalCreate } from "./globalScope.js";
 import { Endpoint, type HandleHost, Network, Sandbox } from "./handles.js";
 import { type Kernel, openKernel } from "./kernel.js";
@@ -78,6 +79,7 @@ export class Controller implements HandleHost {
       history: store.effects,
       projections: store.readonly ? [] : kernel.registry.projections(),
       namespaceExists: (key) => kernel.builtins.namespaceExists(key),
+      durable: () => store.durableNow(),
       ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
       ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
       // A plugin call may take the plugin timeout, and a Join places an interface after it.
@@ -190,6 +192,7 @@ export class Controller implements HandleHost {
     const r = await this.bus.submit(cmd, opts);
     if (r.settled) await r.settled;
     await this.effects.projections.idle();
+    await this.store.durable(); // answered only once what it answers with is on disk
     return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
   }
 
@@ -272,15 +275,8 @@ export class Controller implements HandleHost {
   }
 
   /** Asks the endpoint's driver for its operational data (EndpointOperInfo); nothing is logged. */
-  async endpointOperInfo(endpointId: string): Promise<Record<string, unknown>> {
-    const s = this.current();
-    const e = C.get(s.endpoints, endpointId);
-    if (!e) throw new NetledgerError("NotFound", `endpoint ${shortId(endpointId)} not found`);
-    const n = C.get(s.networks, e.network)!;
-    await this.catalog.ensureDriver(n.driver);
-    const d = this.registry.get(n.driver);
-    if (!d) throw new NetledgerError("PluginUnavailable", `network driver ${n.driver} is not available`);
-    return d.driver.endpointOperInfo({ networkId: n.id, endpointId: e.id });
+  endpointOperInfo(endpointId: string): Promise<Record<string, unknown>> {
+    return endpointOperInfo(this.current(), this.catalog, endpointId);
   }
 
   // ---------------------------------------------------------------- recovery

@@ -116,6 +116,17 @@ export class DriverRegistry {
     }
   }
 
+  /**
+   * Whether what a call of this driver makes outlives a reboot of this machine, so that its intent must
+   * be on disk before the call is made. The built-in drivers and the sandbox layer make kernel objects
+   * (links, namespaces, nftables rules), which a power loss takes with it, and files the collector finds;
+   * a plugin's or an embedder's driver may keep what it made anywhere, and is assumed to.
+   */
+  outlivesReboot(driver: string, ipam: boolean): boolean {
+    if (!ipam && driver === sandboxDriver) return false;
+    return (ipam ? this.ipam.get(driver)?.origin : this.drivers.get(driver)?.origin) !== "builtin";
+  }
+
   list(): RegisteredDriver[] {
     return [...this.drivers.values()].sort((a, b) => a.name.localeCompare(b.name));
   }

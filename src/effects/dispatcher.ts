@@ -37,7 +37,16 @@ export interface DispatcherOptions {
   backoffMs?: Backoff;
   /** How long one driver call may take before it is abandoned as a Timeout (default 30 s). */
   callTimeoutMs?: number;
+  /**
+   * Puts the intents committed so far on disk (the store's deferred fsync), in-line: made before a
+   * call whose result outlives a reboot, so that a power loss cannot lose the intent of something a
+   * plugin still holds. In-line, as the durable commit it replaces was, so that the calls and their
+   * outcomes' commits come in the same order as before.
+   */
+  durable?: () => void;
 }
+
+const ipamOps = new Set(["requestPool", "releasePool", "requestAddress", "releaseAddress"]);
 
 /** The wait before the next try after `failures` consecutive PluginUnavailable answers: capped doubling. */
 export function backoffDelay(failures: number, b: Backoff = defaultBackoff): number {
@@ -117,6 +126,7 @@ export class Dispatcher {
     const undoFirst = inDoubt && policy.undoFirst && undo !== null;
     const settlePool = inDoubt && policy.releaseAnswered === true && fx.op === "requestPool" && fx.args.request.pool !== "";
     try {
+      if (this.opts.durable && this.opts.registry.outlivesReboot(fx.driver, ipamOps.has(fx.op))) this.opts.durable();
       if (settlePool) await this.releaseAnsweredPool(fx, call);
       if (undoFirst && undo) {
         try {

@@ -22,6 +22,8 @@ export interface EffectLayerOptions {
   namespaceExists: (key: string) => boolean;
   backoffMs?: Backoff;
   callTimeoutMs?: number;
+  /** The store's deferred fsync, made before a call whose result outlives a reboot (dispatcher.ts). */
+  durable?: () => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class EffectLayer implements FoldListener {
       onUnavailable: (id, error, attempt, sentNothing) => this.unavailable(id, error, attempt, sentNothing),
       ...(o.backoffMs ? { backoffMs: o.backoffMs } : {}),
       ...(o.callTimeoutMs !== undefined ? { callTimeoutMs: o.callTimeoutMs } : {}),
+      ...(o.durable ? { durable: o.durable } : {}),
     });
     this.recovery = new Recovery({
       sink,

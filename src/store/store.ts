@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsync, fsyncSync, openSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
@@ -48,8 +48,10 @@ function notADatabase(path: string): NetledgerError {
 
 /**
  * One SQLite database: the log and its side tables. WAL, synchronous=FULL (better-sqlite3 builds WAL
- * with NORMAL, which can lose the last commits on power loss: an intent must be durable before its
- * call is made), a busy timeout, and every write in BEGIN IMMEDIATE.
+ * with NORMAL, which can lose the last commits on power loss), a busy timeout, and every write in BEGIN
+ * IMMEDIATE. A write may defer its fsync (`defer`): its frames are in the WAL, where a process crash
+ * cannot lose them, and `durable()` puts them on disk before anyone is told of them
+ * (docs/architecture.md, when a commit reaches the disk).
  */
 export class Store {
   readonly db: Database.Database;
@@ -86,6 +88,15 @@ export class Store {
   private busyTimeout(ms: number): void {
     this.db.exec(`PRAGMA busy_timeout = ${ms}`);
   }
+
+  /** Commits made with their fsync deferred, and how many of them are known to be on disk. */
+  private deferred = 0;
+  private onDisk = 0;
+  private syncing: Promise<void> | undefined;
+  /** How many fsyncs of the WAL durable() has made (tests). */
+  walSyncs = 0;
+  /** The WAL file, opened at the first deferred fsync; null when there is none (an in-memory database). */
+  private wal: number | null | undefined;
 
   /** The write transaction, made once: better-sqlite3 builds a wrapper per `transaction()` call. */
   private writeTx: Database.Transaction<(inner: () => unknown) => unknown> | undefined;
@@ -139,6 +150,9 @@ export class Store {
   }
 
   close(): void {
+    if (this.db.open) this.durableNow();
+    if (typeof this.wal === "number") closeSync(this.wal);
+    this.wal = undefined;
     if (this.db.open) this.db.close();
   }
 
@@ -162,8 +176,75 @@ export class Store {
    * queued, takes a ticket in the write queue and tries the lock only once those ahead of it have had
    * their turn; it leaves the queue as soon as it holds the lock.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, opts: { defer?: boolean } = {}): T {
     if (this.readonly) throw new NetledgerError("Forbidden", `the database ${this.path} is open read-only`);
+    if (!opts.defer) {
+      const r = this.writeLocked(fn);
+      // A durable commit's fsync put every earlier frame of the WAL on disk too.
+      this.onDisk = this.deferred;
+      return r;
+    }
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      const r = this.writeLocked(fn);
+      this.deferred++;
+      return r;
+    } finally {
+      this.db.exec("PRAGMA synchronous = FULL");
+    }
+  }
+
+  /**
+   * Resolves once every commit this store has made is on disk: one fsync of the WAL on a thread of the
+   * pool, shared by whoever asks while it runs; at once when nothing is waiting for the disk.
+   */
+  durable(): Promise<void> {
+    if (this.onDisk >= this.deferred) return Promise.resolve();
+    const want = this.deferred;
+    const round = (this.syncing ??= this.syncWal());
+    return round.then(() => (this.onDisk >= want ? undefined : this.durable()));
+  }
+
+  /** durable(), made in-line: for a caller that must not let the event loop turn before it goes on. */
+  durableNow(): void {
+    if (this.onDisk >= this.deferred) return;
+    const fd = this.walFd();
+    if (fd !== null) {
+      this.walSyncs++;
+      fsyncSync(fd);
+    }
+    this.onDisk = this.deferred;
+  }
+
+  private walFd(): number | null {
+    if (this.wal !== undefined) return this.wal;
+    try {
+      this.wal = this.path === ":memory:" ? null : openSync(`${this.path}-wal`, "r");
+    } catch (e) {
+      // No WAL beside the file: not in WAL mode, where NORMAL still syncs each commit.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      this.wal = null;
+    }
+    return this.wal;
+  }
+
+  private syncWal(): Promise<void> {
+    const upTo = this.deferred;
+    return new Promise<void>((resolve, reject) => {
+      const fd = this.walFd();
+      const done = (e: Error | null) => {
+        this.syncing = undefined;
+        if (e) return reject(new NetledgerError("Internal", `the log ${this.path} could not be written to disk (fsync of its WAL): ${e.message}`));
+        this.onDisk = Math.max(this.onDisk, upTo);
+        resolve();
+      };
+      if (fd === null) return done(null);
+      this.walSyncs++;
+      fsync(fd, done);
+    });
+  }
+
+  private writeLocked<T>(fn: () => T): T {
     const queue = this.queue;
     const tx = (this.writeTx ??= this.db.transaction((inner: () => unknown) => {
       queue?.leave();

@@ -22,26 +22,21 @@ const NLM_F_REQUEST = 1;
 const NLM_F_ACK = 4;
 const NLMSG_ERROR = 2;
 
-let fd: number | undefined;
 let seq = 0;
-let tail: Promise<unknown> = Promise.resolve();
 let sent = 0;
 
 /** errno numbers the callers tell apart, by name as the netlink package reports them. */
 const errnoNames: Record<number, string> = { 1: "EPERM", 19: "ENODEV", 13: "EACCES", 16: "EBUSY", 22: "EINVAL", 95: "EOPNOTSUPP" };
 
-function socketFd(): number {
-  if (fd !== undefined) return fd;
-  const s = libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (s < 0) throw new Error(`cannot open a netlink socket: errno ${libc().errno()}`);
-  fd = s;
-  return s;
-}
-
-/** Sends one RTM_DELLINK and reads its acknowledgement: undefined for done, the error otherwise. */
+/**
+ * Sends one RTM_DELLINK and reads its acknowledgement: undefined for done, the error otherwise. Each
+ * delete has a socket of its own, so that one still waiting in the kernel for the last references of
+ * its link (after the link is unlisted) does not hold up the next.
+ */
 function sendDelete(index: number): Promise<string | undefined> {
   const c = libc();
-  const s = socketFd();
+  const s = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return Promise.resolve(`cannot open a netlink socket: errno ${c.errno()}`);
   const n = ++seq;
   const msg = Buffer.alloc(32);
   msg.writeUInt32LE(32, 0); // nlmsghdr: length, type, flags, seq, pid
@@ -49,7 +44,7 @@ function sendDelete(index: number): Promise<string | undefined> {
   msg.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, 6);
   msg.writeUInt32LE(n, 8);
   msg.writeInt32LE(index, 20); // ifinfomsg: family, pad, type, index, flags, change
-  return new Promise((resolve) => {
+  return new Promise<string | undefined>((resolve) => {
     c.sendAsync(s, msg, msg.length, 0, (err, r) => {
       if (err || r < 0) return resolve(`send failed: ${err ? String(err) : `errno ${c.errno()}`}`);
       // The kernel answers within send(2): the acknowledgement is queued by the time it returns.
@@ -61,23 +56,21 @@ function sendDelete(index: number): Promise<string | undefined> {
           const e = -ack.readInt32LE(16);
           return resolve(e === 0 ? undefined : `Request rejected: ${errnoNames[e] ?? `errno ${e}`}`);
         }
-        // An answer to an earlier request that was given up on: read on.
+        // Not the acknowledgement (the socket is this delete's alone, so it is not expected): read on.
       }
     });
-  });
+  }).finally(() => c.close(s));
 }
 
 /**
  * Sends the delete of the caller's link `index` off the event loop once koffi is loaded; undefined when
  * it is not (the caller deletes in-line). The promise settles with the kernel's answer: undefined for
- * done, the error message otherwise. Deletes go one at a time: the kernel takes them one at a time anyway.
+ * done, the error message otherwise.
  */
 export function deleteOffLoop(index: number): Promise<string | undefined> | undefined {
   if (!libcLoaded()) return undefined;
   sent++;
-  const answer = tail.then(() => sendDelete(index));
-  tail = answer;
-  return answer;
+  return sendDelete(index);
 }
 
 /** How many deletes this process has sent off the event loop (tests). */

@@ -9,16 +9,22 @@ import { tempDir } from "../../helpers/tmp.js";
 
 const teardown = teardownEach();
 
+/** A namespace of the test's and a prefix for its links, both removed after. */
+function setup(): { ns: string; prefix: string } {
+  libc(); // loaded, as any namespace's work loads it: deletes go off the loop from now on
+  const ns = join(tempDir("netledger-run-"), "ns");
+  makeNamespace(ns);
+  teardown(() => sh("umount", [ns]));
+  const prefix = `nlku${randomBytes(2).toString("hex")}`;
+  teardown(() => {
+    for (const l of links().filter((l) => l.ifname.startsWith(prefix))) sh("ip", ["link", "del", l.ifname]);
+  });
+  return { ns, prefix };
+}
+
 describe.skipIf(!isRoot)(`link deletes off the event loop (${needsRoot})`, () => {
   it("deletes link after link off the event loop, each gone with its sandbox peer when the call returns", async () => {
-    libc(); // loaded, as any namespace's work loads it: deletes go off the loop from now on
-    const ns = join(tempDir("netledger-run-"), "ns");
-    makeNamespace(ns);
-    teardown(() => sh("umount", [ns]));
-    const prefix = `nlku${randomBytes(2).toString("hex")}`;
-    teardown(() => {
-      for (const l of links().filter((l) => l.ifname.startsWith(prefix))) sh("ip", ["link", "del", l.ifname]);
-    });
+    const { ns, prefix } = setup();
     const before = deletesOffLoop();
     for (let i = 0; i < 6; i++) {
       const name = `${prefix}${i}`;
@@ -34,14 +40,7 @@ describe.skipIf(!isRoot)(`link deletes off the event loop (${needsRoot})`, () =>
   });
 
   it("deletes several links asked for at once, each exactly once", async () => {
-    libc();
-    const ns = join(tempDir("netledger-run-"), "ns");
-    makeNamespace(ns);
-    teardown(() => sh("umount", [ns]));
-    const prefix = `nlkv${randomBytes(2).toString("hex")}`;
-    teardown(() => {
-      for (const l of links().filter((l) => l.ifname.startsWith(prefix))) sh("ip", ["link", "del", l.ifname]);
-    });
+    const { ns, prefix } = setup();
     const made = [];
     for (let i = 0; i < 4; i++) {
       await addVeth({ name: `${prefix}${i}`, peer: `eth${i}`, peerNetns: ns });

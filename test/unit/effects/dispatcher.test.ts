@@ -135,4 +135,18 @@ describe("the dispatcher", () => {
       [2, { ok: false, error: { code: "NotFound", message: "driver d: createEndpoint: no such endpoint" } }],
     ]);
   });
+
+  it("makes a plugin's call only once its intent is on disk, and a built-in driver's without waiting for the disk", async () => {
+    for (const origin of ["plugin", "builtin"]) {
+      const registry = new DriverRegistry();
+      const calls: string[] = [];
+      registry.register("d", { ...nullDriver, async createEndpoint() { calls.push("call"); return {}; } }, { dataScope: "local", sideEffects: true, usesIpam: false }, origin);
+      const durable = () => void calls.push("durable");
+      const outcomes: Outcome[] = [];
+      const d = new Dispatcher({ registry, databaseId: `durable-${origin}`, report: (_id, _a, o) => outcomes.push(o), durable });
+      d.start(effect(1, "e1"), false);
+      while (outcomes.length === 0) await new Promise((r) => setTimeout(r, 2));
+      expect(calls).toEqual(origin === "plugin" ? ["durable", "call"] : ["call"]);
+    }
+  });
 });

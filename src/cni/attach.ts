@@ -113,27 +113,54 @@ function wantedIps(env: CniEnv, conf: NetConf): { ip?: string; ip6?: string } {
   return { ...(ip ? { ip } : {}), ...(ip6 ? { ip6 } : {}) };
 }
 
+/** The connect of an ADD: its endpoint made and joined to the sandbox, with what the runtime asked for. */
+function connectCommand(api: CniApi, conf: NetConf, env: CniEnv, network: NetworkView, sandbox: string, epId: string): Promise<EndpointView> {
+  const mac = env.args["MAC"] || conf.runtime.mac;
+  const ports = conf.runtime.portMappings.map((p) => ({ proto: p.protocol, port: p.containerPort, hostIp: p.hostIP, hostPort: p.hostPort }));
+  return api.connect(
+    network.id,
+    { id: epId, sandbox, ...wantedIps(env, conf), ...(mac ? { mac } : {}), ports, aliases: conf.runtime.aliases, ifname: env.ifname },
+    callOptions(env, `cni:add:${epId}`),
+  );
+}
+
 export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Attached> {
   const network = await networkOf(api, conf.network);
   const sbIdOf = (g: number) => sandboxIdOf(env.containerId, g);
+  const idOf = (g: number) => endpointIdOf(env.containerId, env.ifname, network.id, g);
   let sb = await sandboxOf(api, env.containerId);
   let sbId = sb && sb.state === "ready" ? sb.id : await generation(api, sbIdOf, sb?.id);
-  // The same ADD under way may have made the sandbox since it was looked for, and the generation just
-  // read passed it by: looked for again after the log was read, it is found (and waited for below).
-  if (!sb && (sb = await sandboxOf(api, env.containerId))) sbId = await generation(api, sbIdOf, sb.id);
-  if (sb && sb.key !== env.netns)
+  if (!sb) {
+    // The usual ADD: a container netledger has no sandbox for. The sandbox and the connect are sent
+    // together and decided in one commit (the join may start while the sandbox layer still checks
+    // CNI_NETNS: src/domain/decide/joinable.ts), one round and one commit fewer than one after the other.
+    const epId = await generation(api, idOf, undefined);
+    // The same ADD under way may have made the sandbox since it was looked for, and the generations just
+    // read passed it by: looked for again after the log was read, it is found (and waited for below).
+    sb = await sandboxOf(api, env.containerId);
+    if (!sb) {
+      const created = api.createSandbox({ id: sbId, containerId: env.containerId, netns: env.netns }, callOptions(env, `cni:add:sandbox:${sbId}`));
+      const connected = connectCommand(api, conf, env, network, sbId, epId);
+      // Both are awaited, so neither rejection goes unobserved; the sandbox's refusal is the one that explains.
+      const [s, e] = await Promise.allSettled([created, connected]);
+      if (s.status === "rejected") throw s.reason;
+      if (e.status === "rejected") throw e.reason;
+      return { network, sandbox: s.value, endpoint: e.value };
+    }
+    sbId = await generation(api, sbIdOf, sb.id);
+  }
+  if (sb.key !== env.netns)
     throw new CniError(
       netledgerCodes["Conflict"]!,
       `container ${env.containerId} already has a sandbox bound to ${sb.key ?? "the host's namespace"}, not ${env.netns}`,
       "the runtime must DEL the earlier attachment first",
     );
-  if (!sb || sb.state !== "ready") {
+  if (sb.state !== "ready") {
     // Sent again while it exists but is not ready: the same request, so it waits for the first.
-    if (sb && sb.id !== sbId)
+    if (sb.id !== sbId)
       throw new CniError(cniCodes.tryAgainLater, `the sandbox of container ${env.containerId} is ${sb.state}`, "try again once it is settled");
     sb = await api.createSandbox({ id: sbId, containerId: env.containerId, netns: env.netns }, callOptions(env, `cni:add:sandbox:${sbId}`));
   }
-  const idOf = (g: number) => endpointIdOf(env.containerId, env.ifname, network.id, g);
   let existing = await endpointIn(api, network, sb);
   let epId = await generation(api, idOf, existing?.id);
   if (!existing) {
@@ -144,13 +171,7 @@ export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Atta
   }
   if (existing && existing.id !== epId)
     throw new CniError(netledgerCodes["Conflict"]!, `container ${env.containerId} is already on network ${network.name} (endpoint ${existing.id.slice(0, 12)}, not made by this CNI attachment)`);
-  const mac = env.args["MAC"] || conf.runtime.mac;
-  const ports = conf.runtime.portMappings.map((p) => ({ proto: p.protocol, port: p.containerPort, hostIp: p.hostIP, hostPort: p.hostPort }));
-  const endpoint = await api.connect(
-    network.id,
-    { id: epId, sandbox: sb.id, ...wantedIps(env, conf), ...(mac ? { mac } : {}), ports, aliases: conf.runtime.aliases, ifname: env.ifname },
-    callOptions(env, `cni:add:${epId}`),
-  );
+  const endpoint = await connectCommand(api, conf, env, network, sb.id, epId);
   return { network, sandbox: sb, endpoint };
 }
 

@@ -88,14 +88,44 @@ export async function networkOf(api: CniApi, ref: string): Promise<NetworkView> 
 }
 
 /**
+ * An endpoint of the network by id or name, or undefined. One look-up, where a listing of the
+ * network's endpoints builds the view of every one (and, through the API, of the whole state).
+ */
+async function endpointOf(api: CniApi, networkId: string, ref: string): Promise<EndpointView | undefined> {
+  try {
+    return await api.endpoint(networkId, ref);
+  } catch (e) {
+    // InvalidParameter: a short hex container id that prefixes several endpoint ids names none of them.
+    if (isNotFound(e) || (typeof e === "object" && e !== null && (e as { code?: unknown }).code === "InvalidParameter")) return undefined;
+    throw e;
+  }
+}
+
+/** The sandbox's endpoint on the network (joined, or joining or leaving it). */
+async function joinedTo(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
+  for (const id of sb.endpoints) {
+    const e = await endpointOf(api, network.id, id);
+    if (e && e.id === id && e.sandbox === sb.id) return e;
+  }
+  return undefined;
+}
+
+/** The endpoint named after the container on the network that is in no sandbox (at most one: names are unique in a network). */
+async function unjoinedNamed(api: CniApi, network: NetworkView, containerId: string): Promise<EndpointView | undefined> {
+  const e = await endpointOf(api, network.id, containerId);
+  return e && e.name === containerId && e.sandbox === null ? e : undefined;
+}
+
+/**
  * The sandbox's endpoint on the network, joined or on its way. A `network connect` under way (an ADD
  * the runtime sent again) shows its endpoint in no sandbox until the join: named after the container,
  * being made or joined. Found, the second ADD is the same request.
  */
 async function endpointIn(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
-  const eps = await api.endpoints(network.id);
-  const underWay = (e: EndpointView) => e.sandbox === null && e.name === sb.containerId && ["creating", "created", "joining"].includes(e.state);
-  return eps.find((e) => e.sandbox === sb.id) ?? eps.find(underWay);
+  const joined = await joinedTo(api, network, sb);
+  if (joined) return joined;
+  const named = await unjoinedNamed(api, network, sb.containerId);
+  return named && ["creating", "created", "joining"].includes(named.state) ? named : undefined;
 }
 
 /** The runtime's CNI_ARGS (K8S_POD_NAME…) and the call itself, kept in the events' metadata. */
@@ -189,9 +219,9 @@ export async function del(api: CniApi, conf: NetConf, env: CniEnv): Promise<void
     if (!isNotFound(e)) throw e;
   }
   if (network) {
-    const eps = await api.endpoints(network.id);
-    const ep = eps.find((e) => e.sandbox === sb.id);
-    const leftovers = eps.filter((x) => x.sandbox === null && x.name === env.containerId && x.state !== "deleted");
+    const ep = await joinedTo(api, network, sb);
+    const named = await unjoinedNamed(api, network, env.containerId);
+    const leftovers = named && named.state !== "deleted" ? [named] : [];
     // The usual DEL: this endpoint is all the sandbox holds, so the sandbox's deletion removes both in
     // one command (libnetwork's Sandbox.Delete: its endpoints leave and are deleted, then it goes), two
     // commits fewer than a disconnect followed by the deletion. Its request id is the deletion's below,

@@ -92,7 +92,7 @@ export class LocalApi implements NetledgerApi {
    * verified copy of the cluster log, read once per call (`copy`).
    */
   private withNode(e: EndpointView, copy: { state?: ClusterState | null } = {}): EndpointView {
-    if (this.controller.network(e.network)?.view().scope !== "global") return { ...e, node: null };
+    if (this.controller.network(e.network)?.scope !== "global") return { ...e, node: null };
     const g = this.controller.attachedScope;
     if (g) return { ...e, node: g.name };
     if (copy.state === undefined) copy.state = readCopySafely(this.controller);

@@ -6,5 +6,5 @@ import type { NetledgerApi } from "../api/contract.js";
  */
 export type CniApi = Pick<
   NetledgerApi,
-  "network" | "sandbox" | "sandboxes" | "endpoints" | "createSandbox" | "deleteSandbox" | "deleteEndpoint" | "connect" | "disconnect" | "events" | "recover" | "close"
+  "network" | "sandbox" | "sandboxes" | "endpoints" | "endpoint" | "createSandbox" | "deleteSandbox" | "deleteEndpoint" | "connect" | "disconnect" | "events" | "recover" | "close"
 >;

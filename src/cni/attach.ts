@@ -88,14 +88,44 @@ export async function networkOf(api: CniApi, ref: string): Promise<NetworkView> 
 }
 
 /**
+ * An endpoint of the network by id or name, or undefined. One look-up, where a listing of the
+ * network's endpoints builds the view of every one (and, through the API, of the whole state).
+ */
+async function endpointOf(api: CniApi, networkId: string, ref: string): Promise<EndpointView | undefined> {
+  try {
+    return await api.endpoint(networkId, ref);
+  } catch (e) {
+    // InvalidParameter: a short hex container id that prefixes several endpoint ids names none of them.
+    if (isNotFound(e) || (typeof e === "object" && e !== null && (e as { code?: unknown }).code === "InvalidParameter")) return undefined;
+    throw e;
+  }
+}
+
+/** The sandbox's endpoint on the network (joined, or joining or leaving it). */
+async function joinedTo(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
+  for (const id of sb.endpoints) {
+    const e = await endpointOf(api, network.id, id);
+    if (e && e.id === id && e.sandbox === sb.id) return e;
+  }
+  return undefined;
+}
+
+/** The endpoint named after the container on the network that is in no sandbox (at most one: names are unique in a network). */
+async function unjoinedNamed(api: CniApi, network: NetworkView, containerId: string): Promise<EndpointView | undefined> {
+  const e = await endpointOf(api, network.id, containerId);
+  return e && e.name === containerId && e.sandbox === null ? e : undefined;
+}
+
+/**
  * The sandbox's endpoint on the network, joined or on its way. A `network connect` under way (an ADD
  * the runtime sent again) shows its endpoint in no sandbox until the join: named after the container,
  * being made or joined. Found, the second ADD is the same request.
  */
 async function endpointIn(api: CniApi, network: NetworkView, sb: SandboxView): Promise<EndpointView | undefined> {
-  const eps = await api.endpoints(network.id);
-  const underWay = (e: EndpointView) => e.sandbox === null && e.name === sb.containerId && ["creating", "created", "joining"].includes(e.state);
-  return eps.find((e) => e.sandbox === sb.id) ?? eps.find(underWay);
+  const joined = await joinedTo(api, network, sb);
+  if (joined) return joined;
+  const named = await unjoinedNamed(api, network, sb.containerId);
+  return named && ["creating", "created", "joining"].includes(named.state) ? named : undefined;
 }
 
 /** The runtime's CNI_ARGS (K8S_POD_NAME…) and the call itself, kept in the events' metadata. */
@@ -113,27 +143,54 @@ function wantedIps(env: CniEnv, conf: NetConf): { ip?: string; ip6?: string } {
   return { ...(ip ? { ip } : {}), ...(ip6 ? { ip6 } : {}) };
 }
 
+/** The connect of an ADD: its endpoint made and joined to the sandbox, with what the runtime asked for. */
+function connectCommand(api: CniApi, conf: NetConf, env: CniEnv, network: NetworkView, sandbox: string, epId: string): Promise<EndpointView> {
+  const mac = env.args["MAC"] || conf.runtime.mac;
+  const ports = conf.runtime.portMappings.map((p) => ({ proto: p.protocol, port: p.containerPort, hostIp: p.hostIP, hostPort: p.hostPort }));
+  return api.connect(
+    network.id,
+    { id: epId, sandbox, ...wantedIps(env, conf), ...(mac ? { mac } : {}), ports, aliases: conf.runtime.aliases, ifname: env.ifname },
+    callOptions(env, `cni:add:${epId}`),
+  );
+}
+
 export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Attached> {
   const network = await networkOf(api, conf.network);
   const sbIdOf = (g: number) => sandboxIdOf(env.containerId, g);
+  const idOf = (g: number) => endpointIdOf(env.containerId, env.ifname, network.id, g);
   let sb = await sandboxOf(api, env.containerId);
   let sbId = sb && sb.state === "ready" ? sb.id : await generation(api, sbIdOf, sb?.id);
-  // The same ADD under way may have made the sandbox since it was looked for, and the generation just
-  // read passed it by: looked for again after the log was read, it is found (and waited for below).
-  if (!sb && (sb = await sandboxOf(api, env.containerId))) sbId = await generation(api, sbIdOf, sb.id);
-  if (sb && sb.key !== env.netns)
+  if (!sb) {
+    // The usual ADD: a container netledger has no sandbox for. The sandbox and the connect are sent
+    // together and decided in one commit (the join may start while the sandbox layer still checks
+    // CNI_NETNS: src/domain/decide/joinable.ts), one round and one commit fewer than one after the other.
+    const epId = await generation(api, idOf, undefined);
+    // The same ADD under way may have made the sandbox since it was looked for, and the generations just
+    // read passed it by: looked for again after the log was read, it is found (and waited for below).
+    sb = await sandboxOf(api, env.containerId);
+    if (!sb) {
+      const created = api.createSandbox({ id: sbId, containerId: env.containerId, netns: env.netns }, callOptions(env, `cni:add:sandbox:${sbId}`));
+      const connected = connectCommand(api, conf, env, network, sbId, epId);
+      // Both are awaited, so neither rejection goes unobserved; the sandbox's refusal is the one that explains.
+      const [s, e] = await Promise.allSettled([created, connected]);
+      if (s.status === "rejected") throw s.reason;
+      if (e.status === "rejected") throw e.reason;
+      return { network, sandbox: s.value, endpoint: e.value };
+    }
+    sbId = await generation(api, sbIdOf, sb.id);
+  }
+  if (sb.key !== env.netns)
     throw new CniError(
       netledgerCodes["Conflict"]!,
       `container ${env.containerId} already has a sandbox bound to ${sb.key ?? "the host's namespace"}, not ${env.netns}`,
       "the runtime must DEL the earlier attachment first",
     );
-  if (!sb || sb.state !== "ready") {
+  if (sb.state !== "ready") {
     // Sent again while it exists but is not ready: the same request, so it waits for the first.
-    if (sb && sb.id !== sbId)
+    if (sb.id !== sbId)
       throw new CniError(cniCodes.tryAgainLater, `the sandbox of container ${env.containerId} is ${sb.state}`, "try again once it is settled");
     sb = await api.createSandbox({ id: sbId, containerId: env.containerId, netns: env.netns }, callOptions(env, `cni:add:sandbox:${sbId}`));
   }
-  const idOf = (g: number) => endpointIdOf(env.containerId, env.ifname, network.id, g);
   let existing = await endpointIn(api, network, sb);
   let epId = await generation(api, idOf, existing?.id);
   if (!existing) {
@@ -144,13 +201,7 @@ export async function add(api: CniApi, conf: NetConf, env: CniEnv): Promise<Atta
   }
   if (existing && existing.id !== epId)
     throw new CniError(netledgerCodes["Conflict"]!, `container ${env.containerId} is already on network ${network.name} (endpoint ${existing.id.slice(0, 12)}, not made by this CNI attachment)`);
-  const mac = env.args["MAC"] || conf.runtime.mac;
-  const ports = conf.runtime.portMappings.map((p) => ({ proto: p.protocol, port: p.containerPort, hostIp: p.hostIP, hostPort: p.hostPort }));
-  const endpoint = await api.connect(
-    network.id,
-    { id: epId, sandbox: sb.id, ...wantedIps(env, conf), ...(mac ? { mac } : {}), ports, aliases: conf.runtime.aliases, ifname: env.ifname },
-    callOptions(env, `cni:add:${epId}`),
-  );
+  const endpoint = await connectCommand(api, conf, env, network, sb.id, epId);
   return { network, sandbox: sb, endpoint };
 }
 
@@ -168,9 +219,9 @@ export async function del(api: CniApi, conf: NetConf, env: CniEnv): Promise<void
     if (!isNotFound(e)) throw e;
   }
   if (network) {
-    const eps = await api.endpoints(network.id);
-    const ep = eps.find((e) => e.sandbox === sb.id);
-    const leftovers = eps.filter((x) => x.sandbox === null && x.name === env.containerId && x.state !== "deleted");
+    const ep = await joinedTo(api, network, sb);
+    const named = await unjoinedNamed(api, network, env.containerId);
+    const leftovers = named && named.state !== "deleted" ? [named] : [];
     // The usual DEL: this endpoint is all the sandbox holds, so the sandbox's deletion removes both in
     // one command (libnetwork's Sandbox.Delete: its endpoints leave and are deleted, then it goes), two
     // commits fewer than a disconnect followed by the deletion. Its request id is the deletion's below,

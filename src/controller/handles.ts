@@ -26,18 +26,27 @@ export class Network {
     readonly id: string,
   ) {}
 
-  view(): NetworkView {
+  private record() {
     const n = C.get(this.c.current().networks, this.id);
     if (!n) throw notFound(`network ${shortId(this.id)} no longer exists`);
-    return networkView(n);
+    return n;
   }
 
+  view(): NetworkView {
+    return networkView(this.record());
+  }
+
+  // Read off the record: the view counts every pool's addresses in use, which these do not need.
   get name(): string {
-    return this.view().name;
+    return this.record().name;
   }
 
   get driver(): string {
-    return this.view().driver;
+    return this.record().driver;
+  }
+
+  get scope(): "local" | "global" {
+    return this.record().scope;
   }
 
   toJSON(): NetworkView {

@@ -12,6 +12,7 @@ import type { EndpointRecord, NetworkRecord, SandboxRecord, State } from "../sta
 import type { DecideContext, Decision } from "./context.js";
 import { requestEffect } from "./effect.js";
 import { endpointReleases, ipamHasEffects, planEndpointIpam, planReleases } from "./ipam.js";
+import { joinable } from "./joinable.js";
 
 function label(kind: string, name: string, id: string): string {
   return name === id ? `${kind} ${shortId(id)}` : `${kind} ${name} (${shortId(id)})`;
@@ -166,7 +167,7 @@ export function createEndpoint(s: State, cmd: CommandOf<"endpoint.create">, ctx:
   return { events: planCreate(s, n, cmd, ctx), entity: { kind: "endpoint", id: cmd.id } };
 }
 
-/** libnetwork's Endpoint.Join: the endpoint must be created and idle, the sandbox ready. */
+/** libnetwork's Endpoint.Join: the endpoint must be created and idle, the sandbox ready (or see joinable.ts). */
 export function planJoin(s: State, n: NetworkRecord, ep: EndpointRecord, sb: SandboxRecord, ctx: DecideContext): NewEvent[] {
   if (ep.sandbox === sb.id && ep.lifecycle === "joined")
     throw forbidden(`${label("endpoint", ep.name, ep.id)} is already joined to sandbox ${shortId(sb.id)}`);
@@ -175,7 +176,7 @@ export function planJoin(s: State, n: NetworkRecord, ep: EndpointRecord, sb: San
   assertIdle(s, ep.id, label("endpoint", ep.name, ep.id), ep.lifecycle);
   if (!canStep(endpointMachine, ep.lifecycle, "JOIN"))
     throw illegalState(`${label("endpoint", ep.name, ep.id)} is ${ep.lifecycle}; only a created endpoint can join`);
-  if (sb.lifecycle !== "ready")
+  if (!joinable(s, sb))
     throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be joined`);
   if (sb.endpoints.some((id) => C.get(s.endpoints, id)?.network === n.id))
     throw forbidden(`sandbox ${shortId(sb.id)} already has an endpoint on network ${n.name}`);
@@ -284,7 +285,7 @@ export function deleteEndpoint(s: State, cmd: CommandOf<"endpoint.delete">, ctx:
 export function connect(s: State, cmd: CommandOf<"network.connect">, ctx: DecideContext): Decision {
   const n = activeNetwork(s, cmd.network);
   const sb = resolveSandbox(s, cmd.sandbox);
-  if (sb.lifecycle !== "ready") throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be connected`);
+  if (!joinable(s, sb)) throw illegalState(`sandbox ${shortId(sb.id)} is ${sb.lifecycle}; only a ready sandbox can be connected`);
   if (sb.endpoints.some((id) => C.get(s.endpoints, id)?.network === n.id))
     throw forbidden(`sandbox ${shortId(sb.id)} (container ${sb.containerId}) is already connected to network ${n.name}`);
   const req = { id: cmd.id, name: sb.containerId, ip: cmd.ip, ip6: cmd.ip6, mac: cmd.mac, ports: cmd.ports, aliases: cmd.aliases, ifname: cmd.ifname, driverOpts: cmd.driverOpts };

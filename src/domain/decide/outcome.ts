@@ -77,7 +77,8 @@ function removeIfFailed(s: State, resource: string): NewEvent[] {
   if (ep?.lifecycle === "failed" && !C.has(s.effectsByResource, ep.id))
     return [{ type: "endpoint.deleted", stream: ep.id, data: { id: ep.id, pending: false, force: true } }];
   const sb = C.get(s.sandboxes, resource);
-  if (sb?.lifecycle === "failed" && !C.has(s.effectsByResource, sb.id))
+  // One with an endpoint joining it (a connect sent with it: joinable.ts) stays failed until that has left.
+  if (sb?.lifecycle === "failed" && sb.endpoints.length === 0 && !C.has(s.effectsByResource, sb.id))
     return [{ type: "sandbox.deleted", stream: sb.id, data: { id: sb.id, pending: false, force: true } }];
   const n = C.get(s.networks, resource);
   if (n?.lifecycle === "failed" && n.endpoints.size === 0 && !C.has(s.effectsByResource, n.id))
@@ -228,6 +229,8 @@ function compensation(s: State, fx: EffectRecord, error: ErrorInfo, ctx: DecideC
       const ep = C.get(s.endpoints, fx.resource);
       // With an undo owed the removal waits for it (afterUndo): one call per resource at a time.
       if (!undoOwed && ep?.then && "remove" in ep.then) events.push(...planEndpointRemoval(s, ep, ctx));
+      // A sandbox whose namespace check failed while this join was under way (joinable.ts) goes now.
+      events.push(...removeIfFailed(s, fx.args.sandboxId));
       break;
     }
     case "leave":

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cniCall, cniEnv } from "../../helpers/cni/plugin.js";
@@ -116,6 +116,24 @@ describe.skipIf(!isRoot)(`netledger-cni on a bridge network (${isRoot ? "as root
     const commands = log.filter((e) => e.meta.requestId?.startsWith("cni:add:"));
     expect(commands.length).toBeGreaterThan(0);
     for (const e of commands) expect(e.meta.labels).toMatchObject({ K8S_POD_NAME: "web-1", CNI_COMMAND: "ADD", CNI_CONTAINERID: id, CNI_IFNAME: "net1" });
+  }, 60_000);
+
+  it("fails an ADD whose CNI_NETNS is no namespace, leaving neither sandbox nor endpoint", async () => {
+    // The sandbox and the connect are sent together: the sandbox's refusal is the answer, the connect makes nothing.
+    mkdirSync(join(runDir, "cni-ns"), { recursive: true });
+    const notNs = join(runDir, "cni-ns", `nlc-${tag}-plain-file`);
+    writeFileSync(notNs, "");
+    const id = `nlc-${tag}-nons`;
+    teardown(() => void cniCall(pluginEnv("DEL", id, notNs), conf()));
+    const r = await cniCall(pluginEnv("ADD", id, notNs), conf());
+    expect(r.code).not.toBe(0);
+    expect(r.json?.["msg"], r.stdout).toMatch(/is not a namespace file/);
+    const sandboxes = JSON.parse(await nl("--json", "sandbox", "ls")) as { containerId: string }[];
+    expect(sandboxes.map((s) => s.containerId)).not.toContain(id);
+    const names = (await nl("endpoint", "ls", "--network", "nlcnet", "--format", "{{.Name}}")).split("\n");
+    expect(names).not.toContain(id);
+    expect((await cniCall(pluginEnv("DEL", id, notNs), conf())).code).toBe(0);
+    expect(await nl("verify")).toMatch(/^ok/);
   }, 60_000);
 
   it("answers two identical ADDs sent at once alike, with one endpoint, the second waiting for the first", async () => {

@@ -79,7 +79,7 @@ export class Controller implements HandleHost {
       history: store.effects,
       projections: store.readonly ? [] : kernel.registry.projections(),
       namespaceExists: (key) => kernel.builtins.namespaceExists(key),
-      durable: () => store.durableNow(),
+      durable: () => store.durable(),
       ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
       ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
       // A plugin call may take the plugin timeout, and a Join places an interface after it.
@@ -192,7 +192,7 @@ export class Controller implements HandleHost {
     const r = await this.bus.submit(cmd, opts);
     if (r.settled) await r.settled;
     await this.effects.projections.idle();
-    await this.store.durable(); // answered only once what it answers with is on disk
+    this.store.durable(); // answered only once what it answers with is on disk
     return { events: r.events, repeated: r.repeated, ...(r.entity ? { entity: r.entity } : {}) };
   }
 

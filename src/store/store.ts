@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsync, fsyncSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { corrupt, NetledgerError } from "../domain/errors.js";
 import type { State } from "../domain/state.js";
@@ -92,7 +92,6 @@ export class Store {
   /** Commits made with their fsync deferred, and how many of them are known to be on disk. */
   private deferred = 0;
   private onDisk = 0;
-  private syncing: Promise<void> | undefined;
   /** How many fsyncs of the WAL durable() has made (tests). */
   walSyncs = 0;
   /** The WAL file, opened at the first deferred fsync; null when there is none (an in-memory database). */
@@ -150,7 +149,7 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.durableNow();
+    if (this.db.open) this.durable();
     if (typeof this.wal === "number") closeSync(this.wal);
     this.wal = undefined;
     if (this.db.open) this.db.close();
@@ -195,18 +194,12 @@ export class Store {
   }
 
   /**
-   * Resolves once every commit this store has made is on disk: one fsync of the WAL on a thread of the
-   * pool, shared by whoever asks while it runs; at once when nothing is waiting for the disk.
+   * Puts every commit this store has made on disk: one fsync of the WAL, which also covers every
+   * earlier frame; nothing when nothing deferred is waiting. In-line: off the event loop it would cost
+   * a hop to the thread pool and back for every answer, and the callers waiting for it have nothing
+   * else to do meanwhile (64 callers in one process find one fsync made for all of them).
    */
-  durable(): Promise<void> {
-    if (this.onDisk >= this.deferred) return Promise.resolve();
-    const want = this.deferred;
-    const round = (this.syncing ??= this.syncWal());
-    return round.then(() => (this.onDisk >= want ? undefined : this.durable()));
-  }
-
-  /** durable(), made in-line: for a caller that must not let the event loop turn before it goes on. */
-  durableNow(): void {
+  durable(): void {
     if (this.onDisk >= this.deferred) return;
     const fd = this.walFd();
     if (fd !== null) {
@@ -226,22 +219,6 @@ export class Store {
       this.wal = null;
     }
     return this.wal;
-  }
-
-  private syncWal(): Promise<void> {
-    const upTo = this.deferred;
-    return new Promise<void>((resolve, reject) => {
-      const fd = this.walFd();
-      const done = (e: Error | null) => {
-        this.syncing = undefined;
-        if (e) return reject(new NetledgerError("Internal", `the log ${this.path} could not be written to disk (fsync of its WAL): ${e.message}`));
-        this.onDisk = Math.max(this.onDisk, upTo);
-        resolve();
-      };
-      if (fd === null) return done(null);
-      this.walSyncs++;
-      fsync(fd, done);
-    });
   }
 
   private writeLocked<T>(fn: () => T): T {

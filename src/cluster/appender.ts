@@ -5,7 +5,7 @@ import { type ClusterState, foldCluster } from "../domain/cluster/state.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
-import { type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { type ClusterRecord, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
@@ -43,6 +43,16 @@ export interface FoldedLog {
   noteWritten(sealedOn: Head, revision: string): void;
   foldConflict(sealedOn: Head, headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly Kv[]): boolean;
   adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: ClusterState): Promise<void>;
+  /** The append in flight (null: none), so that the watch bringing it back adopts it rather than folding it again. */
+  expectOwn(own: OwnAppend | null): void;
+}
+
+/** An append this node has sent: the records' values as written, their events and the state after them. */
+export interface OwnAppend {
+  sealedOn: Head;
+  values: Buffer[];
+  written: ClusterEvent[];
+  decided: ClusterState;
 }
 
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
@@ -160,12 +170,15 @@ export class Appender {
       const records = seal(sealedOn, all, { node: this.conn.o.node, time: new Date().toISOString(), batch: batchId });
       const last = records[records.length - 1]!;
       const written = reopen(sealedOn, records);
+      const values = records.map((r: ClusterRecord) => Buffer.from(JSON.stringify(r)));
       const kv = this.conn.kv;
       const answers = [
         ...planned.map((x) => ({ p: x.p, a: { ok: true, from: sealedOn.seq + 1 + x.from, count: x.events.length, at: last.seq } satisfies Answer })),
         ...refused.map((r) => ({ p: r.p, a: refusal(r.e) })),
       ].filter((x) => x.p.remote !== undefined);
       let outcome: "written" | "conflict";
+      // The watch often brings the records back before the call answers: it adopts them then (same bytes, already verified).
+      log.expectOwn({ sealedOn, values, written, decided: s });
       try {
         const res = await this.conn.call(
           "append",
@@ -176,7 +189,7 @@ export class Appender {
                 // A forwarded command is answered in the batch that decides it, and its request goes:
                 // the request must still exist, so a command is appended once even across appenders.
                 ...answers.flatMap((x) => [kv.delete().key(reqPrefix + x.p.remote), kv.put(resPrefix + x.p.remote).value(JSON.stringify(x.a))]),
-                ...records.map((r) => kv.put(seqKey(r.seq)).value(JSON.stringify(r))),
+                ...records.map((r, i) => kv.put(seqKey(r.seq)).value(values[i]!)),
                 kv.put(headKey).value(JSON.stringify({ seq: last.seq, hash: last.hash })),
               )
               // On conflict, what this node missed comes back in the same round trip.
@@ -201,6 +214,8 @@ export class Appender {
         }
         outcome = landed ? "written" : "conflict";
         if (landed) await log.catchUp().catch(() => undefined);
+      } finally {
+        log.expectOwn(null);
       }
       if (outcome === "written") {
         // The batch was decided on the state at sealedOn, folding each command's events: that state is the one after it.

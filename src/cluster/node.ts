@@ -127,8 +127,15 @@ export class ClusterNode implements GlobalScope {
     // Lost while running (its lease expired in a partition): it is back, so it says so.
     if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
       void this.membership.join().catch(() => undefined);
-    void this.reconcile().catch(() => undefined);
+    // After the turn that folded: a fold is often an append's answer, and its caller goes on first.
+    if (this.reconcileQueued) return;
+    this.reconcileQueued = true;
+    setImmediate(() => {
+      this.reconcileQueued = false;
+      void this.reconcile().catch(() => undefined);
+    });
   }
+  private reconcileQueued = false;
 
   // ---------------------------------------------------------------- commands of global scope
 

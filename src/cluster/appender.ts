@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { createDraft, finishDraft } from "immer";
 import { decideCluster } from "../domain/cluster/decide.js";
 import type { ClusterCommand, ClusterEvent, ClusterNewEvent } from "../domain/cluster/events.js";
-import { type ClusterState, foldCluster } from "../domain/cluster/state.js";
+import { type ClusterState, evolveCluster, foldCluster } from "../domain/cluster/state.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
@@ -127,24 +128,8 @@ export class Appender {
       });
       if (live.length === 0) return;
       const remaining = Math.max(1, Math.min(...live.map((p) => p.deadline)) - Date.now());
-      // Decide every command against the state as the ones before it in the batch leave it.
-      let s = log.current;
-      let seq = log.headSeen.seq;
       // A refusal is final only with the batch: after a conflict the command is decided again.
-      const planned: { p: Pending; events: ClusterNewEvent[]; from: number }[] = [];
-      const refused: { p: Pending; e: NetledgerError }[] = [];
-      const all: ClusterNewEvent[] = [];
-      for (const p of live) {
-        try {
-          const events = decideCluster(s, p.command);
-          s = foldCluster(s, events.map((event, i) => ({ event, seq: seq + 1 + i })));
-          planned.push({ p, events, from: all.length });
-          all.push(...events);
-          seq += events.length;
-        } catch (e) {
-          refused.push({ p, e: asNetledgerError(e) });
-        }
-      }
+      const { s, planned, refused, all } = decideBatch(log.current, log.headSeen.seq, live);
       const settleRefused = () => refused.forEach((r) => r.p.reject(r.e));
       if (all.length === 0) {
         // Nothing to write, so no transaction proved the head current: a refusal must not rest on a
@@ -279,6 +264,62 @@ export class Appender {
         .catch(() => undefined); // unanswered, the request stays: read again, or its sender falls back
     }
   }
+}
+
+interface Decided {
+  /** The state after every planned command's events. */
+  s: ClusterState;
+  planned: { p: Pending; events: ClusterNewEvent[]; from: number }[];
+  refused: { p: Pending; e: NetledgerError }[];
+  all: ClusterNewEvent[];
+}
+
+/**
+ * Decides every command against the state as the ones before it in the batch leave it, on one draft
+ * (one copy of the paths the batch touches, not one per command). decide throws before it changes
+ * anything, so a refused command leaves the draft as it was; should applying an event throw (a bug
+ * in decide), the draft is dropped and the batch decided again a state per command, where the
+ * command that fails is refused alone.
+ */
+function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided {
+  const draft = createDraft(from);
+  const d: Decided = { s: from, planned: [], refused: [], all: [] };
+  let seq = head;
+  try {
+    for (const p of live) {
+      let events: ClusterNewEvent[];
+      try {
+        events = decideCluster(draft, p.command);
+      } catch (e) {
+        d.refused.push({ p, e: asNetledgerError(e) });
+        continue;
+      }
+      events.forEach((event, i) => evolveCluster(draft, event, seq + 1 + i));
+      d.planned.push({ p, events, from: d.all.length });
+      d.all.push(...events);
+      seq += events.length;
+    }
+  } catch {
+    return decideEach(from, head, live);
+  }
+  return { ...d, s: finishDraft(draft) };
+}
+
+function decideEach(from: ClusterState, head: number, live: Pending[]): Decided {
+  const d: Decided = { s: from, planned: [], refused: [], all: [] };
+  let seq = head;
+  for (const p of live) {
+    try {
+      const events = decideCluster(d.s, p.command);
+      d.s = foldCluster(d.s, events.map((event, i) => ({ event, seq: seq + 1 + i })));
+      d.planned.push({ p, events, from: d.all.length });
+      d.all.push(...events);
+      seq += events.length;
+    } catch (e) {
+      d.refused.push({ p, e: asNetledgerError(e) });
+    }
+  }
+  return d;
 }
 
 interface Plan {

@@ -127,7 +127,11 @@ export class ClusterNode implements GlobalScope {
     // Lost while running (its lease expired in a partition): it is back, so it says so.
     if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
       void this.membership.join().catch(() => undefined);
-    // After the turn that folded: a fold is often an append's answer, and its caller goes on first.
+    this.reconcileSoon();
+  }
+
+  /** A reconcile after this turn: a fold is often an append's answer, and its caller goes on first. */
+  private reconcileSoon(): void {
     if (this.reconcileQueued) return;
     this.reconcileQueued = true;
     setImmediate(() => {
@@ -244,7 +248,7 @@ export class ClusterNode implements GlobalScope {
     } finally {
       this.busy.delete(id);
       this.dirty[kind].add(id);
-      void this.reconcile().catch(() => undefined);
+      this.reconcileSoon();
     }
   }
 

@@ -205,10 +205,13 @@ export class Appender {
       if (outcome === "written") {
         // The batch was decided on the state at sealedOn, folding each command's events: that state is the one after it.
         await log.adoptOwn(sealedOn, written, s);
-        if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery))
-          void writeSnapshot(this.conn, log.current, log.headSeen).catch(() => undefined);
         settleRefused();
         for (const x of planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
+        if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery)) {
+          // Its serialisation holds the thread (tens of ms for thousands of endpoints): after the callers are answered.
+          const [state, head, conn] = [log.current, log.headSeen, this.conn];
+          setTimeout(() => void writeSnapshot(conn, state, head).catch(() => undefined), 0);
+        }
         return;
       }
       log.conflicts++;

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { createDraft, finishDraft } from "immer";
 import { decideCluster } from "../domain/cluster/decide.js";
 import type { ClusterCommand, ClusterEvent, ClusterNewEvent } from "../domain/cluster/events.js";
-import { type ClusterState, foldCluster } from "../domain/cluster/state.js";
+import { type ClusterState, evolveCluster, foldCluster } from "../domain/cluster/state.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
-import { type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { type ClusterRecord, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
@@ -43,6 +44,16 @@ export interface FoldedLog {
   noteWritten(sealedOn: Head, revision: string): void;
   foldConflict(sealedOn: Head, headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly Kv[]): boolean;
   adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: ClusterState): Promise<void>;
+  /** The append in flight (null: none), so that the watch bringing it back adopts it rather than folding it again. */
+  expectOwn(own: OwnAppend | null): void;
+}
+
+/** An append this node has sent: the records' values as written, their events and the state after them. */
+export interface OwnAppend {
+  sealedOn: Head;
+  values: Buffer[];
+  written: ClusterEvent[];
+  decided: ClusterState;
 }
 
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
@@ -117,24 +128,8 @@ export class Appender {
       });
       if (live.length === 0) return;
       const remaining = Math.max(1, Math.min(...live.map((p) => p.deadline)) - Date.now());
-      // Decide every command against the state as the ones before it in the batch leave it.
-      let s = log.current;
-      let seq = log.headSeen.seq;
       // A refusal is final only with the batch: after a conflict the command is decided again.
-      const planned: { p: Pending; events: ClusterNewEvent[]; from: number }[] = [];
-      const refused: { p: Pending; e: NetledgerError }[] = [];
-      const all: ClusterNewEvent[] = [];
-      for (const p of live) {
-        try {
-          const events = decideCluster(s, p.command);
-          s = foldCluster(s, events.map((event, i) => ({ event, seq: seq + 1 + i })));
-          planned.push({ p, events, from: all.length });
-          all.push(...events);
-          seq += events.length;
-        } catch (e) {
-          refused.push({ p, e: asNetledgerError(e) });
-        }
-      }
+      const { s, planned, refused, all } = decideBatch(log.current, log.headSeen.seq, live);
       const settleRefused = () => refused.forEach((r) => r.p.reject(r.e));
       if (all.length === 0) {
         // Nothing to write, so no transaction proved the head current: a refusal must not rest on a
@@ -160,12 +155,15 @@ export class Appender {
       const records = seal(sealedOn, all, { node: this.conn.o.node, time: new Date().toISOString(), batch: batchId });
       const last = records[records.length - 1]!;
       const written = reopen(sealedOn, records);
+      const values = records.map((r: ClusterRecord) => Buffer.from(JSON.stringify(r)));
       const kv = this.conn.kv;
       const answers = [
         ...planned.map((x) => ({ p: x.p, a: { ok: true, from: sealedOn.seq + 1 + x.from, count: x.events.length, at: last.seq } satisfies Answer })),
         ...refused.map((r) => ({ p: r.p, a: refusal(r.e) })),
       ].filter((x) => x.p.remote !== undefined);
       let outcome: "written" | "conflict";
+      // The watch often brings the records back before the call answers: it adopts them then (same bytes, already verified).
+      log.expectOwn({ sealedOn, values, written, decided: s });
       try {
         const res = await this.conn.call(
           "append",
@@ -176,7 +174,7 @@ export class Appender {
                 // A forwarded command is answered in the batch that decides it, and its request goes:
                 // the request must still exist, so a command is appended once even across appenders.
                 ...answers.flatMap((x) => [kv.delete().key(reqPrefix + x.p.remote), kv.put(resPrefix + x.p.remote).value(JSON.stringify(x.a))]),
-                ...records.map((r) => kv.put(seqKey(r.seq)).value(JSON.stringify(r))),
+                ...records.map((r, i) => kv.put(seqKey(r.seq)).value(values[i]!)),
                 kv.put(headKey).value(JSON.stringify({ seq: last.seq, hash: last.hash })),
               )
               // On conflict, what this node missed comes back in the same round trip.
@@ -201,14 +199,19 @@ export class Appender {
         }
         outcome = landed ? "written" : "conflict";
         if (landed) await log.catchUp().catch(() => undefined);
+      } finally {
+        log.expectOwn(null);
       }
       if (outcome === "written") {
         // The batch was decided on the state at sealedOn, folding each command's events: that state is the one after it.
         await log.adoptOwn(sealedOn, written, s);
-        if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery))
-          void writeSnapshot(this.conn, log.current, log.headSeen).catch(() => undefined);
         settleRefused();
         for (const x of planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
+        if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery)) {
+          // Its serialisation holds the thread (tens of ms for thousands of endpoints): after the callers are answered.
+          const [state, head, conn] = [log.current, log.headSeen, this.conn];
+          setTimeout(() => void writeSnapshot(conn, state, head).catch(() => undefined), 0);
+        }
         return;
       }
       log.conflicts++;
@@ -264,6 +267,62 @@ export class Appender {
         .catch(() => undefined); // unanswered, the request stays: read again, or its sender falls back
     }
   }
+}
+
+interface Decided {
+  /** The state after every planned command's events. */
+  s: ClusterState;
+  planned: { p: Pending; events: ClusterNewEvent[]; from: number }[];
+  refused: { p: Pending; e: NetledgerError }[];
+  all: ClusterNewEvent[];
+}
+
+/**
+ * Decides every command against the state as the ones before it in the batch leave it, on one draft
+ * (one copy of the paths the batch touches, not one per command). decide throws before it changes
+ * anything, so a refused command leaves the draft as it was; should applying an event throw (a bug
+ * in decide), the draft is dropped and the batch decided again a state per command, where the
+ * command that fails is refused alone.
+ */
+function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided {
+  const draft = createDraft(from);
+  const d: Decided = { s: from, planned: [], refused: [], all: [] };
+  let seq = head;
+  try {
+    for (const p of live) {
+      let events: ClusterNewEvent[];
+      try {
+        events = decideCluster(draft, p.command);
+      } catch (e) {
+        d.refused.push({ p, e: asNetledgerError(e) });
+        continue;
+      }
+      events.forEach((event, i) => evolveCluster(draft, event, seq + 1 + i));
+      d.planned.push({ p, events, from: d.all.length });
+      d.all.push(...events);
+      seq += events.length;
+    }
+  } catch {
+    return decideEach(from, head, live);
+  }
+  return { ...d, s: finishDraft(draft) };
+}
+
+function decideEach(from: ClusterState, head: number, live: Pending[]): Decided {
+  const d: Decided = { s: from, planned: [], refused: [], all: [] };
+  let seq = head;
+  for (const p of live) {
+    try {
+      const events = decideCluster(d.s, p.command);
+      d.s = foldCluster(d.s, events.map((event, i) => ({ event, seq: seq + 1 + i })));
+      d.planned.push({ p, events, from: d.all.length });
+      d.all.push(...events);
+      seq += events.length;
+    } catch (e) {
+      d.refused.push({ p, e: asNetledgerError(e) });
+    }
+  }
+  return d;
 }
 
 interface Plan {

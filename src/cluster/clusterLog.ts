@@ -4,7 +4,7 @@ import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
 import { type ClusterState, emptyClusterState, foldCluster } from "../domain/cluster/state.js";
 import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
-import { type Appended, Appender, type FoldedLog } from "./appender.js";
+import { type Appended, Appender, type FoldedLog, type OwnAppend } from "./appender.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { latestSnapshot } from "./snapshots.js";
 import { behind, eventsAfter } from "./folding.js";
@@ -115,16 +115,42 @@ export class ClusterLog implements FoldedLog {
   /** Folds the log records a watch response carries that follow the head; a gap is left to a read. */
   private foldWatched(res: WatchResponse): void {
     const puts = res.events.filter((ev) => ev.type === "Put").map((ev) => ev.kv);
+    const rest = this.adoptWatchedOwn(puts);
     let events: ClusterEvent[] | null = null;
     try {
-      events = eventsAfter(this.head, puts, true);
+      events = eventsAfter(this.head, rest, true);
     } catch {
       // Not what a read would give: the read says what is wrong.
     }
     if (!events) return void this.catchUp().catch(() => undefined);
     this.apply(events);
     // The head key was written with the last record of each revision, and the response ends on a whole one.
-    if (events.length > 0) this.headRev = puts[puts.length - 1]!.mod_revision;
+    if (events.length > 0 || rest !== puts) this.headRev = puts[puts.length - 1]!.mod_revision;
+  }
+
+  /** This node's append in flight (src/cluster/appender.ts). */
+  private own: OwnAppend | null = null;
+  expectOwn(own: OwnAppend | null): void {
+    this.own = own;
+  }
+
+  /**
+   * This node's own append, brought by the watch before its call answered: records byte for byte the
+   * ones it sealed (and verified) on the head it holds, so the state it decided them on is adopted, not
+   * folded and verified a second time. Returns the records left to fold.
+   */
+  private adoptWatchedOwn(puts: readonly { key: Buffer; value: Buffer }[]): readonly { key: Buffer; value: Buffer }[] {
+    const own = this.own;
+    if (!own || this.head.seq !== own.sealedOn.seq || this.head.hash !== own.sealedOn.hash) return puts;
+    const at = puts.findIndex((kv) => kv.key.toString().endsWith(seqKey(own.sealedOn.seq + 1)));
+    if (at < 0 || puts.length < at + own.values.length || puts.slice(0, at).some((kv) => Number(kv.key.toString().slice(-12)) > this.head.seq)) return puts;
+    for (let i = 0; i < own.values.length; i++) {
+      const kv = puts[at + i]!;
+      if (!kv.key.toString().endsWith(seqKey(own.sealedOn.seq + 1 + i)) || !kv.value.equals(own.values[i]!)) return puts;
+    }
+    this.own = null;
+    this.apply(own.written, own.decided);
+    return puts.slice(at + own.values.length);
   }
 
   private async readAfterHead(): Promise<void> {

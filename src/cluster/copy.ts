@@ -48,7 +48,7 @@ const copyAtMost = 1000;
  * What a crash loses of it is folded again from etcd at start (the copy's head is where it goes on).
  */
 export class CopyWriter {
-  private pending: ClusterCopyRow[] = [];
+  private pending: ClusterEvent[] = [];
   private base: { seq: number; hash: string; state: string } | undefined;
   private scheduled = false;
   /** The last failure to write the copy (a full disk, a corrupt copy), for `cluster status`. */
@@ -62,7 +62,8 @@ export class CopyWriter {
   }
 
   add(events: readonly ClusterEvent[]): void {
-    for (const e of events) this.pending.push(rowOf(e));
+    // Made rows at the flush, off the turn that folded them.
+    for (const e of events) this.pending.push(e);
     if (this.closed) return;
     if (this.pending.length >= copyAtMost) return this.flush();
     if (this.scheduled) return;
@@ -86,7 +87,7 @@ export class CopyWriter {
     this.scheduled = false;
     if (this.closed) return;
     if (this.pending.length === 0 && !this.base) return;
-    const rows = this.pending;
+    const rows = this.pending.map(rowOf);
     this.pending = [];
     try {
       this.copy.append(rows, this.base);

@@ -127,8 +127,19 @@ export class ClusterNode implements GlobalScope {
     // Lost while running (its lease expired in a partition): it is back, so it says so.
     if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
       void this.membership.join().catch(() => undefined);
-    void this.reconcile().catch(() => undefined);
+    this.reconcileSoon();
   }
+
+  /** A reconcile after this turn: a fold is often an append's answer, and its caller goes on first. */
+  private reconcileSoon(): void {
+    if (this.reconcileQueued) return;
+    this.reconcileQueued = true;
+    setImmediate(() => {
+      this.reconcileQueued = false;
+      void this.reconcile().catch(() => undefined);
+    });
+  }
+  private reconcileQueued = false;
 
   // ---------------------------------------------------------------- commands of global scope
 
@@ -237,7 +248,7 @@ export class ClusterNode implements GlobalScope {
     } finally {
       this.busy.delete(id);
       this.dirty[kind].add(id);
-      void this.reconcile().catch(() => undefined);
+      this.reconcileSoon();
     }
   }
 
@@ -363,7 +374,8 @@ export class ClusterNode implements GlobalScope {
 }
 
 const sweepEveryMs = 10_000;
-const projectEveryMs = 20;
+/** Under a stream of appends a run every 20 ms took 8% of each node's thread (1.6 ms a run at 3,000 endpoints). */
+const projectEveryMs = 100;
 
 const vxlanIdOption = "com.docker.network.driver.overlay.vxlanid_list";
 

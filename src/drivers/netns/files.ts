@@ -48,11 +48,17 @@ export class SandboxFiles implements StateProjection {
   }
 
   update(s: State, t: Touched): void {
-    this.write(s, sandboxesToRewrite(s, t));
+    this.write(s, sandboxesToRewrite(s, t), t.sandboxes);
   }
 
-  /** Brings the files of these sandboxes in line with the state; those the state no longer has are removed. */
-  write(s: State, sandboxIds: Iterable<string>): void {
+  /**
+   * Brings the files of these sandboxes in line with the state; those the state no longer has are
+   * removed. With `direct`, a sandbox not in it is only a peer whose hosts file lists a changed
+   * network: its directory is never made again. Another process may have deleted that sandbox, and
+   * its directory, after this one's state was taken (a CNI DEL beside another container's), and a peer's
+   * rewrite must not bring the directory back.
+   */
+  write(s: State, sandboxIds: Iterable<string>, direct?: ReadonlySet<string>): void {
     let host: string | undefined;
     const peers = new PeerIndex(s);
     for (const id of sandboxIds) {
@@ -64,10 +70,16 @@ export class SandboxFiles implements StateProjection {
       host ??= this.hostText();
       const dir = this.dir(id);
       const owner = join(dir, "owner");
-      if (!this.written.has(owner)) mkdirSync(dir, { recursive: true });
-      this.writeIfChanged(owner, this.databaseId + "\n");
-      this.writeIfChanged(this.hostsPath(id), hostsFile(s, sb, peers));
-      this.writeIfChanged(this.resolvConfPath(id), resolvConf(s, sb, host));
+      const peerOnly = direct !== undefined && !direct.has(id);
+      if (!peerOnly && !this.written.has(owner)) mkdirSync(dir, { recursive: true });
+      try {
+        this.writeIfChanged(owner, this.databaseId + "\n", peerOnly);
+        this.writeIfChanged(this.hostsPath(id), hostsFile(s, sb, peers), peerOnly);
+        this.writeIfChanged(this.resolvConfPath(id), resolvConf(s, sb, host), peerOnly);
+      } catch (e) {
+        if (!(peerOnly && (e as NodeJS.ErrnoException).code === "ENOENT")) throw e;
+        this.forget(id); // gone with its sandbox
+      }
     }
   }
 
@@ -77,10 +89,15 @@ export class SandboxFiles implements StateProjection {
    */
   private readonly written = new Map<string, string>();
 
-  private writeIfChanged(path: string, text: string): void {
+  private writeIfChanged(path: string, text: string, onlyIfThere: boolean): void {
     if (this.written.get(path) === text) return;
-    writeIfChanged(path, text);
+    writeIfChanged(path, text, onlyIfThere);
     this.written.set(path, text);
+  }
+
+  private forget(sandboxId: string): void {
+    const dir = this.dir(sandboxId);
+    for (const f of [join(dir, "owner"), this.hostsPath(sandboxId), this.resolvConfPath(sandboxId)]) this.written.delete(f);
   }
 
   /** Every sandbox's files from the state, and the removal of this database's files for sandboxes it no longer has. */
@@ -103,7 +120,7 @@ export class SandboxFiles implements StateProjection {
   /** Removes a sandbox's directory if this database wrote it. */
   remove(sandboxId: string): void {
     const dir = this.dir(sandboxId);
-    for (const f of [join(dir, "owner"), this.hostsPath(sandboxId), this.resolvConfPath(sandboxId)]) this.written.delete(f);
+    this.forget(sandboxId);
     if (readOwner(join(dir, "owner")) === this.databaseId) rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -116,11 +133,12 @@ function readOwner(path: string): string | undefined {
   }
 }
 
-function writeIfChanged(path: string, text: string): void {
+/** Writes `text` unless the file holds it already; with `onlyIfThere`, an existing file only (ENOENT otherwise). */
+function writeIfChanged(path: string, text: string, onlyIfThere: boolean): void {
   try {
     if (readFileSync(path, "utf8") === text) return;
-  } catch {
-    /* not there yet */
+  } catch (e) {
+    if (onlyIfThere) throw e;
   }
   writeFileSync(path, text);
 }

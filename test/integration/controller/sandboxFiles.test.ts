@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SandboxFiles } from "../../../src/drivers/netns/files.js";
 import { nullDriver } from "../../../src/drivers/null/index.js";
 import { Controller, type NetworkDriver } from "../../../src/index.js";
 import { isNamespaceFile, isRoot, needsRoot } from "../../helpers/kernel.js";
@@ -45,6 +46,32 @@ describe("each sandbox's hosts and resolv.conf, a projection of the state", () =
 
       await db.delete();
       expect(existsSync(join(runDir, "sandboxes", db.id))).toBe(false);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("never brings back the directory of a peer that another process deleted after this one's state was taken", async () => {
+    const { c, runDir } = await open();
+    try {
+      const n = await c.newNetwork("addr", "front");
+      const web = await c.newSandbox("c-web", { netns: null, hostname: "web" });
+      const db = await c.newSandbox("c-db", { netns: null, hostname: "db" });
+      const ew = await n.createEndpoint("web");
+      await ew.join(web);
+      const ed = await n.createEndpoint("db");
+      await ed.join(db);
+      const stale = c.current(); // still has c-db, as a process that has not yet folded its deletion
+      // Another process's DEL removed c-db and its files; this one then rewrites the network's peers.
+      const dbDir = join(runDir, "sandboxes", db.id);
+      rmSync(dbDir, { recursive: true });
+      const files = new SandboxFiles(runDir, c.databaseId);
+      files.update(stale, { networks: new Set([n.id]), sandboxes: new Set([web.id]) });
+      expect(existsSync(dbDir)).toBe(false);
+      expect(readFileSync(join(runDir, "sandboxes", web.id, "hosts"), "utf8")).toContain("\tdb\n");
+      // A sandbox the commit is about is written whatever its directory's fate.
+      files.update(stale, { networks: new Set(), sandboxes: new Set([db.id]) });
+      expect(existsSync(join(dbDir, "hosts"))).toBe(true);
     } finally {
       await c.close();
     }

@@ -103,7 +103,9 @@ describe.skipIf(missing !== undefined)(`podman through netledger-cni${missing ? 
     let ok = false;
     for (let i = 0; i < 40 && !(ok = await settled()); i++) await new Promise((r) => setTimeout(r, 500));
     if (!ok) {
-      console.warn(`after podman rm -f something was left; recover: ${await nl("recover")}`);
+      // Says what, so that a cause other than a slow cleanup can be told apart.
+      const left = `sandboxes ${await nl("--json", "sandbox", "ls")}; gc ${JSON.stringify(JSON.parse(await nl("--json", "gc", "--dry-run")).found)}`;
+      console.warn(`after podman rm -f something was left after 20 s: ${left}; recover: ${await nl("recover")}`);
     }
     const gc = await nl("--json", "gc", "--dry-run");
     expect(JSON.parse(gc), gc).toMatchObject({ found: [], errors: [] });

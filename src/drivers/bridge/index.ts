@@ -13,7 +13,7 @@ import type {
   LeaveRequest,
   NetworkDriver,
 } from "../contract.js";
-import { checkInsideConfig, configureInside, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
+import { checkInsideConfig, configureInside, defaultRoutes, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
 import { addVeth, deleteLink, getLink, type KernelLink, listLinks, setLink } from "../kernel/rtnetlink.js";
 import { checkIfname, ipBatch, step } from "../netns/iproute.js";
 import { isNamespace } from "../netns/namespaces.js";
@@ -125,10 +125,7 @@ async function join(req: JoinRequest, key: string, call: EffectCall): Promise<Jo
     alias,
     mac: iface.mac,
     addresses,
-    routes: [
-      ...(gateway ? [{ destination: "default", nextHop: gateway }] : []),
-      ...(gatewayIPv6 ? [{ destination: "default", nextHop: gatewayIPv6 }] : []),
-    ],
+    routes: defaultRoutes(gateway, gatewayIPv6),
   });
   checkInsideConfig(insideConfig("eth0")); // a bad value is refused before anything changes
 

@@ -1,7 +1,7 @@
 import type { RtNetlinkSocket } from "netlink";
 import { NetledgerError } from "../../domain/errors.js";
 import { tryParseIp } from "../../domain/ipam/address.js";
-import { errnoOf, failed, type KernelLink, macBytes, netlinkModule, toLinks, upFlags } from "./rtnetlink.js";
+import { errnoOf, failed, type KernelLink, macBytes, type NetlinkModule, netlinkModule, toLinks, upFlags } from "./rtnetlink.js";
 import { homeNamespaceFd, inNamespace, inNewNamespace } from "./setns.js";
 
 /**
@@ -18,6 +18,11 @@ export interface InsideRoute {
   destination: string;
   /** The next hop; none for a directly connected destination. */
   nextHop?: string | undefined;
+}
+
+/** A default route through each gateway given (one per family the interface has an address in). */
+export function defaultRoutes(gateway?: string | null, gatewayIPv6?: string | null): InsideRoute[] {
+  return [gateway, gatewayIPv6].filter((g): g is string => !!g).map((nextHop) => ({ destination: "default", nextHop }));
 }
 
 /** What a link already in the namespace under its final name is set to (osl's Interface options). */
@@ -73,12 +78,12 @@ export function checkInsideConfig(cfg: InsideConfig): void {
 }
 
 /** Runs `fn` with an rtnetlink socket opened in the namespace at `path` (or in a new one bound there). */
-async function withSocket<T>(path: string, fn: (s: RtNetlinkSocket) => Promise<T>, fresh = false): Promise<T> {
+async function withSocket<T>(path: string, fn: (s: RtNetlinkSocket, lib: NetlinkModule) => Promise<T>, fresh = false): Promise<T> {
   const lib = await netlinkModule();
   const open = () => lib.createRtNetlink();
   const socket = fresh ? inNewNamespace(path, open) : inNamespace(path, open);
   try {
-    return await fn(socket);
+    return await fn(socket, lib);
   } finally {
     socket.socket.close();
   }
@@ -153,8 +158,7 @@ export async function moveOut(nsPath: string, name: string, to: string): Promise
 
 /** Every link in the namespace at `nsPath`. */
 export async function linksInside(nsPath: string): Promise<KernelLink[]> {
-  const lib = await netlinkModule();
-  return withSocket(nsPath, async (s) => {
+  return withSocket(nsPath, async (s, lib) => {
     try {
       return toLinks(lib, await s.getLinks());
     } catch (e) {

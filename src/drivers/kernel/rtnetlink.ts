@@ -1,6 +1,7 @@
-import { closeSync, openSync } from "node:fs";
+import { closeSync } from "node:fs";
 import type { ifla, RtNetlinkSocket } from "netlink";
 import { NetledgerError } from "../../domain/errors.js";
+import { openNamespace } from "./setns.js";
 import { deleteOffLoop as sendDeleteOffLoop } from "./unlink.js";
 
 /**
@@ -9,7 +10,7 @@ import { deleteOffLoop as sendDeleteOffLoop } from "./unlink.js";
  * namespace of this process — the caller's — never the one sysfs was mounted in, so what it sees is
  * what `ip` run by the caller would see. It moves links into a sandbox's namespace (IFLA_NET_NS_FD);
  * what happens inside one goes through a socket opened there (namespaceLinks.ts). Deletes are sent
- * from a worker thread (unlink.ts) so that the kernel's clean-up does not hold the event loop.
+ * from the thread pool (unlink.ts) so that the kernel's clean-up does not hold the event loop.
  */
 
 /** A link as the kernel describes it. */
@@ -39,7 +40,7 @@ export interface LinkChange {
   name?: string;
 }
 
-type NetlinkModule = typeof import("netlink");
+export type NetlinkModule = typeof import("netlink");
 
 interface Rtnl {
   lib: NetlinkModule;
@@ -133,14 +134,13 @@ export function toLinks(lib: NetlinkModule, msgs: readonly { data: { index?: num
 }
 
 /** Runs `fn` with a read-only descriptor of the namespace at `path` (closed after). */
-function withNamespaceFd<T>(path: string, fn: (fd: number) => Promise<T>): Promise<T> {
-  let fd: number;
+async function withNamespaceFd<T>(path: string, fn: (fd: number) => Promise<T>): Promise<T> {
+  const fd = openNamespace(path);
   try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    return Promise.reject(new NetledgerError("NotFound", `namespace ${path} cannot be opened: ${(e as Error).message}`));
+    return await fn(fd);
+  } finally {
+    closeSync(fd);
   }
-  return fn(fd).finally(() => closeSync(fd));
 }
 
 /** Links of the caller's namespace (those of a sandbox's: namespaceLinks.ts). */

@@ -44,16 +44,20 @@ function goHome(c: Libc): void {
   process.kill(process.pid, "SIGKILL");
 }
 
+/** A read-only descriptor of the namespace bound at `path` (the caller closes it). */
+export function openNamespace(path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    throw new NetledgerError("NotFound", `namespace ${path} cannot be opened: ${(e as Error).message}`);
+  }
+}
+
 /** Runs `fn` (synchronous) with this thread in the network namespace bound at `path`. */
 export function inNamespace<T>(path: string, fn: () => T): T {
   const c = libc();
   homeNamespaceFd();
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new NetledgerError("NotFound", `namespace ${path} cannot be opened: ${(e as Error).message}`);
-  }
+  const fd = openNamespace(path);
   try {
     if (c.setns(fd, CLONE_NEWNET) !== 0) throw refused(`enter namespace ${path}`, c.errno());
     try {

@@ -1,5 +1,5 @@
 import { invalid, notFound } from "../../domain/errors.js";
-import { checkInsideConfig, configureInside, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
+import { checkInsideConfig, configureInside, defaultRoutes, type InsideConfig, linksInside } from "../kernel/namespaceLinks.js";
 import { getLink, type KernelLink, listLinks as kernelLinks, setLink } from "../kernel/rtnetlink.js";
 import { run } from "./exec.js";
 
@@ -88,12 +88,7 @@ export const step = {
 
 /** The in-namespace part of an interface's placement: routes and default routes as one list. */
 function insideConfig(cfg: InterfaceConfig): InsideConfig {
-  const routes = [
-    ...(cfg.routes ?? []).map((r) => ({ destination: r.destination, nextHop: r.nextHop })),
-    ...(cfg.gateway ? [{ destination: "default", nextHop: cfg.gateway }] : []),
-    ...(cfg.gatewayIPv6 ? [{ destination: "default", nextHop: cfg.gatewayIPv6 }] : []),
-  ];
-  return { name: cfg.name, addresses: cfg.addresses, routes };
+  return { name: cfg.name, addresses: cfg.addresses, routes: [...(cfg.routes ?? []), ...defaultRoutes(cfg.gateway, cfg.gatewayIPv6)] };
 }
 
 /**

@@ -22,9 +22,9 @@ export interface InterfacePlacement {
    * Places the link; returns its name in the sandbox: `cfg.name` when the caller chose one (a CNI
    * runtime's CNI_IFNAME), else `dstPrefix` and the first free index.
    */
-  place(srcName: string, dstPrefix: string, nsPath: string, cfg: Omit<InterfaceConfig, "name" | "alias"> & { name?: string }, owner: PlacementOwner, signal?: AbortSignal): Promise<string>;
+  place(srcName: string, dstPrefix: string, nsPath: string, cfg: Omit<InterfaceConfig, "name" | "alias"> & { name?: string }, owner: PlacementOwner): Promise<string>;
   /** Moves the endpoint's link in the sandbox back to the host under its own name; nothing to do when it is not there. */
-  remove(nsPath: string, owner: PlacementOwner, signal?: AbortSignal): Promise<void>;
+  remove(nsPath: string, owner: PlacementOwner): Promise<void>;
 }
 
 export interface PlacementOwner {

@@ -248,7 +248,6 @@ export class RemoteNetworkDriver implements NetworkDriver {
           gatewayIPv6: result.gatewayIPv6 ?? null,
         },
         { databaseId: call.databaseId, endpointId: req.endpointId },
-        call.signal,
       );
     } catch (e) {
       await this.leaveQuietly(req, call);
@@ -268,7 +267,7 @@ export class RemoteNetworkDriver implements NetworkDriver {
   async leave(req: LeaveRequest, call: EffectCall): Promise<void> {
     const ids = { NetworkID: req.networkId, EndpointID: req.endpointId };
     // Found by its alias, so that the Leave that undoes a Join in doubt (no answer recorded) moves it too.
-    if (req.sandboxKey) await this.placement.remove(req.sandboxKey, { databaseId: call.databaseId, endpointId: req.endpointId }, call.signal);
+    if (req.sandboxKey) await this.placement.remove(req.sandboxKey, { databaseId: call.databaseId, endpointId: req.endpointId });
     await ignoringAnswers(this.call("Leave", ids, emptyResponse, effectCallOptions(call)));
   }
 

@@ -19,7 +19,6 @@ export const nodePrefix = "nodes/";
 export const reqPrefix = "req/";
 export const resPrefix = "res/";
 export const appenderKey = "appender";
-export const snapshotKey = "snapshot";
 
 export const seqKey = (seq: number): string => `${logPrefix}${String(seq).padStart(12, "0")}`;
 /** The first key after every log key (`0` follows `/`), the end of a range read of the log. */

@@ -1,48 +1,106 @@
-import { canonicalJson } from "../domain/canonical.js";
+import { createHash } from "node:crypto";
+import { canonicalPieces } from "../domain/canonical.js";
 import type { ClusterState } from "../domain/cluster/state.js";
 import { corrupt } from "../domain/errors.js";
-import { stateHash } from "../store/stateHash.js";
 import type { ClusterConnection } from "./connection.js";
 import { type Head, seqKey } from "./records.js";
 
 /**
- * Snapshots of the global part in etcd, so a new node does not read the whole cluster log:
- * `snapshots/<seq, 12 digits>` holds {seq, hash (the chain hash at seq), state (canonical JSON),
- * stateHash}. The state at a seq is the same on every node, so two nodes writing the snapshot of one
- * seq write the same bytes. A reader takes the latest, checks its state hash and that the log's record
- * at its seq carries its chain hash, and folds the log after it; the last two are kept.
+ * Snapshots of the global part in etcd, so a new node does not read the whole cluster log. The state
+ * at a seq is the same on every node, so two nodes writing the snapshot of one seq write the same bytes.
+ *
+ * A state of thousands of endpoints is megabytes of JSON: more than etcd takes in one request (1.5 MiB
+ * by default) and more than the client takes in one answer (4 MiB). So it is stored in parts,
+ * `snapshots/part/<seq>/<i>`, each a slice of the state's canonical JSON, then `snapshots/meta/<seq>`
+ * = {seq, hash (the chain hash at seq), stateHash, parts}, written last: a snapshot without its meta
+ * was never finished and is never read. A reader takes the latest meta, joins its parts, checks the
+ * state hash and that the log's record at seq carries the chain hash, and folds the log after it.
+ * The last two are kept.
  */
 export const snapshotPrefix = "snapshots/";
+const metaPrefix = `${snapshotPrefix}meta/`;
+const partsPrefix = `${snapshotPrefix}part/`;
 const keep = 2;
+/** Characters per part: at most three bytes each in UTF-8, so a part's put stays under 1.5 MiB. */
+const partChars = 256 * 1024;
 
-interface StoredSnapshot {
+interface SnapshotMeta {
   seq: number;
   hash: string;
-  state: string;
   stateHash: string;
+  parts: number;
 }
 
-export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, head: Head): Promise<void> {
-  const state = canonicalJson(s);
-  const value: StoredSnapshot = { seq: head.seq, hash: head.hash, state, stateHash: stateHash(state) };
-  const key = `${snapshotPrefix}${String(head.seq).padStart(12, "0")}`;
-  await conn.call("write a snapshot", (opts) => conn.kv.put(key).value(JSON.stringify(value)).options(opts).exec());
-  const old = await conn.call("list snapshots", (opts) => conn.kv.getAll().prefix(snapshotPrefix).options(opts).keys());
-  const stale = old.sort().slice(0, Math.max(0, old.length - keep));
-  for (const k of stale) await conn.call("prune a snapshot", (opts) => conn.kv.delete().key(k.slice(k.indexOf(snapshotPrefix))).options(opts).exec());
+const seq12 = (seq: number) => String(seq).padStart(12, "0");
+const partKey = (seq: number, i: number) => `${partsPrefix}${seq12(seq)}/${String(i).padStart(6, "0")}`;
+/** A key as the client lists it (with the connection's namespace prefix) back to one of ours. */
+const ours = (k: string) => k.slice(k.indexOf(snapshotPrefix));
+
+/**
+ * Writes the snapshot of `s` at `head`. It is serialised a part at a time, the thread given back at
+ * each part's put: done in one go it held a node's event loop for tens of milliseconds, which every
+ * command waiting on that node felt.
+ */
+export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, head: Head, o: { partChars?: number } = {}): Promise<void> {
+  const max = o.partChars ?? partChars;
+  const hash = createHash("sha256");
+  let parts = 0;
+  let text = "";
+  const put = async () => {
+    hash.update(text);
+    const [key, value] = [partKey(head.seq, parts++), text];
+    text = "";
+    await conn.call("write a snapshot part", (opts) => conn.kv.put(key).value(value).options(opts).exec());
+  };
+  // Depth 6 opens the state, its collections' three trie levels and their leaves: one entity at a time.
+  for (const piece of canonicalPieces(s, 6)) {
+    text += piece;
+    if (text.length >= max) await put();
+  }
+  if (text.length > 0) await put();
+  const meta: SnapshotMeta = { seq: head.seq, hash: head.hash, stateHash: hash.digest("hex"), parts };
+  await conn.call("write a snapshot", (opts) => conn.kv.put(`${metaPrefix}${seq12(head.seq)}`).value(JSON.stringify(meta)).options(opts).exec());
+  await prune(conn);
+}
+
+/** Keeps the last `keep` snapshots: an older meta goes first, then its parts (and any left by a write that never finished). */
+async function prune(conn: ClusterConnection): Promise<void> {
+  const metas = (await conn.call("list snapshots", (opts) => conn.kv.getAll().prefix(metaPrefix).options(opts).keys())).map(ours).sort();
+  const kept = metas.slice(-keep);
+  for (const k of metas.slice(0, Math.max(0, metas.length - keep)))
+    await conn.call("prune a snapshot", (opts) => conn.kv.delete().key(k).options(opts).exec());
+  const oldest = kept[0]?.slice(metaPrefix.length);
+  if (oldest === undefined) return;
+  const partKeys = (await conn.call("list snapshot parts", (opts) => conn.kv.getAll().prefix(partsPrefix).options(opts).keys())).map(ours);
+  const staleSeqs = new Set(partKeys.map((k) => k.slice(partsPrefix.length, partsPrefix.length + 12)).filter((s) => s < oldest));
+  for (const s of staleSeqs) await conn.call("prune a snapshot", (opts) => conn.kv.delete().prefix(`${partsPrefix}${s}/`).options(opts).exec());
 }
 
 /** The latest snapshot, checked; null when there is none. */
 export async function latestSnapshot(conn: ClusterConnection): Promise<{ state: ClusterState; head: Head } | null> {
-  const res = await conn.call("read the latest snapshot", (opts) =>
-    conn.kv.getAll().prefix(snapshotPrefix).sort("Key", "Descend").limit(1).options(opts).strings(),
-  );
-  const text = Object.values(res)[0];
-  if (text === undefined) return null;
-  const snap = JSON.parse(text) as StoredSnapshot;
-  if (stateHash(snap.state) !== snap.stateHash) throw corrupt(`cluster snapshot at seq ${snap.seq}: its state does not match its state hash`);
-  const record = await conn.call("read a snapshot's record", (opts) => conn.kv.get(seqKey(snap.seq)).options(opts).string());
-  if (record === null || (JSON.parse(record) as { hash?: string }).hash !== snap.hash)
-    throw corrupt(`cluster snapshot at seq ${snap.seq}: the log's record there does not carry its chain hash`);
-  return { state: JSON.parse(snap.state) as ClusterState, head: { seq: snap.seq, hash: snap.hash } };
+  // Its parts may be pruned while they are read (two newer snapshots written meanwhile): read the latest again.
+  for (let attempt = 0; ; attempt++) {
+    const res = await conn.call("read the latest snapshot", (opts) => conn.kv.getAll().prefix(metaPrefix).sort("Key", "Descend").limit(1).options(opts).strings());
+    const text = Object.values(res)[0];
+    if (text === undefined) return null;
+    const meta = JSON.parse(text) as SnapshotMeta;
+    const parts: string[] = [];
+    for (let i = 0; i < meta.parts; i++) {
+      const part = await conn.call("read a snapshot part", (opts) => conn.kv.get(partKey(meta.seq, i)).options(opts).string());
+      if (part === null) break;
+      parts.push(part);
+    }
+    if (parts.length < meta.parts) {
+      if (attempt < 2) continue;
+      throw corrupt(`cluster snapshot at seq ${meta.seq}: part ${parts.length} of ${meta.parts} is missing`);
+    }
+    const state = parts.join("");
+    const hash = createHash("sha256");
+    for (const p of parts) hash.update(p);
+    if (hash.digest("hex") !== meta.stateHash) throw corrupt(`cluster snapshot at seq ${meta.seq}: its state does not match its state hash`);
+    const record = await conn.call("read a snapshot's record", (opts) => conn.kv.get(seqKey(meta.seq)).options(opts).string());
+    if (record === null || (JSON.parse(record) as { hash?: string }).hash !== meta.hash)
+      throw corrupt(`cluster snapshot at seq ${meta.seq}: the log's record there does not carry its chain hash`);
+    return { state: JSON.parse(state) as ClusterState, head: { seq: meta.seq, hash: meta.hash } };
+  }
 }

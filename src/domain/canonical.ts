@@ -43,3 +43,37 @@ function write(v: unknown): string {
       throw new TypeError(`cannot encode a ${typeof v} in canonical JSON`);
   }
 }
+
+/**
+ * The same text as canonicalJson, in pieces: objects and arrays `depth` levels deep are opened here,
+ * what lies deeper is written whole. A large value (a cluster snapshot) is serialised a slice at a
+ * time, so its writer can give the thread back between slices; joined, the pieces are canonicalJson(v).
+ */
+export function* canonicalPieces(v: unknown, depth: number): Generator<string> {
+  if (depth <= 0 || v === null || typeof v !== "object") {
+    yield write(v);
+    return;
+  }
+  if (Array.isArray(v)) {
+    yield "[";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) yield ",";
+      const item = v[i];
+      if (item === undefined) yield "null";
+      else yield* canonicalPieces(item, depth - 1);
+    }
+    yield "]";
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  yield "{";
+  let first = true;
+  for (const k of Object.keys(obj).sort()) {
+    const item = obj[k];
+    if (item === undefined) continue;
+    yield (first ? "" : ",") + JSON.stringify(k) + ":";
+    first = false;
+    yield* canonicalPieces(item, depth - 1);
+  }
+  yield "}";
+}

@@ -164,6 +164,50 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     }
   });
 
+  it("writes a snapshot larger than etcd takes in one request in parts, keeps the last two, and lets a new node start from it", async () => {
+    const o = { endpoints: cluster.endpoints, node: "s", advertiseAddr: "127.0.0.1", timeoutMs: 30_000, prefix: `/nlx-bigsnap-${hexId().slice(0, 8)}/` };
+    const writer = new ClusterLog(new ClusterConnection(o));
+    await writer.open();
+    try {
+      await writer.submit({ type: "global.node.join", name: "s", address: "127.0.0.1" });
+      const net = hexId();
+      await writer.submit({ type: "global.network.create", id: net, name: "big", driver: "nlx", labels: {}, subnet: "10.64.0.0/16" });
+      // Submitted together, they go in batches: 3,100 endpoints cross three snapshot points (1,000 each).
+      await Promise.all(Array.from({ length: 3100 }, (_, i) => writer.submit({ type: "global.endpoint.create", id: hexId(), name: `endpoint-with-a-long-name-${i}`, network: net, node: "s" })));
+      const kv = writer.conn.kv;
+      // A snapshot is written by the append that crosses 1,000, 2,000, 3,000: at the end of its batch.
+      const metas = async () => (await kv.getAll().prefix("snapshots/meta/").keys()).map((k) => Number(k.slice(-12))).sort((a, b) => a - b);
+      await until(async () => (await metas()).some((seq) => seq >= 3000), 200, { ms: 60_000, what: "a snapshot at seq 3,000 or after" });
+      const [older, latest] = await metas();
+      expect([older! >= 2000 && older! < 3000, latest! >= 3000]).toEqual([true, true]);
+      const meta = JSON.parse((await kv.get(`snapshots/meta/${String(latest).padStart(12, "0")}`).string())!) as { parts: number };
+      // More than etcd's default request limit (1.5 MiB) in all, so more than one part.
+      const sizes = Object.values(await kv.getAll().prefix(`snapshots/part/${String(latest).padStart(12, "0")}/`).strings()).map((t) => Buffer.byteLength(t));
+      expect(sizes).toHaveLength(meta.parts);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(1.5 * 1024 * 1024);
+      expect(Math.max(...sizes)).toBeLessThan(1024 * 1024);
+      // The last two are kept, with their parts; the first is gone, parts and all.
+      const partSeqs = async () => new Set((await kv.getAll().prefix("snapshots/part/").keys()).map((k) => Number(k.split("/").at(-2))));
+      await until(async () => [...(await partSeqs())].every((seq) => seq >= older!), 200, { ms: 60_000, what: "the first snapshot's parts pruned" });
+      expect([...(await partSeqs())].sort((a, b) => a - b)).toEqual([older, latest]);
+      // Parts of a write that never finished (no meta) are never read.
+      await kv.put("snapshots/part/000000009000/000000").value("{not a state");
+      const fresh = new ClusterLog(new ClusterConnection({ ...o, node: "fresh" }));
+      try {
+        await fresh.open();
+        expect(fresh.loadedFrom).toBe(latest);
+        expect(fresh.headSeen).toEqual(writer.headSeen);
+        expect(fresh.stateHash()).toBe(writer.stateHash());
+      } finally {
+        await fresh.close();
+        fresh.conn.close();
+      }
+    } finally {
+      await writer.close();
+      writer.conn.close();
+    }
+  }, 120_000);
+
   it("refuses to go on, naming the cause, when etcd's log is behind a node's verified copy (etcd wiped)", async () => {
     const { logs, close } = await threeLogs(cluster);
     const elsewhere = new ClusterLog(new ClusterConnection({ ...logs[0]!.conn.o, prefix: `/nlx-wiped-${hexId().slice(0, 8)}/` }));

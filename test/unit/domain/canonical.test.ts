@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../../src/domain/canonical.js";
+import { canonicalJson, canonicalPieces } from "../../../src/domain/canonical.js";
 
 describe("canonical JSON", () => {
   it("sorts keys at every depth, drops undefined members, and parses back to the same value", () => {
@@ -9,6 +9,19 @@ describe("canonical JSON", () => {
       fc.property(fc.jsonValue(), (v) => {
         const text = canonicalJson(v);
         expect(canonicalJson(JSON.parse(text))).toBe(text);
+      }),
+    );
+  });
+
+  it("gives the same text in pieces, at any depth it opens, undefined members and items included", () => {
+    const withHoles = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, fc.jsonValue({ maxDepth: 1 }), fc.constant(undefined), tie("array"), tie("object")),
+      array: fc.array(tie("value"), { maxLength: 4 }),
+      object: fc.dictionary(fc.string({ maxLength: 3 }), tie("value"), { maxKeys: 4 }),
+    })).object;
+    fc.assert(
+      fc.property(withHoles, fc.nat(8), (v, depth) => {
+        expect([...canonicalPieces(v, depth)].join("")).toBe(canonicalJson(v));
       }),
     );
   });

@@ -1,4 +1,4 @@
-import type { IWatchResponse as WatchResponse, Watcher } from "etcd3";
+import type { IWatchResponse as WatchResponse } from "etcd3";
 import { canonicalJson } from "../domain/canonical.js";
 import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
 import { type ClusterState, emptyClusterState, foldCluster } from "../domain/cluster/state.js";
@@ -6,13 +6,14 @@ import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
 import { type Appended, Appender, type FoldedLog, type OwnAppend } from "./appender.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
+import { LastingWatch } from "./lastingWatch.js";
 import { latestSnapshot } from "./snapshots.js";
 import { behind, eventsAfter } from "./folding.js";
 import { type Head, headKey, logEnd, seqKey } from "./records.js";
 
 export type { Answer, Appended } from "./appender.js";
 
-const pollMs = 1000;
+const defaultPollMs = 1000;
 
 /**
  * One node's view of the cluster log: the folded state at the head it has read, a watch that folds
@@ -24,7 +25,9 @@ export class ClusterLog implements FoldedLog {
   private head: Head = { seq: 0, hash: genesisHash };
   /** The head key's mod revision at `head` (0: no head key yet). */
   private headRev = "0";
-  private watcher: Watcher | null = null;
+  /** The revision of the last read that reached the head: everything up to it is folded. */
+  private readRev = "0";
+  private watcher: LastingWatch | null = null;
   private poller: NodeJS.Timeout | undefined;
   private catching: Promise<void> | null = null;
   private listeners: ((events: ClusterEvent[], s: ClusterState) => void)[] = [];
@@ -42,7 +45,14 @@ export class ClusterLog implements FoldedLog {
   constructor(
     readonly conn: ClusterConnection,
     readonly snapshotEvery = 1000,
+    /** How often the head is read besides the watch (tests that must see the watch alone set it long). */
+    private readonly pollMs = defaultPollMs,
   ) {}
+
+  /** How many times the watch was made again after etcd cancelled it. */
+  get watchRemade(): number {
+    return this.watcher?.remade ?? 0;
+  }
 
   private readonly appender = new Appender(this);
 
@@ -82,24 +92,29 @@ export class ClusterLog implements FoldedLog {
         o.onSnapshot?.(snap.state, snap.head);
       }
     }
-    await this.catchUp();
-    this.watcher = await this.conn.call("watch", () =>
-      this.conn.kv.watch().prefix("log/").startRevision(String(Number(this.headRev) + 1)).create(),
-    );
     // A watch response carries whole revisions (etcd never splits a transaction's events), so what it
     // brings is folded at once, verified like a read; a record past a gap (a missed notification) is
     // left to a read, and what this node folded already (its own appends) is skipped: no read per append.
-    this.watcher.on("data", (res: WatchResponse) => this.foldWatched(res));
-    this.watcher.on("connected", () => void this.catchUp().catch(() => undefined));
+    // Made again after a read when etcd cancels it (its next revision compacted): from the head read.
+    this.watcher = new LastingWatch(this.conn, "watch", async () => {
+      await this.catchUp();
+      // From after the read, not after the head's revision: etcd may have compacted everything since
+      // the head was written, and a watch from there would be cancelled again.
+      const w = await this.conn.kv.watch().prefix("log/").startRevision(String(Math.max(Number(this.headRev), Number(this.readRev)) + 1)).create();
+      w.on("data", (res: WatchResponse) => this.foldWatched(res));
+      w.on("connected", () => void this.catchUp().catch(() => undefined));
+      return w;
+    });
+    await this.watcher.start();
     // A watch stream that broke in an outage reconnects only after the client's back-off (up to 30 s):
     // a read of the head every second bounds how long a node trails once the quorum is back.
-    this.poller = setInterval(() => void this.catchUp().catch(() => undefined), pollMs);
+    this.poller = setInterval(() => void this.catchUp().catch(() => undefined), this.pollMs);
     this.poller.unref();
   }
 
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
-    await this.watcher?.cancel().catch(() => undefined);
+    await this.watcher?.cancel();
     this.watcher = null;
   }
 
@@ -164,7 +179,10 @@ export class ClusterLog implements FoldedLog {
           .commit(),
       );
       const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [], from - 1);
-      if (!more) return;
+      if (!more) {
+        this.readRev = String(res.header.revision);
+        return;
+      }
     }
   }
 

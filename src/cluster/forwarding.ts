@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { Watcher } from "etcd3";
 import type { ClusterCommand } from "../domain/cluster/events.js";
 import { isErrorCode, NetledgerError } from "../domain/errors.js";
 import type { Answer, Appended } from "./appender.js";
 import type { ClusterLog } from "./clusterLog.js";
+import { LastingWatch } from "./lastingWatch.js";
 import { appenderKey, reqPrefix, resPrefix } from "./records.js";
 
 const pollMs = 500;
@@ -27,7 +27,7 @@ export class Forwarding {
   /** The node that holds `appender` as last seen (null: none, or not known). */
   leader: string | null = null;
   private readonly waiting = new Map<string, (a: Answer) => void>();
-  private watchers: Watcher[] = [];
+  private watchers: LastingWatch[] = [];
   private timer: NodeJS.Timeout | undefined;
   private directUntil = 0;
   private stopped = false;
@@ -50,17 +50,27 @@ export class Forwarding {
     const kv = this.log.conn.kv;
     // A request's id begins with its sender's name (`<node>/<hex>`), so each node watches only the
     // answers to its own requests, not every node's.
-    const res = await this.log.conn.call("watch the answers", () => kv.watch().prefix(`${resPrefix}${this.name}/`).create());
-    res.on("put", (kvp) => {
-      const id = kvp.key.toString().slice(resPrefix.length);
-      this.waiting.get(id)?.(JSON.parse(kvp.value.toString()) as Answer);
+    const res = new LastingWatch(this.log.conn, "watch the answers", async () => {
+      const w = await kv.watch().prefix(`${resPrefix}${this.name}/`).create();
+      w.on("put", (kvp) => this.answered(kvp.key.toString().slice(resPrefix.length), kvp.value.toString()));
+      // Made again (etcd cancelled it): answers written meanwhile are read, now that the watch is on.
+      if (this.waiting.size > 0) {
+        const standing = await kv.getAll().prefix(`${resPrefix}${this.name}/`).strings();
+        for (const [key, value] of Object.entries(standing)) this.answered(key.slice(key.indexOf(resPrefix) + resPrefix.length), value);
+      }
+      return w;
     });
-    const app = await this.log.conn.call("watch the appender", () => kv.watch().key(appenderKey).create());
-    app.on("put", (kvp) => this.follow(kvp.value.toString()));
-    app.on("delete", () => {
-      this.follow(null);
-      void this.campaign();
+    const app = new LastingWatch(this.log.conn, "watch the appender", async () => {
+      const w = await kv.watch().key(appenderKey).create();
+      w.on("put", (kvp) => this.follow(kvp.value.toString()));
+      w.on("delete", () => {
+        this.follow(null);
+        void this.campaign();
+      });
+      return w;
     });
+    await res.start();
+    await app.start();
     this.watchers = [res, app];
     await this.campaign();
     this.timer = setInterval(() => {
@@ -80,15 +90,17 @@ export class Forwarding {
     const mine = leader === this.name && !this.stopped;
     if (mine && !this.requests) {
       const kv = this.log.conn.kv;
-      const made = this.log.conn.call("watch the requests", () => kv.watch().prefix(reqPrefix).create());
-      this.requests = made.then(
-        (w) => {
-          w.on("put", (kvp) => {
-            if (this.leader !== this.name || this.stopped) return;
-            this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand);
-          });
-          return w;
-        },
+      // Made again if etcd cancels it; the poll's read of the requests covers the time between.
+      const watch = new LastingWatch(this.log.conn, "watch the requests", async () => {
+        const w = await kv.watch().prefix(reqPrefix).create();
+        w.on("put", (kvp) => {
+          if (this.leader !== this.name || this.stopped) return;
+          this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand);
+        });
+        return w;
+      });
+      this.requests = watch.start().then(
+        () => watch,
         () => {
           this.requests = null; // tried again at the next poll
           return null;
@@ -97,17 +109,21 @@ export class Forwarding {
     } else if (!mine && this.requests) this.unwatchRequests();
   }
 
-  private requests: Promise<Watcher | null> | null = null;
+  private requests: Promise<LastingWatch | null> | null = null;
   private unwatchRequests(): Promise<unknown> {
     const w = this.requests;
     this.requests = null;
     return w ? w.then((x) => x?.cancel()).catch(() => undefined) : Promise.resolve();
   }
 
+  private answered(id: string, value: string): void {
+    this.waiting.get(id)?.(JSON.parse(value) as Answer);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.watchers.map((w) => w.cancel().catch(() => undefined)));
+    await Promise.all(this.watchers.map((w) => w.cancel()));
     await this.unwatchRequests();
     clearTimeout(this.forgetting);
     while (this.read.length) await this.deleteRead();

@@ -1,3 +1,4 @@
+import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
@@ -207,6 +208,52 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       writer.conn.close();
     }
   }, 120_000);
+
+  it("makes its watch again when etcd cancels it for a compacted revision, and goes on folding through it", async () => {
+    const o = { endpoints: cluster.endpoints, node: "a", advertiseAddr: "127.0.0.1", timeoutMs: 5000, prefix: `/nlx-compacted-${hexId().slice(0, 8)}/` };
+    const raw = new Etcd3({ hosts: cluster.endpoints });
+    // No poll: what `a` folds comes through its watch alone.
+    const a = new ClusterLog(new ClusterConnection(o), 1000, 3_600_000);
+    const b = new ClusterLog(new ClusterConnection({ ...o, node: "b" }));
+    try {
+      await b.open();
+      await b.submit({ type: "global.node.join", name: "b", address: "127.0.0.2" });
+      // etcd compacts past the revision a's watch starts from, between its read and the watch: as when a
+      // stream that broke resumes from a revision compacted meanwhile. etcd cancels such a watch.
+      const watch = a.conn.kv.watch.bind(a.conn.kv);
+      let compacted = false;
+      a.conn.kv.watch = () => {
+        const builder = watch();
+        const create = builder.create.bind(builder);
+        builder.create = async () => {
+          if (!compacted) {
+            compacted = true;
+            await raw.put(`${o.prefix}filler`).value("1").exec();
+            const r = await raw.put(`${o.prefix}filler`).value("2").exec();
+            await raw.kv.compact({ revision: r.header.revision });
+          }
+          return create();
+        };
+        return builder;
+      };
+      await a.open();
+      expect(compacted).toBe(true);
+      await until(() => a.watchRemade >= 1, 20, { ms: 30_000, what: "a's watch made again" });
+      // Once: made again from after its read, not from after the head's revision (compacted), it is
+      // not cancelled again while the head stands still.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(a.watchRemade).toBe(1);
+      await b.submit({ type: "global.node.join", name: "c", address: "127.0.0.3" });
+      await until(() => a.headSeen.seq === b.headSeen.seq, 20, { ms: 30_000, what: "a folding b's append through its watch" });
+      expect(a.stateHash()).toBe(b.stateHash());
+    } finally {
+      for (const l of [a, b]) {
+        await l.close();
+        l.conn.close();
+      }
+      raw.close();
+    }
+  });
 
   it("refuses to go on, naming the cause, when etcd's log is behind a node's verified copy (etcd wiped)", async () => {
     const { logs, close } = await threeLogs(cluster);

@@ -209,8 +209,8 @@ export class Appender {
         for (const x of planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
         if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery)) {
           // Its serialisation holds the thread (tens of ms for thousands of endpoints): after the callers are answered.
-          const [state, head, conn] = [log.current, log.headSeen, this.conn];
-          setTimeout(() => void writeSnapshot(conn, state, head).catch(() => undefined), 0);
+          const [state, head, revision, conn] = [log.current, log.headSeen, log.headRevision, this.conn];
+          setTimeout(() => void writeSnapshot(conn, state, head, revision).catch(() => undefined), 0);
         }
         return;
       }

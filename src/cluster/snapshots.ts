@@ -29,6 +29,8 @@ interface SnapshotMeta {
   hash: string;
   stateHash: string;
   parts: number;
+  /** The etcd revision that wrote the record at seq. */
+  revision?: string;
 }
 
 const seq12 = (seq: number) => String(seq).padStart(12, "0");
@@ -41,7 +43,7 @@ const ours = (k: string) => k.slice(k.indexOf(snapshotPrefix));
  * each part's put: done in one go it held a node's event loop for tens of milliseconds, which every
  * command waiting on that node felt.
  */
-export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, head: Head, o: { partChars?: number } = {}): Promise<void> {
+export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, head: Head, revision: string, o: { partChars?: number } = {}): Promise<void> {
   const max = o.partChars ?? partChars;
   const hash = createHash("sha256");
   let parts = 0;
@@ -58,22 +60,37 @@ export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, he
     if (text.length >= max) await put();
   }
   if (text.length > 0) await put();
-  const meta: SnapshotMeta = { seq: head.seq, hash: head.hash, stateHash: hash.digest("hex"), parts };
+  const meta: SnapshotMeta = { seq: head.seq, hash: head.hash, stateHash: hash.digest("hex"), parts, revision };
   await conn.call("write a snapshot", (opts) => conn.kv.put(`${metaPrefix}${seq12(head.seq)}`).value(JSON.stringify(meta)).options(opts).exec());
   await prune(conn);
 }
 
-/** Keeps the last `keep` snapshots: an older meta goes first, then its parts (and any left by a write that never finished). */
+/**
+ * Keeps the last `keep` snapshots: an older meta goes first, then its parts (and any left by a write
+ * that never finished). Then etcd's revision history is compacted up to the oldest kept snapshot's
+ * record: etcd keeps every revision of every key until compacted (each append rewrites `head`, each
+ * forwarded command writes and deletes two keys), and a database past its quota (2 GiB by default)
+ * refuses every write until an operator compacts and defragments it. A watch that must resume from
+ * before that revision is made again by its node (lastingWatch.ts).
+ */
 async function prune(conn: ClusterConnection): Promise<void> {
-  const metas = (await conn.call("list snapshots", (opts) => conn.kv.getAll().prefix(metaPrefix).options(opts).keys())).map(ours).sort();
+  const metas = Object.entries(await conn.call("list snapshots", (opts) => conn.kv.getAll().prefix(metaPrefix).options(opts).strings()))
+    .map(([k, v]) => [ours(k), JSON.parse(v) as SnapshotMeta] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   const kept = metas.slice(-keep);
-  for (const k of metas.slice(0, Math.max(0, metas.length - keep)))
+  for (const [k] of metas.slice(0, Math.max(0, metas.length - keep)))
     await conn.call("prune a snapshot", (opts) => conn.kv.delete().key(k).options(opts).exec());
-  const oldest = kept[0]?.slice(metaPrefix.length);
-  if (oldest === undefined) return;
+  const oldest = kept[0];
+  if (oldest === undefined || kept.length < keep) return;
+  const oldestSeq = oldest[0].slice(metaPrefix.length);
   const partKeys = (await conn.call("list snapshot parts", (opts) => conn.kv.getAll().prefix(partsPrefix).options(opts).keys())).map(ours);
-  const staleSeqs = new Set(partKeys.map((k) => k.slice(partsPrefix.length, partsPrefix.length + 12)).filter((s) => s < oldest));
+  const staleSeqs = new Set(partKeys.map((k) => k.slice(partsPrefix.length, partsPrefix.length + 12)).filter((s) => s < oldestSeq));
   for (const s of staleSeqs) await conn.call("prune a snapshot", (opts) => conn.kv.delete().prefix(`${partsPrefix}${s}/`).options(opts).exec());
+  const revision = oldest[1].revision;
+  if (revision === undefined) return;
+  // One try, not conn.call's retries: compacted further already (by etcd's own retention, or another
+  // node) is a final answer, and a failure is tried again at the next snapshot.
+  await conn.client.kv.compact({ revision }, conn.deadline()).catch(() => undefined);
 }
 
 /** The latest snapshot, checked; null when there is none. */

@@ -191,6 +191,11 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       const partSeqs = async () => new Set((await kv.getAll().prefix("snapshots/part/").keys()).map((k) => Number(k.split("/").at(-2))));
       await until(async () => [...(await partSeqs())].every((seq) => seq >= older!), 200, { ms: 60_000, what: "the first snapshot's parts pruned" });
       expect([...(await partSeqs())].sort((a, b) => a - b)).toEqual([older, latest]);
+      // etcd's history is compacted up to the older snapshot's record: a read from before it is refused.
+      const olderRevision = Number((JSON.parse((await kv.get(`snapshots/meta/${String(older).padStart(12, "0")}`).string())!) as { revision: string }).revision);
+      const compacted = () => kv.get("head").revision(String(olderRevision - 1)).string().then(() => false, (e: unknown) => /compacted/.test(String(e)));
+      await until(compacted, 200, { ms: 60_000, what: "etcd's history compacted to the older snapshot's record" });
+      expect(await kv.get("head").revision(String(olderRevision)).string()).not.toBeNull();
       // Parts of a write that never finished (no meta) are never read.
       await kv.put("snapshots/part/000000009000/000000").value("{not a state");
       const fresh = new ClusterLog(new ClusterConnection({ ...o, node: "fresh" }));

@@ -1,3 +1,4 @@
+import { netnsPathProblem } from "../controller/netnsPath.js";
 import { CniError, cniCodes, type CniVersion, isSupported } from "./spec.js";
 
 /**
@@ -70,11 +71,16 @@ export function readEnv(env: NodeJS.ProcessEnv, command: CniCommand): CniEnv {
     return v;
   };
   const attach = command === "ADD" || command === "DEL" || command === "CHECK";
+  // DEL may come without a namespace (the container is gone); ADD and CHECK need it, and a real one.
+  const netns = need("CNI_NETNS", command === "ADD" || command === "CHECK");
+  if (command === "ADD" || command === "CHECK") {
+    const problem = netnsPathProblem("CNI_NETNS", netns);
+    if (problem) throw new CniError(cniCodes.invalidEnvironment, problem);
+  }
   return {
     command,
     containerId: need("CNI_CONTAINERID", attach),
-    // DEL may come without a namespace (the container is gone); ADD and CHECK need it.
-    netns: need("CNI_NETNS", command === "ADD" || command === "CHECK"),
+    netns,
     ifname: need("CNI_IFNAME", attach),
     args: parseArgs(env["CNI_ARGS"]),
   };

@@ -13,14 +13,19 @@ const NSFS_MAGIC = 0x6e736673;
 export function checkNetnsPath(cmd: Command): void {
   // A relative path is decide's to refuse (it reads no file).
   if (cmd.type !== "sandbox.create" || typeof cmd.netns !== "string" || !cmd.netns.startsWith("/")) return;
-  const path = cmd.netns;
+  const problem = netnsPathProblem("--netns", cmd.netns);
+  if (problem) throw invalid(problem);
+}
+
+/** What is wrong with `path` as a namespace file, given as `label`, and what to give instead; undefined if nothing. */
+export function netnsPathProblem(label: string, path: string): string | undefined {
   const hint = "give the path of a network namespace, as /run/netns/NAME or /proc/PID/ns/net";
   let type: number;
   try {
     type = statfsSync(path).type;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw invalid(`--netns ${JSON.stringify(path)}: ${code === "ENOENT" ? "no such file" : (e as Error).message}; ${hint}`);
+    return `${label} ${JSON.stringify(path)}: ${code === "ENOENT" ? "no such file" : (e as Error).message}; ${hint}`;
   }
-  if (type !== NSFS_MAGIC) throw invalid(`--netns ${JSON.stringify(path)} is not a namespace file; ${hint}`);
+  return type === NSFS_MAGIC ? undefined : `${label} ${JSON.stringify(path)} is not a namespace file; ${hint}`;
 }

@@ -127,7 +127,10 @@ describe.skipIf(!isRoot)(`netledger-cni on a bridge network (${isRoot ? "as root
     teardown(() => void cniCall(pluginEnv("DEL", id, notNs), conf()));
     const r = await cniCall(pluginEnv("ADD", id, notNs), conf());
     expect(r.code).not.toBe(0);
-    expect(r.json?.["msg"], r.stdout).toMatch(/is not a namespace file/);
+    // The spec's "invalid environment variables", naming the variable and what it holds.
+    expect(r.json, r.stdout).toMatchObject({ code: 4, msg: expect.stringMatching(/^CNI_NETNS ".*plain-file" is not a namespace file/) });
+    const missing = await cniCall(pluginEnv("ADD", id, join(runDir, "cni-ns", "nlc-absent")), conf());
+    expect(missing.json, missing.stdout).toMatchObject({ code: 4, msg: expect.stringMatching(/^CNI_NETNS ".*nlc-absent": no such file/) });
     const sandboxes = JSON.parse(await nl("--json", "sandbox", "ls")) as { containerId: string }[];
     expect(sandboxes.map((s) => s.containerId)).not.toContain(id);
     const names = (await nl("endpoint", "ls", "--network", "nlcnet", "--format", "{{.Name}}")).split("\n");

@@ -92,7 +92,7 @@ async function flatOut(cluster: EtcdCluster, prefix: string, net: string, caller
     const done = await Promise.all(
       nodes.workers.map((w) => {
         const d = nodes.next(w, "done");
-        w.postMessage({ type: "run", network: net, callers, ms });
+        w.postMessage({ type: "run", network: net, callers, ms, warmMs: 1000 });
         return d;
       }),
     );

@@ -6,7 +6,7 @@ import { type ClusterState, evolveCluster, foldCluster } from "../domain/cluster
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
-import { type ClusterRecord, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { type ClusterRecord, commandBytes, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
@@ -23,6 +23,8 @@ interface Pending {
   reject: (e: NetledgerError) => void;
   /** Epoch ms after which the caller gets ClusterUnavailable. */
   deadline: number;
+  /** The command's weight as JSON. */
+  bytes: number;
   settled?: boolean;
   /** A command another node forwarded (`req/<id>`): its answer is written to `res/<id>` with the batch. */
   remote?: string;
@@ -58,6 +60,8 @@ export interface OwnAppend {
 
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
 const maxBatch = 36; // with two operations per forwarded command: 36 + 72 + 2 < 128
+/** The most command JSON one transaction carries: its records and answers stay under etcd's 1.5 MiB. */
+const maxBatchBytes = 512 * 1024;
 
 /**
  * The append path of one node's cluster log (optimistic concurrency, as a group commit): every command
@@ -84,7 +88,8 @@ export class Appender {
 
   submit(command: ClusterCommand): Promise<Appended> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ command, resolve, reject, deadline: Date.now() + this.conn.o.timeoutMs });
+      const bytes = commandBytes(command);
+      this.queue.push({ command, bytes, resolve, reject, deadline: Date.now() + this.conn.o.timeoutMs });
       if (!this.flushing) void this.flush();
     });
   }
@@ -93,15 +98,25 @@ export class Appender {
     if (this.remoteIds.has(id)) return;
     this.remoteIds.add(id);
     const done = () => void this.remoteIds.delete(id);
-    this.queue.push({ command, remote: id, resolve: done, reject: done, deadline: Date.now() + this.conn.o.timeoutMs });
+    // Its sender weighed it (Forwarding.submit); a request put by hand is weighed when it is decided.
+    const bytes = Buffer.byteLength(JSON.stringify(command));
+    this.queue.push({ command, bytes, remote: id, resolve: done, reject: done, deadline: Date.now() + this.conn.o.timeoutMs });
     if (!this.flushing) void this.flush();
+  }
+
+  /** The next batch: at most maxBatch commands, and at most maxBatchBytes of them (the first always). */
+  private take(): Pending[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.queue.length && n < maxBatch && (n === 0 || bytes + this.queue[n]!.bytes <= maxBatchBytes)) bytes += this.queue[n++]!.bytes;
+    return this.queue.splice(0, n);
   }
 
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, maxBatch);
+        const batch = this.take();
         // A read that failed after the batch's call (folding it, say) must not leave its callers waiting.
         await this.appendBatch(batch).catch((e: unknown) => batch.forEach((p) => p.reject(inDoubt(asNetledgerError(e, "ClusterUnavailable")))));
       }

@@ -4,7 +4,7 @@ import { isErrorCode, NetledgerError } from "../domain/errors.js";
 import type { Answer, Appended } from "./appender.js";
 import type { ClusterLog } from "./clusterLog.js";
 import { LastingWatch } from "./lastingWatch.js";
-import { appenderKey, reqPrefix, resPrefix } from "./records.js";
+import { appenderKey, commandBytes, reqPrefix, resPrefix } from "./records.js";
 
 const pollMs = 500;
 /** How long a node that appended directly (the appender silent) keeps doing so before forwarding again. */
@@ -186,6 +186,11 @@ export class Forwarding {
 
   /** Appends a command: through the appender when another node is it, else directly. */
   submit(command: ClusterCommand): Promise<Appended> {
+    try {
+      commandBytes(command); // too large for a record: refused here, before a request is put
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     if (this.log.conn.o.forward === false || !this.leader || this.leader === this.name || this.stopped || Date.now() < this.directUntil)
       return this.log.submit(command);
     return this.forward(command);

@@ -1,6 +1,6 @@
 import { canonicalJson } from "../domain/canonical.js";
-import { corrupt } from "../domain/errors.js";
-import { checkClusterEvent, type ClusterEvent, type ClusterNewEvent } from "../domain/cluster/events.js";
+import { corrupt, invalid } from "../domain/errors.js";
+import { type ClusterCommand, checkClusterEvent, type ClusterEvent, type ClusterNewEvent } from "../domain/cluster/events.js";
 import { chainHash } from "../store/hashChain.js";
 import type { ClusterCopyRow } from "../store/clusterCopy.js";
 
@@ -27,6 +27,24 @@ export const logEnd = "log0";
 export interface Head {
   seq: number;
   hash: string;
+}
+
+/**
+ * The most a command may weigh as JSON. etcd takes at most 1.5 MiB in one request (--max-request-bytes)
+ * and refuses more with an error its client retries like an outage: a network with megabytes of
+ * labels failed after --cluster-timeout as ClusterUnavailable, "waiting for a quorum". It is refused
+ * at once instead, and batches are cut by weight too (appender.ts).
+ */
+export const maxCommandBytes = 256 * 1024;
+
+/** The command's weight as JSON, refused (InvalidParameter, nothing written) past maxCommandBytes. */
+export function commandBytes(command: ClusterCommand): number {
+  const bytes = Buffer.byteLength(JSON.stringify(command));
+  if (bytes > maxCommandBytes)
+    throw invalid(
+      `a ${command.type} command of ${bytes} bytes is more than a record of the cluster log holds (${maxCommandBytes} bytes, well within etcd's 1.5 MiB per request): use fewer or shorter labels and options`,
+    );
+  return bytes;
 }
 
 /** Seals new events after the head: seq, unique id, chain hash. */

@@ -2,7 +2,7 @@ import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
-import { until } from "../../helpers/wait.js";
+import { failure, until } from "../../helpers/wait.js";
 import { hexId, threeLogs } from "./logs.js";
 import { ClusterLog } from "../../../src/cluster/clusterLog.js";
 import { ClusterConnection } from "../../../src/cluster/connection.js";
@@ -257,6 +257,29 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
         l.conn.close();
       }
       raw.close();
+    }
+  });
+
+  it("refuses at once a command too large for a record, writing nothing, and cuts batches by weight under etcd's request limit", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    try {
+      const log = logs[0]!;
+      await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+      const head = log.headSeen.seq;
+      const err = await failure(log.submit({ type: "global.network.create", id: hexId(), name: "heavy", driver: "nlx", labels: { big: "x".repeat(2_000_000) } }));
+      expect(err.code).toBe("InvalidParameter");
+      expect(err.message).toMatch(/global\.network\.create command of \d+ bytes is more than a record of the cluster log holds/);
+      expect(log.headSeen.seq).toBe(head);
+      // Ten of 200 KB submitted together: the first goes alone, and the nine behind it (1.8 MB) in one
+      // transaction would pass etcd's 1.5 MiB.
+      const made = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => log.submit({ type: "global.network.create", id: hexId(), name: `wide-${i}`, driver: "nlx", labels: { note: "y".repeat(200_000) } })),
+      );
+      expect(made.every((evs) => evs.some((e) => e.type === "global.network.created"))).toBe(true);
+      await until(() => logs.every((l) => l.headSeen.seq === log.headSeen.seq));
+      expect(logs[2]!.stateHash()).toBe(log.stateHash());
+    } finally {
+      await close();
     }
   });
 

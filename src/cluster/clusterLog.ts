@@ -2,13 +2,14 @@ import type { IWatchResponse as WatchResponse } from "etcd3";
 import { canonicalJson } from "../domain/canonical.js";
 import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
 import { type ClusterState, emptyClusterState, foldCluster } from "../domain/cluster/state.js";
+import { corrupt } from "../domain/errors.js";
 import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
 import { type Appended, Appender, type FoldedLog, type OwnAppend } from "./appender.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { LastingWatch } from "./lastingWatch.js";
 import { latestSnapshot } from "./snapshots.js";
-import { behind, eventsAfter } from "./folding.js";
+import { behind, eventsAfter, trimmedBefore } from "./folding.js";
 import { type Head, headKey, logEnd, seqKey } from "./records.js";
 
 export type { Answer, Appended } from "./appender.js";
@@ -79,6 +80,7 @@ export class ClusterLog implements FoldedLog {
    * the latest snapshot in the cluster, told to `onSnapshot` before anything after it is folded.
    */
   async open(o: { from?: { state: ClusterState; head: Head }; onSnapshot?: (state: ClusterState, head: Head) => void } = {}): Promise<void> {
+    this.snapshotTaken = o.onSnapshot;
     if (o.from && o.from.head.seq > 0) {
       this.state = o.from.state;
       this.head = o.from.head;
@@ -178,7 +180,12 @@ export class ClusterLog implements FoldedLog {
           .options(opts)
           .commit(),
       );
-      const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [], from - 1);
+      const kvs = res.responses[1]?.response_range?.kvs ?? [];
+      if (trimmedBefore(kvs, from)) {
+        await this.rebase();
+        continue;
+      }
+      const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], kvs, from - 1);
       if (!more) {
         this.readRev = String(res.header.revision);
         return;
@@ -203,6 +210,27 @@ export class ClusterLog implements FoldedLog {
     if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
     return h.seq > this.head.seq && kvs.length > 0;
   }
+
+  /**
+   * The records after this node's head were trimmed from etcd (it was away while two snapshots were
+   * written after them): it starts again from the latest snapshot, as a new node does, and says so to
+   * `onSnapshot` (the node's copy starts again there, and it reconciles everything).
+   */
+  private async rebase(): Promise<void> {
+    const snap = await latestSnapshot(this.conn);
+    if (!snap || snap.head.seq <= this.head.seq)
+      throw corrupt(`cluster log: the records after seq ${this.head.seq} are gone from etcd, and no snapshot there is later than it`);
+    this.state = snap.state;
+    this.head = snap.head;
+    this.headRev = "0"; // set by the read that reaches the head
+    this.loadedFrom = snap.head.seq;
+    this.recent = [];
+    this.rebased++;
+    this.snapshotTaken?.(snap.state, snap.head);
+  }
+  /** How many times this node started again from a snapshot after etcd's log was trimmed past it. */
+  rebased = 0;
+  private snapshotTaken: ((state: ClusterState, head: Head) => void) | undefined;
 
   /** `folded`: the state after `events`, when the caller has it already (its own batch, decided on it). */
   private apply(events: ClusterEvent[], folded?: ClusterState): void {
@@ -284,7 +312,8 @@ export class ClusterLog implements FoldedLog {
    * true when that caught this node up, so the batch can be decided again at once.
    */
   foldConflict(sealedOn: Head, headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly { key: Buffer; value: Buffer }[]): boolean {
-    if (this.head.seq !== sealedOn.seq) return false;
+    // Trimmed past this node's head: the appender's catch-up rebases it.
+    if (this.head.seq !== sealedOn.seq || trimmedBefore(kvs, sealedOn.seq + 1)) return false;
     const more = this.foldRange(headKv, kvs, sealedOn.seq);
     return !more && this.head.seq > sealedOn.seq;
   }

@@ -27,6 +27,8 @@ export interface ClusterOptions {
   prefix?: string;
   /** Append through the elected appender (default true; false: each node appends for itself, for comparison). */
   forward?: boolean;
+  /** Events between snapshots of the global part (default 1,000; tests make it small). */
+  snapshotEvery?: number;
 }
 
 export const defaultPrefix = "/netledger/v1/";

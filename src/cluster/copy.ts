@@ -56,7 +56,9 @@ export class CopyWriter {
 
   constructor(private readonly copy: ClusterCopy) {}
 
+  /** The copy starts at a snapshot: a new node's, or one that was away while etcd trimmed what it lacked. */
   snapshotBase(state: ClusterState, head: Head): void {
+    this.pending = this.pending.filter((e) => e.seq > head.seq);
     this.base = { seq: head.seq, hash: head.hash, state: canonicalJson(state) };
     this.add([]);
   }

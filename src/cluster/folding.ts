@@ -23,6 +23,14 @@ export function eventsAfter(head: Head, kvs: readonly { key: Buffer; value: Buff
   return events;
 }
 
+/**
+ * Whether a range read from seq `from` starts later: the records before were trimmed from etcd (keys
+ * of the log are deleted by nothing else, and the newest are never trimmed).
+ */
+export function trimmedBefore(kvs: readonly { key: Buffer }[], from: number): boolean {
+  return kvs.length > 0 && Number(kvs[0]!.key.toString().slice(-12)) > from;
+}
+
 /** The events of records this node sealed, checked like every record read back. */
 export function reopen(sealedOn: Head, records: readonly ClusterRecord[]): ClusterEvent[] {
   let prev = sealedOn.hash;

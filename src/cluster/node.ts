@@ -52,7 +52,7 @@ export class ClusterNode implements GlobalScope {
     readonly controller: Controller,
     o: ClusterOptions & MembershipOptions,
   ) {
-    this.log = new ClusterLog(new ClusterConnection(o));
+    this.log = new ClusterLog(new ClusterConnection(o), o.snapshotEvery);
     this.membership = new Membership(this.log, o);
     this.forwarding = new Forwarding(this.log, () => this.membership.leaseId());
   }
@@ -80,7 +80,18 @@ export class ClusterNode implements GlobalScope {
     node.log.onFold((events) => writer.add(events));
     try {
       // Folded on from this node's own verified copy; a new node starts from the cluster's snapshot.
-      await node.log.open({ from: readCopy(copy), onSnapshot: (s, h) => writer.snapshotBase(s, h) });
+      await node.log.open({
+        from: readCopy(copy),
+        onSnapshot: (s, h) => {
+          writer.snapshotBase(s, h);
+          // Started again from a snapshot while running (etcd trimmed what it lacked): no event says
+          // what changed, so everything is brought in step.
+          node.dirty.all = true;
+          if (controller.attachedScope !== node) return; // starting: it reconciles once started
+          void node.projections.push(s);
+          node.reconcileSoon();
+        },
+      });
       await node.membership.start();
       await node.forwarding.start();
     } catch (e) {

@@ -67,8 +67,9 @@ export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, he
 
 /**
  * Keeps the last `keep` snapshots: an older meta goes first, then its parts (and any left by a write
- * that never finished). Then etcd's revision history is compacted up to the oldest kept snapshot's
- * record: etcd keeps every revision of every key until compacted (each append rewrites `head`, each
+ * that never finished). The log's records before the oldest kept snapshot go too: the log in etcd would
+ * otherwise grow by a record per event for good. Then etcd's revision history is compacted up to the
+ * oldest kept snapshot's record: etcd keeps every revision of every key until compacted (each append rewrites `head`, each
  * forwarded command writes and deletes two keys), and a database past its quota (2 GiB by default)
  * refuses every write until an operator compacts and defragments it. A watch that must resume from
  * before that revision is made again by its node (lastingWatch.ts).
@@ -86,6 +87,9 @@ async function prune(conn: ClusterConnection): Promise<void> {
   const partKeys = (await conn.call("list snapshot parts", (opts) => conn.kv.getAll().prefix(partsPrefix).options(opts).keys())).map(ours);
   const staleSeqs = new Set(partKeys.map((k) => k.slice(partsPrefix.length, partsPrefix.length + 12)).filter((s) => s < oldestSeq));
   for (const s of staleSeqs) await conn.call("prune a snapshot", (opts) => conn.kv.delete().prefix(`${partsPrefix}${s}/`).options(opts).exec());
+  // The log's records before the oldest kept snapshot's: a node that lacks them starts again from a
+  // snapshot (ClusterLog's rebase). The record at its seq stays: a reader checks the snapshot's hash against it.
+  await conn.call("trim the log", (opts) => conn.kv.delete().inRange({ start: seqKey(1), end: seqKey(oldest[1].seq) }).options(opts).exec());
   const revision = oldest[1].revision;
   if (revision === undefined) return;
   // One try, not conn.call's retries: compacted further already (by etcd's own retention, or another

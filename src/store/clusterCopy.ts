@@ -23,7 +23,8 @@ export interface ClusterBase {
 
 /**
  * This node's copy of the cluster log in its own SQLite file (migration 0004): rows appended in seq
- * order after the base, never changed. Two processes on one database may both copy a record: a row
+ * order after the base, never changed. A node that starts again from a later snapshot moves the base
+ * there; the rows before it stay, no longer read. Two processes on one database may both copy a record: a row
  * already there must be the same record, or the copy is Corrupt.
  */
 export class ClusterCopy {
@@ -44,11 +45,15 @@ export class ClusterCopy {
   head(): { seq: number; hash: string } {
     const last = this.db.prepare("SELECT seq, hash FROM cluster_log ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string } | undefined;
     const base = this.base();
-    return last ?? (base ? { seq: base.seq, hash: base.hash } : { seq: 0, hash: genesisHash });
+    if (base && (!last || last.seq < base.seq)) return { seq: base.seq, hash: base.hash };
+    return last ?? { seq: 0, hash: genesisHash };
   }
 
+  /** The rows after the base, in order: what the node folds on from the base. */
   rows(): IterableIterator<ClusterCopyRow> {
-    return this.db.prepare("SELECT seq, id, stream, type, version, data, meta, hash FROM cluster_log ORDER BY seq").iterate() as IterableIterator<ClusterCopyRow>;
+    return this.db
+      .prepare("SELECT seq, id, stream, type, version, data, meta, hash FROM cluster_log WHERE seq > ? ORDER BY seq")
+      .iterate(this.base()?.seq ?? 0) as IterableIterator<ClusterCopyRow>;
   }
 
   /** Appends records that follow the copy's head (a base first, for a copy that starts at a snapshot). */
@@ -66,8 +71,13 @@ export class ClusterCopy {
 
   private appendRows(rows: readonly ClusterCopyRow[], base?: ClusterBase): void {
     this.write(() => {
-      if (base && !this.base() && this.head().seq === 0)
+      if (base && base.seq > this.head().seq) {
+        // A snapshot past the copy's head: a new copy, or a node that was away while etcd trimmed the
+        // records it lacked (src/cluster/snapshots.ts). The copy goes on from there; its rows before
+        // the base stay (append-only) as history that is no longer folded.
+        this.db.prepare("DELETE FROM cluster_base").run();
         this.db.prepare("INSERT INTO cluster_base (one, seq, hash, state) VALUES (1, ?, ?, ?)").run(base.seq, base.hash, base.state);
+      }
       const insert = this.db.prepare(
         "INSERT INTO cluster_log (seq, id, stream, type, version, data, meta, hash) VALUES (@seq, @id, @stream, @type, @version, @data, @meta, @hash) ON CONFLICT(seq) DO NOTHING",
       );

@@ -77,32 +77,49 @@ async function eventually(check: () => Promise<boolean>, ms: number, describe: (
   }
 }
 
-/** The whole cluster log as etcd holds it, each record checked (seq, chain, schema) by the nodes' own reader. */
-async function readClusterLog(endpoints: string[]): Promise<{ events: ClusterEvent[]; head: { seq: number; hash: string } }> {
-  const client = new Etcd3({ hosts: endpoints });
-  try {
-    const kv = client.namespace(defaultPrefix);
-    // Head and records at one revision: a node's reconciler may still append while this reads.
-    const res = await kv.get(headKey).exec();
-    const rev = res.header.revision;
-    const headValue = res.kvs[0]?.value.toString();
-    const head = headValue ? (JSON.parse(headValue) as { seq: number; hash: string }) : null;
-    const events: ClusterEvent[] = [];
-    let prev = genesisHash;
-    for (let from = 1; ; ) {
-      const page = await kv.getAll().inRange({ start: seqKey(from), end: logEnd }).revision(rev).sort("Key", "Ascend").limit(1000).strings();
-      const values = Object.values(page);
-      for (const v of values) {
-        const e = openRecord(v, events.length + 1, prev);
-        events.push(e);
-        prev = e.hash;
+/**
+ * The cluster log as etcd holds it, each record checked (seq, chain, schema) by the nodes' own reader.
+ * etcd keeps only the records from the older of its two snapshots on (src/cluster/snapshots.ts), so
+ * the oracle reads the log while the storm runs, each time on from where it got to: a record trimmed
+ * before it was read fails the read, naming it.
+ */
+class LogCollector {
+  readonly events: ClusterEvent[] = [];
+  head = { seq: 0, hash: genesisHash };
+  private reading: Promise<void> | null = null;
+  constructor(private readonly endpoints: string[]) {}
+
+  /** Reads what was appended since the last read; concurrent callers share one read. */
+  read(): Promise<void> {
+    this.reading ??= this.readOnce().finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  private async readOnce(): Promise<void> {
+    const client = new Etcd3({ hosts: this.endpoints });
+    try {
+      const kv = client.namespace(defaultPrefix);
+      // Head and records at one revision: a node's reconciler may still append while this reads.
+      const res = await kv.get(headKey).exec();
+      const rev = res.header.revision;
+      const headValue = res.kvs[0]?.value.toString();
+      const head = headValue ? (JSON.parse(headValue) as { seq: number; hash: string }) : { seq: 0, hash: genesisHash };
+      for (;;) {
+        const from = this.events.length + 1;
+        const page = await kv.getAll().inRange({ start: seqKey(from), end: logEnd }).revision(rev).sort("Key", "Ascend").limit(1000).strings();
+        const values = Object.values(page);
+        const first = Object.keys(page)[0];
+        if (first !== undefined && Number(first.slice(-12)) !== from) throw new Error(`the log was trimmed past seq ${from} before the oracle read it`);
+        for (const v of values) {
+          const e = openRecord(v, this.events.length + 1, this.events.at(-1)?.hash ?? genesisHash);
+          this.events.push(e);
+        }
+        if (values.length < 1000) break;
       }
-      if (values.length < 1000) break;
-      from = events.length + 1;
+      this.head = head;
+    } finally {
+      client.close();
     }
-    return { events, head: head ?? { seq: 0, hash: genesisHash } };
-  } finally {
-    client.close();
   }
 }
 
@@ -207,6 +224,12 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
       const acked: Acked = { created: new Map(), deleting: new Set(), deleted: new Set(), vanished: new Set(), errors: new Map(), unavailable: new Map() };
       let stopping = false;
       const clients = nodes.flatMap((n, i) => [0, 1].map((c) => client(n, 2 * i + c, net, acked, () => stopping)));
+      // The oracle's copy of the log, read as it grows (a read fails while etcd has no quorum: the next one goes on).
+      const log = new LogCollector(cluster.endpoints);
+      let trimmedUnread: unknown = null;
+      const collecting = setInterval(() => void log.read().catch((e: unknown) => {
+        if (String(e).includes("trimmed")) trimmedUnread = e;
+      }), 500);
 
       // The killer: one target at a time (a node, a member, or one of each), down for a moment, restarted.
       const rand = seededRandom(seed);
@@ -233,7 +256,9 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
       } finally {
         stopping = true;
         await Promise.all(clients);
+        clearInterval(collecting);
       }
+      expect(trimmedUnread).toBeNull();
       console.log(
         `clusterStorm: ${done} SIGKILLs (${tally.node} of nodes, ${tally.member} of etcd members); ${acked.created.size} creates and ${acked.deleted.size} deletes acknowledged; ` +
           `errors met: ${JSON.stringify(Object.fromEntries(acked.errors))}; failed restarts: ${nodes.reduce((s, n) => s + n.failedStarts.length, 0)}`,
@@ -254,12 +279,12 @@ describe.skipIf(!haveEtcd)(`a crash storm of ${kills} SIGKILLs of nodes and etcd
 
       // The log as etcd holds it: gap-free and chained (openRecord checks each record), its fold the reference.
       // Read again if a node folded past it: a reconciler may still be appending its repairs.
-      let log = await readClusterLog(cluster.endpoints);
+      await log.read();
       const fold = () => foldCluster(emptyClusterState(), log.events.map((e) => ({ event: e, seq: e.seq })));
       await eventually(
         async () => {
           const heads = await Promise.all(nodes.map((n) => n.api!.clusterStatus()));
-          if (heads.some((s) => s.head.seq > log.head.seq)) log = await readClusterLog(cluster.endpoints);
+          if (heads.some((s) => s.head.seq > log.head.seq)) await log.read();
           const hash = stateHash(canonicalJson(fold()));
           return heads.every((s) => s.head.seq === log.head.seq && s.stateHash === hash);
         },

@@ -283,6 +283,46 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     }
   });
 
+  it("trims the log before the older kept snapshot, and a node that was away for it starts again from the latest", async () => {
+    const o = { endpoints: cluster.endpoints, node: "w", advertiseAddr: "127.0.0.1", timeoutMs: 5000, prefix: `/nlx-trim-${hexId().slice(0, 8)}/` };
+    const writer = new ClusterLog(new ClusterConnection(o), 10);
+    const away = new ClusterLog(new ClusterConnection({ ...o, node: "away" }), 10);
+    let back: ClusterLog | undefined;
+    try {
+      await writer.open();
+      await writer.submit({ type: "global.node.join", name: "w", address: "127.0.0.1" });
+      const net = hexId();
+      await writer.submit({ type: "global.network.create", id: net, name: "trim", driver: "nlx", labels: {} });
+      await away.open();
+      // What the node held when it went away (its copy): seq 2.
+      const held = { state: away.current, head: away.headSeen };
+      await away.close();
+      for (let i = 0; i < 35; i++) await writer.submit({ type: "global.endpoint.create", id: hexId(), name: `t${i}`, network: net, node: "w" });
+      const kv = writer.conn.kv;
+      // Snapshots at 10, 20, 30: the last two kept, and the records before 20 trimmed (20's own stays).
+      const logSeqs = async () => (await kv.getAll().prefix("log/").keys()).map((k) => Number(k.slice(-12))).sort((a, b) => a - b);
+      await until(async () => (await logSeqs())[0] === 20, 100, { ms: 30_000, what: "the log trimmed up to seq 20" });
+      expect(await logSeqs()).toEqual(Array.from({ length: writer.headSeen.seq - 19 }, (_, i) => 20 + i));
+      const snapshots: { state: unknown; seq: number }[] = [];
+      back = new ClusterLog(new ClusterConnection({ ...o, node: "away" }), 10);
+      await back.open({ from: held, onSnapshot: (state, head) => snapshots.push({ state, seq: head.seq }) });
+      expect(back.rebased).toBe(1);
+      expect(snapshots.map((x) => x.seq)).toEqual([30]);
+      expect(back.loadedFrom).toBe(30);
+      expect(back.headSeen).toEqual(writer.headSeen);
+      expect(back.stateHash()).toBe(writer.stateHash());
+      // It appends on as any node does.
+      await back.submit({ type: "global.endpoint.create", id: hexId(), name: "after", network: net, node: "w" });
+      await until(() => writer.headSeen.seq === back!.headSeen.seq);
+      expect(writer.stateHash()).toBe(back.stateHash());
+    } finally {
+      for (const l of [writer, away, ...(back ? [back] : [])]) {
+        await l.close();
+        l.conn.close();
+      }
+    }
+  });
+
   it("refuses to go on, naming the cause, when etcd's log is behind a node's verified copy (etcd wiped)", async () => {
     const { logs, close } = await threeLogs(cluster);
     const elsewhere = new ClusterLog(new ClusterConnection({ ...logs[0]!.conn.o, prefix: `/nlx-wiped-${hexId().slice(0, 8)}/` }));

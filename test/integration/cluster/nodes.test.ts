@@ -33,7 +33,9 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     ttlMs: 1000,
     reclaimAfterMs: 1000,
     checkEveryMs: 200,
+    snapshotEvery,
   });
+  let snapshotEvery = 1000;
 
   async function startNode(name: string, i: number, reuse?: TestNode, override?: Override): Promise<TestNode> {
     const pluginDir = reuse?.pluginDir ?? tempDir("nlx-plugins-");
@@ -51,6 +53,7 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     await cluster?.stop();
   });
   afterEach(async () => {
+    snapshotEvery = 1000;
     while (nodes.length) {
       const n = nodes.pop()!;
       await n.node.close({ revoke: true }).catch(() => undefined);
@@ -146,5 +149,37 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     expect(back.controller.store.cluster.verifyChain()).toEqual({ ...back.node.log.headSeen, firstBad: null });
     expect(back.controller.verify()).toMatchObject({ ok: true, problems: [] });
     expect(back.node.membership.view().find((n) => n.name === "n3")).toMatchObject({ state: "alive", endpoints: 0 });
+  });
+  it("brings back a node that was away while the cluster trimmed what it lacked: from the latest snapshot, undoing what was reclaimed", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    snapshotEvery = 10;
+    const a = await startNode("n1", 0);
+    nodes.push(a);
+    const c = await startNode("n3", 2);
+    const id = await globalNet(a, "trimmed");
+    await until(() => c.controller.network(id) !== undefined, 20);
+    const epId = (await c.controller.run({ type: "endpoint.create", network: id, name: "on-c" })).entity!.id;
+    await until(() => c.controller.store.cluster.head().seq === c.node.log.headSeen.seq, 20);
+    const away = c.node.log.headSeen.seq;
+    await c.node.close({ revoke: true });
+    await c.controller.close();
+    // While it is away it is lost, its endpoint reclaimed, and the log grows past two snapshots: the
+    // records it lacks are trimmed from etcd.
+    await until(() => a.node.log.current.nodes["n3"]?.state === "lost" && globalEndpoint(a.node.log.current, epId) === undefined, 50);
+    for (let i = 0; i < 30; i++) await a.controller.run({ type: "endpoint.create", network: id, name: `fill-${i}` });
+    const firstKept = async () => Number((await a.node.log.conn.kv.getAll().prefix("log/").limit(1).keys())[0]!.slice(-12));
+    await until(async () => (await firstKept()) > away + 1, 100);
+
+    const back = await startNode("n3", 2, c);
+    nodes.push(back);
+    expect(back.node.log.rebased).toBe(1);
+    await until(() => back.controller.endpoint(epId) === undefined, 20);
+    expect(back.plugin.calls().filter((x) => x.method === "NetworkDriver.DeleteEndpoint").map((x) => JSON.parse(x.body).EndpointID)).toContain(epId);
+    // Its copy goes on from the snapshot it started again from, and verifies.
+    await until(() => back.controller.store.cluster.head().seq === back.node.log.headSeen.seq, 20);
+    expect(back.controller.store.cluster.base()!.seq).toBe(back.node.log.loadedFrom);
+    expect(back.controller.store.cluster.verifyChain()).toEqual({ ...back.node.log.headSeen, firstBad: null });
+    expect(back.controller.verify()).toMatchObject({ ok: true, problems: [] });
+    await until(() => back.node.log.stateHash() === a.node.log.stateHash(), 20);
   });
 });

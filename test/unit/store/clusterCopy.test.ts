@@ -51,6 +51,22 @@ describe("a node's copy of the cluster log", () => {
     expect(() => s.db.prepare("DELETE FROM cluster_log").run()).toThrow(/append-only/);
   });
 
+  it("goes on from a later snapshot past its head, keeping its earlier rows unread, and is checked from there", () => {
+    const s = open();
+    const rs = records(9);
+    s.cluster.append(rs.slice(0, 3));
+    // The node was away while etcd trimmed seq 4..6: it starts again from the snapshot at 6.
+    s.cluster.append(rs.slice(6), { seq: 6, hash: rs[5]!.hash, state: '{"at":6}' });
+    expect(s.cluster.base()).toEqual({ seq: 6, hash: rs[5]!.hash, state: '{"at":6}' });
+    expect(s.cluster.head()).toEqual({ seq: 9, hash: rs[8]!.hash });
+    expect([...s.cluster.rows()].map((r) => r.seq)).toEqual([7, 8, 9]);
+    expect(s.cluster.verifyChain()).toEqual({ seq: 9, hash: rs[8]!.hash, firstBad: null });
+    expect(s.db.prepare("SELECT count(*) AS n FROM cluster_log").get()).toEqual({ n: 6 });
+    // A base that is not past the head changes nothing.
+    s.cluster.append([], { seq: 8, hash: rs[7]!.hash, state: "{}" });
+    expect(s.cluster.base()!.seq).toBe(6);
+  });
+
   it("is checked by verify: a changed row of the copy is named at its seq, the local log's firstBad untouched", () => {
     const s = open();
     s.cluster.append(records(3));

@@ -69,9 +69,9 @@ export class Forwarding {
       });
       return w;
     });
+    this.watchers = [res, app]; // stop() cancels whichever was made, if the other cannot be
     await res.start();
     await app.start();
-    this.watchers = [res, app];
     await this.campaign();
     this.timer = setInterval(() => {
       this.follow(this.leader);

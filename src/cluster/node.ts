@@ -4,10 +4,10 @@ import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
 import { dnsPeers } from "../domain/cluster/dnsPeers.js";
 import { overlayView } from "../domain/cluster/peers.js";
 import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
-import { asNetledgerError, forbidden, invalid } from "../domain/errors.js";
+import { askedVni, globalNetworkOf, vxlanIdOption } from "../domain/cluster/targets.js";
+import { asNetledgerError, forbidden } from "../domain/errors.js";
 import { endpointNames } from "../domain/dnsRecords.js";
-import { findEndpoint, findNetwork, findSandbox } from "../domain/resolve.js";
-import type { State } from "../domain/state.js";
+import { findEndpoint, findSandbox } from "../domain/resolve.js";
 import type { Controller } from "../controller/controller.js";
 import type { GlobalScope } from "../controller/globalScope.js";
 import type { CommandOptions, CommandResult } from "../controller/options.js";
@@ -388,26 +388,9 @@ const sweepEveryMs = 10_000;
 /** Under a stream of appends a run every 20 ms took 8% of each node's thread (1.6 ms a run at 3,000 endpoints). */
 const projectEveryMs = 100;
 
-const vxlanIdOption = "com.docker.network.driver.overlay.vxlanid_list";
-
-/** The VXLAN id an overlay network's creator asked for (Docker's option, its first id), or "auto". */
-function askedVni(options: Record<string, string>): number | "auto" {
-  const v = options[vxlanIdOption];
-  if (v === undefined || v === "") return "auto";
-  const n = Number(v.split(",")[0]!.trim());
-  if (!Number.isInteger(n) || n < 1 || n > 16777215) throw invalid(`driver option ${vxlanIdOption} must be a VXLAN id from 1 to 16777215, not "${v}"`);
-  return n;
-}
-
 /** What the folds since the last reconcile touched. */
 interface Dirty {
   all: boolean;
   networks: Set<string>;
   endpoints: Set<string>;
-}
-
-/** The local copy of a global network named by `ref`, or undefined for a local network (or none). */
-function globalNetworkOf(s: State, ref: string) {
-  const n = findNetwork(s, ref);
-  return n && n.scope === "global" ? n : undefined;
 }

@@ -11,7 +11,7 @@ import { type Owner, ownerAlias, parseOwnerAlias } from "../netns/ownership.js";
 import { haltPoint } from "../testHooks.js";
 import { ensureOverlayFirewall, removeOverlayFirewall, stopForwarding } from "./firewall.js";
 import { overlayGarbage } from "./gc.js";
-import { overlayBridgeName, overlayMtu, vniOf, vxlanName, vxlanPort } from "./names.js";
+import { overlayBridgeName, overlayMtu, overlayOptions, vniOf, vxlanName, vxlanPort } from "./names.js";
 import { PeerTable } from "./peers.js";
 
 /** What the cluster node hands the overlay driver after each fold of the cluster log. */
@@ -42,7 +42,7 @@ export function overlayDriver(databaseId: string, table: PeerTable): NetworkDriv
   /** `gateway`: the network's gateway with its prefix, put on the bridge for the DNS server (or none). */
   async function ensureDevices(networkId: string, opts: Record<string, string>, gateway: string | undefined, call: EffectCall): Promise<KernelLink> {
     const vni = vniOf(opts);
-    if (vni === undefined) throw invalid(`overlay network ${networkId.slice(0, 12)} has no VXLAN id (option ${"com.docker.network.driver.overlay.vxlanid_list"}); it is made through the cluster`);
+    if (vni === undefined) throw invalid(`overlay network ${networkId.slice(0, 12)} has no VXLAN id (option ${overlayOptions.vxlanIds}); it is made through the cluster`);
     const local = (await table.ready(viewWaitMs, call.signal))?.localAddress;
     if (!local) throw notFound(`this node's underlay address is not known yet: the overlay driver needs this process to be a node of a cluster (--cluster, --advertise-addr)`);
     const mtu = overlayMtu(opts);

@@ -1,3 +1,4 @@
+import { vxlanIdOption } from "../../domain/cluster/targets.js";
 import { invalid } from "../../domain/errors.js";
 
 /**
@@ -6,7 +7,7 @@ import { invalid } from "../../domain/errors.js";
  * driver's `nlv` + 12 hex of the endpoint id. The option keys are Docker's.
  */
 export const overlayOptions = {
-  vxlanIds: "com.docker.network.driver.overlay.vxlanid_list",
+  vxlanIds: vxlanIdOption,
   mtu: "com.docker.network.driver.mtu",
 } as const;
 

@@ -78,6 +78,8 @@ async function prune(conn: ClusterConnection): Promise<void> {
   const metas = Object.entries(await conn.call("list snapshots", (opts) => conn.kv.getAll().prefix(metaPrefix).options(opts).strings()))
     .map(([k, v]) => [ours(k), JSON.parse(v) as SnapshotMeta] as const)
     .sort(([a], [b]) => (a < b ? -1 : 1));
+  // Snapshots as they were stored before they had parts (`snapshots/<seq>`, one key each) are not read any more.
+  await conn.call("prune a snapshot", (opts) => conn.kv.delete().prefix(`${snapshotPrefix}0`).options(opts).exec());
   const kept = metas.slice(-keep);
   for (const [k] of metas.slice(0, Math.max(0, metas.length - keep)))
     await conn.call("prune a snapshot", (opts) => conn.kv.delete().key(k).options(opts).exec());
@@ -120,6 +122,8 @@ export async function latestSnapshot(conn: ClusterConnection): Promise<{ state: 
     for (const p of parts) hash.update(p);
     if (hash.digest("hex") !== meta.stateHash) throw corrupt(`cluster snapshot at seq ${meta.seq}: its state does not match its state hash`);
     const record = await conn.call("read a snapshot's record", (opts) => conn.kv.get(seqKey(meta.seq)).options(opts).string());
+    // Gone: trimmed after two newer snapshots were written while this one was read.
+    if (record === null && attempt < 2) continue;
     if (record === null || (JSON.parse(record) as { hash?: string }).hash !== meta.hash)
       throw corrupt(`cluster snapshot at seq ${meta.seq}: the log's record there does not carry its chain hash`);
     return { state: JSON.parse(state) as ClusterState, head: { seq: meta.seq, hash: meta.hash } };

@@ -297,12 +297,15 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       // What the node held when it went away (its copy): seq 2.
       const held = { state: away.current, head: away.headSeen };
       await away.close();
-      for (let i = 0; i < 35; i++) await writer.submit({ type: "global.endpoint.create", id: hexId(), name: `t${i}`, network: net, node: "w" });
       const kv = writer.conn.kv;
+      // A snapshot as an earlier version stored it, in one key: pruned with the rest.
+      await kv.put("snapshots/000000000001").value("{}");
+      for (let i = 0; i < 35; i++) await writer.submit({ type: "global.endpoint.create", id: hexId(), name: `t${i}`, network: net, node: "w" });
       // Snapshots at 10, 20, 30: the last two kept, and the records before 20 trimmed (20's own stays).
       const logSeqs = async () => (await kv.getAll().prefix("log/").keys()).map((k) => Number(k.slice(-12))).sort((a, b) => a - b);
       await until(async () => (await logSeqs())[0] === 20, 100, { ms: 30_000, what: "the log trimmed up to seq 20" });
       expect(await logSeqs()).toEqual(Array.from({ length: writer.headSeen.seq - 19 }, (_, i) => 20 + i));
+      expect(await kv.get("snapshots/000000000001").string()).toBeNull();
       const snapshots: { state: unknown; seq: number }[] = [];
       back = new ClusterLog(new ClusterConnection({ ...o, node: "away" }), 10);
       await back.open({ from: held, onSnapshot: (state, head) => snapshots.push({ state, seq: head.seq }) });

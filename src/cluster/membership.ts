@@ -60,25 +60,43 @@ export class Membership {
     const conn = this.log.conn;
     const lease = conn.kv.lease(Math.max(1, Math.ceil(this.o.ttlMs / 1000)));
     lease.on("lost", () => {
+      // A lease that failed before it was this node's (its grant met no member) says so too: only the
+      // current one is taken again. Each failed one used to start a loop of its own, and every loop's
+      // next try failed the same way: with the only member it could reach down, a node doubled its
+      // loops until it ran out of memory.
+      if (this.lease !== lease) return void lease.release();
       // Expired or revoked behind the client's back (an outage longer than the TTL): take a new one.
       if (this.stopped) return;
       this.lease = null;
       void this.retakeLease();
     });
-    await conn.call("take the node lease", (opts) => lease.put(nodePrefix + this.name).value(JSON.stringify({ address: conn.o.advertiseAddr })).options(opts).exec());
+    try {
+      await conn.call("take the node lease", (opts) => lease.put(nodePrefix + this.name).value(JSON.stringify({ address: conn.o.advertiseAddr })).options(opts).exec());
+    } catch (e) {
+      lease.release(); // no keep-alive for a lease that is not this node's
+      throw e;
+    }
     this.lease = lease;
   }
 
+  /** Takes a new lease until one holds; one loop at a time. */
   private async retakeLease(): Promise<void> {
-    while (!this.stopped && !this.lease) {
-      try {
-        await this.takeLease();
-        await this.join();
-      } catch {
-        await new Promise((r) => setTimeout(r, 1000));
+    if (this.retaking) return;
+    this.retaking = true;
+    try {
+      while (!this.stopped && !this.lease) {
+        try {
+          await this.takeLease();
+          await this.join();
+        } catch {
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
+    } finally {
+      this.retaking = false;
     }
   }
+  private retaking = false;
 
   /** This node's lease id (for keys that go with it), or null while it has none. */
   async leaseId(): Promise<string | null> {

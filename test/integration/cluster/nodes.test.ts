@@ -25,7 +25,7 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
   let prefix: string;
   const nodes: TestNode[] = [];
   const options = (name: string, i: number) => ({
-    endpoints: cluster.endpoints,
+    endpoints: endpointsOf[name] ?? cluster.endpoints,
     node: name,
     advertiseAddr: `127.0.0.${i + 1}`,
     timeoutMs: 5000,
@@ -36,6 +36,8 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     snapshotEvery,
   });
   let snapshotEvery = 1000;
+  /** The members a node talks to, when not all (a node cut off with one member). */
+  let endpointsOf: Record<string, string[]> = {};
 
   async function startNode(name: string, i: number, reuse?: TestNode, override?: Override): Promise<TestNode> {
     const pluginDir = reuse?.pluginDir ?? tempDir("nlx-plugins-");
@@ -54,6 +56,7 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
   });
   afterEach(async () => {
     snapshotEvery = 1000;
+    endpointsOf = {};
     while (nodes.length) {
       const n = nodes.pop()!;
       await n.node.close({ revoke: true }).catch(() => undefined);
@@ -181,5 +184,67 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     expect(back.controller.store.cluster.verifyChain()).toEqual({ ...back.node.log.headSeen, firstBad: null });
     expect(back.controller.verify()).toMatchObject({ ok: true, problems: [] });
     await until(() => back.node.log.stateHash() === a.node.log.stateHash(), 20);
+  });
+  it("starts a running node again from a snapshot when it was cut off while the cluster trimmed what it lacked, and reconciles", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    snapshotEvery = 10;
+    // c talks to member 3 alone: with that member down, c is cut off while a goes on with the other two.
+    endpointsOf = { n3: [cluster.endpoints[2]!] };
+    const a = await startNode("n1", 0);
+    nodes.push(a);
+    const c = await startNode("n3", 2);
+    nodes.push(c);
+    const id = await globalNet(a, "cut");
+    await until(() => c.controller.network(id) !== undefined, 20, { ms: 30_000, what: "the network on c" });
+    const epId = (await c.controller.run({ type: "endpoint.create", network: id, name: "on-c" })).entity!.id;
+    const cut = c.node.log.headSeen.seq;
+    await cluster.kill(2);
+    try {
+      // Cut off, c's lease lapses: a records it lost and reclaims its endpoint, and the log grows past
+      // two snapshots, so the records c lacks are trimmed.
+      await until(() => a.node.log.current.nodes["n3"]?.state === "lost" && globalEndpoint(a.node.log.current, epId) === undefined, 50, { ms: 30_000, what: "c lost and its endpoint reclaimed" });
+      for (let i = 0; i < 30; i++) await a.controller.run({ type: "endpoint.create", network: id, name: `fill-${i}` });
+      const firstKept = async () => Number((await a.node.log.conn.kv.getAll().prefix("log/").limit(1).keys())[0]!.slice(-12));
+      await until(async () => (await firstKept()) > cut + 1, 100, { ms: 30_000, what: "the log trimmed past c's head" });
+    } finally {
+      await cluster.start(2);
+      await cluster.waitHealthy();
+    }
+    // Back in touch, still running: its read starts past its head, so it starts again from the latest
+    // snapshot; no event tells it of the reclaim, and its reconcile of everything deletes the endpoint.
+    await until(() => c.node.log.rebased === 1 && c.controller.endpoint(epId) === undefined, 50, { ms: 30_000, what: "c started again from a snapshot, its endpoint deleted" });
+    expect(c.plugin.calls().filter((x) => x.method === "NetworkDriver.DeleteEndpoint").map((x) => JSON.parse(x.body).EndpointID)).toContain(epId);
+    await until(() => c.node.log.stateHash() === a.node.log.stateHash() && c.controller.store.cluster.head().seq === c.node.log.headSeen.seq, 50, { ms: 30_000, what: "c in step, its copy too" });
+    expect(c.controller.store.cluster.base()!.seq).toBe(c.node.log.loadedFrom);
+    expect(c.controller.store.cluster.verifyChain()).toEqual({ ...c.node.log.headSeen, firstBad: null });
+    expect(c.controller.verify()).toMatchObject({ ok: true, problems: [] });
+  });
+  it("makes one try at a time for its lease while it reaches no etcd member, and holds one again once it does", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    endpointsOf = { n3: [cluster.endpoints[2]!] };
+    const a = await startNode("n1", 0);
+    nodes.push(a);
+    const c = await startNode("n3", 2);
+    nodes.push(c);
+    let tries = 0;
+    const real = c.node.log.conn.call.bind(c.node.log.conn);
+    c.node.log.conn.call = ((what: string, f: never, ms?: number) => {
+      if (what === "take the node lease") tries++;
+      return real(what, f, ms);
+    }) as typeof c.node.log.conn.call;
+    await cluster.kill(2);
+    try {
+      // Its lease lapses (TTL 1 s) and it tries for a new one against no member for 4 s: one loop, a
+      // try a second or so. Each lease whose grant failed used to start a loop of its own, so the
+      // loops doubled until the process ran out of memory.
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(tries).toBeGreaterThanOrEqual(1);
+      expect(tries).toBeLessThanOrEqual(8);
+    } finally {
+      await cluster.start(2);
+      await cluster.waitHealthy();
+    }
+    const leases = async () => (await a.node.log.conn.kv.getAll().prefix("nodes/").keys()).map((k) => k.slice(k.lastIndexOf("/") + 1));
+    await until(async () => (await leases()).includes("n3") && a.node.log.current.nodes["n3"]?.state === "alive", 100, { ms: 30_000, what: "n3 holding a lease again, alive" });
   });
 });

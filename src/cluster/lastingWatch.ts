@@ -15,7 +15,7 @@ const retryMs = 500;
 export class LastingWatch {
   private current: Watcher | null = null;
   private closed = false;
-  /** How many times the watch was made again (tests, `cluster status`). */
+  /** How many times the watch was made again (tests). */
   remade = 0;
 
   constructor(

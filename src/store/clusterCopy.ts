@@ -56,20 +56,13 @@ export class ClusterCopy {
       .iterate(this.base()?.seq ?? 0) as IterableIterator<ClusterCopyRow>;
   }
 
-  /** Appends records that follow the copy's head (a base first, for a copy that starts at a snapshot). */
+  /**
+   * Appends records that follow the copy's head (a base first, for a copy that starts at a snapshot).
+   * A copy of what etcd holds: the store's `write` here defers the fsync (store.ts), and the next
+   * durable() puts it on disk in WAL order; a crash before that loses only the copy's tail, which the
+   * node folds again from etcd.
+   */
   append(rows: readonly ClusterCopyRow[], base?: ClusterBase): void {
-    // A copy of what etcd holds: its commit need not wait for the disk (synchronous=NORMAL). The next
-    // durable commit of the local log flushes the WAL in order, this too; a crash before that loses
-    // only the copy's tail, which the node folds again from etcd.
-    this.db.pragma("synchronous = NORMAL");
-    try {
-      this.appendRows(rows, base);
-    } finally {
-      this.db.pragma("synchronous = FULL");
-    }
-  }
-
-  private appendRows(rows: readonly ClusterCopyRow[], base?: ClusterBase): void {
     this.write(() => {
       if (base && base.seq > this.head().seq) {
         // A snapshot past the copy's head: a new copy, or a node that was away while etcd trimmed the

@@ -158,7 +158,7 @@ export class Store {
   private clusterCopy: ClusterCopy | undefined;
   /** This node's copy of the cluster log (global scope). */
   get cluster(): ClusterCopy {
-    return (this.clusterCopy ??= new ClusterCopy(this.db, (fn) => this.write(fn)));
+    return (this.clusterCopy ??= new ClusterCopy(this.db, (fn) => this.write(fn, { defer: true })));
   }
 
   getMeta(key: string): string | undefined {

@@ -1,7 +1,7 @@
 import type { RtNetlinkSocket } from "netlink";
 import { NetledgerError } from "../../domain/errors.js";
 import { tryParseIp } from "../../domain/ipam/address.js";
-import { errnoOf, failed, type KernelLink, macBytes, type NetlinkModule, netlinkModule, toLinks, upFlags } from "./rtnetlink.js";
+import { errnoOf, failed, type KernelLink, macBytes, type NetlinkModule, netlinkModule, request, toLinks, upFlags } from "./rtnetlink.js";
 import { homeNamespaceFd, inNamespace, inNewNamespace } from "./setns.js";
 
 /**
@@ -99,14 +99,6 @@ async function linkNamed(s: RtNetlinkSocket, name: string, nsPath: string): Prom
   throw new NetledgerError("NotFound", `link ${name} does not exist in namespace ${nsPath}`);
 }
 
-async function send(what: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    throw failed(what, e);
-  }
-}
-
 /**
  * Sets a link in the namespace to `cfg`: alias, MAC, MTU and up in one request; then each address
  * (`ip addr replace`; IPv6 without duplicate detection, as Docker's), then each route (`ip route replace`).
@@ -120,11 +112,11 @@ export async function configureInside(nsPath: string, cfg: InsideConfig): Promis
       ...(cfg.mac ? { address: macBytes(cfg.mac) } : {}),
       ...(cfg.mtu ? { mtu: cfg.mtu } : {}),
     };
-    await send(`set ${cfg.name} up in ${nsPath}`, () => s.setLink({ index, ...upFlags(true) }, attrs));
+    await request(`set ${cfg.name} up in ${nsPath}`, () => s.setLink({ index, ...upFlags(true) }, attrs));
     for (const text of cfg.addresses) {
       const a = parse("address", text);
       const data = { family: a.family, prefixlen: a.prefix, index, scope: RT_SCOPE_UNIVERSE, ...(a.family === 10 ? { flags: { nodad: true as const } } : {}) };
-      await send(`address ${cfg.name} with ${text} in ${nsPath}`, () =>
+      await request(`address ${cfg.name} with ${text} in ${nsPath}`, () =>
         s.newAddress(data, { local: a.bytes, address: a.bytes }, { flags: NLM_F_CREATE | NLM_F_REPLACE }),
       );
     }
@@ -141,7 +133,7 @@ export async function configureInside(nsPath: string, cfg: InsideConfig): Promis
         type: RTN_UNICAST,
       };
       const attrs = { oif: index, ...(dst ? { dst: dst.bytes } : {}), ...(via ? { gateway: via.bytes } : {}) };
-      await send(`route ${r.destination}${r.nextHop ? ` via ${r.nextHop}` : ""} through ${cfg.name} in ${nsPath}`, () =>
+      await request(`route ${r.destination}${r.nextHop ? ` via ${r.nextHop}` : ""} through ${cfg.name} in ${nsPath}`, () =>
         s.newRoute(data, attrs, { flags: NLM_F_CREATE | NLM_F_REPLACE }),
       );
     }
@@ -152,19 +144,13 @@ export async function configureInside(nsPath: string, cfg: InsideConfig): Promis
 export async function moveOut(nsPath: string, name: string, to: string): Promise<void> {
   await withSocket(nsPath, async (s) => {
     const index = await linkNamed(s, name, nsPath);
-    await send(`move ${name} out of ${nsPath}`, () => s.setLink({ index }, { netNsFd: homeNamespaceFd(), ifname: to }));
+    await request(`move ${name} out of ${nsPath}`, () => s.setLink({ index }, { netNsFd: homeNamespaceFd(), ifname: to }));
   });
 }
 
 /** Every link in the namespace at `nsPath`. */
 export async function linksInside(nsPath: string): Promise<KernelLink[]> {
-  return withSocket(nsPath, async (s, lib) => {
-    try {
-      return toLinks(lib, await s.getLinks());
-    } catch (e) {
-      throw failed(`list links in ${nsPath}`, e);
-    }
-  });
+  return withSocket(nsPath, async (s, lib) => toLinks(lib, await request(`list links in ${nsPath}`, () => s.getLinks())));
 }
 
 /** Deletes the link `index` of the namespace at `nsPath`; one that is not there is success. */
@@ -184,7 +170,7 @@ export async function loopbackUp(nsPath: string, fresh: boolean): Promise<void> 
     nsPath,
     async (s) => {
       const index = await linkNamed(s, "lo", nsPath);
-      await send(`set lo up in ${nsPath}`, () => s.setLink({ index, ...upFlags(true) }, {}));
+      await request(`set lo up in ${nsPath}`, () => s.setLink({ index, ...upFlags(true) }, {}));
     },
     fresh,
   );

@@ -103,7 +103,8 @@ export function failed(what: string, e: unknown): NetledgerError {
   return new NetledgerError("DriverError", `${what}: ${code ?? (e as Error).message}${hint}`);
 }
 
-async function request<T>(what: string, fn: () => Promise<T>): Promise<T> {
+/** Runs a request, a refusal turned into the driver error a person can act on (failed). */
+export async function request<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {

@@ -28,6 +28,8 @@ interface Pending {
   settled?: boolean;
   /** A command another node forwarded (`req/<id>`): its answer is written to `res/<id>` with the batch. */
   remote?: string;
+  /** Told what each attempt decided for the command, once its transaction is on its way. */
+  decided?: (events: readonly ClusterNewEvent[]) => void;
 }
 
 type Kv = { key: Buffer; value: Buffer };
@@ -86,10 +88,10 @@ export class Appender {
     return this.log.conn;
   }
 
-  submit(command: ClusterCommand): Promise<Appended> {
+  submit(command: ClusterCommand, decided?: (events: readonly ClusterNewEvent[]) => void): Promise<Appended> {
     return new Promise((resolve, reject) => {
       const bytes = commandBytes(command);
-      this.queue.push({ command, bytes, resolve, reject, deadline: Date.now() + this.conn.o.timeoutMs });
+      this.queue.push({ command, bytes, resolve, reject, deadline: Date.now() + this.conn.o.timeoutMs, ...(decided ? { decided } : {}) });
       if (!this.flushing) void this.flush();
     });
   }
@@ -180,7 +182,7 @@ export class Appender {
       // The watch often brings the records back before the call answers: it adopts them then (same bytes, already verified).
       log.expectOwn({ sealedOn, values, written, decided: s });
       try {
-        const res = await this.conn.call(
+        const call = this.conn.call(
           "append",
           (opts) =>
             answers
@@ -198,6 +200,8 @@ export class Appender {
               .commit(),
           remaining,
         );
+        for (const x of planned) x.p.decided?.(x.events);
+        const res = await call;
         outcome = res.succeeded ? "written" : "conflict";
         if (res.succeeded) log.noteWritten(sealedOn, String(res.header.revision));
         else if (log.foldConflict(sealedOn, res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [])) {

@@ -1,6 +1,6 @@
 import type { IWatchResponse as WatchResponse } from "etcd3";
 import { canonicalJson } from "../domain/canonical.js";
-import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
+import type { ClusterCommand, ClusterEvent, ClusterNewEvent } from "../domain/cluster/events.js";
 import { type ClusterState, emptyClusterState, foldCluster } from "../domain/cluster/state.js";
 import { corrupt } from "../domain/errors.js";
 import { genesisHash } from "../store/hashChain.js";
@@ -251,8 +251,8 @@ export class ClusterLog implements FoldedLog {
    * Refused: the command's own error (nothing appended). No answer from a quorum within
    * --cluster-timeout: ClusterUnavailable.
    */
-  submit(command: ClusterCommand): Promise<Appended> {
-    return this.appender.submit(command);
+  submit(command: ClusterCommand, decided?: (events: readonly ClusterNewEvent[]) => void): Promise<Appended> {
+    return this.appender.submit(command, decided);
   }
 
   /** A command forwarded by another node (`req/<id>`), appended in this node's next batch. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ClusterCommand } from "../domain/cluster/events.js";
+import type { ClusterCommand, ClusterNewEvent } from "../domain/cluster/events.js";
 import { isErrorCode, NetledgerError } from "../domain/errors.js";
 import type { Answer, Appended } from "./appender.js";
 import type { ClusterLog } from "./clusterLog.js";
@@ -185,14 +185,16 @@ export class Forwarding {
   }
 
   /** Appends a command: through the appender when another node is it, else directly. */
-  submit(command: ClusterCommand): Promise<Appended> {
+  submit(command: ClusterCommand, decided?: (events: readonly ClusterNewEvent[]) => void): Promise<Appended> {
     try {
       commandBytes(command); // too large for a record: refused here, before a request is put
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    if (this.log.conn.o.forward === false || !this.leader || this.leader === this.name || this.stopped || Date.now() < this.directUntil)
-      return this.log.submit(command);
+    // Told of the decision early only as the elected appender, whose append lands as decided; a node
+    // appending for itself meets conflicts, after which the command is often decided another way.
+    if (this.leader === this.name && !this.stopped && this.log.conn.o.forward !== false) return this.log.submit(command, decided);
+    if (this.log.conn.o.forward === false || !this.leader || this.stopped || Date.now() < this.directUntil) return this.log.submit(command);
     return this.forward(command);
   }
 

@@ -16,6 +16,7 @@ import { ClusterConnection, type ClusterOptions } from "./connection.js";
 import { LatestWins } from "./latestWins.js";
 import { Forwarding } from "./forwarding.js";
 import { CopyWriter, readCopy } from "./copy.js";
+import { createGlobalEndpoint, type Halves } from "./endpointHalves.js";
 import { Membership, type MembershipOptions, type NodeView } from "./membership.js";
 import { type ClusterStatus, statusOf } from "./status.js";
 
@@ -204,15 +205,8 @@ export class ClusterNode implements GlobalScope {
           // Its DNS names travel with it, so the other nodes answer for it (a connect's are its sandbox's too).
           const sb = cmd.type === "network.connect" ? findSandbox(local, cmd.sandbox) : undefined;
           const names = cmd.type === "endpoint.create" ? endpointNames(cmd, undefined) : sb ? endpointNames({ name: sb.containerId, aliases: cmd.aliases }, sb) : [];
-          const [e] = await this.submit({ type: "global.endpoint.create", id: cmd.id, name: cmd.type === "endpoint.create" ? cmd.name : cmd.id.slice(0, 12), network: n.id, node: this.name, ...(cmd.ip ? { address: cmd.ip } : {}), ...(names.length > 0 ? { names } : {}) });
-          const address = e && e.type === "global.endpoint.created" ? e.data.address : globalEndpoint(this.log.current, cmd.id)?.address;
-          try {
-            return await this.controller.run({ ...cmd, network: n.id, ...(address ? { ip: address } : {}) }, { ...opts, mirror: true });
-          } catch (err) {
-            // The local half failed (the plugin refused, say) and left nothing: the address goes back.
-            if (!this.controller.endpoint(cmd.id)) await this.submit({ type: "global.endpoint.delete", endpoint: cmd.id }).catch(() => undefined);
-            throw err;
-          }
+          const global: ClusterCommand = { type: "global.endpoint.create", id: cmd.id, name: cmd.type === "endpoint.create" ? cmd.name : cmd.id.slice(0, 12), network: n.id, node: this.name, ...(cmd.ip ? { address: cmd.ip } : {}), ...(names.length > 0 ? { names } : {}) };
+          return createGlobalEndpoint(this.halves, cmd, n.id, global, opts);
         }, "endpoints");
       }
       case "endpoint.delete":
@@ -246,6 +240,10 @@ export class ClusterNode implements GlobalScope {
 
   private async submit(c: ClusterCommand) {
     return this.forwarding.submit(c);
+  }
+
+  private get halves(): Halves {
+    return { controller: this.controller, submit: (c, decided) => this.forwarding.submit(c, decided), addressOf: (id) => globalEndpoint(this.log.current, id)?.address };
   }
 
   /**

@@ -90,6 +90,25 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     await until(() => c!.plugin.methods().includes("NetworkDriver.CreateNetwork"), 20);
   });
 
+  it("gives the address back to the cluster when the plugin refuses CreateEndpoint, though the appender began the local half before the cluster answered", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    let refusals = 0;
+    const refuseOnce: Override = (m) => (m === "NetworkDriver.CreateEndpoint" && refusals++ === 0 ? { body: { Err: "no thanks" } } : undefined);
+    const a = await startNode("h1", 0, undefined, refuseOnce);
+    nodes.push(a);
+    const id = await globalNet(a, "halves");
+    await until(() => a.node.forwarding.leader === "h1", 20); // the appender: it hears the decision early
+    await expect(a.controller.run({ type: "endpoint.create", network: id, name: "refused" })).rejects.toMatchObject({ message: expect.stringMatching(/no thanks/) });
+    expect(Object.keys(a.node.log.current.endpoints.root)).toEqual([]);
+    expect(a.controller.view().endpoints).toEqual([]);
+    expect(a.node.log.current.networks[id]!.endpoints).toBe(0);
+    const ep = (await a.controller.run({ type: "endpoint.create", network: id, name: "taken" })).entity!.id;
+    const address = globalEndpoint(a.node.log.current, ep)!.address;
+    expect(a.controller.endpoint(ep)!.view().ipv4).toBe(`${address}/24`);
+    expect(a.node.log.current.networks[id]!.endpoints).toBe(1);
+    expect(a.controller.verify().ok).toBe(true);
+  });
+
   it("gives 3 x 50 endpoints created at once on three nodes distinct addresses, and every node the same global state", async () => {
     const all = await three();
     const id = await globalNet(all[0]!, "wide");

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { IPv4 } from "ip-num";
 import { describe, expect, it } from "vitest";
 import * as C from "../../src/domain/collection.js";
 import { contains, formatIp, ipText, reservedRole, tryParseIp } from "../../src/domain/ipam/address.js";
@@ -166,6 +167,30 @@ describe("invariant 8: IPAM", () => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+});
+
+describe("IPv4 addresses read by hand", () => {
+  it("accepts and reads exactly what ip-num accepts and reads", () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9]{1,4}$/));
+    const text = fc.oneof(
+      fc.tuple(octet, octet, octet, octet).map((o) => o.join(".")),
+      fc.stringMatching(/^[0-9.]{0,17}$/),
+      fc.ipV4().map((t) => t.replace(/(^|\.)(\d)/, "$10$2")), // a leading zero somewhere
+      fc.ipV4(),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        let expected: bigint | undefined;
+        try {
+          expected = IPv4.fromString(t).value;
+        } catch {
+          expected = undefined;
+        }
+        expect(tryParseIp(t)?.value).toBe(expected);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

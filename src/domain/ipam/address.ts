@@ -1,4 +1,4 @@
-import { collapseIPv6Number, IPv4, IPv6 } from "ip-num";
+import { collapseIPv6Number, IPv6 } from "ip-num";
 import { invalid } from "../errors.js";
 
 /**
@@ -37,11 +37,39 @@ export function tryParseIp(text: string): Ip | undefined {
   if (text.length === 0 || text.length > 45 || /[\s%/]/.test(text)) return undefined;
   try {
     if (text.includes(":")) return { family: 6, value: IPv6.fromString(text).value };
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return undefined;
-    return { family: 4, value: IPv4.fromString(text).value };
+    return parseIPv4(text);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A dotted quad, read by hand: ip-num's parser cost about a tenth of a node's fold of the cluster log
+ * (every endpoint's address is parsed as it is claimed, and again for the DNS table). It accepts what
+ * ip-num accepts: four decimal octets of at most 255, without leading zeros (property-tested).
+ */
+function parseIPv4(text: string): Ip | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 3 || (digits === 1 && octet === 0)) return undefined; // a fourth digit, or a leading zero
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (octet > 255) return undefined;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return { family: 4, value: BigInt(value * 256 + octet) };
 }
 
 /**

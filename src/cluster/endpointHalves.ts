@@ -33,7 +33,10 @@ export async function createGlobalEndpoint(h: Halves, cmd: Joining, network: str
   const decided = (events: readonly ClusterNewEvent[]) => {
     const e = events[0];
     if (early || !e || e.type !== "global.endpoint.created") return; // a later attempt's is compared below
-    const run = local(e.data.address, opts);
+    // Without the caller's request id: an early half undone (the cluster's answer lost) must not make
+    // the request's retry a repeat of it. A repeat of a request whose endpoint is here is answered below.
+    const { requestId: _, ...earlyOpts } = opts;
+    const run = local(e.data.address, earlyOpts);
     run.catch(() => undefined); // awaited below, whatever the cluster answers
     early = { address: e.data.address, run };
   };
@@ -56,15 +59,12 @@ export async function createGlobalEndpoint(h: Halves, cmd: Joining, network: str
   }
   const again = early !== undefined && early.address !== address;
   if (again) await undo(); // decided again after a conflict, on another address
-  // A repeated request whose endpoint is here: answered as the local log answers a repeat, without
-  // asking it, whose first run of the request may have pinned another address (made again, above).
+  // A repeated request whose endpoint is here (made early, so the local log has not seen its id).
   if (!appended && opts.requestId !== undefined && h.controller.endpoint(cmd.id))
     return { events: [], repeated: true, entity: { kind: "endpoint", id: cmd.id } };
   try {
     if (early && !again) return await early.run;
-    // Made again under the new address: the request id stays with the first run, which pinned the old one.
-    const { requestId: _, ...rest } = opts;
-    return await local(address, again ? rest : opts);
+    return await local(address, opts);
   } catch (err) {
     // The local half failed (the plugin refused, say) and left nothing: the address goes back.
     if (!h.controller.endpoint(cmd.id)) await h.submit({ type: "global.endpoint.delete", endpoint: cmd.id }).catch(() => undefined);

@@ -77,6 +77,18 @@ describe("a global endpoint's two halves", () => {
     expect(g.c.network(g.net)!.view().ipam.pools[0]).toMatchObject({ allocated: 1 });
   });
 
+  it("makes the endpoint here when a request whose early half was undone (the cluster's answer lost) is repeated", async () => {
+    const g = await given();
+    const lost = new NetledgerError("ClusterUnavailable", "no answer from a quorum", { inDoubt: true });
+    await expect(createGlobalEndpoint(g.halves("10.9.0.5", () => Promise.reject(lost)), g.cmd, g.net, g.global, { requestId: "req-2" })).rejects.toBe(lost);
+    // It had landed: the retry appends nothing, and the address is the cluster's.
+    const retry: Halves = { ...g.halves(undefined, async () => []), addressOf: () => "10.9.0.5" };
+    const r = await createGlobalEndpoint(retry, g.cmd, g.net, g.global, { requestId: "req-2" });
+    expect(r.repeated).toBe(false);
+    expect(g.c.endpoint(g.cmd.id)!.view().ipv4).toBe("10.9.0.5/24");
+    expect(g.driver.ops()).toEqual(["createNetwork", "createEndpoint", "deleteEndpoint", "createEndpoint"]);
+  });
+
   it("releases the address in the cluster when the driver refuses the early local half", async () => {
     const g = await given();
     g.driver.failOn.createEndpoint = () => "no thanks";

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach } from "vitest";
-import "./tmp.js"; // registered first, so that its afterEach (removing test directories) runs after ours
+// Registered first, so that its afterEach (removing test directories) runs after ours.
+import { fileTempDir } from "./tmp.js";
 
 /**
  * With NETLEDGER_TEST_VIA_DAEMON=1, every CLI test runs its commands through a daemon: the first
@@ -40,7 +40,9 @@ export interface StartOptions {
  * exits first.
  */
 export function startDaemon(db: string, o: StartOptions = {}): Promise<TestDaemon> {
-  const dir = mkdtempSync(join(tmpdir(), "netledger-daemon-"));
+  // Removed by stopDaemon, and in any case after the file's last test: a daemon a test kills with
+  // SIGKILL is not stopped, and a daemon started again may keep its socket in this directory.
+  const dir = fileTempDir("netledger-daemon-");
   const socket = o.socket ?? join(dir, "d.sock");
   const argv = o.fixture
     ? ["--import", "tsx", o.fixture, db, socket]

@@ -200,7 +200,7 @@ export class Appender {
               .commit(),
           remaining,
         );
-        for (const x of planned) x.p.decided?.(x.events);
+        for (const x of planned) tell(x.p, x.events);
         const res = await call;
         outcome = res.succeeded ? "written" : "conflict";
         if (res.succeeded) log.noteWritten(sealedOn, String(res.header.revision));
@@ -353,6 +353,15 @@ interface Plan {
 function settleLanded(plan: Plan, written: ClusterEvent[]): void {
   for (const r of plan.refused) r.p.reject(r.e);
   for (const x of plan.planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
+}
+
+/** Tells a command's submitter what this attempt decided; what it does with that is not the batch's concern. */
+function tell(p: Pending, events: readonly ClusterNewEvent[]): void {
+  try {
+    p.decided?.(events);
+  } catch {
+    // A listener that throws must not make a sent transaction look failed.
+  }
 }
 
 const inDoubt = (e: NetledgerError, batch?: string) => new NetledgerError(e.code, e.message, { inDoubt: true, ...(batch ? { batch } : {}) });

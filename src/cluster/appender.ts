@@ -6,7 +6,7 @@ import { type ClusterState, evolveCluster, foldCluster } from "../domain/cluster
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
-import { type ClusterRecord, commandBytes, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { type ClusterRecord, commandBytes, type Head, jsonBytes, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
@@ -101,7 +101,7 @@ export class Appender {
     this.remoteIds.add(id);
     const done = () => void this.remoteIds.delete(id);
     // Its sender weighed it (Forwarding.submit); a request put by hand is weighed when it is decided.
-    const bytes = Buffer.byteLength(JSON.stringify(command));
+    const bytes = jsonBytes(command);
     this.queue.push({ command, bytes, remote: id, resolve: done, reject: done, deadline: Date.now() + this.conn.o.timeoutMs });
     if (!this.flushing) void this.flush();
   }

@@ -186,11 +186,6 @@ export class Forwarding {
 
   /** Appends a command: through the appender when another node is it, else directly. */
   submit(command: ClusterCommand, decided?: (events: readonly ClusterNewEvent[]) => void): Promise<Appended> {
-    try {
-      commandBytes(command); // too large for a record: refused here, before a request is put
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
     // Told of the decision early only as the elected appender, whose append lands as decided; a node
     // appending for itself meets conflicts, after which the command is often decided another way.
     if (this.leader === this.name && !this.stopped && this.log.conn.o.forward !== false) return this.log.submit(command, decided);
@@ -199,6 +194,7 @@ export class Forwarding {
   }
 
   private async forward(command: ClusterCommand): Promise<Appended> {
+    commandBytes(command); // too large for a record: refused here, before a request is put (the appender weighs its own)
     const deadline = Date.now() + this.log.conn.o.timeoutMs;
     const id = `${this.name}/${randomBytes(12).toString("hex")}`;
     const kv = this.log.conn.kv;

@@ -37,9 +37,12 @@ export interface Head {
  */
 export const maxCommandBytes = 256 * 1024;
 
+/** The command's weight as JSON (what a batch is cut by). */
+export const jsonBytes = (command: ClusterCommand): number => Buffer.byteLength(JSON.stringify(command));
+
 /** The command's weight as JSON, refused (InvalidParameter, nothing written) past maxCommandBytes. */
 export function commandBytes(command: ClusterCommand): number {
-  const bytes = Buffer.byteLength(JSON.stringify(command));
+  const bytes = jsonBytes(command);
   if (bytes > maxCommandBytes)
     throw invalid(
       `a ${command.type} command of ${bytes} bytes is more than a record of the cluster log holds (${maxCommandBytes} bytes, well within etcd's 1.5 MiB per request): use fewer or shorter labels and options`,

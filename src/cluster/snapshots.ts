@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalPieces } from "../domain/canonical.js";
 import type { ClusterState } from "../domain/cluster/state.js";
 import { corrupt } from "../domain/errors.js";
+import { stateHash } from "../store/stateHash.js";
 import type { ClusterConnection } from "./connection.js";
 import { type Head, seqKey } from "./records.js";
 
@@ -118,9 +119,7 @@ export async function latestSnapshot(conn: ClusterConnection): Promise<{ state: 
       throw corrupt(`cluster snapshot at seq ${meta.seq}: part ${parts.length} of ${meta.parts} is missing`);
     }
     const state = parts.join("");
-    const hash = createHash("sha256");
-    for (const p of parts) hash.update(p);
-    if (hash.digest("hex") !== meta.stateHash) throw corrupt(`cluster snapshot at seq ${meta.seq}: its state does not match its state hash`);
+    if (stateHash(state) !== meta.stateHash) throw corrupt(`cluster snapshot at seq ${meta.seq}: its state does not match its state hash`);
     const record = await conn.call("read a snapshot's record", (opts) => conn.kv.get(seqKey(meta.seq)).options(opts).string());
     // Gone: trimmed after two newer snapshots were written while this one was read.
     if (record === null && attempt < 2) continue;

@@ -299,17 +299,25 @@ export class Store {
     return this.db.prepare("SELECT * FROM requests ORDER BY seq").iterate() as IterableIterator<RequestRow>;
   }
 
-  /** The streams and request ids of the events from `seq` on, while they carry `requestId`: one command's events. */
-  commandStreams(seq: number, requestId: string): string[] {
-    const out: string[] = [];
-    for (const r of this.db.prepare("SELECT stream, request_id FROM events WHERE seq >= ? ORDER BY seq").iterate(seq) as IterableIterator<{
+  /**
+   * The streams of the events from `seq` on, while they carry `requestId`: one command's events.
+   * `gapped` when a seq is missing inside the run or right after it: events of the command may have
+   * been removed, so what the run names is not all the command named.
+   */
+  commandStreams(seq: number, requestId: string): { streams: string[]; gapped: boolean } {
+    const streams: string[] = [];
+    let next = seq;
+    for (const r of this.db.prepare("SELECT seq, stream, request_id FROM events WHERE seq >= ? ORDER BY seq").iterate(seq) as IterableIterator<{
+      seq: number;
       stream: string;
       request_id: string | null;
     }>) {
+      if (r.seq !== next) return { streams, gapped: true };
       if (r.request_id !== requestId) break;
-      out.push(r.stream);
+      streams.push(r.stream);
+      next++;
     }
-    return out;
+    return { streams, gapped: false };
   }
 
   /**

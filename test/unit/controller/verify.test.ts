@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { Controller } from "../../../src/controller/controller.js";
 import { loadState } from "../../../src/controller/loadState.js";
 import { EventLog } from "../../../src/store/eventLog.js";
 import { migrate } from "../../../src/store/migrations.js";
@@ -8,7 +9,7 @@ import { parseExpectedHead, verifyStore } from "../../../src/controller/verify.j
 import { genesisHash } from "../../../src/store/hashChain.js";
 import { Store } from "../../../src/store/store.js";
 import { appendSteps, opsLogPath, readSteps } from "../../helpers/logBuilder.js";
-import { tempDb } from "../../helpers/tmp.js";
+import { tempDb, tempDir } from "../../helpers/tmp.js";
 
 describe("verifyStore with an expected head", () => {
   it("finds the head of an empty log in every chain", () => {
@@ -82,6 +83,36 @@ describe("verifyStore on the search keys (event_keys)", () => {
       expect(r.problems[0]!.message).toContain("differ from the event");
       expect(r.problems[1]!.message).toContain("has no search keys");
       expect(r.problems[2]!.message).toContain("which the log does not have");
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe("verifyStore on a command whose last event was removed", () => {
+  it("names the missing event, not the request that pointed at the command", async () => {
+    const db = tempDb();
+    const c = await Controller.open({ db, runDir: tempDir(), actor: "test" });
+    let first = 0;
+    try {
+      await c.run({ type: "network.create", name: "n0", driver: "null" });
+      await c.run({ type: "sandbox.create", containerId: "c1", netns: null });
+      await c.run({ type: "network.connect", network: "n0", sandbox: "c1" });
+      // One command, three events: the endpoint leaves, is deleted, and then the sandbox is.
+      first = c.headOf().seq + 1;
+      await c.run({ type: "sandbox.delete", sandbox: "c1" }, { requestId: "req-delete" });
+      await c.run({ type: "sandbox.create", containerId: "c2", netns: null });
+    } finally {
+      await c.close();
+    }
+    const store = Store.open(db);
+    try {
+      const removed = store.db.prepare("SELECT seq FROM events WHERE type = 'sandbox.deleted'").get() as { seq: number };
+      store.db.exec(`DROP TRIGGER events_append_only_delete; DELETE FROM events WHERE seq = ${removed.seq}`);
+      const r = verifyStore(store);
+      expect(r.firstBad).toBe(removed.seq);
+      expect(r.problems.map((p) => p.kind)).not.toContain("request");
+      expect(removed.seq).toBeGreaterThan(first); // the request's own seq lies before the gap
     } finally {
       store.close();
     }

@@ -124,7 +124,7 @@ export class ClusterNode implements GlobalScope {
         this.controller.overlayPeers?.update(overlayView(s, this.name, this.log.conn.o.advertiseAddr)).catch((e: unknown) => {
           this.lastError = `overlay peers: ${asNetledgerError(e).message}`;
         }),
-        this.controller.clusterDns?.peers(dnsPeers(s, this.name)).catch(() => undefined),
+        this.controller.clusterDns?.peers((networks) => dnsPeers(s, this.name, networks)).catch(() => undefined),
       ]).then(() => undefined),
     projectEveryMs,
   );

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { decideQuestion, dnsTable, type DnsTable, type RemoteEndpoint, touchesDns } from "../domain/dnsRecords.js";
+import { decideQuestion, dnsTable, type DnsTable, type RemoteEndpoint, resolverNetworks, touchesDns } from "../domain/dnsRecords.js";
 import { ipText, tryParseIp } from "../domain/ipam/address.js";
 import { nameservers } from "../domain/resolvconf.js";
 import type { Touched } from "../domain/projection.js";
@@ -21,6 +21,9 @@ export interface DnsOptions {
   forward?: Partial<ForwardOptions>;
   limits?: Partial<ListenerLimits>;
 }
+
+/** The endpoints on other nodes of the networks asked for (a cluster node's, over its latest folded state). */
+export type PeerSource = (networks: ReadonlySet<string>) => readonly RemoteEndpoint[];
 
 const emptyTable: DnsTable = { networks: new Map(), clients: new Map(), ptr: new Map() };
 
@@ -54,6 +57,9 @@ export class DnsService implements StateProjection {
   private state: State | undefined;
   private remote: readonly RemoteEndpoint[] = [];
   private remoteKey = "[]";
+  private peerSource: PeerSource = () => [];
+  /** The networks the peers were last asked for. */
+  private servedKey = "";
 
   constructor(private readonly o: DnsOptions = {}) {
     this.port = o.port ?? 53;
@@ -73,14 +79,24 @@ export class DnsService implements StateProjection {
 
   /**
    * The endpoints of global networks on other nodes (domain/cluster/dnsPeers.ts), handed over by the
-   * cluster node after each fold of the cluster log: the table is rebuilt only when they changed.
+   * cluster node after its folds of the cluster log as a source asked only for the networks served here
+   * (none: nothing is asked, whatever the size of the cluster): the table is rebuilt only when they changed.
    */
-  peers(remote: readonly RemoteEndpoint[]): Promise<void> {
+  peers(source: PeerSource): Promise<void> {
+    this.peerSource = source;
+    if (!this.state) return Promise.resolve();
+    return this.takeRemote(resolverNetworks(this.state)) ? this.apply(this.state) : Promise.resolve();
+  }
+
+  /** Asks the peer source for the served networks' endpoints; whether they changed. */
+  private takeRemote(networks: ReadonlySet<string>): boolean {
+    this.servedKey = [...networks].join();
+    const remote = networks.size === 0 ? [] : this.peerSource(networks);
     const key = JSON.stringify(remote);
-    if (key === this.remoteKey) return Promise.resolve();
+    if (key === this.remoteKey) return false;
     this.remote = remote;
     this.remoteKey = key;
-    return this.state ? this.apply(this.state) : Promise.resolve();
+    return true;
   }
 
   rebuild(state: State): Promise<void> {
@@ -94,6 +110,11 @@ export class DnsService implements StateProjection {
 
   private apply(state: State): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // A network served from now on needs its peers: asked again of the latest source.
+    if (state !== this.state) {
+      const served = resolverNetworks(state);
+      if ([...served].join() !== this.servedKey) this.takeRemote(served);
+    }
     this.state = state;
     this.table = dnsTable(state, this.remote);
     const owners = new Map<string, string>();

@@ -148,10 +148,9 @@ export function dnsTable(s: State, remote: readonly RemoteEndpoint[] = []): DnsT
   /** The sandboxes joined to a network with a resolver: the clients, looked at once each below. */
   const served = new Set<string>();
   for (const n of C.values(s.networks)) {
-    if (!dnsEnabled(n) || n.lifecycle !== "active") continue;
-    const gateways = n.pools.map((p) => (p.gateway ? canonical(p.gateway) : undefined)).filter((g): g is string => g !== undefined);
-    const subnets = n.pools.map((p) => p.subnet);
+    const gateways = resolverGateways(n);
     if (gateways.length === 0) continue;
+    const subnets = n.pools.map((p) => p.subnet);
     const net: DnsNetwork = { id: n.id, name: n.name, gateways, subnets, names: new Map() };
     networks.set(n.id, net);
     for (const epId of C.keys(n.attached)) {
@@ -196,12 +195,27 @@ export function sandboxResolvers(s: State, sb: SandboxRecord): string[] {
   for (const id of sb.endpoints) {
     const ep = C.get(s.endpoints, id);
     const n = ep && isJoined(ep) ? C.get(s.networks, ep.network) : undefined;
-    if (!n || !dnsEnabled(n) || n.lifecycle !== "active") continue;
-    for (const p of n.pools) {
-      const g = p.gateway ? canonical(p.gateway) : undefined;
-      if (g && !out.includes(g)) out.push(g);
-    }
+    if (!n) continue;
+    for (const g of resolverGateways(n)) if (!out.includes(g)) out.push(g);
   }
+  return out;
+}
+
+/** The addresses a network's DNS server listens on (its gateways): none when it has no resolver. */
+function resolverGateways(n: NetworkRecord): string[] {
+  if (!dnsEnabled(n) || n.lifecycle !== "active") return [];
+  const out: string[] = [];
+  for (const p of n.pools) {
+    const g = p.gateway ? canonical(p.gateway) : undefined;
+    if (g) out.push(g);
+  }
+  return out;
+}
+
+/** The networks a DNS server answers for: only their endpoints on other nodes are ever asked for. */
+export function resolverNetworks(s: State): Set<string> {
+  const out = new Set<string>();
+  for (const n of C.values(s.networks)) if (resolverGateways(n).length > 0) out.add(n.id);
   return out;
 }
 

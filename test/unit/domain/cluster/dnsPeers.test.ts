@@ -1,10 +1,12 @@
+import * as packet from "dns-packet";
 import { produce } from "immer";
 import { describe, expect, it } from "vitest";
 import * as C from "../../../../src/domain/collection.js";
+import { DnsService } from "../../../../src/dns/service.js";
 import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import { dnsPeers } from "../../../../src/domain/cluster/dnsPeers.js";
 import type { ClusterCommand } from "../../../../src/domain/cluster/events.js";
-import { decideQuestion, dnsTable, endpointNames } from "../../../../src/domain/dnsRecords.js";
+import { decideQuestion, dnsTable, endpointNames, resolverNetworks } from "../../../../src/domain/dnsRecords.js";
 import type { PoolRecord } from "../../../../src/domain/ipam/pool.js";
 import type { State } from "../../../../src/domain/state.js";
 import { endpoint, joined, network, sandbox, stateOf } from "../../../helpers/state.js";
@@ -98,11 +100,61 @@ describe("names of endpoints on other nodes (a projection of the cluster state)"
     expect(table.networks.has(id(3))).toBe(false);
   });
 
+  it("names only the endpoints of the networks asked for, and reads none when none are asked", () => {
+    const s = given(...cluster, ep(2, 1, "b", ["web"]), ep(3, 2, "c", ["db"]));
+    expect(resolverNetworks(local)).toEqual(new Set([id(1), id(2)]));
+    expect(dnsPeers(s, "a", new Set([id(2)]))).toEqual([{ network: id(2), address: "10.5.2.3", names: ["db"] }]);
+    const unread = new Proxy({} as typeof s.endpoints, {
+      get: () => {
+        throw new Error("the endpoints were read");
+      },
+    });
+    expect(dnsPeers({ ...s, endpoints: unread }, "a", new Set())).toEqual([]);
+  });
+
   it("carries the names in the cluster log's event, and an event without them still folds (older logs)", () => {
     const s = given(...cluster);
     const [withNames] = decideCluster(s, ep(2, 1, "b", ["web"]));
     const [without] = decideCluster(s, ep(2, 1, "b"));
     expect(withNames!.data).toMatchObject({ names: ["web"] });
     expect(without!.data).not.toHaveProperty("names");
+  });
+});
+
+describe("the DNS service asking the cluster for the names of endpoints on other nodes", () => {
+  const query = (name: string) => packet.encode({ type: "query", id: 9, flags: packet.RECURSION_DESIRED, questions: [{ type: "A", name, class: "IN" }] });
+
+  it("asks only for the networks it serves, and answers a sandbox here with an endpoint on another node", async () => {
+    const s = given(...cluster, ep(2, 1, "b", ["web"]));
+    const asked: string[][] = [];
+    // A port nothing listens on: the gateways are not on this host, so its listeners only retry.
+    const dns = new DnsService({ port: 1, retryMs: 60_000 });
+    try {
+      await dns.rebuild(local);
+      await dns.peers((networks) => {
+        asked.push([...networks].sort());
+        return dnsPeers(s, "a", networks);
+      });
+      expect(asked).toEqual([[id(1), id(2)].sort()]);
+      const reply = packet.decode((await dns.answer("10.5.1.1", query("web"), "10.5.1.2", false))!);
+      expect(reply.answers?.map((a) => a.data)).toEqual(["10.5.1.3"]);
+    } finally {
+      await dns.close();
+    }
+  });
+
+  it("never asks when no network here has a DNS server, however large the cluster", async () => {
+    let asked = 0;
+    const dns = new DnsService({ port: 1, retryMs: 60_000 });
+    try {
+      await dns.rebuild(stateOf([network(id(1), "plain", { driver: "null", scope: "global" })]));
+      await dns.peers(() => {
+        asked++;
+        return [];
+      });
+      expect(asked).toBe(0);
+    } finally {
+      await dns.close();
+    }
   });
 });

@@ -53,6 +53,16 @@ describe("overlay networks in the cluster log", () => {
     });
   });
 
+  it("walks no endpoint when the cluster has no overlay network (the projection runs after every fold)", () => {
+    const s = given(join("a", "192.0.2.1"), join("b", "192.0.2.2"));
+    const unread = new Proxy({} as typeof s.endpoints, {
+      get: () => {
+        throw new Error("the endpoints were read");
+      },
+    });
+    expect(overlayView({ ...s, endpoints: unread }, "a", "192.0.2.1")).toEqual({ localAddress: "192.0.2.1", networks: {} });
+  });
+
   it("drops a lost node's endpoints from the peers (they are reclaimed in the same decision)", () => {
     const s = given(join("a", "192.0.2.1"), join("c", "192.0.2.3"), overlay(1), ep(1, 1, "a"), ep(3, 1, "c"), { type: "global.node.lose", name: "c", by: "a", removed: false });
     expect(overlayView(s, "a", "192.0.2.1").networks[id(1)]!.peers).toEqual([]);

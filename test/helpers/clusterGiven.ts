@@ -17,3 +17,13 @@ export const hexOf = (n: number): string => n.toString(16).padStart(64, "0");
 
 /** A node joining the cluster at an underlay address. */
 export const nodeJoin = (name: string, address: string): ClusterCommand => ({ type: "global.node.join", name, address });
+
+/** The state with endpoints that throw when read: a projection that must not walk them shows it does not. */
+export function withUnreadEndpoints(s: ClusterState): ClusterState {
+  const unread = new Proxy({} as ClusterState["endpoints"], {
+    get: () => {
+      throw new Error("the endpoints were read");
+    },
+  });
+  return { ...s, endpoints: unread };
+}

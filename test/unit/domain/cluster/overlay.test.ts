@@ -3,7 +3,7 @@ import { decideCluster } from "../../../../src/domain/cluster/decide.js";
 import type { ClusterCommand } from "../../../../src/domain/cluster/events.js";
 import { overlayView, selfNode } from "../../../../src/domain/cluster/peers.js";
 import { isNetledgerError } from "../../../../src/domain/errors.js";
-import { givenCluster, hexOf, nodeJoin } from "../../../helpers/clusterGiven.js";
+import { givenCluster, hexOf, nodeJoin, withUnreadEndpoints } from "../../../helpers/clusterGiven.js";
 
 const given = givenCluster;
 
@@ -55,12 +55,7 @@ describe("overlay networks in the cluster log", () => {
 
   it("walks no endpoint when the cluster has no overlay network (the projection runs after every fold)", () => {
     const s = given(join("a", "192.0.2.1"), join("b", "192.0.2.2"));
-    const unread = new Proxy({} as typeof s.endpoints, {
-      get: () => {
-        throw new Error("the endpoints were read");
-      },
-    });
-    expect(overlayView({ ...s, endpoints: unread }, "a", "192.0.2.1")).toEqual({ localAddress: "192.0.2.1", networks: {} });
+    expect(overlayView(withUnreadEndpoints(s), "a", "192.0.2.1")).toEqual({ localAddress: "192.0.2.1", networks: {} });
   });
 
   it("drops a lost node's endpoints from the peers (they are reclaimed in the same decision)", () => {

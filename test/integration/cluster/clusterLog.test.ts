@@ -178,7 +178,15 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       const kv = writer.conn.kv;
       // A snapshot is written by the append that crosses 1,000, 2,000, 3,000: at the end of its batch.
       const metas = async () => (await kv.getAll().prefix("snapshots/meta/").keys()).map((k) => Number(k.slice(-12))).sort((a, b) => a - b);
-      await until(async () => (await metas()).some((seq) => seq >= 3000), 200, { ms: 60_000, what: "a snapshot at seq 3,000 or after" });
+      // The older metas go after the new one is written (a prune of its own): wait for the two kept.
+      await until(
+        async () => {
+          const seqs = await metas();
+          return seqs.length === 2 && seqs[1]! >= 3000;
+        },
+        200,
+        { ms: 60_000, what: "a snapshot at seq 3,000 or after, and the first one's meta pruned" },
+      );
       const [older, latest] = await metas();
       expect([older! >= 2000 && older! < 3000, latest! >= 3000]).toEqual([true, true]);
       const meta = JSON.parse((await kv.get(`snapshots/meta/${String(latest).padStart(12, "0")}`).string())!) as { parts: number };

@@ -48,6 +48,8 @@ export class ClusterNode implements GlobalScope {
   copy: CopyWriter | undefined;
   /** The last reconcile's failure, for `cluster status` (a plugin that refused, the cluster away). */
   lastError: string | null = null;
+  /** What a global endpoint's two halves need of this node (endpointHalves.ts). */
+  private readonly halves: Halves;
 
   private constructor(
     readonly controller: Controller,
@@ -56,6 +58,7 @@ export class ClusterNode implements GlobalScope {
     this.log = new ClusterLog(new ClusterConnection(o), o.snapshotEvery);
     this.membership = new Membership(this.log, o);
     this.forwarding = new Forwarding(this.log, () => this.membership.leaseId());
+    this.halves = { controller, submit: (c, decided) => this.forwarding.submit(c, decided), addressOf: (id) => globalEndpoint(this.log.current, id)?.address };
   }
 
   get name(): string {
@@ -242,9 +245,6 @@ export class ClusterNode implements GlobalScope {
     return this.forwarding.submit(c);
   }
 
-  private get halves(): Halves {
-    return { controller: this.controller, submit: (c, decided) => this.forwarding.submit(c, decided), addressOf: (id) => globalEndpoint(this.log.current, id)?.address };
-  }
 
   /**
    * Runs a command's two halves with the reconciler kept off `id`; afterwards the id is looked at again,

@@ -58,8 +58,6 @@ export class DnsService implements StateProjection {
   private remote: readonly RemoteEndpoint[] = [];
   private remoteKey = "[]";
   private peerSource: PeerSource = () => [];
-  /** The networks the peers were last asked for. */
-  private servedKey = "";
 
   constructor(private readonly o: DnsOptions = {}) {
     this.port = o.port ?? 53;
@@ -85,12 +83,11 @@ export class DnsService implements StateProjection {
   peers(source: PeerSource): Promise<void> {
     this.peerSource = source;
     if (!this.state) return Promise.resolve();
-    return this.takeRemote(resolverNetworks(this.state)) ? this.apply(this.state) : Promise.resolve();
+    return this.takeRemote(new Set(this.table.networks.keys())) ? this.apply(this.state) : Promise.resolve();
   }
 
   /** Asks the peer source for the served networks' endpoints; whether they changed. */
   private takeRemote(networks: ReadonlySet<string>): boolean {
-    this.servedKey = [...networks].join();
     const remote = networks.size === 0 ? [] : this.peerSource(networks);
     const key = JSON.stringify(remote);
     if (key === this.remoteKey) return false;
@@ -110,10 +107,10 @@ export class DnsService implements StateProjection {
 
   private apply(state: State): Promise<void> {
     if (this.closed) return Promise.resolve();
-    // A network served from now on needs its peers: asked again of the latest source.
+    // A network served from now on (the table's are those served until now) needs its peers: asked again.
     if (state !== this.state) {
       const served = resolverNetworks(state);
-      if ([...served].join() !== this.servedKey) this.takeRemote(served);
+      if ([...served].join() !== [...this.table.networks.keys()].join()) this.takeRemote(served);
     }
     this.state = state;
     this.table = dnsTable(state, this.remote);

@@ -24,14 +24,9 @@ export interface OverlayView {
 
 export function overlayView(s: ClusterState, self: string, localAddress: string): OverlayView {
   const networks: OverlayView["networks"] = {};
-  let any = false;
-  for (const n of Object.values(s.networks))
-    if (n.vni !== undefined) {
-      networks[n.id] = { vni: n.vni, peers: [] };
-      any = true;
-    }
+  for (const n of Object.values(s.networks)) if (n.vni !== undefined) networks[n.id] = { vni: n.vni, peers: [] };
   // Without an overlay network no endpoint is a peer: the walk over every endpoint is skipped.
-  if (!any) return { localAddress, networks };
+  if (Object.keys(networks).length === 0) return { localAddress, networks };
   for (const ep of C.values(s.endpoints)) {
     const net = networks[ep.network];
     const node = s.nodes[ep.node];

@@ -311,7 +311,8 @@ function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided
     for (const p of live) {
       let events: ClusterNewEvent[];
       try {
-        events = decideCluster(draft, p.command);
+        // Until an event is applied the draft equals `from`: read there, making no proxies for the finish to walk.
+        events = decideCluster(seq === head ? from : draft, p.command);
       } catch (e) {
         d.refused.push({ p, e: asNetledgerError(e) });
         continue;

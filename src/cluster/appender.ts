@@ -47,7 +47,7 @@ export interface FoldedLog {
   landed(attempts: ReadonlyMap<string, unknown>): { batch: string; events: ClusterEvent[] } | undefined;
   noteWritten(sealedOn: Head, revision: string): void;
   foldConflict(sealedOn: Head, headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly Kv[]): boolean;
-  adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: ClusterState): Promise<void>;
+  adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: () => ClusterState): Promise<void>;
   /** The append in flight (null: none), so that the watch bringing it back adopts it rather than folding it again. */
   expectOwn(own: OwnAppend | null): void;
 }
@@ -57,7 +57,8 @@ export interface OwnAppend {
   sealedOn: Head;
   values: Buffer[];
   written: ClusterEvent[];
-  decided: ClusterState;
+  /** The state after the batch, finished when first asked for (see Decided.state). */
+  decided: () => ClusterState;
 }
 
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
@@ -146,7 +147,7 @@ export class Appender {
       if (live.length === 0) return;
       const remaining = Math.max(1, Math.min(...live.map((p) => p.deadline)) - Date.now());
       // A refusal is final only with the batch: after a conflict the command is decided again.
-      const { s, planned, refused, all } = decideBatch(log.current, log.headSeen.seq, live);
+      const { state: after, planned, refused, all } = decideBatch(log.current, log.headSeen.seq, live);
       const settleRefused = () => refused.forEach((r) => r.p.reject(r.e));
       if (all.length === 0) {
         // Nothing to write, so no transaction proved the head current: a refusal must not rest on a
@@ -180,7 +181,7 @@ export class Appender {
       ].filter((x) => x.p.remote !== undefined);
       let outcome: "written" | "conflict";
       // The watch often brings the records back before the call answers: it adopts them then (same bytes, already verified).
-      log.expectOwn({ sealedOn, values, written, decided: s });
+      log.expectOwn({ sealedOn, values, written, decided: after });
       try {
         const call = this.conn.call(
           "append",
@@ -201,6 +202,15 @@ export class Appender {
           remaining,
         );
         for (const x of planned) tell(x.p, x.events);
+        // The batch's draft is finished while etcd works, once the call's frames are written (the
+        // client writes them before the loop runs immediates): not on the way to sending it.
+        setImmediate(() => {
+          try {
+            after();
+          } catch {
+            // Asked for again when the batch is adopted, where a failure settles its callers.
+          }
+        });
         const res = await call;
         outcome = res.succeeded ? "written" : "conflict";
         if (res.succeeded) log.noteWritten(sealedOn, String(res.header.revision));
@@ -223,7 +233,7 @@ export class Appender {
       }
       if (outcome === "written") {
         // The batch was decided on the state at sealedOn, folding each command's events: that state is the one after it.
-        await log.adoptOwn(sealedOn, written, s);
+        await log.adoptOwn(sealedOn, written, after);
         settleRefused();
         for (const x of planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
         if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery)) {
@@ -289,8 +299,12 @@ export class Appender {
 }
 
 interface Decided {
-  /** The state after every planned command's events. */
-  s: ClusterState;
+  /**
+   * The state after every planned command's events. Every event is applied to the draft before
+   * anything is sent (a record the reducers refuse is never written); freezing the draft into that
+   * state is left until it is first asked for, once the transaction is on its way.
+   */
+  state: () => ClusterState;
   planned: { p: Pending; events: ClusterNewEvent[]; from: number }[];
   refused: { p: Pending; e: NetledgerError }[];
   all: ClusterNewEvent[];
@@ -305,7 +319,7 @@ interface Decided {
  */
 function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided {
   const draft = createDraft(from);
-  const d: Decided = { s: from, planned: [], refused: [], all: [] };
+  const d: Decided = { state: () => from, planned: [], refused: [], all: [] };
   let seq = head;
   try {
     for (const p of live) {
@@ -325,16 +339,18 @@ function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided
   } catch {
     return decideEach(from, head, live);
   }
-  return { ...d, s: finishDraft(draft) };
+  let finished: ClusterState | undefined;
+  return { ...d, state: () => (finished ??= finishDraft(draft)) };
 }
 
 function decideEach(from: ClusterState, head: number, live: Pending[]): Decided {
-  const d: Decided = { s: from, planned: [], refused: [], all: [] };
+  let s = from;
+  const d: Decided = { state: () => s, planned: [], refused: [], all: [] };
   let seq = head;
   for (const p of live) {
     try {
-      const events = decideCluster(d.s, p.command);
-      d.s = foldCluster(d.s, events.map((event, i) => ({ event, seq: seq + 1 + i })));
+      const events = decideCluster(s, p.command);
+      s = foldCluster(s, events.map((event, i) => ({ event, seq: seq + 1 + i })));
       d.planned.push({ p, events, from: d.all.length });
       d.all.push(...events);
       seq += events.length;

@@ -166,7 +166,7 @@ export class ClusterLog implements FoldedLog {
       if (!kv.key.toString().endsWith(seqKey(own.sealedOn.seq + 1 + i)) || !kv.value.equals(own.values[i]!)) return puts;
     }
     this.own = null;
-    this.apply(own.written, own.decided);
+    this.apply(own.written, own.decided());
     return puts.slice(at + own.values.length);
   }
 
@@ -333,10 +333,10 @@ export class ClusterLog implements FoldedLog {
    * Folds a batch this node wrote, unless the watch's read folded it first: it adopts the state it
    * decided the batch on (`decided`, the state after it) and the records it sealed, not read back.
    */
-  async adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: ClusterState): Promise<void> {
+  async adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: () => ClusterState): Promise<void> {
     const last = written[written.length - 1]!;
     if (this.head.seq >= last.seq) return;
-    if (this.head.seq === sealedOn.seq) this.apply(written, decided);
+    if (this.head.seq === sealedOn.seq) this.apply(written, decided());
     else await this.catchUp();
   }
 }

@@ -319,7 +319,7 @@ interface Decided {
  */
 function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided {
   const draft = createDraft(from);
-  const d: Decided = { state: () => from, planned: [], refused: [], all: [] };
+  const d: Omit<Decided, "state"> = { planned: [], refused: [], all: [] };
   let seq = head;
   try {
     for (const p of live) {
@@ -345,7 +345,7 @@ function decideBatch(from: ClusterState, head: number, live: Pending[]): Decided
 
 function decideEach(from: ClusterState, head: number, live: Pending[]): Decided {
   let s = from;
-  const d: Decided = { state: () => s, planned: [], refused: [], all: [] };
+  const d: Omit<Decided, "state"> = { planned: [], refused: [], all: [] };
   let seq = head;
   for (const p of live) {
     try {
@@ -358,7 +358,8 @@ function decideEach(from: ClusterState, head: number, live: Pending[]): Decided 
       d.refused.push({ p, e: asNetledgerError(e) });
     }
   }
-  return d;
+  const after = s;
+  return { ...d, state: () => after };
 }
 
 interface Plan {

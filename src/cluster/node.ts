@@ -134,21 +134,17 @@ export class ClusterNode implements GlobalScope {
 
   private folded(events: ClusterEvent[], s: ClusterState): void {
     void this.projections.push(s);
-    let touched = false;
     for (const e of events) {
       if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
       // An endpoint made for another node has nothing here to bring in step (ids are never reused):
       // no reconcile per append of every other node of the cluster.
-      else if (e.type === "global.endpoint.created" && e.data.node !== this.name) continue;
-      else if (e.type === "global.endpoint.created" || e.type === "global.endpoint.deleted") this.dirty.endpoints.add(e.data.id);
+      else if (e.type === "global.endpoint.deleted" || (e.type === "global.endpoint.created" && e.data.node === this.name)) this.dirty.endpoints.add(e.data.id);
       else if (e.type === "global.node.lost" && e.data.name === this.name) this.dirty.all = true;
-      else continue;
-      touched = true;
     }
     // Lost while running (its lease expired in a partition): it is back, so it says so.
     if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
       void this.membership.join().catch(() => undefined);
-    if (touched) this.reconcileSoon();
+    if (this.dirty.all || this.dirty.networks.size > 0 || this.dirty.endpoints.size > 0) this.reconcileSoon();
   }
 
   /** A reconcile after this turn: a fold is often an append's answer, and its caller goes on first. */
@@ -250,7 +246,6 @@ export class ClusterNode implements GlobalScope {
   private async submit(c: ClusterCommand) {
     return this.forwarding.submit(c);
   }
-
 
   /**
    * Runs a command's two halves with the reconciler kept off `id`; afterwards the id is looked at again,

@@ -42,6 +42,18 @@ export interface OverlayHosts {
 }
 
 const sh = (p: string, a: string[]): string => execFileSync(p, a, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+/** Whether every member at `urls` answers /health with true, asked from inside namespace `ns`. */
+function membersHealthy(ns: string, urls: string[]): boolean {
+  const probe = `Promise.all(${JSON.stringify(urls)}.map((u) => fetch(u + "/health", { signal: AbortSignal.timeout(2000) }).then((r) => r.json())))
+    .then((a) => process.exit(a.every((b) => b.health === "true") ? 0 : 1), () => process.exit(1));`;
+  try {
+    sh("nsenter", [`--net=${nsPath(ns)}`, "--", process.execPath, "-e", probe]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const nsPath = (ns: string): string => `/run/netns/${ns}`;
 
 /** `prefix` names every namespace, link and folder made (three letters, `nlo` unless a test asks another). */
@@ -119,14 +131,9 @@ export async function startOverlayHosts(count: number, serveArgs: string[] = [],
         "--initial-cluster", initial, "--initial-cluster-token", `${prefix}-${tag}`, "--initial-cluster-state", "new",
         "--heartbeat-interval", "50", "--election-timeout", "500"], { stdio: ["ignore", "ignore", "ignore"] });
     }
-    await until(() => {
-      try {
-        sh("nsenter", [`--net=${nsPath(nodes[0]!.ns)}`, "--", "etcdctl", `--endpoints=${nodes.map((x) => `http://${x.address}:2379`).join(",")}`, "--command-timeout=2s", "endpoint", "health"]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 300);
+    // Asked from inside a node's namespace (the underlay is not reachable from here), by Node itself:
+    // etcd-server ships no etcdctl.
+    await until(() => membersHealthy(nodes[0]!.ns, nodes.map((x) => `http://${x.address}:2379`)), 300, { ms: 60_000, what: `etcd members healthy on ${nodes.map((x) => x.name).join(", ")}` });
     for (const n of nodes) {
       sh("mkdir", ["-p", n.runDir]);
       await startServe(n, nodes, serveArgs);
@@ -156,12 +163,18 @@ async function startServe(n: OverlayNode, nodes: OverlayNode[], serveArgs: strin
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (n.serveLog = (n.serveLog + d).slice(-20_000)));
   n.serve = child;
   // etcd may still be electing its first leader: serve retries until its socket answers.
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`serve on ${n.name} exited ${child.exitCode}: ${n.serveLog}`);
-    return existsSync(n.socket);
-  }, 600);
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`serve on ${n.name} exited ${child.exitCode}: ${n.serveLog}`);
+      return existsSync(n.socket);
+    },
+    600,
+    { ms: 60_000, what: `serve's socket on ${n.name}` },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; its log: ${n.serveLog.slice(-2000)}`);
+  });
   n.api = new HttpApi({ host: `unix://${n.socket}`, actor: "test" });
-  await until(async () => (await n.api!.health().then(() => true).catch(() => false)), 300);
+  await until(async () => (await n.api!.health().then(() => true).catch(() => false)), 300, { ms: 60_000, what: `serve's health on ${n.name}` });
 }
 
 /** `program args` inside the namespace at `path` (a sandbox's key). */

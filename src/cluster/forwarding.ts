@@ -5,6 +5,7 @@ import type { Answer, Appended } from "./appender.js";
 import type { ClusterLog } from "./clusterLog.js";
 import { LastingWatch } from "./lastingWatch.js";
 import { appenderKey, commandBytes, reqPrefix, resPrefix } from "./records.js";
+import { RequestWrites } from "./requestWrites.js";
 
 const pollMs = 500;
 /** How long a node that appended directly (the appender silent) keeps doing so before forwarding again. */
@@ -13,9 +14,10 @@ const directForMs = 5000;
 /**
  * A cluster-wide group commit. Three nodes appending each for itself met a conflict about every third
  * endpoint, each costing a round trip; here one node, elected by an etcd key held with its node lease
- * (`appender`), appends for all: the others put each command under `req/<id>`, the appender reads the
- * requests into its own batches and answers each in the transaction that decides it (`res/<id>`, the
- * request deleted, on condition that it still exists: a command is appended once, whoever appends it).
+ * (`appender`), appends for all: the others put each command under `req/<id>` (many to a transaction
+ * under load: src/cluster/requestWrites.ts), the appender reads the requests into its own batches and
+ * answers each in the transaction that decides it (`res/<id>`, the request deleted, on condition that
+ * it still exists: a command is appended once, whoever appends it).
  *
  * The election only makes appends cheaper; it never decides what is right: every append is still
  * conditioned on the head, so two nodes that both think they append stay correct. A sender whose
@@ -34,13 +36,16 @@ export class Forwarding {
   /** Commands this node forwarded, and how many it took back to append itself. */
   forwarded = 0;
   fellBack = 0;
+  private readonly writes: RequestWrites;
 
   constructor(
     private readonly log: ClusterLog,
     /** This node's lease id (its `nodes/<name>` key's), or null while it has none. */
     private readonly leaseId: () => Promise<string | null>,
     private readonly fallbackMs = Math.min(1000, Math.max(100, log.conn.o.timeoutMs / 4)),
-  ) {}
+  ) {
+    this.writes = new RequestWrites(log.conn);
+  }
 
   private get name(): string {
     return this.log.conn.o.node;
@@ -125,8 +130,7 @@ export class Forwarding {
     if (this.timer) clearInterval(this.timer);
     await Promise.all(this.watchers.map((w) => w.cancel()));
     await this.unwatchRequests();
-    clearTimeout(this.forgetting);
-    while (this.read.length) await this.deleteRead();
+    await this.writes.drain();
     // Handing over at once: the others need not wait for this node's lease to expire.
     if (this.leader === this.name) {
       const kv = this.log.conn.kv;
@@ -161,29 +165,6 @@ export class Forwarding {
     for (const [key, value] of Object.entries(reqs)) this.log.enqueueRemote(key.slice(reqPrefix.length), JSON.parse(value) as ClusterCommand);
   }
 
-  /** Answers read, deleted together in one transaction a little later (not one call per command). */
-  private readonly read: string[] = [];
-  private forgetting: NodeJS.Timeout | undefined;
-  private forget(id?: string): void {
-    if (id) this.read.push(id);
-    if (this.forgetting || this.read.length === 0) return;
-    this.forgetting = setTimeout(() => {
-      this.forgetting = undefined;
-      void this.deleteRead().finally(() => this.forget());
-    }, 20);
-    this.forgetting.unref();
-  }
-
-  private deleteRead(): Promise<unknown> {
-    const ids = this.read.splice(0, 100);
-    if (ids.length === 0) return Promise.resolve();
-    const kv = this.log.conn.kv;
-    // Best effort, bounded: an answer left behind is only a stale key.
-    return this.log.conn
-      .call("forget answers", (opts) => kv.if(appenderKey, "Mod", ">", -1).then(...ids.map((x) => kv.delete().key(resPrefix + x))).options(opts).commit(), 1000)
-      .catch(() => undefined);
-  }
-
   /** Appends a command: through the appender when another node is it, else directly. */
   submit(command: ClusterCommand, decided?: (events: readonly ClusterNewEvent[]) => void): Promise<Appended> {
     // Told of the decision early only as the elected appender, whose append lands as decided; a node
@@ -203,7 +184,7 @@ export class Forwarding {
     this.waiting.set(id, answered);
     try {
       this.forwarded++;
-      await this.log.conn.call("forward a command", (opts) => kv.put(reqPrefix + id).value(JSON.stringify(command)).options(opts).exec());
+      await this.writes.put(id, JSON.stringify(command), deadline);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), this.fallbackMs)));
       let a = await Promise.race([answer, late]).finally(() => clearTimeout(timer));
@@ -220,7 +201,7 @@ export class Forwarding {
         const v = r.responses[0]?.response_range?.kvs?.[0]?.value;
         a = v ? (JSON.parse(v.toString()) as Answer) : await Promise.race([answer, expiry(deadline)]);
       }
-      this.forget(id);
+      this.writes.forget(id);
       if (!a.ok) {
         const { code, message, ...details } = a.error;
         throw new NetledgerError(isErrorCode(code) ? code : "Internal", message, details);

@@ -8,6 +8,7 @@ import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
 import { type ClusterRecord, commandBytes, type Head, jsonBytes, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
+import { takeBatch } from "./takeBatch.js";
 
 /** A command's result: the events the cluster log recorded for it (none when nothing changed). */
 export type Appended = ClusterEvent[];
@@ -107,19 +108,11 @@ export class Appender {
     if (!this.flushing) void this.flush();
   }
 
-  /** The next batch: at most maxBatch commands, and at most maxBatchBytes of them (the first always). */
-  private take(): Pending[] {
-    let n = 0;
-    let bytes = 0;
-    while (n < this.queue.length && n < maxBatch && (n === 0 || bytes + this.queue[n]!.bytes <= maxBatchBytes)) bytes += this.queue[n++]!.bytes;
-    return this.queue.splice(0, n);
-  }
-
   private async flush(): Promise<void> {
     this.flushing = true;
     try {
       while (this.queue.length) {
-        const batch = this.take();
+        const batch = takeBatch(this.queue, maxBatch, maxBatchBytes);
         // A read that failed after the batch's call (folding it, say) must not leave its callers waiting.
         await this.appendBatch(batch).catch((e: unknown) => batch.forEach((p) => p.reject(inDoubt(asNetledgerError(e, "ClusterUnavailable")))));
       }

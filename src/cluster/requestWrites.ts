@@ -1,5 +1,6 @@
 import type { ClusterConnection } from "./connection.js";
 import { appenderKey, reqPrefix, resPrefix } from "./records.js";
+import { takeBatch } from "./takeBatch.js";
 
 interface Waiting {
   id: string;
@@ -71,19 +72,12 @@ export class RequestWrites {
     this.flushed = this.flush();
   }
 
-  private take(): Waiting[] {
-    let n = 0;
-    let bytes = 0;
-    while (n < this.queue.length && n < maxPuts && (n === 0 || bytes + this.queue[n]!.bytes <= maxBytes)) bytes += this.queue[n++]!.bytes;
-    return this.queue.splice(0, n);
-  }
-
   private async flush(): Promise<void> {
     const kv = this.conn.kv;
     // The loop's last look at the queues and the flag's clearing happen in one turn (no await between).
     try {
       while (this.queue.length || this.answered.length) {
-        const batch = this.take();
+        const batch = takeBatch(this.queue, maxPuts, maxBytes);
         const deletes = this.answered.splice(0, maxDeletes).map((id) => kv.delete().key(resPrefix + id));
         const [first, ...rest] = batch;
         if (!first) {

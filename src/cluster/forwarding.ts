@@ -175,7 +175,7 @@ export class Forwarding {
   }
 
   private async forward(command: ClusterCommand): Promise<Appended> {
-    commandBytes(command); // too large for a record: refused here, before a request is put (the appender weighs its own)
+    const bytes = commandBytes(command); // too large for a record: refused here, before a request is put (the appender weighs its own)
     const deadline = Date.now() + this.log.conn.o.timeoutMs;
     const id = `${this.name}/${randomBytes(12).toString("hex")}`;
     const kv = this.log.conn.kv;
@@ -184,7 +184,7 @@ export class Forwarding {
     this.waiting.set(id, answered);
     try {
       this.forwarded++;
-      await this.writes.put(id, JSON.stringify(command), deadline);
+      await this.writes.put(id, JSON.stringify(command), deadline, bytes);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), this.fallbackMs)));
       let a = await Promise.race([answer, late]).finally(() => clearTimeout(timer));

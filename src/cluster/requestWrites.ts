@@ -42,10 +42,13 @@ export class RequestWrites {
 
   constructor(private readonly conn: ClusterConnection) {}
 
-  /** Resolves once the request `req/<id>` is in etcd; ClusterUnavailable when it cannot be put by `deadline`. */
-  put(id: string, value: string, deadline: number): Promise<void> {
+  /**
+   * Resolves once the request `req/<id>` is in etcd; ClusterUnavailable when it cannot be put by
+   * `deadline`. `bytes`: the value's weight, when the caller has weighed it already.
+   */
+  put(id: string, value: string, deadline: number, bytes = Buffer.byteLength(value)): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id, value, bytes: Buffer.byteLength(value), deadline, resolve, reject });
+      this.queue.push({ id, value, bytes, deadline, resolve, reject });
       this.kick();
     });
   }
@@ -81,6 +84,7 @@ export class RequestWrites {
         const deletes = this.answered.splice(0, maxDeletes).map((id) => kv.delete().key(resPrefix + id));
         const [first, ...rest] = batch;
         if (!first) {
+          // A condition that always holds: the client builds a transaction only from one.
           await this.conn
             .call("forget answers", (opts) => kv.if(appenderKey, "Mod", ">", -1).then(...deletes).options(opts).commit(), 1000)
             .catch(() => undefined);

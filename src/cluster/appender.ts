@@ -60,6 +60,8 @@ export interface OwnAppend {
   written: ClusterEvent[];
   /** The state after the batch, finished when first asked for (see Decided.state). */
   decided: () => ClusterState;
+  /** Told when the watch brought the records back and they were adopted: the transaction was applied. */
+  adopted?: () => void;
 }
 
 /** The most commands one transaction carries (etcd's default limit is 128 operations per txn). */
@@ -173,8 +175,12 @@ export class Appender {
         ...refused.map((r) => ({ p: r.p, a: refusal(r.e) })),
       ].filter((x) => x.p.remote !== undefined);
       let outcome: "written" | "conflict";
-      // The watch often brings the records back before the call answers: it adopts them then (same bytes, already verified).
-      log.expectOwn({ sealedOn, values, written, decided: after });
+      // The watch often brings the records back before the call answers: it adopts them then (same
+      // bytes, already verified), and that proves the transaction applied, so the batch is settled
+      // without waiting for the call's answer too (whichever comes first).
+      const own: OwnAppend = { sealedOn, values, written, decided: after };
+      const adopted = new Promise<"watched">((r) => (own.adopted = () => r("watched")));
+      log.expectOwn(own);
       try {
         const call = this.conn.call(
           "append",
@@ -204,12 +210,17 @@ export class Appender {
             // Asked for again when the batch is adopted, where a failure settles its callers.
           }
         });
-        const res = await call;
-        outcome = res.succeeded ? "written" : "conflict";
-        if (res.succeeded) log.noteWritten(sealedOn, String(res.header.revision));
-        else if (log.foldConflict(sealedOn, res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [])) {
-          log.conflicts++;
-          continue; // caught up: decide again at once
+        const res = await Promise.race([call, adopted]);
+        if (res === "watched") {
+          call.catch(() => undefined); // its answer, or its failure, says nothing more
+          outcome = "written";
+        } else {
+          outcome = res.succeeded ? "written" : "conflict";
+          if (res.succeeded) log.noteWritten(sealedOn, String(res.header.revision));
+          else if (log.foldConflict(sealedOn, res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [])) {
+            log.conflicts++;
+            continue; // caught up: decide again at once
+          }
         }
       } catch (e) {
         // The call may have been applied though its answer was lost: look before deciding again.

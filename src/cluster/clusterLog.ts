@@ -167,6 +167,7 @@ export class ClusterLog implements FoldedLog {
     }
     this.own = null;
     this.apply(own.written, own.decided());
+    own.adopted?.();
     return puts.slice(at + own.values.length);
   }
 

@@ -1,9 +1,8 @@
 import type { Controller } from "../controller/controller.js";
-import type { ClusterOptions } from "./connection.js";
-import type { MembershipOptions } from "./membership.js";
-import { ClusterNode } from "./node.js";
+import { ClusterNode, type NodeOptions } from "./node.js";
 
-export type ClusterSettings = ClusterOptions & MembershipOptions;
+/** How a controller becomes a node: the cluster, its lease's timings, and where its problems are told. */
+export type ClusterSettings = NodeOptions;
 
 export { clusterDefaults } from "./defaults.js";
 

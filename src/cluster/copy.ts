@@ -51,10 +51,12 @@ export class CopyWriter {
   private pending: ClusterEvent[] = [];
   private base: { seq: number; hash: string; state: string } | undefined;
   private scheduled = false;
-  /** The last failure to write the copy (a full disk, a corrupt copy), for `cluster status`. */
-  lastError: string | null = null;
 
-  constructor(private readonly copy: ClusterCopy) {}
+  /** `problem` is told a failure to write the copy (a full disk, say), and null once a write succeeds again. */
+  constructor(
+    private readonly copy: ClusterCopy,
+    private readonly problem: (text: string | null) => void = () => undefined,
+  ) {}
 
   /** The copy starts at a snapshot: a new node's, or one that was away while etcd trimmed what it lacked. */
   snapshotBase(state: ClusterState, head: Head): void {
@@ -94,9 +96,10 @@ export class CopyWriter {
     try {
       this.copy.append(rows, this.base);
       this.base = undefined;
-      this.lastError = null;
+      this.problem(null);
     } catch (e) {
-      this.lastError = e instanceof Error ? e.message : String(e);
+      // What was not written is folded again from etcd at the next start (the copy's head is where it goes on).
+      this.problem(`not written to the database: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 }

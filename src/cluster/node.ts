@@ -1,9 +1,10 @@
+import { randomBytes } from "node:crypto";
 import * as C from "../domain/collection.js";
 import type { Command } from "../domain/commands.js";
 import type { ClusterCommand, ClusterEvent } from "../domain/cluster/events.js";
 import { dnsPeers } from "../domain/cluster/dnsPeers.js";
 import { overlayView } from "../domain/cluster/peers.js";
-import { type ClusterState, endpointsOfNode, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
+import { type ClusterState, globalEndpoint, type GlobalNetwork } from "../domain/cluster/state.js";
 import { askedVni, globalNetworkOf, vxlanIdOption } from "../domain/cluster/targets.js";
 import { asNetledgerError, forbidden } from "../domain/errors.js";
 import { endpointNames } from "../domain/dnsRecords.js";
@@ -18,20 +19,15 @@ import { Forwarding } from "./forwarding.js";
 import { CopyWriter, readCopy } from "./copy.js";
 import { createGlobalEndpoint, type Halves } from "./endpointHalves.js";
 import { Membership, type MembershipOptions, type NodeView } from "./membership.js";
+import { Reconciler } from "./reconciler.js";
 import { type ClusterStatus, statusOf } from "./status.js";
 
 /**
  * A controller made a node of a cluster. Commands on global-scope networks are decided against the
  * cluster log first (the network's subnet, an endpoint's address and node), then mirrored into this
  * node's local log as ordinary commands with what the cluster decided pinned (the subnet, the address),
- * so this node's driver and plugin calls are effects in its own log, recovered like every other.
- *
- * A reconciler keeps the local log in step with the folded cluster state, after every fold and at
- * start: a global network this node lacks is created here (its plugin gets CreateNetwork); a local copy
- * of a global network the cluster deleted is deleted; a local endpoint of a global network that the
- * cluster no longer holds for this node (deleted, or reclaimed while the node was lost) is deleted here,
- * so its plugin gets DeleteEndpoint; an endpoint the cluster holds for this node that the local log
- * never made (a crash between the two appends) is deleted from the cluster.
+ * so this node's driver and plugin calls are effects in its own log, recovered like every other. A
+ * reconciler (reconciler.ts) keeps the local log in step with the folded cluster state.
  */
 export class ClusterNode implements GlobalScope {
   readonly log: ClusterLog;
@@ -40,25 +36,51 @@ export class ClusterNode implements GlobalScope {
   readonly forwarding: Forwarding;
   /** Ids a command of this process is working on: the reconciler leaves them alone. */
   private readonly busy = new Set<string>();
-  private reconciling: Promise<void> | null = null;
-  private dirty: Dirty = { all: true, networks: new Set(), endpoints: new Set() };
-  private again = false;
-  private closed = false;
+  private readonly reconciler: Reconciler;
   /** Appends what this node folds to its SQLite copy. */
   copy: CopyWriter | undefined;
-  /** The last reconcile's failure, for `cluster status` (a plugin that refused, the cluster away). */
-  lastError: string | null = null;
   /** What a global endpoint's two halves need of this node (endpointHalves.ts). */
   private readonly halves: Halves;
+  /** What this node cannot do now, by where it arose: a reconcile that failed, the overlay's peers, the SQLite copy. */
+  private readonly troubles = new Map<string, string>();
 
   private constructor(
     readonly controller: Controller,
-    o: ClusterOptions & MembershipOptions,
+    private readonly o: NodeOptions,
   ) {
     this.log = new ClusterLog(new ClusterConnection(o), o.snapshotEvery);
     this.membership = new Membership(this.log, o);
     this.forwarding = new Forwarding(this.log, () => this.membership.leaseId());
     this.halves = { controller, submit: (c, decided) => this.forwarding.submit(c, decided), addressOf: (id) => globalEndpoint(this.log.current, id)?.address };
+    this.reconciler = new Reconciler({
+      controller,
+      name: o.node,
+      cluster: () => this.log.current,
+      busy: this.busy,
+      mirrorNetwork: async (gn) => {
+        // A failed copy goes first; each try has a request id of its own, so that one after a refusal
+        // is made again, not answered as a repeat with the refusal.
+        if (C.get(controller.current().networks, gn.id)?.lifecycle === "failed")
+          await controller.run({ type: "network.delete", network: gn.id, force: true }, { mirror: true });
+        return this.mirrorNetwork(gn, undefined, { requestId: `cluster-network-${gn.id}-${randomBytes(4).toString("hex")}` });
+      },
+      release: (endpoint) => this.submit({ type: "global.endpoint.delete", endpoint }),
+      problem: (text) => this.trouble("reconcile", text),
+    });
+  }
+
+  /** What this node cannot do now (a plugin that refuses, the cluster away): each line says what and why. */
+  problems(): string[] {
+    return [...this.troubles].map(([where, text]) => `${where}: ${text}`);
+  }
+
+  /** Notes a problem of `where` (null: gone), and tells the operator when it arises, changes or goes. */
+  private trouble(where: string, text: string | null): void {
+    const was = this.troubles.get(where) ?? null;
+    if (text === was) return;
+    if (text === null) this.troubles.delete(where);
+    else this.troubles.set(where, text);
+    this.o.report?.(text === null ? `cluster node ${this.name}: ${where}: in step again` : `cluster node ${this.name}: ${where}: ${text}`);
   }
 
   get name(): string {
@@ -76,10 +98,10 @@ export class ClusterNode implements GlobalScope {
   }
 
   /** Folds the cluster log, takes this node's lease, attaches to the controller and reconciles. */
-  static async start(controller: Controller, o: ClusterOptions & MembershipOptions): Promise<ClusterNode> {
+  static async start(controller: Controller, o: NodeOptions): Promise<ClusterNode> {
     const node = new ClusterNode(controller, o);
     const copy = controller.store.cluster;
-    node.copy = new CopyWriter(copy);
+    node.copy = new CopyWriter(copy, (text) => node.trouble("copy of the cluster log", text));
     const writer = node.copy;
     node.log.onFold((events) => writer.add(events));
     try {
@@ -90,10 +112,10 @@ export class ClusterNode implements GlobalScope {
           writer.snapshotBase(s, h);
           // Started again from a snapshot while running (etcd trimmed what it lacked): no event says
           // what changed, so everything is brought in step.
-          node.dirty.all = true;
+          node.reconciler.touchAll();
           if (controller.attachedScope !== node) return; // starting: it reconciles once started
           void node.projections.push(s);
-          node.reconcileSoon();
+          node.reconciler.soon();
         },
       });
       await node.membership.start();
@@ -107,11 +129,8 @@ export class ClusterNode implements GlobalScope {
     controller.attachGlobalScope(node);
     node.log.onFold((events, s) => node.folded(events, s));
     await node.projections.push(node.log.current, true);
-    await node.reconcile();
-    // A sweep over everything now and then: what no event will touch again (an orphan whose fold came
-    // while its command held it, say) is still brought in step. The sweep is in memory, cheap.
-    node.sweeper = setInterval(() => void node.reconcile(true).catch(() => undefined), sweepEveryMs);
-    node.sweeper.unref();
+    await node.reconciler.run();
+    node.reconciler.startSweeping();
     return node;
   }
 
@@ -124,9 +143,12 @@ export class ClusterNode implements GlobalScope {
   private readonly projections = new LatestWins<ClusterState>(
     (s) =>
       Promise.all([
-        this.controller.overlayPeers?.update(overlayView(s, this.name, this.log.conn.o.advertiseAddr)).catch((e: unknown) => {
-          this.lastError = `overlay peers: ${asNetledgerError(e).message}`;
-        }),
+        this.controller.overlayPeers
+          ?.update(overlayView(s, this.name, this.log.conn.o.advertiseAddr))
+          .then(
+            () => this.trouble("overlay peers", null),
+            (e: unknown) => this.trouble("overlay peers", asNetledgerError(e).message),
+          ),
         this.controller.clusterDns?.peers((networks) => dnsPeers(s, this.name, networks)).catch(() => undefined),
       ]).then(() => undefined),
     projectEveryMs,
@@ -134,29 +156,16 @@ export class ClusterNode implements GlobalScope {
 
   private folded(events: ClusterEvent[], s: ClusterState): void {
     void this.projections.push(s);
-    for (const e of events) {
-      if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
-      // An endpoint made for another node has nothing here to bring in step (ids are never reused):
-      // no reconcile per append of every other node of the cluster.
-      else if (e.type === "global.endpoint.deleted" || (e.type === "global.endpoint.created" && e.data.node === this.name)) this.dirty.endpoints.add(e.data.id);
-      else if (e.type === "global.node.lost" && e.data.name === this.name) this.dirty.all = true;
-    }
     // Lost while running (its lease expired in a partition): it is back, so it says so.
     if (s.nodes[this.name]?.state === "lost" && events.some((e) => e.type === "global.node.lost"))
       void this.membership.join().catch(() => undefined);
-    if (this.dirty.all || this.dirty.networks.size > 0 || this.dirty.endpoints.size > 0) this.reconcileSoon();
+    this.reconciler.folded(events);
   }
 
-  /** A reconcile after this turn: a fold is often an append's answer, and its caller goes on first. */
-  private reconcileSoon(): void {
-    if (this.reconcileQueued) return;
-    this.reconcileQueued = true;
-    setImmediate(() => {
-      this.reconcileQueued = false;
-      void this.reconcile().catch(() => undefined);
-    });
+  /** Brings the local log in step with the cluster state now; `all` looks at everything, not only what folds touched. */
+  reconcile(all = false): Promise<void> {
+    return this.reconciler.run(all);
   }
-  private reconcileQueued = false;
 
   // ---------------------------------------------------------------- commands of global scope
 
@@ -232,7 +241,7 @@ export class ClusterNode implements GlobalScope {
             // Released already (a repeated request, an append in doubt that landed): what was asked holds.
             if (asNetledgerError(e).code !== "NotFound") throw e;
           } finally {
-            this.dirty.endpoints.add(gone); // if the release failed, the reconciler makes it later
+            this.reconciler.touch("endpoints", gone); // if the release failed, the reconciler makes it later
           }
           return r;
         };
@@ -257,8 +266,8 @@ export class ClusterNode implements GlobalScope {
       return await f();
     } finally {
       this.busy.delete(id);
-      this.dirty[kind].add(id);
-      this.reconcileSoon();
+      this.reconciler.touch(kind, id);
+      this.reconciler.soon();
     }
   }
 
@@ -280,102 +289,13 @@ export class ClusterNode implements GlobalScope {
     );
   }
 
-  // ---------------------------------------------------------------- the reconciler
-
-  /** Brings the local log in step with the cluster state; runs one at a time, again if asked meanwhile. */
-  reconcile(all = false): Promise<void> {
-    if (all) this.dirty.all = true;
-    if (this.reconciling) {
-      this.again = true;
-      return this.reconciling;
-    }
-    this.reconciling = (async () => {
-      do {
-        this.again = false;
-        const dirty = this.dirty;
-        this.dirty = { all: false, networks: new Set(), endpoints: new Set() };
-        await this.reconcileOnce(dirty);
-      } while (this.again && !this.closed);
-    })().finally(() => {
-      this.reconciling = null;
-    });
-    return this.reconciling;
-  }
-
-  /** Looks at what the folded events touched (or at everything, at start and after this node was lost). */
-  private async reconcileOnce(dirty: Dirty): Promise<void> {
-    if (this.closed) return;
-    const g = this.log.current;
-    const errors: string[] = [];
-    const attempt = async (what: string, kind: "networks" | "endpoints", id: string, f: () => Promise<unknown>) => {
-      try {
-        await f();
-      } catch (e) {
-        errors.push(`${what}: ${asNetledgerError(e).message}`);
-        // Nothing else would bring this id back (no event may touch it again): looked at again shortly.
-        this.dirty[kind].add(id);
-        this.retrySoon();
-      }
-    };
-    let local = this.controller.current();
-    const networks = dirty.all
-      ? new Set([...Object.keys(g.networks), ...[...C.values(local.networks)].filter((n) => n.scope === "global").map((n) => n.id)])
-      : dirty.networks;
-    const gone: string[] = [];
-    // Each id is judged on the states as they are now, not as the loop found them: an attempt before
-    // it may have waited seconds (the cluster slow), while a command made and released this very id.
-    for (const id of networks) {
-      if (this.busy.has(id)) continue;
-      const gn = this.log.current.networks[id];
-      const ln = C.get(this.controller.current().networks, id);
-      if (gn && !ln) await attempt(`create network ${gn.name}`, "networks", id, () => this.mirrorNetwork(gn));
-      else if (!gn && ln && ln.scope === "global") gone.push(id);
-    }
-    local = this.controller.current();
-    const endpoints = dirty.all
-      ? new Set([...endpointsOfNode(g, this.name), ...[...C.values(local.endpoints)].filter((e) => C.get(local.networks, e.network)?.scope === "global").map((e) => e.id)])
-      : dirty.endpoints;
-    for (const id of endpoints) {
-      if (this.busy.has(id)) continue;
-      const ge = globalEndpoint(this.log.current, id);
-      const now = this.controller.current();
-      const le = C.get(now.endpoints, id);
-      const mine = ge !== undefined && ge.node === this.name;
-      if (le && !mine && C.get(now.networks, le.network)?.scope === "global")
-        // Deleted in the cluster, or reclaimed while this node was lost: undone here, through its own events.
-        await attempt(`delete endpoint ${id.slice(0, 12)}`, "endpoints", id, () =>
-          this.controller.run({ type: "endpoint.delete", network: le.network, endpoint: id, force: true }, { requestId: `cluster-reclaim-${id}`, mirror: true }),
-        );
-      else if (mine && !le)
-        // In the cluster for this node but never made here (a crash between the two appends): released.
-        await attempt(`release orphan endpoint ${id.slice(0, 12)}`, "endpoints", id, () => this.submit({ type: "global.endpoint.delete", endpoint: id }));
-    }
-    for (const id of gone.filter((id) => !this.busy.has(id) && !this.log.current.networks[id]))
-      await attempt(`delete network ${id.slice(0, 12)}`, "networks", id, () => this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
-    this.lastError = errors.length ? errors.join("; ") : null;
-  }
-
-  private retryTimer: NodeJS.Timeout | undefined;
-  private sweeper: NodeJS.Timeout | undefined;
-  /** A reconcile a second from now, for the work that failed (the cluster away, a plugin down). */
-  private retrySoon(): void {
-    if (this.retryTimer || this.closed) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.reconcile().catch(() => undefined);
-    }, 1000);
-    this.retryTimer.unref();
-  }
-
   /** Stops following the cluster. The lease is left to expire (see Membership.stop). */
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.sweeper);
+    const reconciled = this.reconciler.stop();
     this.controller.attachGlobalScope(undefined);
     await this.forwarding.stop();
     await this.membership.stop(opts.revoke ?? false);
-    await this.reconciling?.catch(() => undefined);
+    await reconciled;
     await this.projections.stop();
     await this.log.close();
     this.copy?.close();
@@ -383,13 +303,11 @@ export class ClusterNode implements GlobalScope {
   }
 }
 
-const sweepEveryMs = 10_000;
+/** What starts a node: the cluster's options, its lease's, and where to tell the operator of its problems. */
+export interface NodeOptions extends ClusterOptions, MembershipOptions {
+  /** Told a line when a problem arises, changes or goes (`serve` writes it to its standard error). */
+  report?: (line: string) => void;
+}
+
 /** Under a stream of appends a run every 20 ms took 8% of each node's thread (1.6 ms a run at 3,000 endpoints). */
 const projectEveryMs = 100;
-
-/** What the folds since the last reconcile touched. */
-interface Dirty {
-  all: boolean;
-  networks: Set<string>;
-  endpoints: Set<string>;
-}

@@ -27,10 +27,13 @@ export function registerServe(program: Command, cli: CliContext): void {
       if (tls && !(tls.cert && tls.key && tls.ca)) throw invalid("--tls-cert, --tls-key and --tls-ca go together");
       // Loaded here, not at start-up: fastify is for the daemon only, and every other command starts faster without it.
       const { Daemon } = await import("../../daemon/server.js");
+      const log = (line: string) => cli.io.err(`netledger serve: ${line}\n`);
+      // A node's problems (a reconcile that failed, the overlay's peers) go where the daemon's own lines go.
+      const node = clusterSettings(g, cli.io.env, o);
       const daemon = await Daemon.start({
         controller: {
           ...(await cli.pluginOptions(g)),
-          ...clusterOpenOptions(clusterSettings(g, cli.io.env, o)),
+          ...clusterOpenOptions(node && { ...node, report: log }),
           db: cli.dbPath(g),
           ...(g.actor !== undefined ? { actor: g.actor } : {}),
         },
@@ -39,7 +42,7 @@ export function registerServe(program: Command, cli: CliContext): void {
         ...(o.listen !== undefined ? { listen: o.listen } : {}),
         ...(tls ? { tls } : {}),
         insecureTcp: o.insecureTcp,
-        log: (line) => cli.io.err(`netledger serve: ${line}\n`),
+        log,
       });
       // One line per address on stdout, once the daemon answers: what a supervisor or a test waits for.
       for (const a of daemon.addresses) cli.io.out(`listening on ${a}\n`);
@@ -54,3 +57,4 @@ export function registerServe(program: Command, cli: CliContext): void {
       await daemon.stop();
     });
 }
+

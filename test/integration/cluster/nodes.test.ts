@@ -39,12 +39,12 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
   /** The members a node talks to, when not all (a node cut off with one member). */
   let endpointsOf: Record<string, string[]> = {};
 
-  async function startNode(name: string, i: number, reuse?: TestNode, override?: Override): Promise<TestNode> {
+  async function startNode(name: string, i: number, reuse?: TestNode, override?: Override, report?: (line: string) => void): Promise<TestNode> {
     const pluginDir = reuse?.pluginDir ?? tempDir("nlx-plugins-");
     const plugin = reuse?.plugin ?? (await fakePlugin(pluginDir, "gplug", override, { scope: "global" }));
     const db = reuse?.db ?? tempDb("nlx-db-");
     const controller = await Controller.open({ db, pluginDirs: [pluginDir], runDir: tempDir("nlx-run-") });
-    const node = await ClusterNode.start(controller, options(name, i));
+    const node = await ClusterNode.start(controller, { ...options(name, i), ...(report ? { report } : {}) });
     return { name, controller, node, plugin, db, pluginDir };
   }
 
@@ -78,6 +78,31 @@ describe.skipIf(!haveEtcd)(`three nodes of one cluster, driving a plugin of glob
     await expect(a.controller.run({ type: "network.create", driver: "gplug", name: "refused" })).rejects.toMatchObject({ message: expect.stringMatching(/no thanks/) });
     expect(Object.values(a.node.log.current.networks)).toEqual([]);
     expect(a.controller.view().networks.filter((n) => n.name === "refused")).toEqual([]);
+  });
+
+  it("makes a global network its plugin refused once the plugin takes it, telling the operator once of the failure and once when in step", async () => {
+    prefix = `/nlx-${randomBytes(6).toString("hex")}/`;
+    let refusing = true;
+    const refuse: Override = (m) => (refusing && m === "NetworkDriver.CreateNetwork" ? { body: { Err: "not now" } } : undefined);
+    const a = await startNode("t1", 0);
+    nodes.push(a);
+    const lines: string[] = [];
+    const b = await startNode("t2", 1, undefined, refuse, (line) => lines.push(line));
+    nodes.push(b);
+    const id = await globalNet(a, "later");
+    // b cannot make its copy of the network: it says so once, though it tries again every second.
+    await until(() => lines.length > 0, 20, { ms: 30_000, what: `a report (${lines.join(" | ")})` });
+    expect(lines[0]).toMatch(/^cluster node t2: reconcile: create network later: .*not now/);
+    expect(b.node.problems()).toEqual([lines[0]!.slice("cluster node t2: ".length)]);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(lines).toHaveLength(1);
+    refusing = false;
+    await until(() => b.controller.network(id) !== undefined, 20, { ms: 30_000, what: "the network on t2" });
+    await until(() => lines.length === 2, 20, { ms: 30_000, what: `the all-clear (${lines.join(" | ")})` });
+    expect(lines[1]).toBe("cluster node t2: reconcile: in step again");
+    // Tried again for real, not answered as a repeat of the refused request.
+    expect(b.plugin.methods().filter((m) => m === "NetworkDriver.CreateNetwork").length).toBeGreaterThanOrEqual(2);
+    expect(b.node.problems()).toEqual([]);
   });
 
   const globalNet = async (n: TestNode, name: string) => (await n.controller.run({ type: "network.create", driver: "gplug", name })).entity!.id;

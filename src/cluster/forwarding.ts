@@ -4,7 +4,7 @@ import { isErrorCode, NetledgerError } from "../domain/errors.js";
 import type { Answer, Appended } from "./appender.js";
 import type { ClusterLog } from "./clusterLog.js";
 import { LastingWatch } from "./lastingWatch.js";
-import { appenderKey, commandBytes, reqPrefix, resPrefix } from "./records.js";
+import { appenderKey, commandJson, reqPrefix, resPrefix } from "./records.js";
 import { RequestWrites } from "./requestWrites.js";
 
 const pollMs = 500;
@@ -175,7 +175,7 @@ export class Forwarding {
   }
 
   private async forward(command: ClusterCommand): Promise<Appended> {
-    const bytes = commandBytes(command); // too large for a record: refused here, before a request is put (the appender weighs its own)
+    const { text, bytes } = commandJson(command); // too large for a record: refused here, before a request is put (the appender weighs its own)
     const deadline = Date.now() + this.log.conn.o.timeoutMs;
     const id = `${this.name}/${randomBytes(12).toString("hex")}`;
     const kv = this.log.conn.kv;
@@ -184,7 +184,7 @@ export class Forwarding {
     this.waiting.set(id, answered);
     try {
       this.forwarded++;
-      await this.writes.put(id, JSON.stringify(command), deadline, bytes);
+      await this.writes.put(id, text, deadline, bytes);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), this.fallbackMs)));
       let a = await Promise.race([answer, late]).finally(() => clearTimeout(timer));

@@ -40,15 +40,19 @@ export const maxCommandBytes = 256 * 1024;
 /** The command's weight as JSON (what a batch is cut by). */
 export const jsonBytes = (command: ClusterCommand): number => Buffer.byteLength(JSON.stringify(command));
 
-/** The command's weight as JSON, refused (InvalidParameter, nothing written) past maxCommandBytes. */
-export function commandBytes(command: ClusterCommand): number {
-  const bytes = jsonBytes(command);
+/** The command as JSON and its weight, refused (InvalidParameter, nothing written) past maxCommandBytes. */
+export function commandJson(command: ClusterCommand): { text: string; bytes: number } {
+  const text = JSON.stringify(command);
+  const bytes = Buffer.byteLength(text);
   if (bytes > maxCommandBytes)
     throw invalid(
       `a ${command.type} command of ${bytes} bytes is more than a record of the cluster log holds (${maxCommandBytes} bytes, well within etcd's 1.5 MiB per request): use fewer or shorter labels and options`,
     );
-  return bytes;
+  return { text, bytes };
 }
+
+/** The command's weight as JSON, refused past maxCommandBytes (commandJson). */
+export const commandBytes = (command: ClusterCommand): number => commandJson(command).bytes;
 
 /** Seals new events after the head: seq, unique id, chain hash. */
 export function seal(head: Head, events: readonly ClusterNewEvent[], meta: { node: string; time: string; batch: string }): ClusterRecord[] {

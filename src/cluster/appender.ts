@@ -88,6 +88,16 @@ export class Appender {
 
   constructor(private readonly log: FoldedLog) {}
 
+  /**
+   * Batch ids: random per appender, then counted, so that no two attempts anywhere share one (a
+   * record's id is `<batch>.<i>`) without drawing random bytes for every batch.
+   */
+  private readonly batchPrefix = randomBytes(12).toString("hex");
+  private batches = 0;
+  private nextBatchId(): string {
+    return `${this.batchPrefix}${(this.batches++).toString(36)}`;
+  }
+
   private get conn() {
     return this.log.conn;
   }
@@ -131,7 +141,7 @@ export class Appender {
     for (;;) {
       const hit = log.landed(tried);
       if (hit) return settleLanded(tried.get(hit.batch)!, hit.events);
-      const batchId = randomBytes(12).toString("hex");
+      const batchId = this.nextBatchId();
       const live = batch.filter((p) => {
         if (p.settled) return false;
         if (Date.now() <= p.deadline) return true;

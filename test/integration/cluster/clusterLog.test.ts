@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalEndpoints } from "../../../src/domain/cluster/state.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { failure, until } from "../../helpers/wait.js";
-import { hexId, threeLogs } from "./logs.js";
+import { hexId, joinedWithNetwork, threeLogs } from "./logs.js";
 import { ClusterLog } from "../../../src/cluster/clusterLog.js";
 import { ClusterConnection } from "../../../src/cluster/connection.js";
 
@@ -34,9 +34,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     const { logs, close } = await threeLogs(cluster);
     try {
       const log = logs[0]!;
-      await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
-      const net = hexId();
-      await log.submit({ type: "global.network.create", id: net, name: "late", driver: "nlx", labels: {} });
+      const net = await joinedWithNetwork(log, "late");
       // The etcd client's answer to the append is lost (a member killed mid-call), and the look that
       // follows reads before the write is visible: the log decides the batch again after catching up.
       // Nor does the watch bring the records back first (its member is the one killed), which would settle the batch.
@@ -69,9 +67,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     const { logs, close } = await threeLogs(cluster);
     try {
       const log = logs[0]!;
-      await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
-      const net = hexId();
-      await log.submit({ type: "global.network.create", id: net, name: "watched", driver: "nlx", labels: {} });
+      const net = await joinedWithNetwork(log, "watched");
       // The append is sent, but its answer is held back until the test lets it through.
       const real = log.conn.call.bind(log.conn);
       let release!: () => void;
@@ -107,9 +103,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     const { logs, close } = await threeLogs(cluster);
     try {
       const log = logs[0]!;
-      await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
-      const net = hexId();
-      await log.submit({ type: "global.network.create", id: net, name: "lost", driver: "nlx", labels: {} });
+      const net = await joinedWithNetwork(log, "lost");
       // The watch does not bring the records back before the answer is missed (its member was killed).
       log.expectOwn = () => undefined;
       const real = log.conn.call.bind(log.conn);

@@ -23,3 +23,11 @@ export async function threeLogs(cluster: EtcdCluster, timeoutMs = 5000): Promise
 }
 
 export const hexId = (): string => randomBytes(32).toString("hex");
+
+/** Node `a` joined and one global network made on `log`: what most tests of one log start from. Returns the network's id. */
+export async function joinedWithNetwork(log: ClusterLog, name: string): Promise<string> {
+  await log.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+  const net = hexId();
+  await log.submit({ type: "global.network.create", id: net, name, driver: "nlx", labels: {} });
+  return net;
+}

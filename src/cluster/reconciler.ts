@@ -64,14 +64,20 @@ export class Reconciler {
     this.dirty.all = true;
   }
 
-  /** Marks what folded events touched, and runs a pass after this turn if any. */
+  /**
+   * Marks what folded events touched, and runs a pass after this turn if any. An id a command of this
+   * process holds is left out: it is marked when the command lets go (ClusterNode.withBusy), and a pass
+   * now would only skip it.
+   */
   folded(events: readonly ClusterEvent[]): void {
+    const { busy } = this.t;
     for (const e of events) {
-      if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
+      if (e.type === "global.node.lost" && e.data.name === this.t.name) this.dirty.all = true;
+      else if ("id" in e.data && busy.has(e.data.id)) continue;
+      else if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
       // An endpoint made for another node has nothing here to bring in step (ids are never reused):
       // no pass per append of every other node of the cluster.
       else if (e.type === "global.endpoint.deleted" || (e.type === "global.endpoint.created" && e.data.node === this.t.name)) this.dirty.endpoints.add(e.data.id);
-      else if (e.type === "global.node.lost" && e.data.name === this.t.name) this.dirty.all = true;
     }
     if (this.dirty.all || this.dirty.networks.size > 0 || this.dirty.endpoints.size > 0) this.soon();
   }

@@ -5,6 +5,7 @@ import { runCli } from "../../helpers/cli.js";
 import { startDaemon, stopDaemon, type TestDaemon } from "../../helpers/daemon.js";
 import { type EtcdCluster, haveEtcd, startEtcdCluster } from "../../helpers/etcdCluster.js";
 import { type FakePlugin, fakePlugin } from "../../helpers/pluginServer/inProcess.js";
+import type { Override } from "../../helpers/pluginServer/server.js";
 import { tempDb, tempDir } from "../../helpers/tmp.js";
 import { until } from "../../helpers/wait.js";
 
@@ -43,12 +44,12 @@ describe.skipIf(!haveEtcd)(`three netledger serve nodes on one cluster${why}`, (
     return { ...n, daemon, api: new HttpApi({ host: daemon.host, actor: "test" }) };
   }
 
-  async function three(): Promise<ServeNode[]> {
+  async function three(overrides: (Override | undefined)[] = []): Promise<ServeNode[]> {
     // Keys of this test's cluster log under a prefix of its own is not an option of serve: one log per cluster.
     const clusterEnv = { NETLEDGER_CLUSTER: cluster.endpoints.join(",") };
     for (const [i, name] of [`s1-${randomBytes(3).toString("hex")}`, `s2-${randomBytes(3).toString("hex")}`, `s3-${randomBytes(3).toString("hex")}`].entries()) {
       const pluginDir = tempDir("nlx-plugins-");
-      const plugin = await fakePlugin(pluginDir, "gserve", undefined, { scope: "global" });
+      const plugin = await fakePlugin(pluginDir, "gserve", overrides[i], { scope: "global" });
       const env = { ...clusterEnv, NETLEDGER_NODE: name, NETLEDGER_PLUGIN_DIRS: pluginDir, NETLEDGER_RUN_DIR: tempDir("nlx-run-") };
       const args = ["--advertise-addr", `127.0.0.${i + 1}`, "--node-ttl", "1s", "--reclaim-after", "1s"];
       nodes.push(await serve({ name, db: tempDb("nlx-db-"), env, args, plugin }));
@@ -104,5 +105,24 @@ describe.skipIf(!haveEtcd)(`three netledger serve nodes on one cluster${why}`, (
     const deleted = back.plugin.calls().filter((x) => x.method === "NetworkDriver.DeleteEndpoint").map((x) => (JSON.parse(x.body) as { EndpointID: string }).EndpointID);
     expect(new Set(deleted)).toEqual(new Set(cEndpoints.map((e) => e.id)));
     expect((await back.api.verify()).ok).toBe(true);
+  });
+
+  it("says on stderr, once, that a node's plugin refuses a global network, makes it there once the plugin takes it, and says so", async () => {
+    let refusing = true;
+    const refuse: Override = (m) => (refusing && m === "NetworkDriver.CreateNetwork" ? { body: { Err: "not now" } } : undefined);
+    const [a, b] = await three([undefined, refuse]);
+    const name = `r-${randomBytes(3).toString("hex")}`;
+    const net = await a!.api.createNetwork({ name, driver: "gserve" });
+    // b also lacks the networks earlier tests made on this cluster: the line names every one it cannot make.
+    const told = () => b!.daemon.stderr().split("\n").filter((l) => l.startsWith(`netledger serve: cluster node ${b!.name}: reconcile: `) && l.includes(`create network ${name}: `));
+    await until(() => told().length > 0, 20, { ms: 30_000, what: `the problem on stderr (${b!.daemon.stderr()})` });
+    expect(told()[0]).toMatch(/not now/);
+    // Tried every second, told once.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(told()).toHaveLength(1);
+    refusing = false;
+    await until(async () => (await b!.api.networks()).some((x) => x.id === net.id), 20, { ms: 30_000, what: "the network on the second node" });
+    const back = `netledger serve: cluster node ${b!.name}: reconcile: in step again`;
+    await until(() => b!.daemon.stderr().includes(back), 20, { ms: 30_000, what: `the all-clear on stderr (${b!.daemon.stderr()})` });
   });
 });

@@ -149,7 +149,10 @@ export class ClusterNode implements GlobalScope {
             () => this.trouble("overlay peers", null),
             (e: unknown) => this.trouble("overlay peers", asNetledgerError(e).message),
           ),
-        this.controller.clusterDns?.peers((networks) => dnsPeers(s, this.name, networks)).catch(() => undefined),
+        this.controller.clusterDns?.peers((networks) => dnsPeers(s, this.name, networks)).then(
+          () => this.trouble("DNS records of other nodes", null),
+          (e: unknown) => this.trouble("DNS records of other nodes", asNetledgerError(e).message),
+        ),
       ]).then(() => undefined),
     projectEveryMs,
   );

@@ -86,14 +86,15 @@ export class Appender {
   /** Forwarded commands queued or in a batch, by request id (so a re-read request is not queued twice). */
   private readonly remoteIds = new Set<string>();
 
-  constructor(private readonly log: FoldedLog) {}
-
   /**
    * Batch ids: random per appender, then counted, so that no two attempts anywhere share one (a
    * record's id is `<batch>.<i>`) without drawing random bytes for every batch.
    */
   private readonly batchPrefix = randomBytes(12).toString("hex");
   private batches = 0;
+
+  constructor(private readonly log: FoldedLog) {}
+
   private nextBatchId(): string {
     return `${this.batchPrefix}${(this.batches++).toString(36)}`;
   }

@@ -57,4 +57,3 @@ export function registerServe(program: Command, cli: CliContext): void {
       await daemon.stop();
     });
 }
-

@@ -105,6 +105,8 @@ describe.skipIf(!haveEtcd)(`three netledger serve nodes on one cluster${why}`, (
     const deleted = back.plugin.calls().filter((x) => x.method === "NetworkDriver.DeleteEndpoint").map((x) => (JSON.parse(x.body) as { EndpointID: string }).EndpointID);
     expect(new Set(deleted)).toEqual(new Set(cEndpoints.map((e) => e.id)));
     expect((await back.api.verify()).ok).toBe(true);
+    // Nothing here was out of step for long: no node told of a problem.
+    for (const n of [a!, b!, back]) expect(n.daemon.stderr()).not.toMatch(/cluster node/);
   });
 
   it("says on stderr, once, that a node's plugin refuses a global network, makes it there once the plugin takes it, and says so", async () => {

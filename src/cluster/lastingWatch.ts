@@ -27,7 +27,7 @@ export class LastingWatch {
   /** Makes the watch; rejects (ClusterUnavailable) if it cannot be made. */
   async start(): Promise<void> {
     const w = await this.conn.call(this.what, () => this.make());
-    if (this.closed) return void (await w.cancel().catch(() => undefined));
+    if (this.closed) return this.cancelWithin(w);
     this.current = w;
     let gone = false;
     w.on("error", () => {
@@ -54,6 +54,19 @@ export class LastingWatch {
     this.closed = true;
     const w = this.current;
     this.current = null;
-    await w?.cancel().catch(() => undefined);
+    if (w) await this.cancelWithin(w);
+  }
+
+  /**
+   * Cancels `w`, waiting at most --cluster-timeout. The client can lose track of a watch: etcd answers
+   * a watch it refuses at creation (its revision compacted) with "created" and "canceled" at once, and
+   * the client gives that answer to the first of its watches still without an id, which need not be
+   * the one refused. A watch left without an id waits for its id before it cancels, and never gets it;
+   * a node's close waited on it for good. Its connection is closed after, which ends the watch anyway.
+   */
+  private async cancelWithin(w: Watcher): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, this.conn.o.timeoutMs)));
+    await Promise.race([w.cancel().catch(() => undefined), late]).finally(() => clearTimeout(timer));
   }
 }

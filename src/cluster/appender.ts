@@ -6,7 +6,7 @@ import { type ClusterState, evolveCluster, foldCluster } from "../domain/cluster
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
-import { type ClusterRecord, commandBytes, type Head, jsonBytes, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { type ClusterRecord, commandBytes, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
 import { takeBatch } from "./takeBatch.js";
 
@@ -111,12 +111,11 @@ export class Appender {
     });
   }
 
-  enqueueRemote(id: string, command: ClusterCommand): void {
+  /** `bytes`: the request's weight as read from etcd (its sender refused one too large before putting it). */
+  enqueueRemote(id: string, command: ClusterCommand, bytes: number): void {
     if (this.remoteIds.has(id)) return;
     this.remoteIds.add(id);
     const done = () => void this.remoteIds.delete(id);
-    // Its sender weighed it (Forwarding.submit); a request put by hand is weighed when it is decided.
-    const bytes = jsonBytes(command);
     this.queue.push({ command, bytes, remote: id, resolve: done, reject: done, deadline: Date.now() + this.conn.o.timeoutMs });
     if (!this.flushing) void this.flush();
   }

@@ -257,8 +257,8 @@ export class ClusterLog implements FoldedLog {
   }
 
   /** A command forwarded by another node (`req/<id>`), appended in this node's next batch. */
-  enqueueRemote(id: string, command: ClusterCommand): void {
-    this.appender.enqueueRemote(id, command);
+  enqueueRemote(id: string, command: ClusterCommand, bytes: number): void {
+    this.appender.enqueueRemote(id, command, bytes);
   }
 
   /** The events folded with seqs from..from+count-1 (those still kept; the state holds them all). */

@@ -100,7 +100,7 @@ export class Forwarding {
         const w = await kv.watch().prefix(reqPrefix).create();
         w.on("put", (kvp) => {
           if (this.leader !== this.name || this.stopped) return;
-          this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand);
+          this.log.enqueueRemote(kvp.key.toString().slice(reqPrefix.length), JSON.parse(kvp.value.toString()) as ClusterCommand, kvp.value.length);
         });
         return w;
       });
@@ -162,7 +162,7 @@ export class Forwarding {
     if (this.stopped || this.leader !== this.name) return;
     const kv = this.log.conn.kv;
     const reqs = await this.log.conn.call("read the requests", (opts) => kv.getAll().prefix(reqPrefix).limit(500).options(opts).strings()).catch(() => ({}));
-    for (const [key, value] of Object.entries(reqs)) this.log.enqueueRemote(key.slice(reqPrefix.length), JSON.parse(value) as ClusterCommand);
+    for (const [key, value] of Object.entries(reqs)) this.log.enqueueRemote(key.slice(reqPrefix.length), JSON.parse(value) as ClusterCommand, Buffer.byteLength(value));
   }
 
   /** Appends a command: through the appender when another node is it, else directly. */

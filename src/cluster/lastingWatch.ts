@@ -58,15 +58,14 @@ export class LastingWatch {
   }
 
   /**
-   * Cancels `w`, waiting at most --cluster-timeout. The client can lose track of a watch: etcd answers
-   * a watch it refuses at creation (its revision compacted) with "created" and "canceled" at once, and
-   * the client gives that answer to the first of its watches still without an id, which need not be
-   * the one refused. A watch left without an id waits for its id before it cancels, and never gets it;
-   * a node's close waited on it for good. Its connection is closed after, which ends the watch anyway.
+   * Cancels `w` as a call of the connection, so waiting at most --cluster-timeout. The client can lose
+   * track of a watch: etcd answers a watch it refuses at creation (its revision compacted) with
+   * "created" and "canceled" at once, and the client gives that answer to the first of its watches
+   * still without an id, which need not be the one refused. A watch left without an id waits for its id
+   * before it cancels, and never gets it; a node's close waited on it for good. Its connection is
+   * closed after, which ends the watch anyway.
    */
   private async cancelWithin(w: Watcher): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((r) => (timer = setTimeout(r, this.conn.o.timeoutMs)));
-    await Promise.race([w.cancel().catch(() => undefined), late]).finally(() => clearTimeout(timer));
+    await this.conn.call(`cancel: ${this.what}`, () => w.cancel()).catch(() => undefined);
   }
 }

@@ -16,7 +16,7 @@ export interface ReconcileTarget {
   mirrorNetwork(gn: GlobalNetwork): Promise<unknown>;
   /** Releases an endpoint in the cluster. */
   release(endpoint: string): Promise<unknown>;
-  /** Told what the last pass could not do (null: everything is in step). */
+  /** Told after each pass what still fails (null: everything is in step); it tells the operator of changes only. */
   problem(text: string | null): void;
 }
 
@@ -50,7 +50,6 @@ export class Reconciler {
   private sweeper: NodeJS.Timeout | undefined;
   /** What failed for each id, until a pass finds it in step or its work done. */
   private readonly failing = new Map<string, string>();
-  private told: string | null = null;
 
   constructor(private readonly t: ReconcileTarget) {}
 
@@ -178,8 +177,8 @@ export class Reconciler {
     }
     for (const id of gone.filter((id) => !busy.has(id) && !this.t.cluster().networks[id]))
       await attempt(`delete network ${id.slice(0, 12)}`, "networks", id, () => controller.run({ type: "network.delete", network: id, force: true }, { mirror: true }));
-    const problem = this.failing.size > 0 ? [...this.failing.values()].join("; ") : null;
-    if (problem !== this.told) this.t.problem((this.told = problem));
+    // Told after every pass: the node says so only when it changes.
+    this.t.problem(this.failing.size > 0 ? [...this.failing.values()].join("; ") : null);
   }
 
   /** A pass a second from now, for the work that failed (the cluster away, a plugin down). */

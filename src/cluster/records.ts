@@ -37,9 +37,6 @@ export interface Head {
  */
 export const maxCommandBytes = 256 * 1024;
 
-/** The command's weight as JSON (what a batch is cut by). */
-export const jsonBytes = (command: ClusterCommand): number => Buffer.byteLength(JSON.stringify(command));
-
 /** The command as JSON and its weight, refused (InvalidParameter, nothing written) past maxCommandBytes. */
 export function commandJson(command: ClusterCommand): { text: string; bytes: number } {
   const text = JSON.stringify(command);

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Watcher } from "etcd3";
-import { describe, expect, it } from "vitest";
-import type { ClusterConnection } from "../../../src/cluster/connection.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { ClusterConnection } from "../../../src/cluster/connection.js";
 import { LastingWatch } from "../../../src/cluster/lastingWatch.js";
 
 /** A watch whose cancel never completes, as the etcd client's does for a watch it lost track of. */
@@ -15,7 +15,16 @@ function stuckWatch(): { watcher: Watcher; cancels: () => number } {
   return { watcher: w, cancels: () => cancels };
 }
 
-const connection = (timeoutMs: number) => ({ o: { timeoutMs }, call: <T>(_what: string, f: () => Promise<T>) => f() }) as unknown as ClusterConnection;
+/** A real connection (its calls bounded by timeoutMs); the fake watches never reach etcd, so none is contacted. */
+const conns: ClusterConnection[] = [];
+const connection = (timeoutMs: number) => {
+  const c = new ClusterConnection({ endpoints: ["http://127.0.0.1:9"], node: "t", advertiseAddr: "127.0.0.1", timeoutMs });
+  conns.push(c);
+  return c;
+};
+afterEach(() => {
+  for (const c of conns.splice(0)) c.close();
+});
 
 describe("a watch made again when etcd cancels it", () => {
   it("gives up cancelling a watch the client never lets go of after --cluster-timeout, so a node's close ends", async () => {

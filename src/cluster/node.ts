@@ -265,12 +265,14 @@ export class ClusterNode implements GlobalScope {
    */
   private async withBusy<T>(id: string, f: () => Promise<T>, kind: "networks" | "endpoints"): Promise<T> {
     this.busy.add(id);
+    let ok = false;
     try {
-      return await f();
+      const r = await f();
+      ok = true;
+      return r;
     } finally {
       this.busy.delete(id);
-      this.reconciler.touch(kind, id);
-      this.reconciler.soon();
+      this.reconciler.letGo(kind, id, ok);
     }
   }
 

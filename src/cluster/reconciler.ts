@@ -53,6 +53,20 @@ export class Reconciler {
 
   constructor(private readonly t: ReconcileTarget) {}
 
+  /** Busy ids whose folds were left out (other than their own create's): looked at when let go. */
+  private readonly skipped = new Set<string>();
+
+  /**
+   * A command of this process lets go of `id`: a pass looks at it when the command failed (it may
+   * have left one half) or a fold came for it meanwhile. One that succeeded left both halves in step.
+   */
+  letGo(kind: Kind, id: string, ok: boolean): void {
+    const skipped = this.skipped.delete(id);
+    if (ok && !skipped) return;
+    this.touch(kind, id);
+    this.soon();
+  }
+
   /** Marks an id to be looked at by the next pass. */
   touch(kind: Kind, id: string): void {
     this.dirty[kind].add(id);
@@ -65,14 +79,18 @@ export class Reconciler {
 
   /**
    * Marks what folded events touched, and runs a pass after this turn if any. An id a command of this
-   * process holds is left out: it is marked when the command lets go (ClusterNode.withBusy), and a pass
-   * now would only skip it.
+   * process holds is left out: a pass now would only skip it. It is looked at when the command lets go
+   * (`letGo`), if the command failed or an event other than its own create came for it meanwhile.
    */
   folded(events: readonly ClusterEvent[]): void {
     const { busy } = this.t;
     for (const e of events) {
       if (e.type === "global.node.lost" && e.data.name === this.t.name) this.dirty.all = true;
-      else if ("id" in e.data && busy.has(e.data.id)) continue;
+      else if ("id" in e.data && busy.has(e.data.id)) {
+        // Its own create's fold is the command's outcome; anything else is looked at when it lets go.
+        if (e.type !== "global.endpoint.created" && e.type !== "global.network.created") this.skipped.add(e.data.id);
+        continue;
+      }
       else if (e.type === "global.network.created" || e.type === "global.network.deleted") this.dirty.networks.add(e.data.id);
       // An endpoint made for another node has nothing here to bring in step (ids are never reused):
       // no pass per append of every other node of the cluster.

@@ -60,8 +60,7 @@ export class ClusterNode implements GlobalScope {
       mirrorNetwork: async (gn) => {
         // A failed copy goes first; each try has a request id of its own, so that one after a refusal
         // is made again, not answered as a repeat with the refusal.
-        if (C.get(controller.current().networks, gn.id)?.lifecycle === "failed")
-          await controller.run({ type: "network.delete", network: gn.id, force: true }, { mirror: true });
+        await this.dropFailedCopy(gn.id);
         return this.mirrorNetwork(gn, undefined, { requestId: `cluster-network-${gn.id}-${randomBytes(4).toString("hex")}` });
       },
       release: (endpoint) => this.submit({ type: "global.endpoint.delete", endpoint }),
@@ -202,7 +201,7 @@ export class ClusterNode implements GlobalScope {
             const local = C.get(this.controller.current().networks, cmd.id);
             if (!local || local.lifecycle === "failed") {
               await this.submit({ type: "global.network.delete", network: cmd.id }).catch(() => undefined);
-              if (local) await this.controller.run({ type: "network.delete", network: cmd.id, force: true }, { mirror: true }).catch(() => undefined);
+              await this.dropFailedCopy(cmd.id).catch(() => undefined);
             }
             throw err;
           }
@@ -274,6 +273,12 @@ export class ClusterNode implements GlobalScope {
       this.busy.delete(id);
       this.reconciler.letGo(kind, id, ok);
     }
+  }
+
+  /** Deletes this node's copy of a global network whose CreateNetwork failed: a failed network is deleted as one. */
+  private async dropFailedCopy(id: string): Promise<void> {
+    if (C.get(this.controller.current().networks, id)?.lifecycle === "failed")
+      await this.controller.run({ type: "network.delete", network: id, force: true }, { mirror: true });
   }
 
   /** The local copy of a global network, with the subnet the cluster chose pinned. */

@@ -51,6 +51,8 @@ export interface FoldedLog {
   adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: () => ClusterState): Promise<void>;
   /** The append in flight (null: none), so that the watch bringing it back adopts it rather than folding it again. */
   expectOwn(own: OwnAppend | null): void;
+  /** Told how the snapshot this node wrote at `seq` went (null: written). */
+  snapshotWritten(seq: number, error: unknown): void;
 }
 
 /** An append this node has sent: the records' values as written, their events and the state after them. */
@@ -233,6 +235,12 @@ export class Appender {
           }
         }
       } catch (e) {
+        // Refused (etcd past its space quota, say): not applied, and another try meets the same answer.
+        if (e instanceof NetledgerError && e.code !== "ClusterUnavailable") {
+          settleRefused();
+          for (const x of planned) x.p.reject(e);
+          return;
+        }
         // The call may have been applied though its answer was lost: look before deciding again.
         const landed = await this.wasWritten(sealedOn.seq + 1, batchId, Math.max(1, Math.min(...live.map((p) => p.deadline)) - Date.now()));
         if (landed === null) {
@@ -253,7 +261,7 @@ export class Appender {
         if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery)) {
           // Its serialisation holds the thread (tens of ms for thousands of endpoints): after the callers are answered.
           const [state, head, revision, conn] = [log.current, log.headSeen, log.headRevision, this.conn];
-          setTimeout(() => void writeSnapshot(conn, state, head, revision).catch(() => undefined), 0);
+          setTimeout(() => void writeSnapshot(conn, state, head, revision).then(() => log.snapshotWritten(head.seq, null), (e: unknown) => log.snapshotWritten(head.seq, e)), 0);
         }
         return;
       }

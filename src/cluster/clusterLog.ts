@@ -2,7 +2,7 @@ import type { IWatchResponse as WatchResponse } from "etcd3";
 import { canonicalJson } from "../domain/canonical.js";
 import type { ClusterCommand, ClusterEvent, ClusterNewEvent } from "../domain/cluster/events.js";
 import { type ClusterState, emptyClusterState, foldCluster } from "../domain/cluster/state.js";
-import { corrupt } from "../domain/errors.js";
+import { asNetledgerError, corrupt } from "../domain/errors.js";
 import { genesisHash } from "../store/hashChain.js";
 import { stateHash } from "../store/stateHash.js";
 import { type Appended, Appender, type FoldedLog, type OwnAppend } from "./appender.js";
@@ -38,6 +38,20 @@ export class ClusterLog implements FoldedLog {
   private recent: ClusterEvent[] = [];
   /** Conflicts met by this node's appends (for the benchmark and `cluster status`). */
   conflicts = 0;
+
+  /**
+   * Told when a snapshot this node wrote failed, and null when one is written again: the log in etcd
+   * is trimmed, and etcd's history compacted, only after a snapshot (snapshots.ts).
+   */
+  onSnapshotProblem: (text: string | null) => void = () => undefined;
+
+  snapshotWritten(seq: number, error: unknown): void {
+    this.onSnapshotProblem(
+      error === null
+        ? null
+        : `the snapshot at seq ${seq} was not written, so the log in etcd is neither trimmed nor compacted; tried again after ${this.snapshotEvery} more events: ${asNetledgerError(error).message}`,
+    );
+  }
 
   /** The seq of the snapshot this node started from (0: it read the whole log). */
   loadedFrom = 0;

@@ -1,4 +1,4 @@
-import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError } from "cockatiel";
+import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from "cockatiel";
 import { Etcd3, isRecoverableError, type Namespace } from "etcd3";
 import { NetledgerError } from "../domain/errors.js";
 
@@ -12,7 +12,8 @@ import { NetledgerError } from "../domain/errors.js";
  * back off up to 30 s and 120 s. After a leader change, calls to live members can fail too and open
  * their breakers, so every call failed for 5 s; and a member back from an outage was not tried again
  * for longer than any --cluster-timeout. Here a breaker opens for at most a second, a watch retries
- * within a second, and a channel reconnects within one.
+ * within a second, and a channel reconnects within one. A refusal (`refusal`) is an answer: it is
+ * neither tried again nor held against the member, which answers reads as before.
  */
 export interface ClusterOptions {
   /** Client URLs of the members (`http://127.0.0.1:2379`). */
@@ -47,7 +48,8 @@ export class ClusterConnection {
       dialTimeout: o.timeoutMs,
       grpcOptions: { "grpc.initial_reconnect_backoff_ms": 100, "grpc.max_reconnect_backoff_ms": 1000 },
       faultHandling: {
-        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+        host: () => circuitBreaker(handleWhen(recoverable), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+        global: retry(handleWhen(recoverable), { maxAttempts: 3 }),
         watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }).next(),
       },
     });
@@ -93,6 +95,8 @@ export class ClusterConnection {
       return await Promise.race([f(this.deadline(ms)), bound]);
     } catch (e) {
       if (e instanceof NetledgerError) throw e;
+      const refused = refusal(what, e);
+      if (refused) throw refused;
       throw unavailable(what, isBrokenCircuitError(e) ? "no member answered its last calls" : e instanceof Error ? e.message : String(e));
     } finally {
       clearTimeout(timer);
@@ -111,3 +115,28 @@ export function unavailable(what: string, why: string, details: Record<string, u
     details,
   );
 }
+
+/**
+ * etcd's answers that refuse a call, as opposed to failing to answer one: another try, or another
+ * member, gets the same answer until an operator acts, so the caller is told at once and what to do.
+ * The client counts etcd's "database space exceeded" (gRPC RESOURCE_EXHAUSTED) as a failure of the
+ * member, which opened its breaker, and reads failed with the writes; etcd still serves reads then.
+ */
+export function refusal(what: string, e: unknown): NetledgerError | null {
+  const m = e instanceof Error ? e.message : String(e);
+  if (m.includes("database space exceeded"))
+    return new NetledgerError(
+      "Exhausted",
+      `the etcd cluster refused a write (${what}): its database is past its space quota (--quota-backend-bytes); etcd takes no write ` +
+        `until an operator compacts and defragments it and disarms its NOSPACE alarm (etcdctl alarm disarm); reads and local-scope commands go on`,
+    );
+  if (m.includes("request is too large"))
+    return new NetledgerError("InvalidParameter", `the etcd cluster refused (${what}): the request is larger than etcd takes (its --max-request-bytes, 1.5 MiB by default)`);
+  if (m.includes("too many operations in txn request"))
+    return new NetledgerError("InvalidParameter", `the etcd cluster refused (${what}): the transaction has more operations than etcd takes (its --max-txn-ops, 128 by default)`);
+  if (m.includes("permission denied") || m.includes("user name is empty") || m.includes("invalid auth token"))
+    return new NetledgerError("Forbidden", `the etcd cluster refused (${what}): ${m}; netledger does not log in to etcd, so etcd's authentication must be off`);
+  return null;
+}
+
+const recoverable = (e: Error): boolean => isRecoverableError(e) && refusal("", e) === null;

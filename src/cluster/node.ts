@@ -101,6 +101,7 @@ export class ClusterNode implements GlobalScope {
     const node = new ClusterNode(controller, o);
     const copy = controller.store.cluster;
     node.copy = new CopyWriter(copy, (text) => node.trouble("copy of the cluster log", text));
+    node.log.onSnapshotProblem = (text) => node.trouble("cluster snapshot", text);
     const writer = node.copy;
     node.log.onFold((events) => writer.add(events));
     try {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { canonicalPieces } from "../domain/canonical.js";
 import type { ClusterState } from "../domain/cluster/state.js";
-import { corrupt } from "../domain/errors.js";
+import { corrupt, NetledgerError } from "../domain/errors.js";
 import { stateHash } from "../store/stateHash.js";
 import type { ClusterConnection } from "./connection.js";
 import { type Head, seqKey } from "./records.js";
@@ -96,8 +96,11 @@ async function prune(conn: ClusterConnection): Promise<void> {
   const revision = oldest[1].revision;
   if (revision === undefined) return;
   // One try, not conn.call's retries: compacted further already (by etcd's own retention, or another
-  // node) is a final answer, and a failure is tried again at the next snapshot.
-  await conn.client.kv.compact({ revision }, conn.deadline()).catch(() => undefined);
+  // node) is a final answer; another failure is told, and tried again at the next snapshot.
+  await conn.client.kv.compact({ revision }, conn.deadline()).catch((e: unknown) => {
+    const m = e instanceof Error ? e.message : String(e);
+    if (!m.includes("required revision has been compacted")) throw new NetledgerError("ClusterUnavailable", `etcd's history was not compacted up to revision ${revision}: ${m}`);
+  });
 }
 
 /** The latest snapshot, checked; null when there is none. */

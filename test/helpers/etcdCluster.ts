@@ -69,8 +69,11 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-/** `prefix` names the data directories, member names and cluster token (a test's own, say `nls`). */
-export async function startEtcdCluster(size = 3, prefix = "nlx"): Promise<EtcdCluster> {
+/**
+ * `prefix` names the data directories, member names and cluster token (a test's own, say `nls`);
+ * `extra` are further flags for every member (a small `--quota-backend-bytes`, say).
+ */
+export async function startEtcdCluster(size = 3, prefix = "nlx", extra: string[] = []): Promise<EtcdCluster> {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-etcd-`));
   const ports = await freePorts(size * 2);
   const token = `${prefix}-${process.pid}-${Date.now()}`;
@@ -100,6 +103,7 @@ export async function startEtcdCluster(size = 3, prefix = "nlx"): Promise<EtcdCl
         // Faster elections on loopback: a killed leader is replaced in well under a second.
         "--heartbeat-interval", "50",
         "--election-timeout", "500",
+        ...extra,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );

@@ -260,8 +260,8 @@ export class ClusterNode implements GlobalScope {
   }
 
   /**
-   * Runs a command's two halves with the reconciler kept off `id`; afterwards the id is looked at again,
-   * since what the reconciler skipped meanwhile (or a half that failed) may need its work.
+   * Runs a command's two halves with the reconciler kept off `id`; afterwards the id is looked at again
+   * if a half failed or the reconciler skipped an event for it meanwhile (Reconciler.letGo).
    */
   private async withBusy<T>(id: string, f: () => Promise<T>, kind: "networks" | "endpoints"): Promise<T> {
     this.busy.add(id);

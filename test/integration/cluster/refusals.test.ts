@@ -39,7 +39,7 @@ describe.skipIf(!haveEtcd)(`etcd's refusals${why}`, () => {
     }
   });
 
-  async function startNode(o: { snapshotEvery?: number; report?: (line: string) => void } = {}): Promise<{ node: ClusterNode; controller: Controller; plugin: FakePlugin }> {
+  async function startNode(o: { snapshotEvery?: number; report?: (line: string) => void; node?: string; prefix?: string } = {}): Promise<{ node: ClusterNode; controller: Controller; plugin: FakePlugin }> {
     const pluginDir = tempDir("nlq-plugins-");
     const plugin = await fakePlugin(pluginDir, "gplug", undefined, { scope: "global" });
     const controller = await Controller.open({ db: tempDb("nlq-db-"), pluginDirs: [pluginDir], runDir: tempDir("nlq-run-") });
@@ -70,8 +70,12 @@ describe.skipIf(!haveEtcd)(`etcd's refusals${why}`, () => {
   }, 90_000);
 
   it("fails a global command at once when etcd is past its space quota, goes on reading and with local commands, and appends again once an operator frees space", async () => {
-    const { node, controller } = await startNode();
+    const prefix = `/nlq-${randomBytes(6).toString("hex")}/`;
+    const { node, controller } = await startNode({ prefix });
+    // A second node, which forwards its commands to the first (the elected appender).
+    const other = await startNode({ prefix, node: "q2" });
     const net = (await controller.run({ type: "network.create", driver: "gplug", name: "full" })).entity!.id;
+    await until(() => other.controller.network(net) !== undefined, 20, { ms: 30_000, what: "the network on q2" });
     await controller.run({ type: "endpoint.create", network: net, name: "before" });
     const head = node.log.headSeen.seq;
 
@@ -88,6 +92,10 @@ describe.skipIf(!haveEtcd)(`etcd's refusals${why}`, () => {
       expect(e.code).toBe("Exhausted");
       expect(e.message).toMatch(/refused a write .*space quota .*etcdctl alarm disarm/);
     }
+    // A command forwarded to the appender is refused at once too.
+    const forwarded = await failure(other.controller.run({ type: "endpoint.create", network: net, name: "refused-q2" }));
+    expect(forwarded.code).toBe("Exhausted");
+    expect(other.controller.view().endpoints.filter((ep) => ep.name.startsWith("refused"))).toEqual([]);
     // Nothing half-made: neither half of a refused endpoint stays.
     expect(controller.view().endpoints.filter((ep) => ep.name.startsWith("refused"))).toEqual([]);
     expect(node.log.current.endpoints.size).toBe(1);
@@ -113,9 +121,11 @@ describe.skipIf(!haveEtcd)(`etcd's refusals${why}`, () => {
     const alarms = await raw.maintenance.alarm({ action: "Get", memberID: "0", alarm: "None" });
     for (const a of alarms.alarms) await raw.maintenance.alarm({ action: "Deactivate", memberID: a.memberID, alarm: a.alarm });
 
-    // The same node appends again, without a restart.
+    // The same nodes append again, without a restart.
     const r = await controller.run({ type: "endpoint.create", network: net, name: "after" });
     expect(controller.endpoint(r.entity!.id)).toBeDefined();
+    const r2 = await other.controller.run({ type: "endpoint.create", network: net, name: "after-q2" });
+    expect(other.controller.endpoint(r2.entity!.id)).toBeDefined();
     expect(node.log.headSeen.seq).toBeGreaterThan(head);
   }, 90_000);
 });

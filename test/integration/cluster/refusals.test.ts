@@ -71,7 +71,7 @@ describe.skipIf(!haveEtcd)(`etcd's refusals${why}`, () => {
 
   it("fails a global command at once when etcd is past its space quota, goes on reading and with local commands, and appends again once an operator frees space", async () => {
     const prefix = `/nlq-${randomBytes(6).toString("hex")}/`;
-    const { node, controller } = await startNode({ prefix });
+    const { node, controller, plugin } = await startNode({ prefix });
     // A second node, which forwards its commands to the first (the elected appender).
     const other = await startNode({ prefix, node: "q2" });
     const net = (await controller.run({ type: "network.create", driver: "gplug", name: "full" })).entity!.id;
@@ -100,6 +100,9 @@ describe.skipIf(!haveEtcd)(`etcd's refusals${why}`, () => {
     expect(controller.view().endpoints.filter((ep) => ep.name.startsWith("refused"))).toEqual([]);
     expect(node.log.current.endpoints.size).toBe(1);
     expect(node.log.headSeen.seq).toBe(head);
+    // The appender's node began each local half as its transaction left: its plugin was told to undo each.
+    const calls = (m: string) => plugin.methods().filter((x) => x === m).length;
+    await until(() => calls("NetworkDriver.CreateEndpoint") - calls("NetworkDriver.DeleteEndpoint") === 1, 20, { ms: 30_000, what: "a DeleteEndpoint for each refused endpoint" });
     // Reads go on: the node catches up with the cluster log, and a local-scope command is made.
     await node.log.catchUp();
     controller.registerDriver("lnull", nullDriver, { dataScope: "local", sideEffects: false, usesIpam: true });

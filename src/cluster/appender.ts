@@ -3,7 +3,7 @@ import type { ClusterCommand, ClusterEvent, ClusterNewEvent } from "../domain/cl
 import type { ClusterState } from "../domain/cluster/state.js";
 import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type Decided, decideBatch } from "./batchDecision.js";
-import { type ClusterConnection, unavailable } from "./connection.js";
+import { type ClusterConnection, isAnswer, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
 import { type ClusterRecord, commandBytes, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
@@ -235,7 +235,7 @@ export class Appender {
         }
       } catch (e) {
         // Refused (etcd past its space quota, say): not applied, and another try meets the same answer.
-        if (e instanceof NetledgerError && e.code !== "ClusterUnavailable") {
+        if (isAnswer(e)) {
           settleRefused();
           for (const x of planned) x.p.reject(e);
           return;

@@ -78,7 +78,7 @@ export class ClusterConnection {
       try {
         return await this.attempt(what, f, Math.min(slice, Math.max(1, left)));
       } catch (e) {
-        if (e instanceof NetledgerError && e.code !== "ClusterUnavailable") throw e;
+        if (isAnswer(e)) throw e;
         if (end - Date.now() < 100) throw e;
         // Every breaker open fails at once: pause rather than spin through the budget.
         await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now() - 50)));
@@ -138,5 +138,11 @@ export function refusal(what: string, e: unknown): NetledgerError | null {
     return new NetledgerError("Forbidden", `the etcd cluster refused (${what}): ${m}; netledger does not log in to etcd, so etcd's authentication must be off`);
   return null;
 }
+
+/**
+ * An answer rather than a failure to get one (a refusal, or what the caller's own code threw): trying
+ * again meets the same, and a write it ended did not apply.
+ */
+export const isAnswer = (e: unknown): e is NetledgerError => e instanceof NetledgerError && e.code !== "ClusterUnavailable";
 
 const recoverable = (e: Error): boolean => isRecoverableError(e) && refusal("", e) === null;

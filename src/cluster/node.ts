@@ -242,9 +242,10 @@ export class ClusterNode implements GlobalScope {
             if (globalEndpoint(this.log.current, gone)) await this.submit({ type: "global.endpoint.delete", endpoint: gone });
           } catch (e) {
             // Released already (a repeated request, an append in doubt that landed): what was asked holds.
-            if (asNetledgerError(e).code !== "NotFound") throw e;
-          } finally {
-            this.reconciler.touch("endpoints", gone); // if the release failed, the reconciler makes it later
+            if (asNetledgerError(e).code === "NotFound") return r;
+            // The reconciler releases it later (a failed command under withBusy asks for that pass too).
+            this.reconciler.touch("endpoints", gone);
+            throw e;
           }
           return r;
         };

@@ -5,7 +5,7 @@ import { asNetledgerError, NetledgerError } from "../domain/errors.js";
 import { type Decided, decideBatch } from "./batchDecision.js";
 import { type ClusterConnection, isAnswer, unavailable } from "./connection.js";
 import { reopen } from "./folding.js";
-import { type ClusterRecord, commandBytes, type Head, headKey, logEnd, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
+import { type ClusterRecord, commandBytes, genesisKey, type Head, readFromHead, reqPrefix, resPrefix, seal, seqKey } from "./records.js";
 import { writeSnapshot } from "./snapshots.js";
 import { takeBatch } from "./takeBatch.js";
 
@@ -32,7 +32,7 @@ interface Pending {
   decided?: (events: readonly ClusterNewEvent[]) => void;
 }
 
-type Kv = { key: Buffer; value: Buffer };
+type Kv = { key: Buffer; value: Buffer; mod_revision: string };
 
 /** What the appender needs of the log it appends to (src/cluster/clusterLog.ts): its folded view, and how it moves. */
 export interface FoldedLog {
@@ -40,13 +40,13 @@ export interface FoldedLog {
   readonly snapshotEvery: number;
   readonly current: ClusterState;
   readonly headSeen: Head;
-  /** The head key's mod revision at `headSeen`: an append's condition. */
+  /** The mod revision of the record at `headSeen` (the revision that wrote it): an append's condition. */
   readonly headRevision: string;
   conflicts: number;
   catchUp(): Promise<void>;
   landed(attempts: ReadonlyMap<string, unknown>): { batch: string; events: ClusterEvent[] } | undefined;
   noteWritten(sealedOn: Head, revision: string): void;
-  foldConflict(sealedOn: Head, headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly Kv[]): boolean;
+  foldConflict(sealedOn: Head, kvs: readonly Kv[], more: boolean): boolean;
   adoptOwn(sealedOn: Head, written: ClusterEvent[], decided: () => ClusterState): Promise<void>;
   /** The append in flight (null: none), so that the watch bringing it back adopts it rather than folding it again. */
   expectOwn(own: OwnAppend | null): void;
@@ -75,8 +75,8 @@ const maxBatchBytes = 512 * 1024;
  * submitted while a transaction is in flight waits and goes into the next one, so a node under load
  * writes one transaction for many commands (four unbatched appenders fell to 61/s here with 2.2
  * conflicts per append). A batch is decided against the state at the head the log has folded and
- * written in one etcd transaction, conditioned on the head key's mod revision and on the next seq's key
- * being absent; on conflict the log catches up and the whole batch is decided again. A transaction is
+ * written in one etcd transaction, conditioned on the mod revision of the record at that head and on
+ * the next seq's key being absent; on conflict the log catches up and the whole batch is decided again. A transaction is
  * all or nothing, so nothing is ever half-written. The records of each attempt carry its unique batch
  * id (`<batch>.<i>`): a writer whose call failed reads the record at the seq it wrote first before
  * deciding again, since etcd may have applied a call whose answer was lost.
@@ -175,7 +175,11 @@ export class Appender {
       }
       tried.set(batchId, { planned, refused });
       const sealedOn = log.headSeen;
-      const headRev = log.headRevision;
+      // The log's head is its last record, and records are never rewritten: the one at sealedOn is
+      // unchanged since this node read it (not trimmed, etcd not wiped or replaced) and the next seq
+      // is free. A log not begun yet has its genesis key put once, with its first record.
+      const onHead =
+        sealedOn.seq === 0 ? this.conn.kv.if(genesisKey, "Create", "==", 0) : this.conn.kv.if(seqKey(sealedOn.seq), "Mod", "==", log.headRevision);
       const records = seal(sealedOn, all, { node: this.conn.o.node, time: new Date().toISOString(), batch: batchId });
       const last = records[records.length - 1]!;
       const written = reopen(sealedOn, records);
@@ -197,16 +201,16 @@ export class Appender {
           "append",
           (opts) =>
             answers
-              .reduce((t, x) => t.and(reqPrefix + x.p.remote, "Create", ">", 0), kv.if(headKey, "Mod", "==", headRev).and(seqKey(sealedOn.seq + 1), "Create", "==", 0))
+              .reduce((t, x) => t.and(reqPrefix + x.p.remote, "Create", ">", 0), onHead.and(seqKey(sealedOn.seq + 1), "Create", "==", 0))
               .then(
                 // A forwarded command is answered in the batch that decides it, and its request goes:
                 // the request must still exist, so a command is appended once even across appenders.
                 ...answers.flatMap((x) => [kv.delete().key(reqPrefix + x.p.remote), kv.put(resPrefix + x.p.remote).value(JSON.stringify(x.a))]),
                 ...records.map((r, i) => kv.put(seqKey(r.seq)).value(values[i]!)),
-                kv.put(headKey).value(JSON.stringify({ seq: last.seq, hash: last.hash })),
+                ...(sealedOn.seq === 0 ? [kv.put(genesisKey).value(JSON.stringify({ seq: 1, hash: records[0]!.hash }))] : []),
               )
               // On conflict, what this node missed comes back in the same round trip.
-              .else(kv.get(headKey), kv.getAll().inRange({ start: seqKey(sealedOn.seq + 1), end: logEnd }).limit(500))
+              .else(readFromHead(kv, sealedOn))
               .options(opts)
               .commit(),
           remaining,
@@ -228,7 +232,7 @@ export class Appender {
         } else {
           outcome = res.succeeded ? "written" : "conflict";
           if (res.succeeded) log.noteWritten(sealedOn, String(res.header.revision));
-          else if (log.foldConflict(sealedOn, res.responses[0]?.response_range?.kvs?.[0], res.responses[1]?.response_range?.kvs ?? [])) {
+          else if (log.foldConflict(sealedOn, res.responses[0]?.response_range?.kvs ?? [], res.responses[0]?.response_range?.more ?? false)) {
             log.conflicts++;
             continue; // caught up: decide again at once
           }

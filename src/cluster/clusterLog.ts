@@ -9,8 +9,8 @@ import { type Appended, Appender, type FoldedLog, type OwnAppend } from "./appen
 import { type ClusterConnection, unavailable } from "./connection.js";
 import { LastingWatch } from "./lastingWatch.js";
 import { latestSnapshot } from "./snapshots.js";
-import { behind, eventsAfter, trimmedBefore } from "./folding.js";
-import { type Head, headKey, logEnd, seqKey } from "./records.js";
+import { behind, eventsAfter, placeOf } from "./folding.js";
+import { type Head, logPrefix, readFromHead, seqKey, seqOfKey } from "./records.js";
 
 export type { Answer, Appended } from "./appender.js";
 
@@ -24,7 +24,7 @@ const defaultPollMs = 1000;
 export class ClusterLog implements FoldedLog {
   private state: ClusterState = emptyClusterState();
   private head: Head = { seq: 0, hash: genesisHash };
-  /** The head key's mod revision at `head` (0: no head key yet). */
+  /** The mod revision of the record at `head`: the revision of the transaction that wrote it (0: not known yet). */
   private headRev = "0";
   /** The revision of the last read that reached the head: everything up to it is folded. */
   private readRev = "0";
@@ -155,7 +155,7 @@ export class ClusterLog implements FoldedLog {
     }
     if (!events) return void this.catchUp().catch(() => undefined);
     this.apply(events);
-    // The head key was written with the last record of each revision, and the response ends on a whole one.
+    // A transaction's records share its revision, and the response ends on a whole one.
     if (events.length > 0 || rest !== puts) this.headRev = puts[puts.length - 1]!.mod_revision;
   }
 
@@ -174,7 +174,7 @@ export class ClusterLog implements FoldedLog {
     const own = this.own;
     if (!own || this.head.seq !== own.sealedOn.seq || this.head.hash !== own.sealedOn.hash) return puts;
     const at = puts.findIndex((kv) => kv.key.toString().endsWith(seqKey(own.sealedOn.seq + 1)));
-    if (at < 0 || puts.length < at + own.values.length || puts.slice(0, at).some((kv) => Number(kv.key.toString().slice(-12)) > this.head.seq)) return puts;
+    if (at < 0 || puts.length < at + own.values.length || puts.slice(0, at).some((kv) => seqOfKey(kv.key) > this.head.seq)) return puts;
     for (let i = 0; i < own.values.length; i++) {
       const kv = puts[at + i]!;
       if (!kv.key.toString().endsWith(seqKey(own.sealedOn.seq + 1 + i)) || !kv.value.equals(own.values[i]!)) return puts;
@@ -187,21 +187,18 @@ export class ClusterLog implements FoldedLog {
 
   private async readAfterHead(): Promise<void> {
     for (;;) {
-      const from = this.head.seq + 1;
-      const res = await this.conn.call("read the log", (opts) =>
-        this.conn.kv
-          .if(headKey, "Mod", ">", -1)
-          .then(this.conn.kv.get(headKey), this.conn.kv.getAll().inRange({ start: seqKey(from), end: logEnd }).limit(500))
-          .options(opts)
-          .commit(),
-      );
-      const kvs = res.responses[1]?.response_range?.kvs ?? [];
-      if (trimmedBefore(kvs, from)) {
+      // The head this read is sent from: the watch may fold further while it is out.
+      const asked = this.head;
+      const res = await this.conn.call("read the log", (opts) => readFromHead(this.conn.kv, asked).options(opts).exec());
+      const place = placeOf(asked, res.kvs);
+      if (place === "trimmed") {
         await this.rebase();
         continue;
       }
-      const more = this.foldRange(res.responses[0]?.response_range?.kvs?.[0], kvs, from - 1);
-      if (!more) {
+      // etcd is behind what this node folded and verified: its data was wiped or restored from an older
+      // backup, or --cluster names another cluster. Appending on would fork the log: refuse, saying so.
+      if (place === "behind") throw behind(await this.etcdEnd(), asked.seq);
+      if (!this.foldRange(res.kvs, res.more)) {
         this.readRev = String(res.header.revision);
         return;
       }
@@ -209,21 +206,21 @@ export class ClusterLog implements FoldedLog {
   }
 
   /**
-   * Folds records read in one revision with the head key of that revision; true when the head is
-   * further than what was read (more than one page behind). An append of this node's may have been
-   * folded while the read was out: what is folded already is skipped.
+   * Folds records read in one revision from this node's head on (the head's own record first, when
+   * etcd still has it); true when etcd holds more than the read returned. An append of this node's
+   * may have been folded while the read was out: what is folded already is skipped.
    */
-  private foldRange(headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly { key: Buffer; value: Buffer }[], asked: number): boolean {
-    const events = eventsAfter(this.head, kvs)!;
-    this.apply(events);
-    const h = headKv ? (JSON.parse(headKv.value.toString()) as Head) : { seq: 0, hash: genesisHash };
-    // etcd is behind what this node folded and verified: its data was wiped or restored from an older
-    // backup, or --cluster names another cluster. Appending on would fork the log: refuse, saying so.
-    // (Against the head when the read was sent: the watch may have folded further while it was out.)
-    if (h.seq < asked) throw behind(h.seq, asked);
-    if (!headKv) return false;
-    if (h.seq === this.head.seq) this.headRev = String(headKv.mod_revision);
-    return h.seq > this.head.seq && kvs.length > 0;
+  private foldRange(kvs: readonly { key: Buffer; value: Buffer; mod_revision: string }[], more: boolean): boolean {
+    this.apply(eventsAfter(this.head, kvs)!);
+    const last = kvs[kvs.length - 1];
+    if (last && seqOfKey(last.key) === this.head.seq) this.headRev = String(last.mod_revision);
+    return more;
+  }
+
+  /** The seq of etcd's last log record (0: none), for the message of a log that is behind. */
+  private async etcdEnd(): Promise<number> {
+    const keys = await this.conn.call("read the log's end", (opts) => this.conn.kv.getAll().prefix(logPrefix).sort("Key", "Descend").limit(1).options(opts).keys());
+    return keys[0] === undefined ? 0 : seqOfKey(keys[0]);
   }
 
   /**
@@ -316,7 +313,7 @@ export class ClusterLog implements FoldedLog {
 
   // ---------------------------------------------------------------- what the appender needs
 
-  /** The head key's mod revision at the head this node has folded (an append's condition). */
+  /** The mod revision of the record at the head this node has folded (an append's condition). */
   get headRevision(): string {
     return this.headRev;
   }
@@ -334,14 +331,15 @@ export class ClusterLog implements FoldedLog {
   }
 
   /**
-   * Folds what a conflicting append's else branch read (the head and the records after `sealedOn`);
-   * true when that caught this node up, so the batch can be decided again at once.
+   * Folds what a conflicting append's else branch read (a page of the log from the record at
+   * `sealedOn`); true when that caught this node up, or told it the head's revision it lacked, so the
+   * batch can be decided again at once.
    */
-  foldConflict(sealedOn: Head, headKv: { value: Buffer; mod_revision: string } | undefined, kvs: readonly { key: Buffer; value: Buffer }[]): boolean {
-    // Trimmed past this node's head: the appender's catch-up rebases it.
-    if (this.head.seq !== sealedOn.seq || trimmedBefore(kvs, sealedOn.seq + 1)) return false;
-    const more = this.foldRange(headKv, kvs, sealedOn.seq);
-    return !more && this.head.seq > sealedOn.seq;
+  foldConflict(sealedOn: Head, kvs: readonly { key: Buffer; value: Buffer; mod_revision: string }[], more: boolean): boolean {
+    // Trimmed past this node's head, or etcd behind it: the appender's catch-up rebases, or says so.
+    if (this.head.seq !== sealedOn.seq || placeOf(sealedOn, kvs) !== "on") return false;
+    const rev = this.headRev;
+    return !this.foldRange(kvs, more) && (this.head.seq > sealedOn.seq || this.headRev !== rev);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { ClusterEvent } from "../domain/cluster/events.js";
 import { NetledgerError } from "../domain/errors.js";
-import { type ClusterRecord, type Head, openRecord } from "./records.js";
+import { type ClusterRecord, type Head, openRecord, seqOfKey } from "./records.js";
 
 /**
  * Log records as etcd hands them over (a range read, a watch notification, this node's own append)
@@ -12,7 +12,7 @@ export function eventsAfter(head: Head, kvs: readonly { key: Buffer; value: Buff
   const events: ClusterEvent[] = [];
   let prev = head.hash;
   for (const kv of kvs) {
-    const seq = Number(kv.key.toString().slice(-12));
+    const seq = seqOfKey(kv.key);
     if (seq <= head.seq) continue;
     const expected = head.seq + 1 + events.length;
     if (watched && seq !== expected) return null;
@@ -24,11 +24,31 @@ export function eventsAfter(head: Head, kvs: readonly { key: Buffer; value: Buff
 }
 
 /**
- * Whether a range read from seq `from` starts later: the records before were trimmed from etcd (keys
- * of the log are deleted by nothing else, and the newest are never trimmed).
+ * Where a range read from the record at `head` (inclusive), in one revision, places this node against
+ * etcd's log, whose head is its last record (keys of the log are deleted by nothing but the trim after
+ * a snapshot, which keeps the newest):
+ * - `on`: it starts at the head's record, carrying the head's hash, or right after it (that record
+ *   trimmed since); what follows is verified as it is folded;
+ * - `trimmed`: it starts later: the records after the head were trimmed while this node was away;
+ * - `behind`: nothing at or after the head: etcd lost what this node verified.
+ * A record at the head's seq with another hash is a log that forked from this node's: Corrupt.
  */
-export function trimmedBefore(kvs: readonly { key: Buffer }[], from: number): boolean {
-  return kvs.length > 0 && Number(kvs[0]!.key.toString().slice(-12)) > from;
+export function placeOf(head: Head, kvs: readonly { key: Buffer; value: Buffer }[]): "on" | "trimmed" | "behind" {
+  const first = kvs[0];
+  if (!first) return head.seq > 0 ? "behind" : "on";
+  const seq = seqOfKey(first.key);
+  if (seq > head.seq + 1) return "trimmed";
+  if (seq === head.seq && head.seq > 0) {
+    const hash = (JSON.parse(first.value.toString()) as { hash?: unknown }).hash;
+    if (hash !== head.hash)
+      throw new NetledgerError(
+        "Corrupt",
+        `the etcd cluster's record at seq ${seq} is not the one this node folded and verified there (chain hash ${String(hash).slice(0, 12)}, not ${head.hash.slice(0, 12)}): ` +
+          `etcd's data was replaced since, or --cluster names another cluster; nothing is appended until they agree (point --cluster at the cluster this node belongs to, or restore etcd)`,
+        { seq, theirs: hash, ours: head.hash },
+      );
+  }
+  return "on";
 }
 
 /** The events of records this node sealed, checked like every record read back. */

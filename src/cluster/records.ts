@@ -1,3 +1,4 @@
+import type { Namespace } from "etcd3";
 import { canonicalJson } from "../domain/canonical.js";
 import { corrupt, invalid } from "../domain/errors.js";
 import { type ClusterCommand, checkClusterEvent, type ClusterEvent, type ClusterNewEvent } from "../domain/cluster/events.js";
@@ -13,7 +14,12 @@ import type { ClusterCopyRow } from "../store/clusterCopy.js";
 export type ClusterRecord = ClusterCopyRow;
 
 export const logPrefix = "log/";
-export const headKey = "head";
+/**
+ * Put with the first record and never again: the first append's condition that the log was never
+ * begun (its record 1 may be trimmed since). Later appends are conditioned on the record at their
+ * head instead; the log's head is its last record, with no key of its own to rewrite per append.
+ */
+export const genesisKey = "genesis";
 export const nodePrefix = "nodes/";
 /** Commands forwarded to the elected appender, and its answers (src/cluster/forwarding.ts). */
 export const reqPrefix = "req/";
@@ -23,6 +29,14 @@ export const appenderKey = "appender";
 export const seqKey = (seq: number): string => `${logPrefix}${String(seq).padStart(12, "0")}`;
 /** The first key after every log key (`0` follows `/`), the end of a range read of the log. */
 export const logEnd = "log0";
+/** Records read in one range read after the head (a node further behind reads page after page). */
+export const logPage = 500;
+
+/** A range read of the log from the record at `head` on: the head's record first, then a page after it. */
+export const readFromHead = (kv: Namespace, head: Head) => kv.getAll().inRange({ start: seqKey(head.seq), end: logEnd }).limit(logPage + 1);
+
+/** The seq of a log key (`log/<12 digits>`, under any namespace prefix). */
+export const seqOfKey = (key: Buffer | string): number => Number(key.toString().slice(-12));
 
 export interface Head {
   seq: number;

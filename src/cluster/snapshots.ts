@@ -70,7 +70,7 @@ export async function writeSnapshot(conn: ClusterConnection, s: ClusterState, he
  * Keeps the last `keep` snapshots: an older meta goes first, then its parts (and any left by a write
  * that never finished). The log's records before the oldest kept snapshot go too: the log in etcd would
  * otherwise grow by a record per event for good. Then etcd's revision history is compacted up to the
- * oldest kept snapshot's record: etcd keeps every revision of every key until compacted (each append rewrites `head`, each
+ * oldest kept snapshot's record: etcd keeps every revision of every key until compacted (each
  * forwarded command writes and deletes two keys), and a database past its quota (2 GiB by default)
  * refuses every write until an operator compacts and defragments it. A watch that must resume from
  * before that revision is made again by its node (lastingWatch.ts).

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPrefix } from "../../src/cluster/connection.js";
-import { headKey, logEnd, openRecord, seqKey } from "../../src/cluster/records.js";
+import { logEnd, openRecord, seqKey } from "../../src/cluster/records.js";
 import { canonicalJson } from "../../src/domain/canonical.js";
 import type { ClusterEvent } from "../../src/domain/cluster/events.js";
 import { emptyClusterState, endpointsOfNode, foldCluster, globalEndpoints } from "../../src/domain/cluster/state.js";
@@ -99,24 +99,23 @@ class LogCollector {
     const client = new Etcd3({ hosts: this.endpoints });
     try {
       const kv = client.namespace(defaultPrefix);
-      // Head and records at one revision: a node's reconciler may still append while this reads.
-      const res = await kv.get(headKey).exec();
-      const rev = res.header.revision;
-      const headValue = res.kvs[0]?.value.toString();
-      const head = headValue ? (JSON.parse(headValue) as { seq: number; hash: string }) : { seq: 0, hash: genesisHash };
+      // Every page at the first's revision: a node's reconciler may still append while this reads.
+      let rev: string | undefined;
       for (;;) {
         const from = this.events.length + 1;
-        const page = await kv.getAll().inRange({ start: seqKey(from), end: logEnd }).revision(rev).sort("Key", "Ascend").limit(1000).strings();
-        const values = Object.values(page);
-        const first = Object.keys(page)[0];
+        const range = kv.getAll().inRange({ start: seqKey(from), end: logEnd }).sort("Key", "Ascend").limit(1000);
+        const res = await (rev === undefined ? range : range.revision(rev)).exec();
+        rev ??= res.header.revision;
+        const first = res.kvs[0]?.key.toString();
         if (first !== undefined && Number(first.slice(-12)) !== from) throw new Error(`the log was trimmed past seq ${from} before the oracle read it`);
-        for (const v of values) {
-          const e = openRecord(v, this.events.length + 1, this.events.at(-1)?.hash ?? genesisHash);
+        for (const kv of res.kvs) {
+          const e = openRecord(kv.value.toString(), this.events.length + 1, this.events.at(-1)?.hash ?? genesisHash);
           this.events.push(e);
         }
-        if (values.length < 1000) break;
+        if (!res.more) break;
       }
-      this.head = head;
+      const last = this.events.at(-1);
+      this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: genesisHash };
     } finally {
       client.close();
     }

@@ -237,9 +237,10 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       expect([...(await partSeqs())].sort((a, b) => a - b)).toEqual([older, latest]);
       // etcd's history is compacted up to the older snapshot's record: a read from before it is refused.
       const olderRevision = Number((JSON.parse((await kv.get(`snapshots/meta/${String(older).padStart(12, "0")}`).string())!) as { revision: string }).revision);
-      const compacted = () => kv.get("head").revision(String(olderRevision - 1)).string().then(() => false, (e: unknown) => /compacted/.test(String(e)));
+      const olderRecord = `log/${String(older).padStart(12, "0")}`;
+      const compacted = () => kv.get(olderRecord).revision(String(olderRevision - 1)).string().then(() => false, (e: unknown) => /compacted/.test(String(e)));
       await until(compacted, 200, { ms: 60_000, what: "etcd's history compacted to the older snapshot's record" });
-      expect(await kv.get("head").revision(String(olderRevision)).string()).not.toBeNull();
+      expect(await kv.get(olderRecord).revision(String(olderRevision)).string()).not.toBeNull();
       // Parts of a write that never finished (no meta) are never read.
       await kv.put("snapshots/part/000000009000/000000").value("{not a state");
       const fresh = new ClusterLog(new ClusterConnection({ ...o, node: "fresh" }));
@@ -367,6 +368,50 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
         await l.close();
         l.conn.close();
       }
+    }
+  });
+
+  it("refuses to go on when etcd's record at a node's head is not the one it verified (etcd's data replaced)", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    const elsewhere = new ClusterLog(new ClusterConnection({ ...logs[0]!.conn.o, node: "elsewhere" }));
+    try {
+      await joinedWithNetwork(logs[0]!, "kept");
+      const head = logs[0]!.headSeen;
+      // A node restarting on a copy whose head etcd holds otherwise: open fails, naming the seq.
+      const opened = elsewhere.open({ from: { state: logs[0]!.current, head: { seq: head.seq, hash: "f".repeat(64) } } });
+      await expect(opened).rejects.toMatchObject({ code: "Corrupt", message: expect.stringContaining(`record at seq ${head.seq} is not the one this node folded`) });
+      // A running node whose head record is replaced under it: its next append is refused, and nothing is written.
+      await until(() => logs[1]!.headSeen.seq === head.seq);
+      const key = `log/${String(head.seq).padStart(12, "0")}`;
+      const record = JSON.parse((await logs[1]!.conn.kv.get(key).string())!) as { hash: string };
+      await logs[1]!.conn.kv.put(key).value(JSON.stringify({ ...record, hash: "e".repeat(64) }));
+      await expect(logs[1]!.submit({ type: "global.network.create", id: hexId(), name: "forked", driver: "nlx", labels: {} })).rejects.toMatchObject({ code: "Corrupt" });
+      expect(await logs[1]!.conn.kv.get(`log/${String(head.seq + 1).padStart(12, "0")}`).string()).toBeNull();
+    } finally {
+      await elsewhere.close();
+      elsewhere.conn.close();
+      await close();
+    }
+  });
+
+  it("never begins the log a second time, though its first records were trimmed", async () => {
+    const { logs, close } = await threeLogs(cluster);
+    // A node that has folded nothing: it decides on the empty log, at seq 0.
+    const late = new ClusterLog(new ClusterConnection({ ...logs[0]!.conn.o, node: "late" }));
+    try {
+      const net = await joinedWithNetwork(logs[0]!, "first");
+      await logs[0]!.submit({ type: "global.endpoint.create", id: hexId(), name: "e", network: net, node: "a" });
+      const kv = logs[0]!.conn.kv;
+      // The first record's hash, put once with it.
+      const first = JSON.parse((await kv.get("log/000000000001").string())!) as { hash: string };
+      expect(JSON.parse((await kv.get("genesis").string())!)).toEqual({ seq: 1, hash: first.hash });
+      // Trimmed as after two snapshots, the newest record kept: seq 1 is free again in etcd.
+      await kv.delete().inRange({ start: "log/000000000001", end: "log/000000000003" });
+      await expect(late.submit({ type: "global.node.join", name: "late", address: "127.0.0.9" })).rejects.toMatchObject({ code: "Corrupt" });
+      expect(await kv.getAll().prefix("log/").keys()).toEqual(["log/000000000003"]);
+    } finally {
+      late.conn.close();
+      await close();
     }
   });
 

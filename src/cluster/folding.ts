@@ -1,5 +1,5 @@
 import type { ClusterEvent } from "../domain/cluster/events.js";
-import { NetledgerError } from "../domain/errors.js";
+import { corrupt, NetledgerError } from "../domain/errors.js";
 import { type ClusterRecord, type Head, openRecord, seqOfKey } from "./records.js";
 
 /**
@@ -39,7 +39,8 @@ export function placeOf(head: Head, kvs: readonly { key: Buffer; value: Buffer }
   const seq = seqOfKey(first.key);
   if (seq > head.seq + 1) return "trimmed";
   if (seq === head.seq && head.seq > 0) {
-    const hash = (JSON.parse(first.value.toString()) as { hash?: unknown }).hash;
+    const hash = hashOf(first.value.toString());
+    if (hash === undefined) throw corrupt(`cluster log: the record at seq ${seq} is not JSON`);
     if (hash !== head.hash)
       throw new NetledgerError(
         "Corrupt",
@@ -49,6 +50,15 @@ export function placeOf(head: Head, kvs: readonly { key: Buffer; value: Buffer }
       );
   }
   return "on";
+}
+
+/** A stored record's chain hash, as it says; undefined when it is not JSON. */
+function hashOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { hash?: unknown } | null)?.hash ?? null;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The events of records this node sealed, checked like every record read back. */

@@ -37,7 +37,8 @@ type Kv = { key: Buffer; value: Buffer; mod_revision: string };
 /** What the appender needs of the log it appends to (src/cluster/clusterLog.ts): its folded view, and how it moves. */
 export interface FoldedLog {
   readonly conn: ClusterConnection;
-  readonly snapshotEvery: number;
+  /** Whether the append that moved the head from `from` to `to` writes a snapshot (at most once a stretch). */
+  snapshotDue(from: number, to: number): boolean;
   readonly current: ClusterState;
   readonly headSeen: Head;
   /** The mod revision of the record at `headSeen` (the revision that wrote it): an append's condition. */
@@ -261,7 +262,7 @@ export class Appender {
         await log.adoptOwn(sealedOn, written, after);
         settleRefused();
         for (const x of planned) x.p.resolve(written.slice(x.from, x.from + x.events.length));
-        if (Math.floor(last.seq / log.snapshotEvery) > Math.floor(sealedOn.seq / log.snapshotEvery)) {
+        if (log.snapshotDue(sealedOn.seq, last.seq)) {
           // Its serialisation holds the thread (tens of ms for thousands of endpoints): after the callers are answered.
           const [state, head, revision, conn] = [log.current, log.headSeen, log.headRevision, this.conn];
           setTimeout(() => void writeSnapshot(conn, state, head, revision).then(() => log.snapshotWritten(head.seq, null), (e: unknown) => log.snapshotWritten(head.seq, e)), 0);

@@ -28,7 +28,7 @@ export interface ClusterOptions {
   prefix?: string;
   /** Append through the elected appender (default true; false: each node appends for itself, for comparison). */
   forward?: boolean;
-  /** Events between snapshots of the global part (default 1,000; tests make it small). */
+  /** Events between snapshots of the global part (tests make it small; left out, it follows the state's size: ClusterLog). */
   snapshotEvery?: number;
 }
 

@@ -1,20 +1,18 @@
 import { reducerVersion, type State } from "../domain/state.js";
+import { snapshotStretch } from "../domain/snapshotStretch.js";
 import { serialiseState, type Store } from "../store/store.js";
 
 /** How many events after the latest snapshot make the log "long": a writable open snapshots at once, a reader warns. */
 export const defaultSnapshotEvery = 50_000;
 
 /**
- * The stretch of log after which a writer snapshots as it goes, unless `snapshotEvery` sets one: at
- * least 2,000 events, and twice the entities in the state. Writing a snapshot costs about what
- * replaying twice as many events as the state has entities costs, so it stays a small share of the
- * work of writing the stretch, while a reader replays a tail that is short beside the snapshot it reads.
- * The floor bounds a reader's tail when the state is small: folding and checking a tail event costs a
- * reader about 40 µs here, so 10,000 events cost 0.4 s of every read; 2,000 cost a writer a small
- * snapshot (a few ms) per second or so of writing.
+ * The stretch of log after which a writer snapshots as it goes, unless `snapshotEvery` sets one
+ * (snapshotStretch). The floor, 2,000: folding and checking a tail event costs a reader about 40 µs
+ * here, so 10,000 events cost 0.4 s of every read; 2,000 cost a writer a small snapshot (a few ms) per
+ * second or so of writing.
  */
 function stretchFor(state: State): number {
-  return Math.max(2_000, 2 * (state.networks.size + state.endpoints.size + state.sandboxes.size + state.effects.size));
+  return snapshotStretch(state.networks.size + state.endpoints.size + state.sandboxes.size + state.effects.size, 2_000);
 }
 
 /** Turns a snapshot waits for the command bus to fall idle before it is written anyway. */

@@ -60,6 +60,11 @@ export interface ClusterState {
   subnets: SubnetIndex;
 }
 
+/** The entities the global part holds (what a snapshot of it rewrites): nodes, networks and endpoints. */
+export function clusterEntities(s: ClusterState): number {
+  return Object.keys(s.nodes).length + Object.keys(s.networks).length + s.endpoints.size;
+}
+
 export function emptyClusterState(): ClusterState {
   return { seq: 0, nodes: {}, networks: {}, endpoints: emptyCollection(), endpointNames: emptyCollection(), nodeEndpoints: {}, pools: {}, subnets: emptyCollection() };
 }

@@ -201,9 +201,39 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
     }
   });
 
+  it("left to follow the state's size, snapshots a growing log at 1,000 events, then only once it has grown by twice what that snapshot held", async () => {
+    const o = { endpoints: cluster.endpoints, node: "s", advertiseAddr: "127.0.0.1", timeoutMs: 30_000, prefix: `/nlx-stretch-${hexId().slice(0, 8)}/` };
+    const writer = new ClusterLog(new ClusterConnection(o));
+    await writer.open();
+    try {
+      await writer.submit({ type: "global.node.join", name: "a", address: "127.0.0.1" });
+      const net = hexId();
+      await writer.submit({ type: "global.network.create", id: net, name: "grows", driver: "nlx", labels: {}, subnet: "10.64.0.0/16" });
+      const kv = writer.conn.kv;
+      const metas = async () => (await kv.getAll().prefix("snapshots/meta/").keys()).map((k) => Number(k.slice(-12))).sort((a, b) => a - b);
+      const create = (from: number, n: number) =>
+        Promise.all(Array.from({ length: n }, (_, i) => writer.submit({ type: "global.endpoint.create", id: hexId(), name: `e${from + i}`, network: net, node: "a" })));
+      // Past 2,000 events: at a fixed 1,000 there would be two snapshots by now.
+      await create(0, 2500);
+      await until(async () => (await metas()).length === 1, 100, { ms: 30_000, what: "the first snapshot" });
+      const [first] = await metas();
+      expect(first).toBeGreaterThanOrEqual(1000);
+      expect(first).toBeLessThan(1100);
+      expect(await metas()).toHaveLength(1);
+      // The first held about 1,000 entities: the next comes 2,000 events after it.
+      await create(2500, 900);
+      await until(async () => (await metas()).length === 2, 100, { ms: 30_000, what: "the second snapshot" });
+      expect((await metas())[1]).toBeGreaterThanOrEqual(first! + 2 * (first! - 1));
+    } finally {
+      await writer.close();
+      writer.conn.close();
+    }
+  });
+
   it("writes a snapshot larger than etcd takes in one request in parts, keeps the last two, and lets a new node start from it", async () => {
     const o = { endpoints: cluster.endpoints, node: "s", advertiseAddr: "127.0.0.1", timeoutMs: 30_000, prefix: `/nlx-bigsnap-${hexId().slice(0, 8)}/` };
-    const writer = new ClusterLog(new ClusterConnection(o));
+    // A snapshot at each 1,000 events: left to follow the state's size, a log that only grows is not snapshotted again.
+    const writer = new ClusterLog(new ClusterConnection(o), 1000);
     await writer.open();
     try {
       await writer.submit({ type: "global.node.join", name: "s", address: "127.0.0.1" });

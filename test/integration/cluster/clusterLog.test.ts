@@ -217,6 +217,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
       await create(0, 2500);
       await until(async () => (await metas()).length === 1, 100, { ms: 30_000, what: "the first snapshot" });
       const [first] = await metas();
+      // At the end of the batch that reaches 1,000 (a batch holds at most 36 commands).
       expect(first).toBeGreaterThanOrEqual(1000);
       expect(first).toBeLessThan(1100);
       expect(await metas()).toHaveLength(1);
@@ -232,7 +233,7 @@ describe.skipIf(!haveEtcd)(`the cluster log on a three-member etcd cluster${why}
 
   it("writes a snapshot larger than etcd takes in one request in parts, keeps the last two, and lets a new node start from it", async () => {
     const o = { endpoints: cluster.endpoints, node: "s", advertiseAddr: "127.0.0.1", timeoutMs: 30_000, prefix: `/nlx-bigsnap-${hexId().slice(0, 8)}/` };
-    // A snapshot at each 1,000 events: left to follow the state's size, a log that only grows is not snapshotted again.
+    // A snapshot at each 1,000 events: left to follow the state's size, a log that only grows has its second at 3,000.
     const writer = new ClusterLog(new ClusterConnection(o), 1000);
     await writer.open();
     try {

@@ -83,7 +83,7 @@ export class ClusterLog implements FoldedLog {
    * than with no snapshots. A log that only grows is snapshotted at 1,000, 3,000, 9,000… events.
    */
   snapshotDue(from: number, to: number): boolean {
-    const due = clusterSnapshotDue({ from, to, last: this.snapshotAt.seq, every: this.snapshotEvery, entities: this.snapshotAt.entities, floor: defaultSnapshotFloor });
+    const due = clusterSnapshotDue({ from, to, last: this.snapshotAt.seq, every: this.snapshotEvery, stretch: this.stretch() });
     if (due) this.snapshotAt = { seq: to, entities: clusterEntities(this.state) };
     return due;
   }

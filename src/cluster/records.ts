@@ -30,7 +30,7 @@ export const seqKey = (seq: number): string => `${logPrefix}${String(seq).padSta
 /** The first key after every log key (`0` follows `/`), the end of a range read of the log. */
 export const logEnd = "log0";
 /** Records read in one range read after the head (a node further behind reads page after page). */
-export const logPage = 500;
+const logPage = 500;
 
 /** A range read of the log from the record at `head` on: the head's record first, then a page after it. */
 export const readFromHead = (kv: Namespace, head: Head) => kv.getAll().inRange({ start: seqKey(head.seq), end: logEnd }).limit(logPage + 1);

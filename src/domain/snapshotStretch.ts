@@ -13,12 +13,12 @@ export function snapshotStretch(entities: number, floor: number): number {
 
 /**
  * Whether a cluster append that moved the head from `from` to `to` writes a snapshot of the global
- * part: with a fixed `every`, at each multiple of it the append crosses; else once the head is a
- * stretch past `last`, the snapshot the writer knows of (or tried last), for the `entities` the
- * state held there. Counted from the last snapshot's entities rather than the state's now, a log
- * that only grows is still snapshotted, at geometrically spaced seqs, so it is still trimmed.
+ * part: with a fixed `every`, at each multiple of it the append crosses; else once the head is
+ * `stretch` past `last`, the snapshot the writer knows of (or tried last). The cluster's stretch
+ * counts the entities that snapshot held rather than the state's now, so a log that only grows is
+ * still snapshotted, at geometrically spaced seqs, and so still trimmed.
  */
-export function clusterSnapshotDue(o: { from: number; to: number; last: number; every: number | undefined; entities: number; floor: number }): boolean {
+export function clusterSnapshotDue(o: { from: number; to: number; last: number; every: number | undefined; stretch: number }): boolean {
   if (o.every !== undefined) return Math.floor(o.to / o.every) > Math.floor(o.from / o.every);
-  return o.to - o.last >= snapshotStretch(o.entities, o.floor);
+  return o.to - o.last >= o.stretch;
 }
